@@ -1,0 +1,81 @@
+import { accessSync, constants, existsSync, mkdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import type { Config } from './config/config'
+import { openDatabase, type Db } from './db/client'
+import { migrate } from './db/migrate'
+import { createRepos, type Repos } from './db/repos'
+import { FsBlobStore } from './blob/fs-store'
+import type { BlobStore } from './blob/blob-store'
+import { EventBus } from './events/bus'
+import { loadMasterKey } from './auth/master-key'
+import { createServices, type Services } from './services'
+import { syncPlans } from './services/accounts/plans'
+import type { Deps } from './services/deps'
+import { Metrics } from './metrics/metrics'
+
+/** A startup failure the operator can fix: main prints the message as one line, exit 1. */
+export class StartupError extends Error {
+  override name = 'StartupError'
+}
+
+export interface AppContext extends Deps {
+  services: Services
+  metrics: Metrics
+}
+
+export const DB_FILE = 'cloudstorage.db'
+
+function prepareDataDir(dir: string) {
+  try {
+    mkdirSync(dir, { recursive: true })
+    accessSync(dir, constants.W_OK | constants.R_OK | constants.X_OK)
+  } catch (e) {
+    throw new StartupError(`data directory ${dir} is not writable (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`)
+  }
+}
+
+function openDb(path: string): Db {
+  if (existsSync(path)) {
+    // A file that is not SQLite at all would otherwise be "repaired" into an empty database.
+    const head = readFileSync(path).subarray(0, 16).toString('latin1')
+    if (head.length > 0 && head !== 'SQLite format 3\0') throw new StartupError(`database ${path} is not a CloudStorage database (corrupt or foreign file); restore it from a backup`)
+  }
+  let db: Db
+  try {
+    db = openDatabase(path)
+    const check = db.sqlite.query('PRAGMA quick_check').get() as { quick_check: string }
+    if (check.quick_check !== 'ok') throw new Error(check.quick_check)
+  } catch (e) {
+    throw new StartupError(`database ${path} is corrupt or unreadable (${(e as Error).message.split('\n')[0]}); restore it from a backup`)
+  }
+  try {
+    migrate(db.sqlite)
+  } catch (e) {
+    db.close()
+    throw new StartupError((e as Error).message)
+  }
+  return db
+}
+
+/**
+ * The composition root: config → data dir → database (migrated) → master key → blobs → bus →
+ * services. Used by the server and, with the same wiring, by the admin CLI.
+ */
+export function createAppContext(config: Config, opts: { now?: () => number } = {}): AppContext {
+  prepareDataDir(config.dataDir)
+  const db = openDb(join(config.dataDir, DB_FILE))
+  try {
+    const masterKey = loadMasterKey({ dataDir: config.dataDir, masterKey: config.masterKey, masterKeyFile: config.masterKeyFile, create: true })
+    const repos: Repos = createRepos(db)
+    const blobs: BlobStore = new FsBlobStore(config.dataDir, config.diskReserveBytes)
+    const bus = new EventBus(db, repos.events)
+    const deps: Deps = { config, db, repos, blobs, bus, masterKey, now: opts.now ?? Date.now }
+    syncPlans(deps)
+    const metrics = new Metrics()
+    return { ...deps, services: createServices(deps), metrics }
+  } catch (e) {
+    db.close()
+    if (e instanceof StartupError) throw e
+    throw new StartupError((e as Error).message)
+  }
+}

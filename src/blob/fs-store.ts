@@ -1,0 +1,161 @@
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, rmSync, statfsSync, statSync } from 'node:fs'
+import { open, rename, unlink } from 'node:fs/promises'
+import { join } from 'node:path'
+import { AppError } from '../errors/app-error'
+import { newHexId } from '../domain/ids'
+import { BlobMissingError, type BlobSource, type BlobStore, type ByteRange } from './blob-store'
+
+const WRITE_BUFFER = 1 << 20
+const BLOB_ID_RE = /^[A-Za-z0-9_-]{8,64}$/
+
+/** fsync a directory so a rename or create inside it survives power loss. */
+async function fsyncDir(dir: string): Promise<void> {
+  const fh = await open(dir, 'r')
+  try { await fh.sync() } finally { await fh.close() }
+}
+
+/**
+ * Filesystem blob store. Durability protocol: write `tmp/<id>.<rand>` → fsync(file) →
+ * rename to `blobs/ab/cd/<id>` → fsync(dir). Paths derive from the blob id only, never from
+ * object keys, so traversal is impossible by construction.
+ */
+export class FsBlobStore implements BlobStore {
+  readonly kind = 'fs' as const
+  private readonly blobsDir: string
+  private readonly tmpDir: string
+  private readonly knownDirs = new Set<string>()
+  private freeCheckedAt = 0
+  private freeBytes = Infinity
+
+  constructor(private readonly root: string, private readonly reserveBytes = 0) {
+    this.blobsDir = join(root, 'blobs')
+    this.tmpDir = join(root, 'tmp')
+    mkdirSync(this.blobsDir, { recursive: true })
+    mkdirSync(this.tmpDir, { recursive: true })
+  }
+
+  pathOf(blobId: string): string {
+    if (!BLOB_ID_RE.test(blobId)) throw new Error(`invalid blob id ${JSON.stringify(blobId)}`)
+    return join(this.blobsDir, blobId.slice(-2), blobId.slice(-4, -2), blobId)
+  }
+
+  /** Refuse new bytes before the disk is completely full, so deletes and commits still work. */
+  private checkReserve() {
+    if (this.reserveBytes <= 0) return
+    const now = Date.now()
+    if (now - this.freeCheckedAt > 1000) {
+      const s = statfsSync(this.root)
+      this.freeBytes = s.bavail * s.bsize
+      this.freeCheckedAt = now
+    }
+    if (this.freeBytes < this.reserveBytes) throw new AppError('InsufficientStorage')
+  }
+
+  private async ensureDir(dir: string) {
+    if (this.knownDirs.has(dir)) return
+    const parent = join(dir, '..')
+    mkdirSync(dir, { recursive: true })
+    // New directory entries must be durable too before a blob inside them is acknowledged.
+    await fsyncDir(parent)
+    await fsyncDir(join(parent, '..'))
+    this.knownDirs.add(dir)
+  }
+
+  async put(blobId: string, source: BlobSource): Promise<{ size: number }> {
+    this.checkReserve()
+    const finalPath = this.pathOf(blobId)
+    const tmpPath = join(this.tmpDir, `${blobId}.${newHexId(4)}`)
+    const fh = await open(tmpPath, 'wx', 0o600)
+    let size = 0
+    let ok = false
+    try {
+      // Coalesce small network chunks into large writes.
+      const buf = Buffer.allocUnsafe(WRITE_BUFFER)
+      let used = 0
+      const flush = async () => {
+        let off = 0
+        while (off < used) off += (await fh.write(buf, off, used - off)).bytesWritten
+        used = 0
+      }
+      for await (const chunk of source) {
+        size += chunk.byteLength
+        if (chunk.byteLength >= WRITE_BUFFER) {
+          await flush()
+          let off = 0
+          while (off < chunk.byteLength) off += (await fh.write(chunk, off, chunk.byteLength - off)).bytesWritten
+          continue
+        }
+        if (used + chunk.byteLength > WRITE_BUFFER) {
+          await flush() // awaited: the buffer is free to reuse once the write completed
+        }
+        buf.set(chunk, used)
+        used += chunk.byteLength
+      }
+      await flush()
+      await fh.datasync()
+      await fh.close()
+      const dir = join(finalPath, '..')
+      await this.ensureDir(dir)
+      await rename(tmpPath, finalPath)
+      await fsyncDir(dir)
+      ok = true
+      return { size }
+    } finally {
+      if (!ok) {
+        await fh.close().catch(() => {})
+        await unlink(tmpPath).catch(() => {})
+      }
+    }
+  }
+
+  async get(blobId: string, range?: ByteRange): Promise<Blob> {
+    const path = this.pathOf(blobId)
+    let size: number
+    try {
+      size = statSync(path).size
+    } catch {
+      throw new BlobMissingError(blobId)
+    }
+    const file = Bun.file(path)
+    if (!range) return size === 0 ? new Blob([]) : file
+    return file.slice(range.start, Math.min(range.end, size - 1) + 1)
+  }
+
+  async stat(blobId: string): Promise<{ size: number; mtimeMs: number } | null> {
+    try {
+      const st = statSync(this.pathOf(blobId))
+      return { size: st.size, mtimeMs: st.mtimeMs }
+    } catch {
+      return null
+    }
+  }
+
+  async delete(blobId: string): Promise<void> {
+    try {
+      await unlink(this.pathOf(blobId))
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e
+    }
+  }
+
+  async recover(): Promise<{ tempFilesRemoved: number }> {
+    let n = 0
+    for (const name of readdirSync(this.tmpDir)) {
+      rmSync(join(this.tmpDir, name), { force: true, recursive: true })
+      n++
+    }
+    if (n) {
+      const fd = openSync(this.tmpDir, 'r')
+      try { fsyncSync(fd) } finally { closeSync(fd) }
+    }
+    return { tempFilesRemoved: n }
+  }
+
+  async *list(): AsyncIterable<string> {
+    for (const a of readdirSync(this.blobsDir)) {
+      for (const b of readdirSync(join(this.blobsDir, a))) {
+        for (const id of readdirSync(join(this.blobsDir, a, b))) yield id
+      }
+    }
+  }
+}

@@ -1,0 +1,94 @@
+import { AppError } from '../errors/app-error'
+import { CHECKSUMS, type ChecksumAlgorithm, type Hasher } from '../domain/checksums'
+
+/** Iterates a web ReadableStream (request bodies) as Uint8Array chunks. */
+export async function* iterateStream(stream: ReadableStream<Uint8Array> | null): AsyncIterable<Uint8Array> {
+  if (!stream) return
+  const reader = stream.getReader()
+  try {
+    for (;;) {
+      const { done, value } = await reader.read()
+      if (done) return
+      if (value && value.byteLength) yield value
+    }
+  } finally {
+    reader.releaseLock()
+  }
+}
+
+export interface Digests {
+  size: number
+  md5Hex: string
+  sha256Hex: string | null
+  checksum: { algorithm: ChecksumAlgorithm; value: string } | null
+}
+
+/**
+ * A pass-through tap computing MD5 (the ETag), optionally SHA-256 (signed payloads, dedup) and
+ * one flexible checksum, over exactly the bytes that reach the blob store.
+ */
+export class HashingTap {
+  private size = 0
+  private readonly md5 = new Bun.CryptoHasher('md5')
+  private readonly sha256: Bun.CryptoHasher | null
+  private readonly checksum: Hasher | null
+  private result: Digests | null = null
+
+  constructor(opts: { sha256?: boolean; checksum?: ChecksumAlgorithm | null }) {
+    this.sha256 = opts.sha256 ? new Bun.CryptoHasher('sha256') : null
+    this.checksum = opts.checksum ? CHECKSUMS[opts.checksum].create() : null
+    this.algorithm = opts.checksum ?? null
+  }
+  private readonly algorithm: ChecksumAlgorithm | null
+
+  async *pipe(source: AsyncIterable<Uint8Array>): AsyncIterable<Uint8Array> {
+    for await (const chunk of source) {
+      this.size += chunk.byteLength
+      this.md5.update(chunk)
+      this.sha256?.update(chunk)
+      this.checksum?.update(chunk)
+      yield chunk
+    }
+  }
+
+  async digests(): Promise<Digests> {
+    if (this.result) return this.result
+    this.result = {
+      size: this.size,
+      md5Hex: this.md5.digest('hex'),
+      sha256Hex: this.sha256 ? this.sha256.digest('hex') : null,
+      checksum: this.checksum && this.algorithm ? { algorithm: this.algorithm, value: (await this.checksum.digest()).toString('base64') } : null,
+    }
+    return this.result
+  }
+}
+
+/**
+ * Enforces a byte budget on a stream: `exact` lengths must match (IncompleteBody when short,
+ * and no more bytes than declared are accepted); `max` cuts unknown lengths off at a limit.
+ */
+export async function* limitBytes(
+  source: AsyncIterable<Uint8Array>,
+  opts: { exact?: number | null; max?: number | null; onExceed?: () => AppError },
+): AsyncIterable<Uint8Array> {
+  let seen = 0
+  for await (const chunk of source) {
+    seen += chunk.byteLength
+    if (opts.exact != null && seen > opts.exact) throw new AppError('InvalidRequest', { message: 'The request body is longer than its declared length.' })
+    if (opts.max != null && seen > opts.max) throw opts.onExceed ? opts.onExceed() : new AppError('EntityTooLarge')
+    yield chunk
+  }
+  if (opts.exact != null && seen < opts.exact) throw new AppError('IncompleteBody')
+}
+
+/** Reads a small body fully, refusing more than `max` bytes (XML documents, JSON). */
+export async function readCapped(source: AsyncIterable<Uint8Array>, max: number): Promise<Buffer> {
+  const parts: Uint8Array[] = []
+  let n = 0
+  for await (const chunk of source) {
+    n += chunk.byteLength
+    if (n > max) throw new AppError('RequestEntityTooLarge', { message: `The request body exceeds ${max} bytes.` })
+    parts.push(chunk)
+  }
+  return Buffer.concat(parts)
+}

@@ -1,0 +1,47 @@
+import { loadConfig, SERVE_FLAGS } from '../config/load'
+import { createAppContext } from '../app'
+import { Logger } from '../http/common/log'
+import { startServers } from '../server'
+import { bootstrapAdmin, bootstrapBanner } from '../services/accounts/bootstrap'
+import { startBackgroundJobs } from '../services/background'
+import { parseArgs } from './args'
+import { SERVE_USAGE } from './usage'
+import { VERSION } from '../version'
+import { runSelfTest } from './self-test'
+
+/** `cloudstorage serve`: recover, bootstrap, listen, and stop cleanly on SIGTERM/SIGINT. */
+export async function runServe(argv: string[], out: (s: string) => void): Promise<number> {
+  const args = parseArgs(argv, { values: SERVE_FLAGS, bools: ['--help', '--self-test'] }, SERVE_USAGE)
+  if (args.bools.has('--help')) { out(SERVE_USAGE); return 0 }
+  const config = loadConfig(args.values)
+  const log = new Logger(config.logFormat)
+  if (args.bools.has('--self-test')) return runSelfTest(config, out)
+
+  const ctx = createAppContext(config)
+  const recovery = await ctx.services.recovery.run()
+  log.info('recovery finished', recovery)
+  const boot = await bootstrapAdmin(ctx, ctx.services.accounts)
+  const servers = await startServers(ctx, log)
+  const jobs = startBackgroundJobs(ctx, log)
+  const shown = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host
+  if (boot) out(bootstrapBanner(boot, `http://${shown}:${servers.s3Port}`, config.region))
+  log.info(`CloudStorage ${VERSION} ready`, {
+    s3: `http://${shown}:${servers.s3Port}`, http: `http://${shown}:${servers.port}`, data: config.dataDir, region: config.region,
+  })
+
+  await new Promise<void>((resolve) => {
+    let stopping = false
+    const stop = async (signal: string) => {
+      if (stopping) return
+      stopping = true
+      log.info('shutting down', { signal })
+      await servers.stop()
+      await jobs.stop()
+      ctx.db.close()
+      resolve()
+    }
+    process.on('SIGTERM', () => void stop('SIGTERM'))
+    process.on('SIGINT', () => void stop('SIGINT'))
+  })
+  return 0
+}

@@ -1,0 +1,49 @@
+/** The typed configuration every module receives. Built and validated by `load.ts`. */
+export interface PlanConfig {
+  name: string
+  quotaBytes: number
+  maxBuckets: number
+  maxKeys: number
+  /** Per-access-key requests per second by class; 0 disables that class's limit. */
+  rates: { write: number; read: number; list: number; dashboardPerMinute: number }
+}
+
+export interface Config {
+  dataDir: string
+  host: string
+  s3Port: number
+  port: number
+  region: string
+  domain: string | null
+  logFormat: 'text' | 'json'
+  signup: 'open' | 'closed'
+  rateLimits: boolean
+  /** Admins are exempt from per-key rate limits. */
+  adminRateLimitExempt: boolean
+  defaultPlan: string
+  plans: Record<string, PlanConfig>
+  webhookAllowlist: string[]
+  blobBackend: 'fs' | 's3'
+  upstream: { endpoint: string; region: string; bucket: string; accessKey: string; secretKey: string } | null
+  masterKeyFile: string | null
+  masterKey: string | null
+  /** Bearer token accepted by GET /metrics besides an admin session. */
+  metricsToken: string | null
+  /** Global cap on concurrently handled requests; beyond it S3 answers 503 SlowDown. */
+  maxInflight: number
+  /** Time Machine defaults (per-bucket overridable). */
+  retention: { maxVersions: number; maxAgeDays: number }
+  quotaWarningThresholds: number[]
+  /** Refuse blob writes when free disk space falls below this many bytes. */
+  diskReserveBytes: number
+  /** Seconds a dead blob lingers before GC unlinks it (covers in-flight GETs). */
+  gcGraceSeconds: number
+  /** Multipart uploads untouched for this long are aborted by GC. */
+  staleUploadDays: number
+  secureCookies: boolean
+  trustProxy: boolean
+  sessionIdleMinutes: number
+  sessionAbsoluteHours: number
+  image: { maxInputBytes: number; maxInputPixels: number; maxOutputDimension: number; timeoutSeconds: number; cacheDays: number }
+  root: { email: string | null; password: string | null; accessKey: string | null; secretKey: string | null }
+}

@@ -1,0 +1,23 @@
+import { eq, sql } from 'drizzle-orm'
+import type { Db } from '../client'
+import { accessKeys } from '../schema'
+
+export type AccessKeyRow = typeof accessKeys.$inferSelect
+
+export function accessKeysRepo(db: Db) {
+  const { orm } = db
+  const byId = orm.select().from(accessKeys).where(eq(accessKeys.id, sql.placeholder('id'))).prepare()
+  const touch = orm.update(accessKeys).set({ lastUsedAt: sql`${sql.placeholder('now')}` }).where(eq(accessKeys.id, sql.placeholder('id'))).prepare()
+  return {
+    insert: (row: AccessKeyRow) => orm.insert(accessKeys).values(row).run(),
+    byId: (id: string): AccessKeyRow | undefined => byId.get({ id }),
+    listForAccount: (accountId: string): AccessKeyRow[] => orm.select().from(accessKeys).where(eq(accessKeys.accountId, accountId)).orderBy(accessKeys.createdAt).all(),
+    countForAccount: (accountId: string): number => orm.select({ n: sql<number>`count(*)` }).from(accessKeys).where(eq(accessKeys.accountId, accountId)).get()!.n,
+    delete: (id: string, accountId?: string): boolean =>
+      (accountId
+        ? db.sqlite.run('DELETE FROM access_keys WHERE id = ? AND account_id = ?', [id, accountId])
+        : db.sqlite.run('DELETE FROM access_keys WHERE id = ?', [id])).changes > 0,
+    touch: (id: string, now: number) => touch.run({ id, now }),
+  }
+}
+export type AccessKeysRepo = ReturnType<typeof accessKeysRepo>

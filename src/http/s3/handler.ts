@@ -1,0 +1,80 @@
+import type { Server } from 'bun'
+import type { AppContext } from '../../app'
+import { AppError, toAppError } from '../../errors/app-error'
+import type { Logger } from '../common/log'
+import { newRequestId } from '../common/request-id'
+import { clientIp } from '../common/client-ip'
+import { InflightGate } from '../../limits/inflight-gate'
+import { healthBody } from '../../server'
+import { authenticateS3, type S3Auth } from './authenticate'
+import { makeCall } from './call'
+import { s3ErrorResponse } from './render'
+import { resolveS3, type S3Target } from './resolve'
+import { OPERATIONS } from './operations'
+import { withCorsHeaders } from './operations/bucket-cors'
+
+function principalLabel(auth: S3Auth | null): string {
+  if (!auth) return '-'
+  const p = auth.principal
+  return p.kind === 'account' ? (auth.accessKeyId ?? p.accountId) : p.kind
+}
+
+function responseBytes(r: Response): number {
+  const n = Number(r.headers.get('content-length'))
+  return Number.isFinite(n) ? n : 0
+}
+
+/**
+ * The S3 request pipeline: request id → in-flight gate → resolve → authenticate → rate limit →
+ * operation → CORS headers, with one place that renders errors, logs and records metrics.
+ */
+export function createS3Handler(ctx: AppContext, log: Logger) {
+  const gate = new InflightGate(ctx.config.maxInflight)
+  ctx.metrics.addGauge({ name: 'cloudstorage_inflight_requests', help: 'S3 requests being handled now.', read: () => [{ labels: {}, value: gate.inFlight }] })
+
+  return async function handleS3(request: Request, server: Server<unknown> | null): Promise<Response> {
+    const started = performance.now()
+    const requestId = newRequestId()
+    const counter = { bytes: 0 }
+    let target: S3Target | null = null
+    let auth: S3Auth | null = null
+    let response: Response
+    let errorCode: string | undefined
+    const acquired = gate.tryAcquire()
+    try {
+      if (!acquired) throw new AppError('SlowDown', { headers: { 'retry-after': '1' } })
+      target = resolveS3(request.method, request.url, request.headers, ctx.config.domain)
+      if (target.decodedPath === '/healthz' && request.method === 'GET' && !request.headers.has('authorization') && !target.query.has('X-Amz-Signature')) {
+        response = new Response(healthBody(), { headers: { 'content-type': 'application/json' } })
+      } else {
+        const now = ctx.now()
+        auth = authenticateS3(ctx, request, target, now)
+        if (auth.principal.kind === 'anonymous') auth.principal.ip = clientIp(request, server, ctx.config.trustProxy)
+        ctx.services.rateLimits.checkS3(auth.principal, target.op, request.method)
+        const call = makeCall(ctx, request, target, auth, requestId, now, counter)
+        response = await OPERATIONS[target.op](call)
+        response = withCorsHeaders(ctx, target, request, response)
+      }
+    } catch (e) {
+      const err = toAppError(e)
+      if (err.status >= 500) log.error(`S3 ${request.method} ${target?.op ?? '?'} failed [${requestId}]`, (e as AppError).cause ?? e)
+      errorCode = err.code
+      response = s3ErrorResponse(err, request.method, target?.decodedPath ?? '/', requestId)
+      if (target) response = withCorsHeaders(ctx, target, request, response)
+    } finally {
+      if (acquired) gate.release()
+    }
+    response.headers.set('x-amz-request-id', requestId)
+    response.headers.set('x-amz-id-2', requestId)
+    response.headers.set('server', 'CloudStorage')
+    const ms = performance.now() - started
+    const op = target?.op ?? 'Unknown'
+    const bytesOut = request.method === 'HEAD' ? 0 : responseBytes(response)
+    ctx.metrics.recordRequest({ surface: 's3', operation: op, status: response.status, seconds: ms / 1000, bytesIn: counter.bytes, bytesOut })
+    log.request({
+      time: new Date().toISOString(), requestId, surface: 's3', method: request.method, path: target?.decodedPath ?? new URL(request.url).pathname,
+      operation: op, status: response.status, bytesIn: counter.bytes, bytesOut, ms, principal: principalLabel(auth), error: errorCode,
+    })
+    return response
+  }
+}

@@ -1,0 +1,87 @@
+import { AppError } from '../../../errors/app-error'
+import { awsUriEncode } from '../../../auth/uri-encode'
+import { utf8Max } from '../../../domain/utf8'
+import type { ListEntry } from '../../../services/objects/list'
+import type { S3Call } from '../call'
+import { el, isoMs, xmlDoc, xmlResponse } from '../xml'
+import { quoteEtag } from '../object-headers'
+
+export const MAX_KEYS = 1000
+
+export function parseMaxKeys(raw: string | undefined): number {
+  if (raw === undefined) return MAX_KEYS
+  if (!/^-?\d+$/.test(raw) || Number(raw) < 0) throw new AppError('InvalidArgument', { message: 'Provided max-keys not an integer or within integer range', fields: { ArgumentName: 'max-keys', ArgumentValue: raw } })
+  return Math.min(Number(raw), MAX_KEYS)
+}
+
+/** encoding-type=url: only url is defined; values are encoded, never markers twice. */
+export function encoder(q: Map<string, string>): (s: string) => string {
+  const t = q.get('encoding-type')
+  if (t === undefined) return (s) => s
+  if (t.toLowerCase() !== 'url') throw new AppError('InvalidArgument', { message: 'Invalid Encoding Method specified in Request', fields: { ArgumentName: 'encoding-type', ArgumentValue: t } })
+  return (s) => awsUriEncode(s, true)
+}
+
+function contentsXml(entries: ListEntry[], enc: (s: string) => string, owner: string | null): string {
+  return entries.map((e) =>
+    '<Contents>' + el('Key', enc(e.key)) + el('LastModified', isoMs(e.lastModified)) + el('ETag', quoteEtag(e.etag)) +
+    el('Size', e.size) + (owner ?? '') + '<StorageClass>STANDARD</StorageClass></Contents>').join('')
+}
+
+const prefixesXml = (ps: string[], enc: (s: string) => string) => ps.map((p) => `<CommonPrefixes>${el('Prefix', enc(p))}</CommonPrefixes>`).join('')
+
+function ownerXml(c: S3Call, accountId: string): string {
+  const a = c.ctx.repos.accounts.byId(accountId)
+  return `<Owner>${el('ID', accountId)}${el('DisplayName', a?.email ?? '')}</Owner>`
+}
+
+const encodeToken = (s: string) => Buffer.from(s, 'utf8').toString('base64url')
+function decodeToken(t: string): string {
+  const s = Buffer.from(t, 'base64url').toString('utf8')
+  if (!t || !/^[A-Za-z0-9_-]+$/.test(t) || encodeToken(s) !== t) {
+    throw new AppError('InvalidArgument', { message: 'The continuation token provided is incorrect', fields: { ArgumentName: 'continuation-token' } })
+  }
+  return s
+}
+
+export function listObjectsV2(c: S3Call): Response {
+  const bucket = c.bucket({ anonymousRead: true })
+  const q = c.target.query
+  const enc = encoder(q)
+  const prefix = q.get('prefix') ?? ''
+  const delimiter = q.get('delimiter') ?? ''
+  const maxKeys = parseMaxKeys(q.get('max-keys'))
+  const token = q.get('continuation-token')
+  const startAfter = q.get('start-after') ?? ''
+  const after = token !== undefined ? utf8Max(decodeToken(token), startAfter) : startAfter
+  const r = c.ctx.services.objects.list(bucket.id, { prefix, delimiter, after, maxKeys })
+  const owner = q.get('fetch-owner') === 'true' ? ownerXml(c, bucket.accountId) : null
+  const inner =
+    el('Name', bucket.name) + el('Prefix', enc(prefix)) + (delimiter ? el('Delimiter', enc(delimiter)) : '') +
+    el('MaxKeys', maxKeys) + el('KeyCount', r.contents.length + r.commonPrefixes.length) + el('IsTruncated', r.isTruncated) +
+    (token !== undefined ? el('ContinuationToken', token) : '') +
+    (r.isTruncated && r.last !== null ? el('NextContinuationToken', encodeToken(r.last)) : '') +
+    (q.has('start-after') ? el('StartAfter', enc(startAfter)) : '') +
+    (q.has('encoding-type') ? el('EncodingType', 'url') : '') +
+    contentsXml(r.contents, enc, owner) + prefixesXml(r.commonPrefixes, enc)
+  return xmlResponse(xmlDoc('ListBucketResult', inner))
+}
+
+/** ListObjects (v1): Marker / NextMarker (NextMarker only with a delimiter, as on AWS). */
+export function listObjects(c: S3Call): Response {
+  const bucket = c.bucket({ anonymousRead: true })
+  const q = c.target.query
+  const enc = encoder(q)
+  const prefix = q.get('prefix') ?? ''
+  const delimiter = q.get('delimiter') ?? ''
+  const maxKeys = parseMaxKeys(q.get('max-keys'))
+  const marker = q.get('marker') ?? ''
+  const r = c.ctx.services.objects.list(bucket.id, { prefix, delimiter, after: marker, maxKeys })
+  const inner =
+    el('Name', bucket.name) + el('Prefix', enc(prefix)) + el('Marker', enc(marker)) +
+    (r.isTruncated && delimiter && r.last !== null ? el('NextMarker', enc(r.last)) : '') +
+    el('MaxKeys', maxKeys) + (delimiter ? el('Delimiter', enc(delimiter)) : '') + el('IsTruncated', r.isTruncated) +
+    (q.has('encoding-type') ? el('EncodingType', 'url') : '') +
+    contentsXml(r.contents, enc, ownerXml(c, bucket.accountId)) + prefixesXml(r.commonPrefixes, enc)
+  return xmlResponse(xmlDoc('ListBucketResult', inner))
+}

@@ -1,0 +1,12 @@
+import { AppError } from '../../errors/app-error'
+import { s3ErrorXml } from '../../errors/render'
+
+/** Renders an AppError as S3 does: XML body (none for HEAD), its status and extra headers. */
+export function s3ErrorResponse(err: AppError, method: string, resource: string, requestId: string): Response {
+  const headers: Record<string, string> = { ...(err.headers ?? {}) }
+  if (method === 'HEAD') {
+    return new Response(null, { status: err.status, headers: { ...headers, 'x-amz-error-code': err.code } })
+  }
+  // Signature diagnostics are useful to the client that signed, never secret-bearing.
+  return new Response(s3ErrorXml(err, resource, requestId), { status: err.status, headers: { ...headers, 'content-type': 'application/xml' } })
+}

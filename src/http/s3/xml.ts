@@ -1,0 +1,57 @@
+import { XMLParser } from 'fast-xml-parser'
+import { AppError } from '../../errors/app-error'
+import { xmlEscape } from '../../domain/xml'
+
+export const XML_DECL = '<?xml version="1.0" encoding="UTF-8"?>\n'
+export const S3_NS = 'http://s3.amazonaws.com/doc/2006-03-01/'
+
+/** `<Tag>escaped</Tag>`; omitted when the value is null/undefined. */
+export function el(tag: string, value: string | number | boolean | null | undefined): string {
+  if (value === null || value === undefined) return ''
+  return `<${tag}>${xmlEscape(String(value))}</${tag}>`
+}
+
+export function xmlDoc(root: string, inner: string, ns = true): string {
+  return `${XML_DECL}<${root}${ns ? ` xmlns="${S3_NS}"` : ''}>${inner}</${root}>`
+}
+
+export function xmlResponse(body: string, status = 200, headers: Record<string, string> = {}): Response {
+  return new Response(body, { status, headers: { 'content-type': 'application/xml', ...headers } })
+}
+
+/** S3 timestamps: ISO 8601 with milliseconds. */
+export const isoMs = (ms: number) => new Date(ms).toISOString()
+
+/** Element names that always parse as arrays, so one item and many look the same. */
+const ARRAY_TAGS = new Set([
+  'Part', 'Object', 'CORSRule', 'AllowedOrigin', 'AllowedMethod', 'AllowedHeader', 'ExposeHeader',
+])
+
+const parser = new XMLParser({
+  ignoreAttributes: true,
+  removeNSPrefix: true,
+  parseTagValue: false,
+  trimValues: true,
+  processEntities: true,
+  htmlEntities: false,
+  isArray: (name) => ARRAY_TAGS.has(name),
+})
+
+/**
+ * Parses a small XML request body. DTDs are refused outright (no entity expansion attacks);
+ * malformed documents and a wrong root are MalformedXML.
+ */
+export function parseXmlBody(body: Buffer | string, root: string): Record<string, any> {
+  const text = typeof body === 'string' ? body : body.toString('utf8')
+  if (/<!DOCTYPE|<!ENTITY/i.test(text)) throw new AppError('MalformedXML', { message: 'XML document type declarations are not allowed.' })
+  if (!text.trim()) throw new AppError('MalformedXML')
+  let doc: any
+  try {
+    doc = parser.parse(text, true)
+  } catch {
+    throw new AppError('MalformedXML')
+  }
+  const node = doc?.[root]
+  if (node === undefined) throw new AppError('MalformedXML', { message: `The XML you provided was not well-formed or did not validate against our published schema (expected <${root}>).` })
+  return node === '' ? {} : node
+}

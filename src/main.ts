@@ -1,0 +1,44 @@
+#!/usr/bin/env bun
+import { ConfigError } from './config/settings'
+import { StartupError } from './app'
+import { AppError } from './errors/app-error'
+import { UsageError } from './cli/args'
+import { MAIN_USAGE, TUI_USAGE } from './cli/usage'
+import { runServe } from './cli/serve'
+import { runAdmin } from './cli/admin'
+import { VERSION } from './version'
+
+const out = (s: string) => process.stdout.write(s.endsWith('\n') ? s : s + '\n')
+const err = (s: string) => process.stderr.write(s.endsWith('\n') ? s : s + '\n')
+
+async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv
+  if (cmd === '--version' || cmd === 'version') { out(VERSION); return 0 }
+  if (cmd === '--help' || cmd === 'help') { out(MAIN_USAGE); return 0 }
+  if (cmd === undefined || cmd.startsWith('--')) return runServe(argv, out)
+  switch (cmd) {
+    case 'serve': return runServe(rest, out)
+    case 'admin': return runAdmin(rest, out)
+    case 'tui': {
+      const { runTui } = await import('../tui/main')
+      return runTui(rest, out)
+    }
+    default:
+      throw new UsageError(`unknown command '${cmd}'`, MAIN_USAGE)
+  }
+}
+
+/** Operator-facing failures are one clear line, never a stack trace. */
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e) => {
+    if (e instanceof UsageError) { err(`cloudstorage: ${e.message}\n`); err(e.usage); process.exit(2) }
+    if (e instanceof ConfigError) { err(`cloudstorage: ${e.message}`); process.exit(2) }
+    if (e instanceof StartupError) { err(`cloudstorage: ${e.message}`); process.exit(1) }
+    if (e instanceof AppError) { err(`cloudstorage: ${e.code}: ${e.message}`); process.exit(1) }
+    err(`cloudstorage: unexpected error: ${(e as Error)?.message ?? e}`)
+    if (process.env.CLOUDSTORAGE_DEBUG) err((e as Error)?.stack ?? '')
+    process.exit(1)
+  },
+)
+void TUI_USAGE

@@ -1,0 +1,131 @@
+import { AppError } from '../../errors/app-error'
+import { bucketNameFrom, bucketNameProblem } from '../../domain/bucket-name'
+import { newHexId, randomString } from '../../domain/ids'
+import type { BucketRow } from '../../db/repos/buckets'
+import type { Deps, Principal } from '../deps'
+import { planOf } from '../accounts/plans'
+import { removeVersion } from '../objects/commit'
+import { UsageDelta } from '../objects/usage-delta'
+import { dropUpload } from '../multipart/drop-upload'
+
+export interface BucketSummary {
+  name: string
+  createdAt: string
+  isDefault: boolean
+  region: string
+  versioning: '' | 'Enabled' | 'Suspended'
+  timeMachine: boolean
+  publicRead: boolean
+  usage: { bytes: number; objects: number }
+}
+
+export const bucketSummary = (b: BucketRow): BucketSummary => ({
+  name: b.name, createdAt: new Date(b.createdAt).toISOString(), isDefault: b.isDefault, region: b.region,
+  versioning: b.s3Versioning, timeMachine: b.timeMachine, publicRead: b.publicRead,
+  usage: { bytes: b.usageBytes, objects: b.usageObjects },
+})
+
+export function bucketsService(d: Deps) {
+  const { repos } = d
+
+  function insertBucket(accountId: string, name: string, isDefault: boolean): BucketRow {
+    const now = d.now()
+    const row: BucketRow = {
+      id: newHexId(), name, accountId, region: d.config.region, isDefault, s3Versioning: '', timeMachine: true,
+      publicRead: false, corsJson: null, retentionMaxVersions: null, retentionDays: null, usageBytes: 0, usageObjects: 0, createdAt: now,
+    }
+    repos.buckets.insert(row)
+    d.bus.emit('bucket.created', accountId, { bucket: name }, now)
+    return row
+  }
+
+  return {
+    /** Looks a bucket up for an actor: NoSuchBucket when absent, AccessDenied when not theirs. */
+    require(name: string, p: Principal): BucketRow {
+      const b = repos.buckets.byName(name)
+      if (!b) throw new AppError('NoSuchBucket', { fields: { BucketName: name } })
+      if (p.kind === 'account' && b.accountId === p.accountId) return b
+      if (p.kind === 'system') return b
+      throw new AppError('AccessDenied')
+    },
+
+    create(accountId: string, name: string, opts: { location?: string | null } = {}): BucketRow {
+      const problem = bucketNameProblem(name)
+      if (problem) throw new AppError('InvalidBucketName', { message: problem, fields: { BucketName: name } })
+      if (opts.location != null && opts.location !== '' && opts.location !== d.config.region) {
+        throw new AppError(opts.location === 'us-east-1' ? 'InvalidLocationConstraint' : 'IllegalLocationConstraintException', {
+          message: `The ${opts.location} location constraint is incompatible for the region specific endpoint this request was sent to (${d.config.region}).`,
+        })
+      }
+      return d.db.tx(() => {
+        const existing = repos.buckets.byName(name)
+        if (existing) throw new AppError(existing.accountId === accountId ? 'BucketAlreadyOwnedByYou' : 'BucketAlreadyExists', { fields: { BucketName: name } })
+        const account = repos.accounts.byId(accountId)
+        if (!account) throw new AppError('NoSuchAccount')
+        const max = planOf(d, account).maxBuckets
+        if (repos.buckets.countForAccount(accountId) >= max) {
+          throw new AppError('TooManyBuckets', { message: `You have attempted to create more buckets than allowed (${max} per account).` })
+        }
+        return insertBucket(accountId, name, false)
+      })
+    },
+
+    /** The account's default bucket: a free global name derived from the email's local part. */
+    createDefault(accountId: string, email: string): BucketRow {
+      return d.db.tx(() => {
+        const base = bucketNameFrom(email.split('@')[0])
+        let name = base
+        for (let i = 0; repos.buckets.byName(name) || bucketNameProblem(name); i++) {
+          name = `${base}-${randomString('abcdefghijklmnopqrstuvwxyz0123456789', 6)}`
+          if (i > 20) throw new AppError('InternalError', { message: 'could not find a free default bucket name' })
+        }
+        return insertBucket(accountId, name, true)
+      })
+    },
+
+    list(accountId: string): BucketRow[] {
+      return repos.buckets.listForAccount(accountId)
+    },
+
+    /**
+     * Deletes a bucket. Without `force` it must be empty as S3 sees it: no current objects, no
+     * S3 versions or delete markers, no multipart uploads (Time Machine history of an
+     * unversioned bucket does not count and is purged with it). `force` removes everything.
+     */
+    delete(bucketId: string, opts: { force: boolean }) {
+      d.db.tx(() => {
+        const b = repos.buckets.byId(bucketId)
+        if (!b) throw new AppError('NoSuchBucket')
+        if (!opts.force) {
+          const versionsBlock = b.s3Versioning !== '' && repos.objects.hasS3Versions(b.id)
+          if (repos.objects.hasLiveObjects(b.id) || versionsBlock || repos.multipart.hasUploads(b.id)) {
+            throw new AppError('BucketNotEmpty', { fields: { BucketName: b.name } })
+          }
+        }
+        const delta = new UsageDelta(b)
+        for (const id of repos.objects.versionIdsInBucket(b.id)) {
+          const v = repos.objects.version(id)
+          if (v) removeVersion(d, v, delta)
+        }
+        for (const id of repos.multipart.idsForBucket(b.id)) {
+          const u = repos.multipart.get(id)
+          if (u) dropUpload(d, u, delta)
+        }
+        delta.objects = -b.usageObjects
+        // Counters go with the bucket row; only the account's need the delta.
+        repos.accounts.addUsage(b.accountId, { logical: delta.logical, stored: delta.stored, objects: delta.objects })
+        repos.buckets.delete(b.id) // objects rows cascade
+        d.bus.emit('bucket.deleted', b.accountId, { bucket: b.name }, d.now())
+      })
+    },
+
+    setVersioning(bucketId: string, status: 'Enabled' | 'Suspended') {
+      d.db.tx(() => repos.buckets.update(bucketId, { s3Versioning: status }))
+    },
+
+    setCors(bucketId: string, rules: unknown[] | null) {
+      d.db.tx(() => repos.buckets.update(bucketId, { corsJson: rules ? JSON.stringify(rules) : null }))
+    },
+  }
+}
+export type BucketsService = ReturnType<typeof bucketsService>

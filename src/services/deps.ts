@@ -1,0 +1,22 @@
+import type { Config } from '../config/config'
+import type { Db } from '../db/client'
+import type { Repos } from '../db/repos'
+import type { BlobStore } from '../blob/blob-store'
+import type { EventBus } from '../events/bus'
+
+/** What every service receives: the composition root builds this once. */
+export interface Deps {
+  config: Config
+  db: Db
+  repos: Repos
+  blobs: BlobStore
+  bus: EventBus
+  masterKey: Buffer
+  now: () => number
+}
+
+/** Who is acting. Services authorize against it; surfaces build it from their credentials. */
+export type Principal =
+  | { kind: 'account'; accountId: string; isAdmin: boolean; accessKeyId: string | null }
+  | { kind: 'anonymous'; ip: string }
+  | { kind: 'system'; job: string }

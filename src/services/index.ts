@@ -1,0 +1,45 @@
+import type { Deps } from './deps'
+import { accountsService } from './accounts/accounts'
+import { bucketsService } from './buckets/buckets'
+import { keysService } from './keys/keys'
+import { keyUsageService } from './keys/key-usage'
+import { quotaService } from './usage/quota'
+import { rateLimitService } from './usage/rate-limits'
+import { putObjectService } from './objects/put-object'
+import { copyObjectService } from './objects/copy-object'
+import { deleteObject } from './objects/delete'
+import { listObjects } from './objects/list'
+import { multipartService } from './multipart/multipart'
+import { usageReportService } from './maintenance/usage-report'
+import { gcService } from './maintenance/gc'
+import { scrubService } from './maintenance/scrub'
+import { recoveryService } from './maintenance/recovery'
+
+/** Every use case, built once; all surfaces (S3, REST, dashboard, CLI) call these. */
+export function createServices(d: Deps) {
+  const keys = keysService(d)
+  const buckets = bucketsService(d)
+  const accounts = accountsService(d, keys, buckets)
+  const quota = quotaService(d)
+  const usage = usageReportService(d)
+  return {
+    keys,
+    keyUsage: keyUsageService(d),
+    buckets,
+    accounts,
+    quota,
+    rateLimits: rateLimitService(d),
+    objects: {
+      put: putObjectService(d, quota),
+      copy: copyObjectService(d, quota),
+      delete: (bucketId: string, key: string, versionId: string | null) => deleteObject(d, bucketId, key, versionId),
+      list: (bucketId: string, q: Parameters<typeof listObjects>[2]) => listObjects(d, bucketId, q),
+    },
+    multipart: multipartService(d, quota),
+    usage,
+    gc: gcService(d),
+    scrub: scrubService(d),
+    recovery: recoveryService(d, usage),
+  }
+}
+export type Services = ReturnType<typeof createServices>

@@ -1,0 +1,170 @@
+import { AppError } from '../../errors/app-error'
+import { newUlid } from '../../domain/ids'
+import type { ObjectMeta, StoredChecksum } from '../../domain/object-meta'
+import type { BucketRow } from '../../db/repos/buckets'
+import type { ObjectRow, VersionRow } from '../../db/repos/objects'
+import type { Deps } from '../deps'
+import { UsageDelta } from './usage-delta'
+import { etagMatches } from '../../domain/conditions'
+
+/** The bytes of a new version: one blob, or the ordered parts of a multipart upload. */
+export type Content =
+  | { kind: 'blob'; blobId: string; size: number; etag: string; sha256: string | null; checksum: StoredChecksum | null; fresh: boolean }
+  | {
+      kind: 'parts'
+      parts: Array<{ partNumber: number; blobId: string; size: number; etag: string; checksum: string | null }>
+      size: number
+      etag: string
+      checksum: StoredChecksum | null
+      /** Copies share the source's part blobs (new references); completed uploads hand theirs over. */
+      addRefs: boolean
+    }
+
+export interface WriteConditions {
+  ifNoneMatch?: string | null
+  ifMatch?: string | null
+}
+
+export interface CommitResult {
+  version: VersionRow
+  object: ObjectRow
+  created: boolean
+}
+
+/**
+ * Removes a version for good: row, parts, blob references and its share of usage. Deleting
+ * the object's current version is the caller's business (it must move the head first).
+ */
+export function removeVersion(d: Deps, v: VersionRow, delta: UsageDelta) {
+  const now = d.now()
+  const parts = v.partsCount > 0 ? d.repos.objects.parts(v.id) : []
+  d.repos.objects.deleteVersion(v.id)
+  if (v.blobId) delta.stored += d.repos.blobs.release(v.blobId, now)
+  for (const p of parts) delta.stored += d.repos.blobs.release(p.blobId, now)
+  if (!v.isDeleteMarker) delta.logical -= v.size
+}
+
+/**
+ * An S3 "null" version is being replaced: Time Machine keeps it as history (hidden from S3),
+ * otherwise it is gone.
+ */
+export function supersedeNullVersion(d: Deps, bucket: BucketRow, obj: ObjectRow, delta: UsageDelta) {
+  const old = d.repos.objects.nullVersion(obj.id)
+  if (!old) return
+  if (bucket.timeMachine && !old.isDeleteMarker) d.repos.objects.hideVersion(old.id)
+  else removeVersion(d, old, delta)
+}
+
+/**
+ * Time Machine retention for history-only versions: the current version plus at most N-1
+ * older ones per key, none older than the age limit. S3-visible versions are governed by S3
+ * semantics and never pruned here.
+ */
+export function applyRetention(d: Deps, bucket: BucketRow, objectId: string, delta: UsageDelta) {
+  const maxVersions = bucket.retentionMaxVersions ?? d.config.retention.maxVersions
+  const maxAgeDays = bucket.retentionDays ?? d.config.retention.maxAgeDays
+  const cutoff = maxAgeDays > 0 ? d.now() - maxAgeDays * 86_400_000 : -Infinity
+  const history = d.repos.objects.hiddenVersionsOf(objectId) // newest first
+  history.forEach((v, i) => {
+    if (i + 1 >= maxVersions || v.createdAt < cutoff) removeVersion(d, v, delta)
+  })
+}
+
+/** Evaluates If-None-Match / If-Match for a write against the current version. */
+export function checkWriteConditions(current: VersionRow | null, c: WriteConditions) {
+  const live = current && !current.isDeleteMarker ? current : null
+  if (c.ifNoneMatch != null) {
+    if (c.ifNoneMatch.trim() !== '*') throw new AppError('NotImplemented', { message: 'If-None-Match on writes supports only "*".' })
+    if (live) throw new AppError('PreconditionFailed', { fields: { Condition: 'If-None-Match' } })
+  }
+  if (c.ifMatch != null) {
+    if (!live) throw new AppError('NoSuchKey')
+    if (!etagMatches(c.ifMatch, live.etag)) throw new AppError('PreconditionFailed', { fields: { Condition: 'If-Match' } })
+  }
+}
+
+function objectFor(d: Deps, bucket: BucketRow, key: string): ObjectRow {
+  return d.repos.objects.byKey(bucket.id, key) ?? d.repos.objects.insertObject(newUlid(d.now()), bucket.id, key)
+}
+
+/**
+ * Makes new content the key's current version in one synchronous transaction: re-checks the
+ * bucket and conditions, applies S3 versioning and Time Machine rules, dedups identical content,
+ * updates usage under the quota, prunes history and writes the outbox event.
+ */
+export function commitVersion(
+  d: Deps,
+  input: {
+    bucketId: string
+    key: string
+    content: Content
+    meta: ObjectMeta
+    conditions?: WriteConditions
+    otherReservations?: number
+    /** Bytes of this content already in usage (a completed upload's parts). */
+    accountedBytes?: number
+    event?: boolean
+  },
+): CommitResult {
+  return d.db.tx(() => {
+    const bucket = d.repos.buckets.byId(input.bucketId)
+    if (!bucket) throw new AppError('NoSuchBucket')
+    const now = d.now()
+    const delta = new UsageDelta(bucket)
+    const obj = objectFor(d, bucket, input.key)
+    const current = obj.currentVersionId ? d.repos.objects.version(obj.currentVersionId) : null
+    checkWriteConditions(current, input.conditions ?? {})
+    const wasLive = !!current && !current.isDeleteMarker
+
+    const c = input.content
+    let blobId: string | null = null
+    if (c.kind === 'blob') {
+      blobId = c.blobId
+      if (c.fresh) {
+        // Identical content already stored for this account: reference it, drop the new copy.
+        const dup = c.sha256 ? d.repos.blobs.findDuplicate(bucket.accountId, c.sha256, c.size) : null
+        if (dup) {
+          d.repos.blobs.addRef(dup.id)
+          const extra = c.blobId
+          d.db.afterCommit(() => void d.blobs.delete(extra).catch(() => {}))
+          blobId = dup.id
+        } else {
+          delta.stored += d.repos.blobs.insertLive(c.blobId, bucket.accountId, c.size, c.sha256, c.etag, now)
+        }
+      } else {
+        d.repos.blobs.addRef(c.blobId)
+      }
+    }
+
+    const enabled = bucket.s3Versioning === 'Enabled'
+    if (!enabled) supersedeNullVersion(d, bucket, obj, delta)
+    const version: VersionRow = {
+      id: newUlid(now), objectId: obj.id, bucketId: bucket.id, key: input.key,
+      versionNumber: d.repos.objects.takeVersionNumber(obj.id),
+      s3Null: enabled ? 0 : 1, s3Hidden: 0, isDeleteMarker: 0, blobId,
+      size: c.size, etag: c.etag, partsCount: c.kind === 'parts' ? c.parts.length : 0,
+      contentType: input.meta.contentType, headersJson: JSON.stringify(input.meta.headers), userMetaJson: JSON.stringify(input.meta.userMeta),
+      checksumJson: c.checksum ? JSON.stringify(c.checksum) : null, sha256: c.kind === 'blob' ? c.sha256 : null, createdAt: now,
+    }
+    d.repos.objects.insertVersion(version)
+    if (c.kind === 'parts') {
+      let offset = 0
+      for (const p of c.parts) {
+        if (c.addRefs) d.repos.blobs.addRef(p.blobId)
+        d.repos.objects.insertPart({ versionId: version.id, partNumber: p.partNumber, blobId: p.blobId, offset, size: p.size, etag: p.etag, checksum: p.checksum })
+        offset += p.size
+      }
+    }
+    d.repos.objects.setHead(obj.id, version)
+    delta.logical += c.size - (input.accountedBytes ?? 0)
+    if (!wasLive) delta.objects += 1
+    applyRetention(d, bucket, obj.id, delta)
+    delta.apply(d, { enforceQuota: true, otherReservations: input.otherReservations ?? 0 })
+    if (input.event !== false) {
+      d.bus.emit(wasLive ? 'object.updated' : 'object.created', bucket.accountId, {
+        bucket: bucket.name, key: input.key, size: c.size, contentType: input.meta.contentType, etag: c.etag, versionId: version.id, versionNumber: version.versionNumber,
+      }, now)
+    }
+    return { version, object: d.repos.objects.byId(obj.id)!, created: !wasLive }
+  })
+}

@@ -1,0 +1,40 @@
+import { newHexId } from '../../domain/ids'
+import type { ChecksumAlgorithm } from '../../domain/checksums'
+import { HashingTap, limitBytes, type Digests } from '../../blob/streams'
+import { AppError } from '../../errors/app-error'
+import type { Deps } from '../deps'
+
+export interface IngestOptions {
+  /** Declared length: the body must be exactly this long. */
+  size: number | null
+  /** Upper bound when the length is unknown (remaining quota); exceeding it is QuotaExceeded. */
+  max?: number | null
+  checksum?: ChecksumAlgorithm | null
+  /** Runs when the last byte arrived, before the blob is made durable: throw to reject. */
+  verify?: (digests: Digests) => void | Promise<void>
+}
+
+/**
+ * Streams a body into a new blob: byte limits → hashing → verification at the end → the blob
+ * store (temp, fsync, rename, fsync dir). A failure anywhere leaves no blob behind.
+ */
+export async function ingest(d: Deps, source: AsyncIterable<Uint8Array>, opts: IngestOptions): Promise<{ blobId: string; digests: Digests }> {
+  const blobId = newHexId()
+  const tap = new HashingTap({ sha256: true, checksum: opts.checksum ?? null })
+  const limited = limitBytes(source, {
+    exact: opts.size,
+    max: opts.size == null ? opts.max : null,
+    onExceed: () => new AppError('QuotaExceeded'),
+  })
+  async function* verified() {
+    yield* tap.pipe(limited)
+    if (opts.verify) await opts.verify(await tap.digests())
+  }
+  await d.blobs.put(blobId, verified())
+  return { blobId, digests: await tap.digests() }
+}
+
+/** Deletes a freshly written blob that never got committed (best effort; GC sweeps leftovers). */
+export function discardBlob(d: Deps, blobId: string) {
+  void d.blobs.delete(blobId).catch(() => {})
+}

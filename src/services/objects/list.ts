@@ -1,0 +1,69 @@
+import { MAX_CHAR, utf8Compare } from '../../domain/utf8'
+import type { Deps } from '../deps'
+
+export interface ListEntry {
+  key: string
+  size: number
+  etag: string
+  lastModified: number
+}
+
+export interface ListResult {
+  contents: ListEntry[]
+  commonPrefixes: string[]
+  isTruncated: boolean
+  /** The last key or common prefix returned: where the next page starts (exclusive). */
+  last: string | null
+}
+
+const BATCH = 1000
+
+/** Cursor past every key under `cp`; always beyond `key`, so the scan makes progress. */
+const skipPast = (cp: string, key: string) => (utf8Compare(key, cp + MAX_CHAR) >= 0 ? key : cp + MAX_CHAR)
+
+/**
+ * One page of the live keys under `prefix`, after `after` (exclusive), rolling keys up into
+ * CommonPrefixes at `delimiter`. A common prefix at or before `after` was returned on an
+ * earlier page and is skipped, so markers may be keys or prefixes. Cost is O(page), not
+ * O(bucket): rolled-up prefixes are jumped over in the index.
+ */
+export function listObjects(d: Deps, bucketId: string, q: { prefix: string; delimiter: string; after: string; maxKeys: number }): ListResult {
+  const out: ListResult = { contents: [], commonPrefixes: [], isTruncated: false, last: null }
+  let cursor = q.after
+  const full = () => out.contents.length + out.commonPrefixes.length >= q.maxKeys
+  for (;;) {
+    const rows = d.repos.objects.listLive(bucketId, cursor, q.prefix, BATCH)
+    if (rows.length === 0) return out
+    let jumped = false
+    for (const row of rows) {
+      if (!row.key.startsWith(q.prefix)) return out
+      let cp: string | null = null
+      if (q.delimiter) {
+        const i = row.key.indexOf(q.delimiter, q.prefix.length)
+        if (i >= 0) cp = row.key.slice(0, i + q.delimiter.length)
+      }
+      if (cp !== null && q.after.startsWith(cp)) {
+        cursor = skipPast(cp, row.key) // already returned on an earlier page
+        jumped = true
+        break
+      }
+      if (full()) {
+        out.isTruncated = true
+        return out
+      }
+      if (cp !== null) {
+        if (out.commonPrefixes[out.commonPrefixes.length - 1] !== cp) {
+          out.commonPrefixes.push(cp)
+          out.last = cp
+        }
+        cursor = skipPast(cp, row.key)
+        jumped = true
+        break
+      }
+      out.contents.push(row)
+      out.last = row.key
+      cursor = row.key
+    }
+    if (!jumped && rows.length < BATCH) return out
+  }
+}

@@ -1,0 +1,84 @@
+import { AppError } from '../../errors/app-error'
+import { QuotaLedger } from '../../limits/quota'
+import type { Deps } from '../deps'
+import { quotaOf } from '../accounts/plans'
+
+export interface Reservation {
+  /** Bytes this write may still add (its reservation, or the remaining quota when unknown). */
+  limit: number
+  /** Other writes' in-flight bytes, for the commit's re-check. */
+  others(): number
+  release(): void
+}
+
+/**
+ * Quota enforcement shared by every write path: reserve before the body is read, cut unknown
+ * lengths off at the remaining quota, and report rejections as `quota.exceeded` events (at most
+ * one per account per minute). Warnings on threshold crossings come from `checkWarnings`.
+ */
+export function quotaService(d: Deps) {
+  const ledger = new QuotaLedger()
+  const lastExceeded = new Map<string, number>()
+
+  const state = (accountId: string) => {
+    const account = d.repos.accounts.byId(accountId)
+    const usage = d.repos.accounts.usage(accountId)
+    if (!account || !usage) throw new AppError('NoSuchAccount')
+    return { quota: quotaOf(d, account), used: usage.logicalBytes }
+  }
+
+  const service = {
+    ledger,
+
+    /** Reserves `bytes` (declared length) or, when unknown, bounds the write by what is left. */
+    reserve(accountId: string, bytes: number | null): Reservation {
+      const { quota, used } = state(accountId)
+      try {
+        const own = bytes ?? 0
+        const release = ledger.reserve(accountId, own, used, quota)
+        return {
+          limit: bytes ?? ledger.remaining(accountId, used, quota, own),
+          others: () => ledger.inFlight(accountId) - own,
+          release,
+        }
+      } catch (e) {
+        service.rejected(accountId, e)
+        throw e
+      }
+    },
+
+    /** Records a quota rejection: emits quota.exceeded, coalesced per account per minute. */
+    rejected(accountId: string, e: unknown) {
+      if (!(e instanceof AppError) || e.code !== 'QuotaExceeded') return
+      const now = d.now()
+      if (now - (lastExceeded.get(accountId) ?? -Infinity) < 60_000) return
+      lastExceeded.set(accountId, now)
+      const { quota, used } = state(accountId)
+      d.db.tx(() => d.bus.emit('quota.exceeded', accountId, { usedBytes: used, quotaBytes: quota }, now))
+    },
+
+    usage(accountId: string) {
+      const { quota, used } = state(accountId)
+      return { quotaBytes: quota, usedBytes: used, inFlightBytes: ledger.inFlight(accountId) }
+    },
+  }
+  return service
+}
+export type QuotaService = ReturnType<typeof quotaService>
+
+/**
+ * Emits quota.warning once per threshold crossing (80/90/95% by default); dropping below a
+ * threshold re-arms it. Runs inside the transaction that changed usage.
+ */
+export function checkQuotaWarnings(d: Deps, accountId: string) {
+  const account = d.repos.accounts.byId(accountId)
+  const usage = d.repos.accounts.usage(accountId)
+  if (!account || !usage) return
+  const quota = quotaOf(d, account)
+  const pct = quota > 0 ? (usage.logicalBytes / quota) * 100 : 100
+  const crossed = d.config.quotaWarningThresholds.filter((t) => pct >= t).pop() ?? 0
+  if (crossed > usage.warnedPercent) {
+    d.bus.emit('quota.warning', accountId, { usedBytes: usage.logicalBytes, quotaBytes: quota, percent: Math.floor(pct), threshold: crossed }, d.now())
+  }
+  if (crossed !== usage.warnedPercent) d.repos.accounts.setWarnedPercent(accountId, crossed)
+}

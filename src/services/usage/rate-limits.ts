@@ -1,0 +1,60 @@
+import { AppError } from '../../errors/app-error'
+import { TokenBuckets } from '../../limits/token-bucket'
+import type { Deps, Principal } from '../deps'
+import { planOf } from '../accounts/plans'
+
+export type RateClass = 'read' | 'write' | 'list'
+
+const LIST_OPS = new Set(['ListBuckets', 'ListObjects', 'ListObjectsV2', 'ListObjectVersions', 'ListMultipartUploads', 'ListParts'])
+const READ_OPS = new Set(['GetObject', 'HeadObject', 'HeadBucket', 'GetBucketLocation', 'GetBucketVersioning', 'GetBucketCors', 'PreflightCors'])
+
+/** S3 operation → rate class, per the public rate-limit table. */
+export function rateClassOf(op: string, method: string): RateClass {
+  if (LIST_OPS.has(op)) return 'list'
+  if (READ_OPS.has(op) || method === 'GET' || method === 'HEAD') return 'read'
+  return 'write'
+}
+
+/**
+ * Per-access-key token buckets (anonymous requests per client IP), rates from the account's
+ * plan. A burst of one second's worth is allowed. Refusals are 429 with Retry-After (seconds).
+ */
+export function rateLimitService(d: Deps) {
+  const buckets = new TokenBuckets()
+
+  function limited(retryAfterSeconds: number): AppError {
+    const secs = Math.max(1, Math.ceil(retryAfterSeconds))
+    return new AppError('TooManyRequests', { headers: { 'retry-after': String(secs) } })
+  }
+
+  function ratesFor(p: Principal) {
+    if (p.kind === 'account') {
+      const account = d.repos.accounts.byId(p.accountId)
+      return account ? planOf(d, account).rates : d.config.plans[d.config.defaultPlan].rates
+    }
+    return d.config.plans[d.config.defaultPlan].rates
+  }
+
+  return {
+    /** Throws TooManyRequests when the principal's class budget is spent. */
+    checkS3(p: Principal, op: string, method = 'GET') {
+      if (!d.config.rateLimits || p.kind === 'system') return
+      if (p.kind === 'account' && p.isAdmin && d.config.adminRateLimitExempt) return
+      const cls = rateClassOf(op, method)
+      const rate = ratesFor(p)[cls]
+      const who = p.kind === 'account' ? `key:${p.accessKeyId ?? p.accountId}` : `ip:${p.ip}`
+      const wait = buckets.take(`${who}:${cls}`, rate, rate, d.now())
+      if (wait > 0) throw limited(wait)
+    },
+    /** Dashboard API: per session/account, per minute. */
+    checkDashboard(accountId: string, isAdmin: boolean) {
+      if (!d.config.rateLimits) return
+      if (isAdmin && d.config.adminRateLimitExempt) return
+      const account = d.repos.accounts.byId(accountId)
+      const perMinute = account ? planOf(d, account).rates.dashboardPerMinute : d.config.plans[d.config.defaultPlan].rates.dashboardPerMinute
+      const wait = buckets.take(`dash:${accountId}`, perMinute / 60, perMinute, d.now())
+      if (wait > 0) throw limited(wait)
+    },
+  }
+}
+export type RateLimitService = ReturnType<typeof rateLimitService>
