@@ -1,0 +1,33 @@
+import { test, expect, afterAll } from 'bun:test'
+import { startServer } from '/work/main/test/helpers/server'
+import { s3Client } from '/work/main/test/helpers/s3-client'
+import { CreateBucketCommand, PutObjectCommand, GetObjectCommand, ListObjectsV2Command, DeleteObjectCommand, HeadObjectCommand, CreateMultipartUploadCommand, UploadPartCommand, CompleteMultipartUploadCommand, CopyObjectCommand, DeleteObjectsCommand, ListBucketsCommand } from '@aws-sdk/client-s3'
+const srv = await startServer()
+afterAll(() => srv.stop())
+const s3 = s3Client(srv.s3Url)
+test('smoke', async () => {
+  await s3.send(new CreateBucketCommand({ Bucket: 'bkt1' }))
+  console.log((await s3.send(new ListBucketsCommand({}))).Buckets?.map(b=>b.Name))
+  const put = await s3.send(new PutObjectCommand({ Bucket: 'bkt1', Key: 'a/b c.txt', Body: 'hello world', ContentType: 'text/plain', Metadata: { foo: 'bar' } }))
+  console.log(put.ETag, put.ChecksumCRC32)
+  const got = await s3.send(new GetObjectCommand({ Bucket: 'bkt1', Key: 'a/b c.txt', ChecksumMode: 'ENABLED' }))
+  expect(await got.Body!.transformToString()).toBe('hello world')
+  console.log(got.Metadata, got.ContentType, got.ChecksumCRC32)
+  const l = await s3.send(new ListObjectsV2Command({ Bucket: 'bkt1', Delimiter: '/' }))
+  console.log(l.CommonPrefixes, l.Contents)
+  const big = Buffer.alloc(6 * 1024 * 1024, 1)
+  const mp = await s3.send(new CreateMultipartUploadCommand({ Bucket: 'bkt1', Key: 'mp', ChecksumAlgorithm: 'CRC32' }))
+  const p1 = await s3.send(new UploadPartCommand({ Bucket: 'bkt1', Key: 'mp', UploadId: mp.UploadId, PartNumber: 1, Body: big, ChecksumAlgorithm: 'CRC32' }))
+  const p2 = await s3.send(new UploadPartCommand({ Bucket: 'bkt1', Key: 'mp', UploadId: mp.UploadId, PartNumber: 2, Body: 'tail', ChecksumAlgorithm: 'CRC32' }))
+  const done = await s3.send(new CompleteMultipartUploadCommand({ Bucket: 'bkt1', Key: 'mp', UploadId: mp.UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: p1.ETag, ChecksumCRC32: p1.ChecksumCRC32 }, { PartNumber: 2, ETag: p2.ETag, ChecksumCRC32: p2.ChecksumCRC32 }] } }))
+  console.log(done.ETag, done.ChecksumCRC32)
+  const h = await s3.send(new HeadObjectCommand({ Bucket: 'bkt1', Key: 'mp' }))
+  expect(h.ContentLength).toBe(big.length + 4)
+  await s3.send(new CopyObjectCommand({ Bucket: 'bkt1', Key: 'copy', CopySource: 'bkt1/a/b%20c.txt' }))
+  const g2 = await s3.send(new GetObjectCommand({ Bucket: 'bkt1', Key: 'copy', Range: 'bytes=0-4' }))
+  expect(await g2.Body!.transformToString()).toBe('hello')
+  const del = await s3.send(new DeleteObjectsCommand({ Bucket: 'bkt1', Delete: { Objects: [{ Key: 'copy' }, { Key: 'mp' }] } }))
+  console.log(del.Deleted?.length, del.Errors)
+  await s3.send(new DeleteObjectCommand({ Bucket: 'bkt1', Key: 'a/b c.txt' }))
+  console.log(srv.output().split('\n').filter(l=>l.includes(' s3 ')).slice(-14).join('\n'))
+})
