@@ -4,26 +4,32 @@ import type { Logger } from './common/log'
 import { healthBody } from '../server'
 import { accountFromApiKey } from './common/api-key'
 import { signaturesEqual } from '../auth/sigv4'
+import { ensureAdminToken } from '../auth/admin-token'
+import { createApiRoute } from './api/route'
+import { adminRoutes } from './api/admin-routes'
 
-/** Is this request allowed to read /metrics: the configured bearer token or an admin's key. */
-function metricsAllowed(ctx: AppContext, headers: Headers): boolean {
+/** Is this request allowed to read /metrics: the metrics token, the admin token or an admin's key. */
+function metricsAllowed(ctx: AppContext, headers: Headers, adminToken: string): boolean {
   const auth = headers.get('authorization') ?? ''
   const token = auth.replace(/^bearer\s+/i, '').trim()
-  if (ctx.config.metricsToken && token && token.length === ctx.config.metricsToken.length && signaturesEqual(token, ctx.config.metricsToken)) return true
+  for (const t of [ctx.config.metricsToken, adminToken]) if (t && token.length === t.length && signaturesEqual(token, t)) return true
   const who = accountFromApiKey(ctx, headers)
   return !!who && !!ctx.repos.accounts.byId(who.accountId)?.isAdmin
 }
 
 /** The HTTP port: health, metrics, and the REST / dashboard / image APIs. */
-export function createHttpApp(ctx: AppContext, _log: Logger) {
-  return new Elysia({ name: 'http' })
+export function createHttpApp(ctx: AppContext, log: Logger) {
+  const adminToken = ensureAdminToken(ctx.config.dataDir)
+  const route = createApiRoute(ctx, log, adminToken)
+  const app = new Elysia({ name: 'http' })
     .get('/healthz', () => new Response(healthBody(), { headers: { 'content-type': 'application/json' } }))
     .get('/metrics', ({ request }) => {
-      if (!metricsAllowed(ctx, request.headers)) {
+      if (!metricsAllowed(ctx, request.headers, adminToken)) {
         return new Response(JSON.stringify({ error: { code: 'Unauthorized', message: 'GET /metrics needs the metrics bearer token or an admin access key.' } }), {
           status: 401, headers: { 'content-type': 'application/json', 'www-authenticate': 'Bearer' },
         })
       }
       return new Response(ctx.metrics.render(), { headers: { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' } })
     })
+  return adminRoutes(app, ctx, route)
 }

@@ -14,6 +14,7 @@ import { usageReportService } from './maintenance/usage-report'
 import { gcService } from './maintenance/gc'
 import { scrubService } from './maintenance/scrub'
 import { recoveryService } from './maintenance/recovery'
+import { sessionsService } from './sessions/sessions'
 
 /** Every use case, built once; all surfaces (S3, REST, dashboard, CLI) call these. */
 export function createServices(d: Deps) {
@@ -25,6 +26,7 @@ export function createServices(d: Deps) {
   return {
     keys,
     keyUsage: keyUsageService(d),
+    sessions: sessionsService(d),
     buckets,
     accounts,
     quota,

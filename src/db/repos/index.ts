@@ -6,6 +6,7 @@ import { eventsRepo } from './events'
 import { blobsRepo } from './blobs'
 import { objectsRepo } from './objects'
 import { multipartRepo } from './multipart'
+import { sessionsRepo } from './sessions'
 
 export function createRepos(db: Db) {
   return {
@@ -16,6 +17,7 @@ export function createRepos(db: Db) {
     blobs: blobsRepo(db),
     objects: objectsRepo(db),
     multipart: multipartRepo(db),
+    sessions: sessionsRepo(db),
   }
 }
 export type Repos = ReturnType<typeof createRepos>

@@ -1,0 +1,29 @@
+import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { randomBytes } from 'node:crypto'
+
+export const ADMIN_TOKEN_FILE = 'admin.token'
+
+/**
+ * A local admin token in the data dir (mode 0600), created on first start. Whoever can read the
+ * data dir already owns the appliance; the token lets `cloudstorage tui --data DIR` on the same
+ * box call the admin API without typing credentials.
+ */
+export function ensureAdminToken(dataDir: string): string {
+  const path = join(dataDir, ADMIN_TOKEN_FILE)
+  if (existsSync(path)) {
+    if (statSync(path).mode & 0o077) chmodSync(path, 0o600)
+    return readFileSync(path, 'utf8').trim()
+  }
+  const token = 'cst_' + randomBytes(24).toString('base64url')
+  writeFileSync(path, token + '\n', { mode: 0o600 })
+  return token
+}
+
+export function readAdminToken(dataDir: string): string | null {
+  try {
+    return readFileSync(join(dataDir, ADMIN_TOKEN_FILE), 'utf8').trim()
+  } catch {
+    return null
+  }
+}

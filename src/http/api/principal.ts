@@ -1,0 +1,48 @@
+import type { AppContext } from '../../app'
+import { AppError } from '../../errors/app-error'
+import { signaturesEqual } from '../../auth/sigv4'
+import { accountFromApiKey } from '../common/api-key'
+
+export interface ApiPrincipal {
+  accountId: string
+  isAdmin: boolean
+  via: 'session' | 'apiKey' | 'adminToken'
+  accessKeyId?: string
+  sessionId?: string
+  csrfToken?: string
+}
+
+/** The local admin token (data dir file) acts as the first admin account. */
+function fromAdminToken(ctx: AppContext, headers: Headers, adminToken: string | null): ApiPrincipal | null {
+  const auth = headers.get('authorization') ?? ''
+  const m = /^bearer\s+(cst_[A-Za-z0-9_-]+)$/i.exec(auth.trim())
+  if (!m || !adminToken || m[1].length !== adminToken.length || !signaturesEqual(m[1], adminToken)) return null
+  const admin = ctx.repos.accounts.list().find((a) => a.isAdmin && a.status === 'active')
+  if (!admin) return null
+  return { accountId: admin.id, isAdmin: true, via: 'adminToken' }
+}
+
+/**
+ * Resolves API credentials: the admin token, an API key (X-API-Key or Bearer ACCESS:SECRET),
+ * or a session cookie (via the sessions service, once present). Suspended accounts are refused.
+ */
+export function resolveApiPrincipal(ctx: AppContext, request: Request, adminToken: string | null, opts: { allowSession: boolean; allowApiKey: boolean }): ApiPrincipal | null {
+  const h = request.headers
+  const token = fromAdminToken(ctx, h, adminToken)
+  if (token) return token
+  let p: ApiPrincipal | null = null
+  if (opts.allowApiKey) {
+    const k = accountFromApiKey(ctx, h)
+    if (k) {
+      const a = ctx.repos.accounts.byId(k.accountId)
+      if (a) p = { accountId: a.id, isAdmin: a.isAdmin, via: 'apiKey', accessKeyId: k.accessKeyId }
+    }
+  }
+  if (!p && opts.allowSession) p = ctx.services.sessions.fromRequest(request)
+  if (p) {
+    const a = ctx.repos.accounts.byId(p.accountId)
+    if (!a) return null
+    if (a.status !== 'active') throw new AppError('AccountSuspended')
+  }
+  return p
+}

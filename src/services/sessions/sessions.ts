@@ -1,0 +1,103 @@
+import { createHash, randomBytes } from 'node:crypto'
+import { AppError } from '../../errors/app-error'
+import type { Deps } from '../deps'
+import type { ApiPrincipal } from '../../http/api/principal'
+
+export const SESSION_COOKIE = 'session'
+export const CSRF_HEADER = 'x-csrf-token'
+
+const hashId = (value: string) => createHash('sha256').update(value).digest('hex')
+
+function cookieValue(request: Request, name: string): string | null {
+  const header = request.headers.get('cookie')
+  if (!header) return null
+  for (const part of header.split(';')) {
+    const i = part.indexOf('=')
+    if (i > 0 && part.slice(0, i).trim() === name) return part.slice(i + 1).trim()
+  }
+  return null
+}
+
+/**
+ * Cookie sessions: a random 256-bit id whose SHA-256 is stored (a database leak does not leak
+ * sessions), an idle and an absolute expiry, and a CSRF token per session. Logout and a
+ * password change revoke.
+ */
+export function sessionsService(d: Deps) {
+  const idleMs = d.config.sessionIdleMinutes * 60_000
+  const absoluteMs = d.config.sessionAbsoluteHours * 3_600_000
+
+  return {
+    create(accountId: string): { cookie: string; csrfToken: string; expiresAt: number } {
+      const now = d.now()
+      const value = randomBytes(32).toString('base64url')
+      const csrfToken = randomBytes(24).toString('base64url')
+      const expiresAt = now + absoluteMs
+      d.db.tx(() => d.repos.sessions.insert({ idHash: hashId(value), accountId, csrfToken, createdAt: now, lastSeenAt: now, expiresAt }))
+      return { cookie: value, csrfToken, expiresAt }
+    },
+
+    fromRequest(request: Request): ApiPrincipal | null {
+      const value = cookieValue(request, SESSION_COOKIE)
+      if (!value || value.length > 200) return null
+      const idHash = hashId(value)
+      const s = d.repos.sessions.get(idHash)
+      if (!s) return null
+      const now = d.now()
+      if (now > s.expiresAt || now - s.lastSeenAt > idleMs) {
+        d.db.tx(() => d.repos.sessions.delete(idHash))
+        return null
+      }
+      const account = d.repos.accounts.byId(s.accountId)
+      if (!account || s.createdAt < account.passwordChangedAt) return null
+      if (now - s.lastSeenAt > 60_000) d.db.tx(() => d.repos.sessions.touch(idHash, now))
+      return { accountId: s.accountId, isAdmin: account.isAdmin, via: 'session', sessionId: idHash, csrfToken: s.csrfToken }
+    },
+
+    revoke(sessionId: string) {
+      d.db.tx(() => d.repos.sessions.delete(sessionId))
+    },
+
+    revokeAll(accountId: string) {
+      d.db.tx(() => d.repos.sessions.deleteForAccount(accountId))
+    },
+
+    sweep(): number {
+      const now = d.now()
+      return d.db.tx(() => d.repos.sessions.deleteExpired(now, now - idleMs))
+    },
+
+    /** Set-Cookie for a new session: HttpOnly, SameSite=Lax, Secure when configured/TLS. */
+    setCookie(value: string, maxAgeSeconds: number, secure: boolean): string {
+      return `${SESSION_COOKIE}=${value}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${maxAgeSeconds}${secure ? '; Secure' : ''}`
+    },
+    clearCookie(secure: boolean): string {
+      return `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0${secure ? '; Secure' : ''}`
+    },
+  }
+}
+export type SessionsService = ReturnType<typeof sessionsService>
+
+/**
+ * CSRF defence for cookie-authenticated mutations. Browsers always label their requests
+ * (Origin on cross-origin writes, Sec-Fetch-Site everywhere): a foreign Origin or a cross-site
+ * fetch is refused, and a browser request must carry the session's X-CSRF-Token. Requests
+ * without browser headers (curl, scripts) cannot be forged cross-site and pass.
+ */
+export function checkCsrf(request: Request, principal: ApiPrincipal) {
+  if (principal.via !== 'session') return
+  if (['GET', 'HEAD', 'OPTIONS'].includes(request.method)) return
+  const origin = request.headers.get('origin')
+  const site = request.headers.get('sec-fetch-site')
+  const host = request.headers.get('host')
+  if (origin) {
+    let originHost: string | null = null
+    try { originHost = new URL(origin).host } catch { originHost = null }
+    if (!originHost || originHost !== host) throw new AppError('CsrfFailed', { message: 'Cross-site request rejected: the Origin does not match this appliance.' })
+  }
+  if (site === 'cross-site' || site === 'same-site') throw new AppError('CsrfFailed', { message: 'Cross-site request rejected.' })
+  if (origin || site) {
+    const token = request.headers.get(CSRF_HEADER)
+    if (!token || token !== principal.csrfToken) throw new AppError('CsrfFailed')
+  }
+}
