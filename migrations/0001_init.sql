@@ -100,6 +100,7 @@ CREATE TABLE objects (
   content_type    TEXT NOT NULL DEFAULT '',
   last_modified   INTEGER NOT NULL DEFAULT 0,
   next_version_number INTEGER NOT NULL DEFAULT 1,
+  created_at      INTEGER NOT NULL DEFAULT 0,
   UNIQUE (bucket_id, key)
 ) STRICT;
 -- Keys compare as BINARY (memcmp over UTF-8), which is S3's listing order.

@@ -87,6 +87,7 @@ export const objects = sqliteTable('objects', {
   contentType: text('content_type').notNull(),
   lastModified: integer('last_modified').notNull(),
   nextVersionNumber: integer('next_version_number').notNull(),
+  createdAt: integer('created_at').notNull(),
 })
 
 export const objectVersions = sqliteTable('object_versions', {

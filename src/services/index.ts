@@ -23,6 +23,7 @@ export function createServices(d: Deps) {
   const accounts = accountsService(d, keys, buckets)
   const quota = quotaService(d)
   const usage = usageReportService(d)
+  const uploads = putObjectService(d, quota)
   return {
     keys,
     keyUsage: keyUsageService(d),
@@ -32,7 +33,10 @@ export function createServices(d: Deps) {
     quota,
     rateLimits: rateLimitService(d),
     objects: {
-      put: putObjectService(d, quota),
+      put: uploads.put,
+      stage: uploads.stage,
+      commitStaged: uploads.commit,
+      discardStaged: uploads.discard,
       copy: copyObjectService(d, quota),
       delete: (bucketId: string, key: string, versionId: string | null) => deleteObject(d, bucketId, key, versionId),
       list: (bucketId: string, q: Parameters<typeof listObjects>[2]) => listObjects(d, bucketId, q),

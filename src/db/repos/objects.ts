@@ -11,6 +11,7 @@ export interface ObjectRow {
   contentType: string
   lastModified: number
   nextVersionNumber: number
+  createdAt: number
 }
 
 export interface VersionRow {
@@ -44,7 +45,7 @@ export interface PartRow {
   checksum: string | null
 }
 
-const OBJ = 'id, bucket_id AS bucketId, key, current_version_id AS currentVersionId, is_live AS isLive, size, etag, content_type AS contentType, last_modified AS lastModified, next_version_number AS nextVersionNumber'
+const OBJ = 'id, bucket_id AS bucketId, key, current_version_id AS currentVersionId, is_live AS isLive, size, etag, content_type AS contentType, last_modified AS lastModified, next_version_number AS nextVersionNumber, created_at AS createdAt'
 const VER = 'id, object_id AS objectId, bucket_id AS bucketId, key, version_number AS versionNumber, s3_null AS s3Null, s3_hidden AS s3Hidden, is_delete_marker AS isDeleteMarker, blob_id AS blobId, size, etag, parts_count AS partsCount, content_type AS contentType, headers_json AS headersJson, user_meta_json AS userMetaJson, checksum_json AS checksumJson, sha256, created_at AS createdAt'
 
 /** Objects (one row per key, the listing index) and their versions and parts. Synchronous. */
@@ -52,7 +53,7 @@ export function objectsRepo(db: Db) {
   const s = db.sqlite
   const byKey = s.prepare(`SELECT ${OBJ} FROM objects WHERE bucket_id = ? AND key = ?`)
   const byId = s.prepare(`SELECT ${OBJ} FROM objects WHERE id = ?`)
-  const insertObj = s.prepare('INSERT INTO objects (id, bucket_id, key, current_version_id, is_live, size, etag, content_type, last_modified, next_version_number) VALUES (?, ?, ?, NULL, 0, 0, \'\', \'\', 0, 1)')
+  const insertObj = s.prepare('INSERT INTO objects (id, bucket_id, key, current_version_id, is_live, size, etag, content_type, last_modified, next_version_number, created_at) VALUES (?, ?, ?, NULL, 0, 0, \'\', \'\', 0, 1, ?)')
   const setHead = s.prepare('UPDATE objects SET current_version_id = ?, is_live = ?, size = ?, etag = ?, content_type = ?, last_modified = ? WHERE id = ?')
   const takeNumber = s.prepare('UPDATE objects SET next_version_number = next_version_number + 1 WHERE id = ? RETURNING next_version_number - 1 AS n')
   const deleteObj = s.prepare('DELETE FROM objects WHERE id = ?')
@@ -66,7 +67,7 @@ export function objectsRepo(db: Db) {
   const deleteVer = s.prepare('DELETE FROM object_versions WHERE id = ?')
   const parts = s.prepare('SELECT version_id AS versionId, part_number AS partNumber, blob_id AS blobId, offset, size, etag, checksum FROM version_parts WHERE version_id = ? ORDER BY part_number')
   const insertPart = s.prepare('INSERT INTO version_parts (version_id, part_number, blob_id, offset, size, etag, checksum) VALUES (?, ?, ?, ?, ?, ?, ?)')
-  const listLive = s.prepare('SELECT key, size, etag, last_modified AS lastModified FROM objects WHERE bucket_id = ? AND is_live = 1 AND key > ? AND key >= ? ORDER BY key LIMIT ?')
+  const listLive = s.prepare('SELECT id, key, size, etag, content_type AS contentType, last_modified AS lastModified FROM objects WHERE bucket_id = ? AND is_live = 1 AND key > ? AND key >= ? ORDER BY key LIMIT ?')
   const anyLive = s.prepare('SELECT 1 AS x FROM objects WHERE bucket_id = ? AND is_live = 1 LIMIT 1')
   const s3Versions = s.prepare(`SELECT ${VER.split(', ').map((c) => 'v.' + c).join(', ')}, (o.current_version_id = v.id) AS isLatest FROM object_versions v JOIN objects o ON o.id = v.object_id WHERE v.bucket_id = ? AND v.s3_hidden = 0 AND (v.key > ? OR (v.key = ? AND v.version_number < ?)) AND v.key >= ? ORDER BY v.key, v.version_number DESC LIMIT ?`)
   const idsInBucket = s.prepare('SELECT id FROM object_versions WHERE bucket_id = ?')
@@ -75,8 +76,8 @@ export function objectsRepo(db: Db) {
   return {
     byKey: (bucketId: string, key: string) => byKey.get(bucketId, key) as ObjectRow | null,
     byId: (id: string) => byId.get(id) as ObjectRow | null,
-    insertObject(id: string, bucketId: string, key: string): ObjectRow {
-      insertObj.run(id, bucketId, key)
+    insertObject(id: string, bucketId: string, key: string, now: number): ObjectRow {
+      insertObj.run(id, bucketId, key, now)
       return byId.get(id) as ObjectRow
     },
     /** Points the key at a version and copies its listing fields (or clears them). */
@@ -103,7 +104,7 @@ export function objectsRepo(db: Db) {
     insertPart: (p: PartRow) => insertPart.run(p.versionId, p.partNumber, p.blobId, p.offset, p.size, p.etag, p.checksum),
     /** Live keys after `after` and at or after `from` (prefix start), in UTF-8 byte order. */
     listLive: (bucketId: string, after: string, from: string, limit: number) =>
-      listLive.all(bucketId, after, from, limit) as Array<{ key: string; size: number; etag: string; lastModified: number }>,
+      listLive.all(bucketId, after, from, limit) as Array<{ id: string; key: string; size: number; etag: string; contentType: string; lastModified: number }>,
     hasLiveObjects: (bucketId: string) => anyLive.get(bucketId) !== null,
     hasS3Versions: (bucketId: string) => anyS3Version.get(bucketId) !== null,
     /** S3-visible versions in (key asc, newest first) order after (key, versionNumber). */

@@ -84,7 +84,8 @@ export function checkWriteConditions(current: VersionRow | null, c: WriteConditi
 }
 
 function objectFor(d: Deps, bucket: BucketRow, key: string): ObjectRow {
-  return d.repos.objects.byKey(bucket.id, key) ?? d.repos.objects.insertObject(newUlid(d.now()), bucket.id, key)
+  const now = d.now()
+  return d.repos.objects.byKey(bucket.id, key) ?? d.repos.objects.insertObject(newUlid(now), bucket.id, key, now)
 }
 
 /**

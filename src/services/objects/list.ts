@@ -2,7 +2,9 @@ import { MAX_CHAR, utf8Compare } from '../../domain/utf8'
 import type { Deps } from '../deps'
 
 export interface ListEntry {
+  id: string
   key: string
+  contentType: string
   size: number
   etag: string
   lastModified: number

@@ -3,20 +3,25 @@ import type { ObjectMeta, StoredChecksum } from '../../domain/object-meta'
 import type { Digests } from '../../blob/streams'
 import type { BucketRow } from '../../db/repos/buckets'
 import type { Deps } from '../deps'
-import type { QuotaService } from '../usage/quota'
+import type { QuotaService, Reservation } from '../usage/quota'
 import { commitVersion, type CommitResult, type WriteConditions } from './commit'
 import { discardBlob, ingest } from './ingest'
 
-export interface PutObjectInput {
-  bucket: BucketRow
-  key: string
+export interface UploadInput {
   source: AsyncIterable<Uint8Array>
   /** Declared length; null when unknown (then cut off at the remaining quota). */
   size: number | null
-  meta: ObjectMeta
   checksum?: ChecksumAlgorithm | null
   verify?: (d: Digests) => void
-  conditions?: WriteConditions
+}
+
+/** Bytes safely on disk, not yet an object: commit() or discard() it. */
+export interface StagedUpload {
+  accountId: string
+  blobId: string
+  digests: Digests
+  checksum: StoredChecksum | null
+  reservation: Reservation
 }
 
 export interface PutObjectResult extends CommitResult {
@@ -26,30 +31,52 @@ export interface PutObjectResult extends CommitResult {
 
 /**
  * The PUT flow shared by S3 PutObject, presigned PUT and REST uploads: reserve quota before
- * reading → stream to a blob (hashed, verified, fsynced) → one commit transaction. A failed
- * commit leaves no blob behind; the reservation is always released.
+ * reading → stream to a blob (hashed, verified, fsynced) → one commit transaction. Staging and
+ * committing are separate so a form upload can stream the file before its bucket/key fields
+ * arrive. A failed commit leaves no blob behind; the reservation is always released.
  */
 export function putObjectService(d: Deps, quota: QuotaService) {
-  return async function putObject(input: PutObjectInput): Promise<PutObjectResult> {
-    const accountId = input.bucket.accountId
+  async function stage(accountId: string, input: UploadInput): Promise<StagedUpload> {
     const reservation = quota.reserve(accountId, input.size)
-    let blobId: string | null = null
     try {
       const r = await ingest(d, input.source, { size: input.size, max: reservation.limit, checksum: input.checksum, verify: input.verify })
-      blobId = r.blobId
       const checksum: StoredChecksum | null = r.digests.checksum ? { algorithm: r.digests.checksum.algorithm, type: 'FULL_OBJECT', value: r.digests.checksum.value } : null
-      const committed = commitVersion(d, {
-        bucketId: input.bucket.id, key: input.key, meta: input.meta, conditions: input.conditions, otherReservations: reservation.others(),
-        content: { kind: 'blob', blobId: r.blobId, size: r.digests.size, etag: r.digests.md5Hex, sha256: r.digests.sha256Hex, checksum, fresh: true },
-      })
-      blobId = null
-      return { ...committed, digests: r.digests, checksum }
+      return { accountId, blobId: r.blobId, digests: r.digests, checksum, reservation }
     } catch (e) {
-      if (blobId) discardBlob(d, blobId)
+      reservation.release()
       quota.rejected(accountId, e)
       throw e
-    } finally {
-      reservation.release()
     }
+  }
+
+  function discard(s: StagedUpload) {
+    discardBlob(d, s.blobId)
+    s.reservation.release()
+  }
+
+  function commit(s: StagedUpload, target: { bucket: BucketRow; key: string; meta: ObjectMeta; conditions?: WriteConditions }): PutObjectResult {
+    try {
+      const committed = commitVersion(d, {
+        bucketId: target.bucket.id, key: target.key, meta: target.meta, conditions: target.conditions, otherReservations: s.reservation.others(),
+        content: { kind: 'blob', blobId: s.blobId, size: s.digests.size, etag: s.digests.md5Hex, sha256: s.digests.sha256Hex, checksum: s.checksum, fresh: true },
+      })
+      return { ...committed, digests: s.digests, checksum: s.checksum }
+    } catch (e) {
+      discardBlob(d, s.blobId)
+      quota.rejected(s.accountId, e)
+      throw e
+    } finally {
+      s.reservation.release()
+    }
+  }
+
+  return {
+    stage,
+    commit,
+    discard,
+    async put(input: UploadInput & { bucket: BucketRow; key: string; meta: ObjectMeta; conditions?: WriteConditions }): Promise<PutObjectResult> {
+      const staged = await stage(input.bucket.accountId, input)
+      return commit(staged, input)
+    },
   }
 }
