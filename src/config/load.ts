@@ -14,6 +14,8 @@ interface Setting {
   parse: (raw: unknown, label: string) => unknown
   default: unknown
   apply: (c: Config, v: any) => void
+  /** The config file's section already set this (a flat default must not overwrite it). */
+  inSection?: (file: Record<string, any>) => boolean
 }
 
 const S: Setting[] = [
@@ -25,7 +27,7 @@ const S: Setting[] = [
   { name: 'domain', flag: '--domain', env: 'CLOUDSTORAGE_DOMAIN', parse: domain, default: null, apply: (c, v) => (c.domain = v) },
   { name: 'log-format', flag: '--log-format', env: 'CLOUDSTORAGE_LOG_FORMAT', parse: oneOf('text', 'json'), default: 'text', apply: (c, v) => (c.logFormat = v) },
   { name: 'signup', env: 'CLOUDSTORAGE_SIGNUP', parse: oneOf('open', 'closed'), default: 'closed', apply: (c, v) => (c.signup = v) },
-  { name: 'default-quota', env: 'CLOUDSTORAGE_DEFAULT_QUOTA', parse: size, default: 10 * 2 ** 30, apply: (c, v) => (c.plans[c.defaultPlan].quotaBytes = v) },
+  { name: 'default-quota', env: 'CLOUDSTORAGE_DEFAULT_QUOTA', parse: size, default: 10 * 2 ** 30, apply: (c, v) => (c.plans[c.defaultPlan].quotaBytes = v), inSection: (f) => f.plans !== undefined },
   { name: 'rate-limits', env: 'CLOUDSTORAGE_RATE_LIMITS', parse: onOff, default: true, apply: (c, v) => (c.rateLimits = v) },
   { name: 'admin-rate-limit-exempt', env: 'CLOUDSTORAGE_ADMIN_RATE_LIMIT_EXEMPT', parse: onOff, default: true, apply: (c, v) => (c.adminRateLimitExempt = v) },
   { name: 'webhook-allowlist', env: 'CLOUDSTORAGE_WEBHOOK_ALLOWLIST', parse: list, default: [], apply: (c, v) => (c.webhookAllowlist = v) },
@@ -34,8 +36,8 @@ const S: Setting[] = [
   { name: 'master-key', env: 'CLOUDSTORAGE_MASTER_KEY', parse: nonEmpty, default: null, apply: (c, v) => (c.masterKey = v) },
   { name: 'metrics-token', env: 'CLOUDSTORAGE_METRICS_TOKEN', parse: nonEmpty, default: null, apply: (c, v) => (c.metricsToken = v) },
   { name: 'max-inflight', env: 'CLOUDSTORAGE_MAX_INFLIGHT', parse: int(1, 100000), default: 512, apply: (c, v) => (c.maxInflight = v) },
-  { name: 'retention-max-versions', env: 'CLOUDSTORAGE_RETENTION_MAX_VERSIONS', parse: int(1, 100000), default: 10, apply: (c, v) => (c.retention.maxVersions = v) },
-  { name: 'retention-days', env: 'CLOUDSTORAGE_RETENTION_DAYS', parse: int(0, 36500), default: 30, apply: (c, v) => (c.retention.maxAgeDays = v) },
+  { name: 'retention-max-versions', env: 'CLOUDSTORAGE_RETENTION_MAX_VERSIONS', parse: int(1, 100000), default: 10, apply: (c, v) => (c.retention.maxVersions = v), inSection: (f) => f.retention?.['max-versions'] !== undefined },
+  { name: 'retention-days', env: 'CLOUDSTORAGE_RETENTION_DAYS', parse: int(0, 36500), default: 30, apply: (c, v) => (c.retention.maxAgeDays = v), inSection: (f) => f.retention?.['max-age-days'] !== undefined },
   { name: 'disk-reserve', env: 'CLOUDSTORAGE_DISK_RESERVE', parse: size, default: 256 * 2 ** 20, apply: (c, v) => (c.diskReserveBytes = v) },
   { name: 'gc-grace-seconds', env: 'CLOUDSTORAGE_GC_GRACE_SECONDS', parse: int(0, 7 * 86400), default: 600, apply: (c, v) => (c.gcGraceSeconds = v) },
   { name: 'stale-upload-days', env: 'CLOUDSTORAGE_STALE_UPLOAD_DAYS', parse: int(1, 3650), default: 7, apply: (c, v) => (c.staleUploadDays = v) },
@@ -110,12 +112,19 @@ function applyPlans(c: Config, raw: unknown) {
     const r = v['rate-limits']
     if (r !== undefined) {
       if (typeof r !== 'object' || r === null) throw new ConfigError(`invalid ${label}.rate-limits: must be a mapping`)
+      onlyKnown(`${label}.rate-limits`, r, ['write', 'read', 'list', 'dashboard-per-minute'])
       for (const [rk, field] of [['write', 'write'], ['read', 'read'], ['list', 'list'], ['dashboard-per-minute', 'dashboardPerMinute']] as const) {
         if (r[rk] !== undefined) base.rates[field] = int(0, 1_000_000)(r[rk], `${label}.rate-limits.${rk}`)
       }
     }
     c.plans[name] = base
   }
+}
+
+/** A typo inside a section must fail like one at the top level, not be ignored silently. */
+function onlyKnown(label: string, v: Record<string, unknown>, known: string[]) {
+  if (Array.isArray(v)) throw new ConfigError(`invalid ${label}: must be a mapping`)
+  for (const k of Object.keys(v)) if (!known.includes(k)) throw new ConfigError(`invalid ${label}: unknown setting '${k}' (known: ${known.join(', ')})`)
 }
 
 function applySections(c: Config, file: Record<string, unknown>) {
@@ -128,12 +137,14 @@ function applySections(c: Config, file: Record<string, unknown>) {
   const ret = file.retention as Record<string, unknown> | undefined
   if (ret !== undefined) {
     if (typeof ret !== 'object' || ret === null) throw new ConfigError('invalid retention: must be a mapping')
+    onlyKnown('retention', ret, ['max-versions', 'max-age-days'])
     if (ret['max-versions'] !== undefined) c.retention.maxVersions = int(1, 100000)(ret['max-versions'], 'retention.max-versions')
     if (ret['max-age-days'] !== undefined) c.retention.maxAgeDays = int(0, 36500)(ret['max-age-days'], 'retention.max-age-days')
   }
   const img = file.image as Record<string, unknown> | undefined
   if (img !== undefined) {
     if (typeof img !== 'object' || img === null) throw new ConfigError('invalid image: must be a mapping')
+    onlyKnown('image', img, ['max-input-size', 'max-input-pixels', 'max-output-dimension', 'timeout-seconds', 'cache-days'])
     if (img['max-input-size'] !== undefined) c.image.maxInputBytes = size(img['max-input-size'], 'image.max-input-size')
     if (img['max-input-pixels'] !== undefined) c.image.maxInputPixels = int(1, 1e10)(img['max-input-pixels'], 'image.max-input-pixels')
     if (img['max-output-dimension'] !== undefined) c.image.maxOutputDimension = int(1, 65535)(img['max-output-dimension'], 'image.max-output-dimension')
@@ -167,7 +178,7 @@ export function loadConfig(flags: Record<string, string>, env: Record<string, st
     if (s.flag && flags[s.flag] !== undefined) { raw = flags[s.flag]; label = s.flag }
     else if (s.env && env[s.env] !== undefined && env[s.env] !== '') { raw = env[s.env]; label = s.env }
     else if (file[s.name] !== undefined) { raw = file[s.name]; label = `${s.name} (in ${configPath})` }
-    else if (s.name === 'default-quota' && file.plans) continue // plans define it
+    else if (s.inSection?.(file)) continue // e.g. retention.max-versions or plans set it already
     s.apply(c, raw === null ? null : s.parse(raw, label))
   }
   if (c.s3Port !== 0 && c.s3Port === c.port) throw new ConfigError(`invalid --port: ${c.port} is also the --s3-port; the two listeners need different ports`)
