@@ -7,6 +7,11 @@ import { signaturesEqual } from '../auth/sigv4'
 import { ensureAdminToken } from '../auth/admin-token'
 import { createApiRoute } from './api/route'
 import { adminRoutes } from './api/admin-routes'
+import { authRoutes } from './api/auth-routes'
+import { keyRoutes } from './api/key-routes'
+import { bucketRoutes } from './api/bucket-routes'
+import { filesRoutes } from './rest/files-routes'
+import { openApiDocument, openApiHtml } from './api/openapi'
 
 /** Is this request allowed to read /metrics: the metrics token, the admin token or an admin's key. */
 function metricsAllowed(ctx: AppContext, headers: Headers, adminToken: string): boolean {
@@ -31,5 +36,8 @@ export function createHttpApp(ctx: AppContext, log: Logger) {
       }
       return new Response(ctx.metrics.render(), { headers: { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' } })
     })
-  return adminRoutes(app, ctx, route)
+    .get('/api/openapi.json', () => Response.json(openApiDocument()))
+    .get('/api/docs', () => new Response(openApiHtml(), { headers: { 'content-type': 'text/html; charset=utf-8' } }))
+  for (const add of [authRoutes, keyRoutes, bucketRoutes, adminRoutes, filesRoutes]) add(app, ctx, route)
+  return app
 }

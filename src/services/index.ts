@@ -20,14 +20,15 @@ import { sessionsService } from './sessions/sessions'
 export function createServices(d: Deps) {
   const keys = keysService(d)
   const buckets = bucketsService(d)
-  const accounts = accountsService(d, keys, buckets)
+  const sessions = sessionsService(d)
+  const accounts = accountsService(d, keys, buckets, sessions)
   const quota = quotaService(d)
   const usage = usageReportService(d)
   const uploads = putObjectService(d, quota)
   return {
     keys,
     keyUsage: keyUsageService(d),
-    sessions: sessionsService(d),
+    sessions,
     buckets,
     accounts,
     quota,

@@ -35,13 +35,17 @@ export interface ApiRouteOptions {
   auth: AuthMode
 }
 
-export const json = (body: unknown, status = 200, headers: Record<string, string> = {}) =>
-  new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...headers } })
+export function json(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
+  const text = JSON.stringify(body)
+  return new Response(text, { status, headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)), ...headers } })
+}
 
 function errorResponse(err: AppError, requestId: string): Response {
   const headers: Record<string, string> = { 'content-type': 'application/json', ...(err.headers ?? {}) }
   if (err.status === 401) headers['www-authenticate'] = 'Bearer realm="cloudstorage"'
-  return new Response(jsonErrorBody(err, requestId), { status: err.status, headers })
+  const body = jsonErrorBody(err, requestId)
+  headers['content-length'] = String(Buffer.byteLength(body))
+  return new Response(body, { status: err.status, headers })
 }
 
 /**
@@ -68,6 +72,10 @@ export function createApiRoute(ctx: AppContext, log: Logger, adminToken: string 
           if (opts.auth === 'admin' && !principal.isAdmin) throw new AppError('AccessDenied', { message: 'This endpoint is for administrators.' })
           checkCsrf(request, principal)
           if (opts.auth !== 'apiKey' && principal.via === 'session') ctx.services.rateLimits.checkDashboard(principal.accountId, principal.isAdmin)
+          // REST calls with an access key share that key's S3 request budget.
+          if (opts.auth === 'apiKey' && principal.via === 'apiKey') {
+            ctx.services.rateLimits.checkS3({ kind: 'account', accountId: principal.accountId, isAdmin: principal.isAdmin, accessKeyId: principal.accessKeyId ?? null }, opts.operation, request.method)
+          }
         }
         const call: ApiCall = {
           ctx, request, url, requestId, ip: clientIp(request, server, ctx.config.trustProxy), principal, counter,

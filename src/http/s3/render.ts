@@ -7,6 +7,6 @@ export function s3ErrorResponse(err: AppError, method: string, resource: string,
   if (method === 'HEAD') {
     return new Response(null, { status: err.status, headers: { ...headers, 'x-amz-error-code': err.code } })
   }
-  // Signature diagnostics are useful to the client that signed, never secret-bearing.
-  return new Response(s3ErrorXml(err, resource, requestId), { status: err.status, headers: { ...headers, 'content-type': 'application/xml' } })
+  const body = s3ErrorXml(err, resource, requestId)
+  return new Response(body, { status: err.status, headers: { ...headers, 'content-type': 'application/xml', 'content-length': String(Buffer.byteLength(body)) } })
 }

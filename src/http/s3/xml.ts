@@ -16,7 +16,7 @@ export function xmlDoc(root: string, inner: string, ns = true): string {
 }
 
 export function xmlResponse(body: string, status = 200, headers: Record<string, string> = {}): Response {
-  return new Response(body, { status, headers: { 'content-type': 'application/xml', ...headers } })
+  return new Response(body, { status, headers: { 'content-type': 'application/xml', 'content-length': String(Buffer.byteLength(body)), ...headers } })
 }
 
 /** S3 timestamps: ISO 8601 with milliseconds. */

@@ -6,6 +6,8 @@ import type { Deps } from '../deps'
 import type { KeysService } from '../keys/keys'
 import type { BucketsService } from '../buckets/buckets'
 import { planOf, quotaOf } from './plans'
+import { LoginThrottle, Semaphore } from '../../limits/login-throttle'
+import type { SessionsService } from '../sessions/sessions'
 
 export interface AccountSummary {
   id: string
@@ -28,12 +30,21 @@ export interface CreateAccountInput {
   secretKey?: string | null
 }
 
-export async function hashPassword(password: string): Promise<string> {
-  return Bun.password.hash(password, { algorithm: 'argon2id' })
+const hashing = new Semaphore(2)
+
+export function hashPassword(password: string): Promise<string> {
+  return hashing.run(() => Bun.password.hash(password, { algorithm: 'argon2id' }))
 }
 
-export function accountsService(d: Deps, keys: KeysService, buckets: BucketsService) {
+/** Verifies against a real hash even for unknown emails, so timing does not reveal accounts. */
+const DUMMY_HASH = Bun.password.hashSync('not-a-real-password', { algorithm: 'argon2id' })
+function verifyPassword(password: string, hash: string | null): Promise<boolean> {
+  return hashing.run(() => Bun.password.verify(password, hash ?? DUMMY_HASH))
+}
+
+export function accountsService(d: Deps, keys: KeysService, buckets: BucketsService, sessions: SessionsService) {
   const { repos } = d
+  const throttle = new LoginThrottle()
 
   const summary = (a: AccountRow): AccountSummary => {
     const u = repos.accounts.usage(a.id)
@@ -86,6 +97,59 @@ export function accountsService(d: Deps, keys: KeysService, buckets: BucketsServ
       const a = repos.accounts.byId(id)
       if (!a) throw new AppError('NoSuchAccount')
       return summary(a)
+    },
+
+    /** Checks email + password with throttling; returns the account or InvalidCredentials. */
+    async login(email: string, password: string, ip: string): Promise<AccountRow> {
+      const keysFor = [`acct:${email.trim().toLowerCase()}`, `ip:${ip}`]
+      throttle.check(keysFor, d.now())
+      const a = repos.accounts.byEmail(email.trim())
+      const ok = await verifyPassword(password, a?.passwordHash ?? null)
+      if (!a || !ok) {
+        throttle.fail(keysFor, d.now())
+        throw new AppError('InvalidCredentials')
+      }
+      if (a.status !== 'active') throw new AppError('AccountSuspended')
+      throttle.succeed(keysFor[0])
+      return a
+    },
+
+    /** Changes a password (after checking the current one) and revokes every session. */
+    async changePassword(accountId: string, current: string, next: string) {
+      const a = repos.accounts.byId(accountId)
+      if (!a) throw new AppError('NoSuchAccount')
+      if (!(await verifyPassword(current, a.passwordHash))) throw new AppError('InvalidCredentials', { message: 'The current password is incorrect.' })
+      this.validateCredentials(a.email, next)
+      const hash = await hashPassword(next)
+      d.db.tx(() => repos.accounts.update(accountId, { passwordHash: hash, passwordChangedAt: d.now() }))
+      sessions.revokeAll(accountId)
+    },
+
+    /** Admin changes: suspend/activate, plan, quota override (null = plan's), admin flag. */
+    update(accountId: string, patch: { status?: 'active' | 'suspended'; plan?: string | null; quotaBytes?: number | null; isAdmin?: boolean }): AccountSummary {
+      if (patch.plan && !d.config.plans[patch.plan]) throw new AppError('ValidationError', { message: `Unknown plan '${patch.plan}'. Plans: ${Object.keys(d.config.plans).join(', ')}.` })
+      d.db.tx(() => {
+        if (!repos.accounts.byId(accountId)) throw new AppError('NoSuchAccount')
+        const row: Partial<AccountRow> = {}
+        if (patch.status !== undefined) row.status = patch.status
+        if (patch.plan !== undefined) row.plan = patch.plan
+        if (patch.quotaBytes !== undefined) row.quotaOverride = patch.quotaBytes
+        if (patch.isAdmin !== undefined) row.isAdmin = patch.isAdmin
+        repos.accounts.update(accountId, row)
+      })
+      if (patch.status === 'suspended') sessions.revokeAll(accountId)
+      return this.get(accountId)
+    },
+
+    /** Deletes an account with all its data: buckets (objects, history, uploads), keys, sessions. */
+    deleteWithData(accountId: string) {
+      const a = repos.accounts.byId(accountId)
+      if (!a) throw new AppError('NoSuchAccount')
+      d.db.tx(() => {
+        for (const b of repos.buckets.listForAccount(accountId)) buckets.delete(b.id, { force: true })
+        repos.accounts.delete(accountId) // keys, sessions, usage cascade
+        d.bus.emit('account.deleted', accountId, { email: a.email }, d.now())
+      })
     },
 
     byEmail(email: string): AccountRow {

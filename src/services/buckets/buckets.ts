@@ -123,6 +123,17 @@ export function bucketsService(d: Deps) {
       d.db.tx(() => repos.buckets.update(bucketId, { s3Versioning: status }))
     },
 
+    /** Dashboard settings: Time Machine on/off, public read (anonymous GET, image URLs). */
+    updateSettings(bucketId: string, patch: { timeMachine?: boolean; publicRead?: boolean }) {
+      d.db.tx(() => {
+        const row: Partial<BucketRow> = {}
+        if (patch.timeMachine !== undefined) row.timeMachine = patch.timeMachine
+        if (patch.publicRead !== undefined) row.publicRead = patch.publicRead
+        repos.buckets.update(bucketId, row)
+      })
+      return repos.buckets.byId(bucketId)!
+    },
+
     setCors(bucketId: string, rules: unknown[] | null) {
       d.db.tx(() => repos.buckets.update(bucketId, { corsJson: rules ? JSON.stringify(rules) : null }))
     },

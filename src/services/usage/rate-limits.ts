@@ -5,7 +5,7 @@ import { planOf } from '../accounts/plans'
 
 export type RateClass = 'read' | 'write' | 'list'
 
-const LIST_OPS = new Set(['ListBuckets', 'ListObjects', 'ListObjectsV2', 'ListObjectVersions', 'ListMultipartUploads', 'ListParts'])
+const LIST_OPS = new Set(['ListBuckets', 'ListObjects', 'ListObjectsV2', 'ListObjectVersions', 'ListMultipartUploads', 'ListParts', 'ListFiles'])
 const READ_OPS = new Set(['GetObject', 'HeadObject', 'HeadBucket', 'GetBucketLocation', 'GetBucketVersioning', 'GetBucketCors', 'PreflightCors'])
 
 /** S3 operation → rate class, per the public rate-limit table. */

@@ -1,0 +1,65 @@
+import type { Elysia } from 'elysia'
+import type { AppContext } from '../../app'
+import { AppError } from '../../errors/app-error'
+import { bucketSummary } from '../../services/buckets/buckets'
+import type { BucketRow } from '../../db/repos/buckets'
+import { corsRulesFromXml, type CorsRule } from '../../domain/cors'
+import type { ApiCall, ApiRoute } from './route'
+import { json } from './route'
+import { checkFields } from './validate'
+
+function withCors(b: BucketRow) {
+  return { ...bucketSummary(b), cors: b.corsJson ? (JSON.parse(b.corsJson) as CorsRule[]) : null }
+}
+
+/** A bucket of the caller's account; another account's bucket looks nonexistent (404). */
+function ownBucket(call: ApiCall, name: string): BucketRow {
+  const b = call.ctx.repos.buckets.byName(name)
+  if (!b || b.accountId !== call.who().accountId) throw new AppError('NoSuchBucket', { message: `The bucket '${name}' does not exist.` })
+  return b
+}
+
+/** CORS rules as JSON: the same shape and limits as the S3 CORS XML. */
+function corsFromJson(v: unknown): CorsRule[] | null {
+  if (v === null) return null
+  if (!Array.isArray(v)) throw new AppError('ValidationError', { message: 'cors must be a list of rules or null.' })
+  const doc = {
+    CORSRule: v.map((r, i) => {
+      if (typeof r !== 'object' || r === null) throw new AppError('ValidationError', { message: `cors[${i}] must be an object.` })
+      const x = r as Record<string, unknown>
+      return { ID: x.id, AllowedOrigin: x.allowedOrigins, AllowedMethod: x.allowedMethods, AllowedHeader: x.allowedHeaders ?? [], ExposeHeader: x.exposeHeaders ?? [], MaxAgeSeconds: x.maxAgeSeconds }
+    }),
+  }
+  try {
+    return corsRulesFromXml(doc)
+  } catch (e) {
+    throw new AppError('ValidationError', { message: (e as Error).message })
+  }
+}
+
+/** /api/buckets: list with usage, create, delete (force), settings. */
+export function bucketRoutes(app: Elysia<any, any, any, any, any, any, any>, ctx: AppContext, route: ApiRoute) {
+  const o = { parse: 'none' as const }
+  return app
+    .get('/api/buckets', route({ surface: 'dashboard', operation: 'ListBuckets', auth: 'dashboard' }, (call) => ({
+      buckets: ctx.services.buckets.list(call.who().accountId).map(bucketSummary),
+    })), o)
+    .post('/api/buckets', route({ surface: 'dashboard', operation: 'CreateBucket', auth: 'dashboard' }, async (call) => {
+      const body = checkFields<{ name: string }>(await call.json(), { name: 'string' }, ['name'])
+      return json(withCors(ctx.services.buckets.create(call.who().accountId, body.name)), 201)
+    }), o)
+    .get('/api/buckets/:name', route({ surface: 'dashboard', operation: 'GetBucket', auth: 'dashboard' }, (call) =>
+      withCors(ownBucket(call, decodeURIComponent(call.url.pathname.split('/')[3])))), o)
+    .patch('/api/buckets/:name', route({ surface: 'dashboard', operation: 'UpdateBucket', auth: 'dashboard' }, async (call) => {
+      const b = ownBucket(call, decodeURIComponent(call.url.pathname.split('/')[3]))
+      const body = checkFields<{ versioning?: boolean; publicRead?: boolean; cors?: unknown[] | null }>(await call.json(), { versioning: 'boolean', publicRead: 'boolean', cors: 'array|null' })
+      if (body.cors !== undefined) ctx.services.buckets.setCors(b.id, corsFromJson(body.cors))
+      return withCors(ctx.services.buckets.updateSettings(b.id, { timeMachine: body.versioning, publicRead: body.publicRead }))
+    }), o)
+    .delete('/api/buckets/:name', route({ surface: 'dashboard', operation: 'DeleteBucket', auth: 'dashboard' }, (call) => {
+      const b = ownBucket(call, decodeURIComponent(call.url.pathname.split('/')[3]))
+      if (b.isDefault) throw new AppError('ValidationError', { message: 'The default bucket cannot be deleted.' })
+      ctx.services.buckets.delete(b.id, { force: call.url.searchParams.get('force') === 'true' })
+      return { success: true }
+    }), o)
+}

@@ -1,0 +1,25 @@
+import { AppError } from '../../errors/app-error'
+
+type Base = 'string' | 'boolean' | 'number' | 'array' | 'null'
+/** One type or several joined by '|', e.g. 'string|number|null'. */
+type Kind = Base | `${Base}|${Base}` | `${Base}|${Base}|${Base}`
+
+/**
+ * Checks a JSON body against a field spec: unknown fields, missing required fields and wrong
+ * types are a 400 ValidationError naming the field.
+ */
+export function checkFields<T extends Record<string, unknown>>(body: Record<string, unknown>, spec: Record<string, Kind>, required: string[] = []): T {
+  for (const k of Object.keys(body)) {
+    if (!(k in spec)) throw new AppError('ValidationError', { message: `Unknown field '${k}'. Allowed: ${Object.keys(spec).join(', ')}.` })
+  }
+  for (const k of required) {
+    if (body[k] === undefined) throw new AppError('ValidationError', { message: `The field '${k}' is required.` })
+  }
+  for (const [k, kind] of Object.entries(spec)) {
+    const v = body[k]
+    if (v === undefined) continue
+    const ok = kind.split('|').some((t) => (t === 'null' ? v === null : t === 'array' ? Array.isArray(v) : typeof v === t))
+    if (!ok) throw new AppError('ValidationError', { message: `The field '${k}' must be ${kind.split('|').join(' or ')}.` })
+  }
+  return body as T
+}

@@ -1,0 +1,70 @@
+import { Readable } from 'node:stream'
+import busboy from 'busboy'
+import { AppError } from '../../errors/app-error'
+
+export interface FormFile {
+  stream: AsyncIterable<Uint8Array>
+  filename: string
+  mimeType: string
+}
+
+/**
+ * Streams a multipart/form-data upload: `onFile` receives the single `file` part as a stream
+ * (it must consume it) while text fields are collected. Resolves with the fields once the whole
+ * form is read and `onFile`'s work is done. Nothing is buffered beyond busboy's chunks.
+ */
+export async function readForm<T>(
+  request: Request,
+  allowedFields: string[],
+  onFile: (file: FormFile, fieldsSoFar: Record<string, string>) => Promise<T>,
+  /** Undoes onFile's work when the form turns out invalid after the file was read. */
+  discard: (result: T) => void,
+): Promise<{ fields: Record<string, string>; result: T | null }> {
+  const type = request.headers.get('content-type') ?? ''
+  let bb: busboy.Busboy
+  try {
+    bb = busboy({ headers: { 'content-type': type }, limits: { files: 1, fields: allowedFields.length, fieldSize: 4096, parts: allowedFields.length + 1, headerPairs: 20 } })
+  } catch {
+    throw new AppError('ValidationError', { message: 'The multipart/form-data body has no boundary.' })
+  }
+  const fields: Record<string, string> = {}
+  let work: Promise<T> | null = null
+  let failure: AppError | null = null
+  const fail = (e: AppError) => { failure ??= e }
+
+  const done = new Promise<void>((resolve, reject) => {
+    bb.on('field', (name, value) => {
+      if (!allowedFields.includes(name)) fail(new AppError('ValidationError', { message: `Unknown form field '${name}'. Allowed: file, ${allowedFields.join(', ')}.` }))
+      else fields[name] = value
+    })
+    bb.on('file', (name, stream, info) => {
+      if (name !== 'file' || work) {
+        fail(new AppError('ValidationError', { message: name === 'file' ? 'Send exactly one file.' : `Unknown file field '${name}'; the file goes in the 'file' field.` }))
+        stream.resume()
+        return
+      }
+      work = onFile({ stream: stream as AsyncIterable<Uint8Array>, filename: info.filename ?? '', mimeType: info.mimeType ?? '' }, { ...fields })
+      // A failed consumer stops reading: drain the rest so the form can finish.
+      work.catch(() => stream.resume())
+    })
+    bb.on('filesLimit', () => fail(new AppError('ValidationError', { message: 'Send exactly one file.' })))
+    bb.on('fieldsLimit', () => fail(new AppError('ValidationError', { message: 'Too many form fields.' })))
+    bb.on('partsLimit', () => fail(new AppError('ValidationError', { message: 'Too many form parts.' })))
+    bb.on('error', (e) => reject(new AppError('ValidationError', { message: `Malformed multipart/form-data: ${(e as Error).message}` })))
+    bb.on('close', () => resolve())
+  })
+  if (!request.body) throw new AppError('ValidationError', { message: 'The upload has no body.' })
+  Readable.fromWeb(request.body as never).on('error', () => {}).pipe(bb)
+  try {
+    await done
+  } catch (e) {
+    if (work) (work as Promise<T>).then(discard, () => {})
+    throw e
+  }
+  const result = work ? await (work as Promise<T>) : null
+  if (failure) {
+    if (result !== null) discard(result)
+    throw failure
+  }
+  return { fields, result }
+}
