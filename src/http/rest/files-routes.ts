@@ -1,85 +1,26 @@
 import type { Elysia } from 'elysia'
 import type { AppContext } from '../../app'
 import { AppError } from '../../errors/app-error'
-import { DEFAULT_CONTENT_TYPE, type ObjectMeta } from '../../domain/object-meta'
+import { DEFAULT_CONTENT_TYPE } from '../../domain/object-meta'
 import { evaluateReadConditions } from '../../domain/conditions'
 import { parseRange } from '../../domain/range'
-import { iterateStream } from '../../blob/streams'
 import { fileById, restBucket } from '../../services/objects/files'
 import { openContent } from '../../services/objects/read'
-import type { StagedUpload } from '../../services/objects/put-object'
 import type { ApiCall, ApiRoute } from '../api/route'
 import { json } from '../api/route'
-import { readForm } from './form-upload'
-
-const MAX_KEY_BYTES = 1024
-
-/** Content type from the client, else from the file name's extension. */
-export function contentTypeFor(declared: string | null | undefined, name: string): string {
-  const d = (declared ?? '').trim()
-  // curl --data-binary labels everything as a form; that says nothing about the file.
-  const generic = ['application/octet-stream', 'application/x-www-form-urlencoded']
-  if (d && !generic.includes(d.toLowerCase().split(';')[0].trim())) return d
-  const guessed = Bun.file(name || 'x').type
-  return guessed && guessed !== 'application/octet-stream' ? guessed : DEFAULT_CONTENT_TYPE
-}
-
-function checkKey(key: string | null | undefined): string {
-  if (!key) throw new AppError('ValidationError', { message: 'The file needs a key: send a key field/parameter, a file name, or X-File-Name.' })
-  if (Buffer.byteLength(key) > MAX_KEY_BYTES) throw new AppError('KeyTooLongError')
-  return key
-}
-
-const iso = (ms: number) => new Date(ms).toISOString()
+import { stageUpload } from './staged-upload'
 
 /** Streams the body (form file or raw) to a staged blob, then commits it as bucket/key. */
 async function upload(call: ApiCall): Promise<Response> {
-  const { ctx, request, url } = call
-  const accountId = call.who().accountId
-  const type = request.headers.get('content-type') ?? ''
-  let staged: StagedUpload
-  let bucketName: string | undefined
-  let key: string | undefined
-  let contentType: string
-  if (/^multipart\/form-data/i.test(type)) {
-    let file: { filename: string; mimeType: string } | null = null
-    const form = await readForm(request, ['bucket', 'key'], async (f, early) => {
-      // Fail fast on a bad bucket when its field came before the file.
-      if (early.bucket !== undefined) restBucket(ctx, accountId, early.bucket)
-      file = f
-      return ctx.services.objects.stage(accountId, { source: countBytes(call, f.stream), size: null })
-    }, (s) => ctx.services.objects.discardStaged(s))
-    if (!form.result || !file) throw new AppError('ValidationError', { message: "The form has no 'file' field." })
-    staged = form.result
-    const f = file as { filename: string; mimeType: string }
-    bucketName = form.fields.bucket
-    key = form.fields.key ?? f.filename
-    contentType = contentTypeFor(f.mimeType, key ?? '')
-  } else {
-    bucketName = url.searchParams.get('bucket') ?? undefined
-    key = url.searchParams.get('key') ?? request.headers.get('x-file-name') ?? undefined
-    checkKey(key)
-    restBucket(ctx, accountId, bucketName)
-    const length = request.headers.get('content-length')
-    staged = await ctx.services.objects.stage(accountId, { source: countBytes(call, iterateStream(request.body)), size: length !== null ? Number(length) : null })
-    contentType = contentTypeFor(type, key ?? '')
-  }
+  const { ctx } = call
+  const up = await stageUpload(call)
   try {
-    if (staged.digests.size === 0) throw new AppError('ValidationError', { message: 'The upload is empty.' })
-    const bucket = restBucket(ctx, accountId, bucketName)
-    const meta: ObjectMeta = { contentType, headers: {}, userMeta: {} }
-    const r = ctx.services.objects.commitStaged(staged, { bucket, key: checkKey(key), meta })
-    return json({ id: r.object.id, key: r.object.key, bucket: bucket.name, size: r.version.size, contentType, createdAt: iso(r.version.createdAt) }, 201)
+    const bucket = up.bucket()
+    const r = ctx.services.objects.commitStaged(up.staged, { bucket, key: up.key, meta: { contentType: up.contentType, headers: {}, userMeta: {} } })
+    return json({ id: r.object.id, key: r.object.key, bucket: bucket.name, size: r.version.size, contentType: up.contentType, createdAt: iso(r.version.createdAt) }, 201)
   } catch (e) {
-    ctx.services.objects.discardStaged(staged)
+    ctx.services.objects.discardStaged(up.staged)
     throw e
-  }
-}
-
-async function* countBytes(call: ApiCall, source: AsyncIterable<Uint8Array>) {
-  for await (const c of source) {
-    call.counter.bytes += c.byteLength
-    yield c
   }
 }
 

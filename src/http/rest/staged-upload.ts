@@ -1,0 +1,87 @@
+import { AppError } from '../../errors/app-error'
+import { DEFAULT_CONTENT_TYPE } from '../../domain/object-meta'
+import { iterateStream } from '../../blob/streams'
+import { restBucket } from '../../services/objects/files'
+import type { StagedUpload } from '../../services/objects/put-object'
+import type { BucketRow } from '../../db/repos/buckets'
+import type { ApiCall } from '../api/route'
+import { readForm } from './form-upload'
+
+const MAX_KEY_BYTES = 1024
+
+/** Content type from the client, else from the file name's extension. */
+export function contentTypeFor(declared: string | null | undefined, name: string): string {
+  const d = (declared ?? '').trim()
+  // curl --data-binary labels everything as a form; that says nothing about the file.
+  const generic = ['application/octet-stream', 'application/x-www-form-urlencoded']
+  if (d && !generic.includes(d.toLowerCase().split(';')[0].trim())) return d
+  const guessed = Bun.file(name || 'x').type
+  return guessed && guessed !== 'application/octet-stream' ? guessed : DEFAULT_CONTENT_TYPE
+}
+
+function checkKey(key: string | null | undefined): string {
+  if (!key) throw new AppError('ValidationError', { message: 'The file needs a key: send a key field/parameter, a file name, or X-File-Name.' })
+  if (Buffer.byteLength(key) > MAX_KEY_BYTES) throw new AppError('KeyTooLongError')
+  return key
+}
+
+async function* countBytes(call: ApiCall, source: AsyncIterable<Uint8Array>) {
+  for await (const c of source) {
+    call.counter.bytes += c.byteLength
+    yield c
+  }
+}
+
+export interface UploadRequest {
+  staged: StagedUpload
+  key: string
+  contentType: string
+  /** The target bucket, resolved (and access-checked) after the whole form is read. */
+  bucket(): BucketRow
+}
+
+/**
+ * Reads an upload request — a multipart form (`file`, `bucket`, `key`; fields may follow the
+ * file) or a raw body (?bucket=&key= or X-File-Name) — streaming the bytes into a staged blob.
+ * The caller commits or discards `staged`. Empty uploads are refused.
+ */
+export async function stageUpload(call: ApiCall): Promise<UploadRequest> {
+  const { ctx, request, url } = call
+  const accountId = call.who().accountId
+  const type = request.headers.get('content-type') ?? ''
+  let staged: StagedUpload
+  let bucketName: string | undefined
+  let key: string | undefined
+  let contentType: string
+  if (/^multipart\/form-data/i.test(type)) {
+    let file: { filename: string; mimeType: string } | null = null
+    const form = await readForm(request, ['bucket', 'key'], async (f, early) => {
+      // Fail fast on a bad bucket when its field came before the file.
+      if (early.bucket !== undefined) restBucket(ctx, accountId, early.bucket)
+      file = f
+      return ctx.services.objects.stage(accountId, { source: countBytes(call, f.stream), size: null })
+    }, (s) => ctx.services.objects.discardStaged(s))
+    if (!form.result || !file) throw new AppError('ValidationError', { message: "The form has no 'file' field." })
+    staged = form.result
+    const f = file as { filename: string; mimeType: string }
+    bucketName = form.fields.bucket
+    key = form.fields.key ?? f.filename
+    contentType = contentTypeFor(f.mimeType, key ?? '')
+  } else {
+    bucketName = url.searchParams.get('bucket') ?? undefined
+    key = url.searchParams.get('key') ?? request.headers.get('x-file-name') ?? undefined
+    checkKey(key)
+    restBucket(ctx, accountId, bucketName)
+    const length = request.headers.get('content-length')
+    staged = await ctx.services.objects.stage(accountId, { source: countBytes(call, iterateStream(request.body)), size: length !== null ? Number(length) : null })
+    contentType = contentTypeFor(type, key ?? '')
+  }
+  try {
+    if (staged.digests.size === 0) throw new AppError('ValidationError', { message: 'The upload is empty.' })
+    const validKey = checkKey(key)
+    return { staged, key: validKey, contentType, bucket: () => restBucket(ctx, accountId, bucketName) }
+  } catch (e) {
+    ctx.services.objects.discardStaged(staged)
+    throw e
+  }
+}
