@@ -10,6 +10,8 @@ import type { ApiCall, ApiRoute } from '../api/route'
 import { json } from '../api/route'
 import { stageUpload } from './staged-upload'
 
+const iso = (ms: number) => new Date(ms).toISOString()
+
 /** Streams the body (form file or raw) to a staged blob, then commits it as bucket/key. */
 async function upload(call: ApiCall): Promise<Response> {
   const { ctx } = call
