@@ -125,10 +125,11 @@ CREATE TABLE object_versions (
   checksum_json   TEXT,                           -- {algorithm, type, value}
   sha256          TEXT,
   created_at      INTEGER NOT NULL,
+  noncurrent_since INTEGER,                       -- when a newer version or a delete superseded it
   UNIQUE (object_id, version_number)
 ) STRICT;
 CREATE INDEX object_versions_listing ON object_versions(bucket_id, key, version_number DESC);
-CREATE INDEX object_versions_age ON object_versions(object_id, created_at);
+CREATE INDEX object_versions_history ON object_versions(noncurrent_since) WHERE s3_hidden = 1;
 
 -- Parts of a multipart object, in order. Offsets let ranged GETs seek without summing.
 CREATE TABLE version_parts (

@@ -109,6 +109,7 @@ export const objectVersions = sqliteTable('object_versions', {
   checksumJson: text('checksum_json'),
   sha256: text('sha256'),
   createdAt: integer('created_at').notNull(),
+  noncurrentSince: integer('noncurrent_since'),
 })
 
 export const versionParts = sqliteTable('version_parts', {

@@ -33,6 +33,7 @@ export interface VersionRow {
   checksumJson: string | null
   sha256: string | null
   createdAt: number
+  noncurrentSince: number | null
 }
 
 export interface PartRow {
@@ -46,7 +47,7 @@ export interface PartRow {
 }
 
 const OBJ = 'id, bucket_id AS bucketId, key, current_version_id AS currentVersionId, is_live AS isLive, size, etag, content_type AS contentType, last_modified AS lastModified, next_version_number AS nextVersionNumber, created_at AS createdAt'
-const VER = 'id, object_id AS objectId, bucket_id AS bucketId, key, version_number AS versionNumber, s3_null AS s3Null, s3_hidden AS s3Hidden, is_delete_marker AS isDeleteMarker, blob_id AS blobId, size, etag, parts_count AS partsCount, content_type AS contentType, headers_json AS headersJson, user_meta_json AS userMetaJson, checksum_json AS checksumJson, sha256, created_at AS createdAt'
+const VER = 'id, object_id AS objectId, bucket_id AS bucketId, key, version_number AS versionNumber, s3_null AS s3Null, s3_hidden AS s3Hidden, is_delete_marker AS isDeleteMarker, blob_id AS blobId, size, etag, parts_count AS partsCount, content_type AS contentType, headers_json AS headersJson, user_meta_json AS userMetaJson, checksum_json AS checksumJson, sha256, created_at AS createdAt, noncurrent_since AS noncurrentSince'
 
 /** Objects (one row per key, the listing index) and their versions and parts. Synchronous. */
 export function objectsRepo(db: Db) {
@@ -63,7 +64,9 @@ export function objectsRepo(db: Db) {
   const countVersions = s.prepare('SELECT count(*) AS n FROM object_versions WHERE object_id = ?')
   const nullVersion = s.prepare(`SELECT ${VER} FROM object_versions WHERE object_id = ? AND s3_null = 1 AND s3_hidden = 0`)
   const insertVer = s.prepare(`INSERT INTO object_versions (id, object_id, bucket_id, key, version_number, s3_null, s3_hidden, is_delete_marker, blob_id, size, etag, parts_count, content_type, headers_json, user_meta_json, checksum_json, sha256, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-  const hideVer = s.prepare('UPDATE object_versions SET s3_hidden = 1 WHERE id = ?')
+  const hideVer = s.prepare('UPDATE object_versions SET s3_hidden = 1, noncurrent_since = coalesce(noncurrent_since, ?) WHERE id = ?')
+  const noncurrent = s.prepare('UPDATE object_versions SET noncurrent_since = coalesce(noncurrent_since, ?) WHERE id = ?')
+  const current = s.prepare('UPDATE object_versions SET noncurrent_since = NULL WHERE id = ?')
   const deleteVer = s.prepare('DELETE FROM object_versions WHERE id = ?')
   const parts = s.prepare('SELECT version_id AS versionId, part_number AS partNumber, blob_id AS blobId, offset, size, etag, checksum FROM version_parts WHERE version_id = ? ORDER BY part_number')
   const insertPart = s.prepare('INSERT INTO version_parts (version_id, part_number, blob_id, offset, size, etag, checksum) VALUES (?, ?, ?, ?, ?, ?, ?)')
@@ -82,6 +85,7 @@ export function objectsRepo(db: Db) {
     },
     /** Points the key at a version and copies its listing fields (or clears them). */
     setHead(objectId: string, v: VersionRow | null) {
+      if (v) current.run(v.id)
       const live = v !== null && !v.isDeleteMarker
       setHead.run(v?.id ?? null, live ? 1 : 0, live ? v.size : 0, live ? v.etag : '', live ? v.contentType : '', v?.createdAt ?? 0, objectId)
     },
@@ -98,7 +102,10 @@ export function objectsRepo(db: Db) {
       insertVer.run(v.id, v.objectId, v.bucketId, v.key, v.versionNumber, v.s3Null, v.s3Hidden, v.isDeleteMarker, v.blobId, v.size, v.etag, v.partsCount, v.contentType, v.headersJson, v.userMetaJson, v.checksumJson, v.sha256, v.createdAt)
     },
     /** Keeps a version for Time Machine only: S3 no longer lists it. */
-    hideVersion: (id: string) => hideVer.run(id),
+    hideVersion: (id: string, now: number) => hideVer.run(now, id),
+    /** Records when a version stopped being current (retention ages count from then). */
+    markNoncurrent: (id: string, now: number) => noncurrent.run(now, id),
+    markCurrent: (id: string) => current.run(id),
     deleteVersion: (id: string) => deleteVer.run(id),
     parts: (versionId: string) => parts.all(versionId) as PartRow[],
     insertPart: (p: PartRow) => insertPart.run(p.versionId, p.partNumber, p.blobId, p.offset, p.size, p.etag, p.checksum),

@@ -39,7 +39,7 @@ export function gcService(d: Deps) {
       const rows = d.db.sqlite.query(`
         SELECT v.id, v.bucket_id AS bucketId FROM object_versions v JOIN buckets b ON b.id = v.bucket_id
         WHERE v.s3_hidden = 1 AND coalesce(b.retention_days, ?) > 0
-          AND v.created_at < ? - coalesce(b.retention_days, ?) * 86400000 LIMIT ?`)
+          AND coalesce(v.noncurrent_since, v.created_at) < ? - coalesce(b.retention_days, ?) * 86400000 LIMIT ?`)
         .all(d.config.retention.maxAgeDays, d.now(), d.config.retention.maxAgeDays, limit) as Array<{ id: string; bucketId: string }>
       for (const r of rows) {
         d.db.tx(() => {

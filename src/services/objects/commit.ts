@@ -51,7 +51,7 @@ export function removeVersion(d: Deps, v: VersionRow, delta: UsageDelta) {
 export function supersedeNullVersion(d: Deps, bucket: BucketRow, obj: ObjectRow, delta: UsageDelta) {
   const old = d.repos.objects.nullVersion(obj.id)
   if (!old) return
-  if (bucket.timeMachine && !old.isDeleteMarker) d.repos.objects.hideVersion(old.id)
+  if (bucket.timeMachine && !old.isDeleteMarker) d.repos.objects.hideVersion(old.id, d.now())
   else removeVersion(d, old, delta)
 }
 
@@ -66,7 +66,7 @@ export function applyRetention(d: Deps, bucket: BucketRow, objectId: string, del
   const cutoff = maxAgeDays > 0 ? d.now() - maxAgeDays * 86_400_000 : -Infinity
   const history = d.repos.objects.hiddenVersionsOf(objectId) // newest first
   history.forEach((v, i) => {
-    if (i + 1 >= maxVersions || v.createdAt < cutoff) removeVersion(d, v, delta)
+    if (i + 1 >= maxVersions || (v.noncurrentSince ?? v.createdAt) < cutoff) removeVersion(d, v, delta)
   })
 }
 
@@ -138,6 +138,7 @@ export function commitVersion(
     }
 
     const enabled = bucket.s3Versioning === 'Enabled'
+    if (current) d.repos.objects.markNoncurrent(current.id, now)
     if (!enabled) supersedeNullVersion(d, bucket, obj, delta)
     const version: VersionRow = {
       id: newUlid(now), objectId: obj.id, bucketId: bucket.id, key: input.key,
@@ -145,7 +146,7 @@ export function commitVersion(
       s3Null: enabled ? 0 : 1, s3Hidden: 0, isDeleteMarker: 0, blobId,
       size: c.size, etag: c.etag, partsCount: c.kind === 'parts' ? c.parts.length : 0,
       contentType: input.meta.contentType, headersJson: JSON.stringify(input.meta.headers), userMetaJson: JSON.stringify(input.meta.userMeta),
-      checksumJson: c.checksum ? JSON.stringify(c.checksum) : null, sha256: c.kind === 'blob' ? c.sha256 : null, createdAt: now,
+      checksumJson: c.checksum ? JSON.stringify(c.checksum) : null, sha256: c.kind === 'blob' ? c.sha256 : null, createdAt: now, noncurrentSince: null,
     }
     d.repos.objects.insertVersion(version)
     if (c.kind === 'parts') {

@@ -67,7 +67,7 @@ export function deleteObject(d: Deps, bucketId: string, key: string, versionId: 
     if (bucket.s3Versioning === '') {
       if (!current) return { versionId: null, deleteMarker: false }
       d.repos.objects.setHead(obj.id, null)
-      if (bucket.timeMachine && !current.isDeleteMarker) d.repos.objects.hideVersion(current.id)
+      if (bucket.timeMachine && !current.isDeleteMarker) d.repos.objects.hideVersion(current.id, d.now())
       else removeVersion(d, current, delta)
       if (wasLive) { delta.objects -= 1; emitDeleted(d, bucket, key, current) }
       dropIfEmpty(d, obj)
@@ -78,11 +78,12 @@ export function deleteObject(d: Deps, bucketId: string, key: string, versionId: 
     // Enabled or Suspended: a delete marker becomes the current version.
     const now = d.now()
     const suspended = bucket.s3Versioning === 'Suspended'
+    if (current) d.repos.objects.markNoncurrent(current.id, now)
     if (suspended) supersedeNullVersion(d, bucket, obj, delta)
     const marker: VersionRow = {
       id: newUlid(now), objectId: obj.id, bucketId: bucket.id, key, versionNumber: d.repos.objects.takeVersionNumber(obj.id),
       s3Null: suspended ? 1 : 0, s3Hidden: 0, isDeleteMarker: 1, blobId: null, size: 0, etag: '', partsCount: 0,
-      contentType: '', headersJson: '{}', userMetaJson: '{}', checksumJson: null, sha256: null, createdAt: now,
+      contentType: '', headersJson: '{}', userMetaJson: '{}', checksumJson: null, sha256: null, createdAt: now, noncurrentSince: null,
     }
     d.repos.objects.insertVersion(marker)
     d.repos.objects.setHead(obj.id, marker)
