@@ -23,7 +23,9 @@ export async function readForm<T>(
   const type = request.headers.get('content-type') ?? ''
   let bb: busboy.Busboy
   try {
-    bb = busboy({ headers: { 'content-type': type }, limits: { files: 1, fields: allowedFields.length, fieldSize: 4096, parts: allowedFields.length + 1, headerPairs: 20 } })
+    // busboy fires 'partsLimit' when the count *reaches* the limit (files/fields fire only past
+    // theirs), so a complete form of file + every field needs one more than it has parts.
+    bb = busboy({ headers: { 'content-type': type }, limits: { files: 1, fields: allowedFields.length, fieldSize: 4096, parts: allowedFields.length + 2, headerPairs: 20 } })
   } catch {
     throw new AppError('ValidationError', { message: 'The multipart/form-data body has no boundary.' })
   }
