@@ -15,6 +15,7 @@ import { gcService } from './maintenance/gc'
 import { scrubService } from './maintenance/scrub'
 import { recoveryService } from './maintenance/recovery'
 import { sessionsService } from './sessions/sessions'
+import { versionsService } from './versions/versions'
 
 /** Every use case, built once; all surfaces (S3, REST, dashboard, CLI) call these. */
 export function createServices(d: Deps) {
@@ -43,6 +44,7 @@ export function createServices(d: Deps) {
       list: (bucketId: string, q: Parameters<typeof listObjects>[2]) => listObjects(d, bucketId, q),
     },
     multipart: multipartService(d, quota),
+    versions: versionsService(d, quota),
     usage,
     gc: gcService(d),
     scrub: scrubService(d),
