@@ -37,6 +37,17 @@ function corsFromJson(v: unknown): CorsRule[] | null {
   }
 }
 
+/** Time Machine retention per bucket: {maxVersions, maxAgeDays}; null restores the default. */
+function retentionFromJson(r: Record<string, unknown>) {
+  checkFields(r, { maxVersions: 'number|null', maxAgeDays: 'number|null' })
+  const int = (v: unknown, name: string, min: number, max: number) => {
+    if (v === null || v === undefined) return v as null | undefined
+    if (!Number.isInteger(v) || (v as number) < min || (v as number) > max) throw new AppError('ValidationError', { message: `retention.${name} must be an integer from ${min} to ${max}, or null for the default.` })
+    return v as number
+  }
+  return { retentionMaxVersions: int(r.maxVersions, 'maxVersions', 1, 100000), retentionDays: int(r.maxAgeDays, 'maxAgeDays', 0, 36500) }
+}
+
 /** /api/buckets: list with usage, create, delete (force), settings. */
 export function bucketRoutes(app: Elysia<any, any, any, any, any, any, any>, ctx: AppContext, route: ApiRoute) {
   const o = { parse: 'none' as const }
@@ -52,9 +63,11 @@ export function bucketRoutes(app: Elysia<any, any, any, any, any, any, any>, ctx
       withCors(ownBucket(call, decodeURIComponent(call.url.pathname.split('/')[3])))), o)
     .patch('/api/buckets/:name', route({ surface: 'dashboard', operation: 'UpdateBucket', auth: 'dashboard' }, async (call) => {
       const b = ownBucket(call, decodeURIComponent(call.url.pathname.split('/')[3]))
-      const body = checkFields<{ versioning?: boolean; publicRead?: boolean; cors?: unknown[] | null }>(await call.json(), { versioning: 'boolean', publicRead: 'boolean', cors: 'array|null' })
+      const body = checkFields<{ versioning?: boolean; publicRead?: boolean; cors?: unknown[] | null; retention?: Record<string, unknown> }>(
+        await call.json(), { versioning: 'boolean', publicRead: 'boolean', cors: 'array|null', retention: 'object' })
+      const retention = body.retention === undefined ? {} : retentionFromJson(body.retention)
       if (body.cors !== undefined) ctx.services.buckets.setCors(b.id, corsFromJson(body.cors))
-      return withCors(ctx.services.buckets.updateSettings(b.id, { timeMachine: body.versioning, publicRead: body.publicRead }))
+      return withCors(ctx.services.buckets.updateSettings(b.id, { timeMachine: body.versioning, publicRead: body.publicRead, ...retention }))
     }), o)
     .delete('/api/buckets/:name', route({ surface: 'dashboard', operation: 'DeleteBucket', auth: 'dashboard' }, (call) => {
       const b = ownBucket(call, decodeURIComponent(call.url.pathname.split('/')[3]))

@@ -1,6 +1,6 @@
 import { AppError } from '../../errors/app-error'
 
-type Base = 'string' | 'boolean' | 'number' | 'array' | 'null'
+type Base = 'string' | 'boolean' | 'number' | 'array' | 'object' | 'null'
 /** One type or several joined by '|', e.g. 'string|number|null'. */
 type Kind = Base | `${Base}|${Base}` | `${Base}|${Base}|${Base}`
 
@@ -18,7 +18,8 @@ export function checkFields<T extends Record<string, unknown>>(body: Record<stri
   for (const [k, kind] of Object.entries(spec)) {
     const v = body[k]
     if (v === undefined) continue
-    const ok = kind.split('|').some((t) => (t === 'null' ? v === null : t === 'array' ? Array.isArray(v) : typeof v === t))
+    const ok = kind.split('|').some((t) =>
+      t === 'null' ? v === null : t === 'array' ? Array.isArray(v) : t === 'object' ? typeof v === 'object' && v !== null && !Array.isArray(v) : typeof v === t)
     if (!ok) throw new AppError('ValidationError', { message: `The field '${k}' must be ${kind.split('|').join(' or ')}.` })
   }
   return body as T

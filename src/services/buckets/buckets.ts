@@ -16,12 +16,15 @@ export interface BucketSummary {
   versioning: '' | 'Enabled' | 'Suspended'
   timeMachine: boolean
   publicRead: boolean
+  /** Time Machine retention: null means the appliance default. */
+  retention: { maxVersions: number | null; maxAgeDays: number | null }
   usage: { bytes: number; objects: number }
 }
 
 export const bucketSummary = (b: BucketRow): BucketSummary => ({
   name: b.name, createdAt: new Date(b.createdAt).toISOString(), isDefault: b.isDefault, region: b.region,
   versioning: b.s3Versioning, timeMachine: b.timeMachine, publicRead: b.publicRead,
+  retention: { maxVersions: b.retentionMaxVersions, maxAgeDays: b.retentionDays },
   usage: { bytes: b.usageBytes, objects: b.usageObjects },
 })
 
@@ -124,11 +127,13 @@ export function bucketsService(d: Deps) {
     },
 
     /** Dashboard settings: Time Machine on/off, public read (anonymous GET, image URLs). */
-    updateSettings(bucketId: string, patch: { timeMachine?: boolean; publicRead?: boolean }) {
+    updateSettings(bucketId: string, patch: { timeMachine?: boolean; publicRead?: boolean; retentionMaxVersions?: number | null; retentionDays?: number | null }) {
       d.db.tx(() => {
         const row: Partial<BucketRow> = {}
         if (patch.timeMachine !== undefined) row.timeMachine = patch.timeMachine
         if (patch.publicRead !== undefined) row.publicRead = patch.publicRead
+        if (patch.retentionMaxVersions !== undefined) row.retentionMaxVersions = patch.retentionMaxVersions
+        if (patch.retentionDays !== undefined) row.retentionDays = patch.retentionDays
         repos.buckets.update(bucketId, row)
       })
       return repos.buckets.byId(bucketId)!
