@@ -12,6 +12,7 @@ import { createServices, type Services } from './services'
 import { syncPlans } from './services/accounts/plans'
 import type { Deps } from './services/deps'
 import { Metrics } from './metrics/metrics'
+import { InflightGate } from './limits/inflight-gate'
 
 /** A startup failure the operator can fix: main prints the message as one line, exit 1. */
 export class StartupError extends Error {
@@ -21,6 +22,8 @@ export class StartupError extends Error {
 export interface AppContext extends Deps {
   services: Services
   metrics: Metrics
+  /** Global cap on requests being handled, shared by both listeners. */
+  gate: InflightGate
 }
 
 export const DB_FILE = 'cloudstorage.db'
@@ -72,7 +75,9 @@ export function createAppContext(config: Config, opts: { now?: () => number } = 
     const deps: Deps = { config, db, repos, blobs, bus, masterKey, now: opts.now ?? Date.now }
     syncPlans(deps)
     const metrics = new Metrics()
-    return { ...deps, services: createServices(deps), metrics }
+    const gate = new InflightGate(config.maxInflight)
+    metrics.addGauge({ name: 'cloudstorage_inflight_requests', help: 'Requests being handled now (both ports).', read: () => [{ labels: {}, value: gate.inFlight }] })
+    return { ...deps, services: createServices(deps), metrics, gate }
   } catch (e) {
     db.close()
     if (e instanceof StartupError) throw e

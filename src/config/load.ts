@@ -29,7 +29,7 @@ const S: Setting[] = [
   { name: 'signup', env: 'CLOUDSTORAGE_SIGNUP', parse: oneOf('open', 'closed'), default: 'closed', apply: (c, v) => (c.signup = v) },
   { name: 'default-quota', env: 'CLOUDSTORAGE_DEFAULT_QUOTA', parse: size, default: 10 * 2 ** 30, apply: (c, v) => (c.plans[c.defaultPlan].quotaBytes = v), inSection: (f) => f.plans !== undefined },
   { name: 'rate-limits', env: 'CLOUDSTORAGE_RATE_LIMITS', parse: onOff, default: true, apply: (c, v) => (c.rateLimits = v) },
-  { name: 'admin-rate-limit-exempt', env: 'CLOUDSTORAGE_ADMIN_RATE_LIMIT_EXEMPT', parse: onOff, default: true, apply: (c, v) => (c.adminRateLimitExempt = v) },
+  { name: 'admin-rate-limit-exempt', env: 'CLOUDSTORAGE_ADMIN_RATE_LIMIT_EXEMPT', parse: onOff, default: false, apply: (c, v) => (c.adminRateLimitExempt = v) },
   { name: 'webhook-allowlist', env: 'CLOUDSTORAGE_WEBHOOK_ALLOWLIST', parse: list, default: [], apply: (c, v) => (c.webhookAllowlist = v) },
   { name: 'blob-backend', flag: '--blob-backend', env: 'CLOUDSTORAGE_BLOB_BACKEND', parse: oneOf('fs', 's3'), default: 'fs', apply: (c, v) => (c.blobBackend = v) },
   { name: 'master-key-file', flag: '--master-key-file', parse: nonEmpty, default: null, apply: (c, v) => (c.masterKeyFile = v === null ? null : resolve(v)) },

@@ -65,7 +65,9 @@ export function createApiRoute(ctx: AppContext, log: Logger, adminToken: string 
       let principal: ApiPrincipal | null = null
       let response: Response
       let errorCode: string | undefined
+      const acquired = ctx.gate.tryAcquire()
       try {
+        if (!acquired) throw new AppError('SlowDown', { headers: { 'retry-after': '1' } })
         if (opts.auth !== 'none') {
           principal = resolveApiPrincipal(ctx, request, adminToken, { allowSession: opts.auth !== 'apiKey', allowApiKey: true })
           if (!principal) throw new AppError('Unauthorized', { message: opts.auth === 'apiKey' ? 'Send X-API-Key: ACCESS_KEY:SECRET_KEY or Authorization: Bearer ACCESS_KEY:SECRET_KEY.' : 'Log in first, or send an API key.' })
@@ -102,6 +104,8 @@ export function createApiRoute(ctx: AppContext, log: Logger, adminToken: string 
         if (err.status >= 500) log.error(`${opts.surface} ${opts.operation} failed [${requestId}]`, err.cause ?? e)
         errorCode = err.code
         response = errorResponse(err, requestId)
+      } finally {
+        if (acquired) ctx.gate.release()
       }
       response.headers.set('x-request-id', requestId)
       const ms = performance.now() - started

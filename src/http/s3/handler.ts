@@ -4,7 +4,6 @@ import { AppError, toAppError } from '../../errors/app-error'
 import type { Logger } from '../common/log'
 import { newRequestId } from '../common/request-id'
 import { clientIp } from '../common/client-ip'
-import { InflightGate } from '../../limits/inflight-gate'
 import { healthBody } from '../../server'
 import { authenticateS3, type S3Auth } from './authenticate'
 import { makeCall } from './call'
@@ -29,8 +28,7 @@ function responseBytes(r: Response): number {
  * operation → CORS headers, with one place that renders errors, logs and records metrics.
  */
 export function createS3Handler(ctx: AppContext, log: Logger) {
-  const gate = new InflightGate(ctx.config.maxInflight)
-  ctx.metrics.addGauge({ name: 'cloudstorage_inflight_requests', help: 'S3 requests being handled now.', read: () => [{ labels: {}, value: gate.inFlight }] })
+  const gate = ctx.gate
 
   return async function handleS3(request: Request, server: Server<unknown> | null): Promise<Response> {
     const started = performance.now()
