@@ -1,3 +1,4 @@
+import { join } from 'node:path'
 import type { SharpFn } from './sharp-loader'
 /**
  * The one seam for image work. The appliance loads sharp lazily: if it cannot load (missing
@@ -8,8 +9,12 @@ export type ImageTransformer =
   | { available: true; version: string; sharp: SharpFn; selfTest(): Promise<number> }
   | { available: false; reason: string }
 
+/** Where the compiled binary extracts sharp's native files: beside the data it serves. */
+export const imageRuntimeDir = (dataDir: string) => join(dataDir, 'runtime')
+
 let cached: Promise<ImageTransformer> | null = null
 
+/** The first caller's `runtimeDir` wins: one process loads one copy of sharp. */
 export function loadImageTransformer(runtimeDir: string): Promise<ImageTransformer> {
   return (cached ??= load(runtimeDir))
 }
@@ -29,6 +34,18 @@ async function load(runtimeDir: string): Promise<ImageTransformer> {
       },
     }
   } catch (e) {
-    return { available: false, reason: `the image library (sharp/libvips) failed to load: ${(e as Error).message.split('\n')[0]}` }
+    return { available: false, reason: `the image library (sharp/libvips) failed to load: ${summarize(e)}` }
   }
+}
+
+/**
+ * sharp's load error is a multi-line help text whose first line only says "Could not load the
+ * sharp module"; the cause (e.g. a missing libstdc++.so.6) is on the following lines, before its
+ * generic "Possible solutions" advice.
+ */
+function summarize(e: unknown): string {
+  const lines = String((e as Error)?.message ?? e).split('\n').map((l) => l.trim()).filter(Boolean)
+  const end = lines.findIndex((l) => l.startsWith('Possible solutions'))
+  const text = lines.slice(0, end === -1 ? 2 : Math.min(end, 3)).join('; ')
+  return text.length > 400 ? `${text.slice(0, 397)}...` : text
 }
