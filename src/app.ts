@@ -65,6 +65,9 @@ function openDb(path: string): Db {
  * services. Used by the server and, with the same wiring, by the admin CLI.
  */
 export function createAppContext(config: Config, opts: { now?: () => number } = {}): AppContext {
+  if (config.blobBackend !== 'fs') {
+    throw new StartupError(`blob backend '${config.blobBackend}' is not available in this version; use --blob-backend fs`)
+  }
   prepareDataDir(config.dataDir)
   const db = openDb(join(config.dataDir, DB_FILE))
   try {
