@@ -12,21 +12,27 @@ function withCors(b: BucketRow) {
   return { ...bucketSummary(b), cors: b.corsJson ? (JSON.parse(b.corsJson) as CorsRule[]) : null }
 }
 
-/** A bucket of the caller's account; another account's bucket looks nonexistent (404). */
+/**
+ * A bucket of the caller's account. Bucket names are global and their existence is public
+ * (creating a taken name says BucketAlreadyExists), so another account's bucket is 403
+ * AccessDenied, as on S3 and the REST file API.
+ */
 function ownBucket(call: ApiCall, name: string): BucketRow {
   const b = call.ctx.repos.buckets.byName(name)
-  if (!b || b.accountId !== call.who().accountId) throw new AppError('NoSuchBucket', { message: `The bucket '${name}' does not exist.` })
+  if (!b) throw new AppError('NoSuchBucket', { message: `The bucket '${name}' does not exist.` })
+  if (b.accountId !== call.who().accountId) throw new AppError('AccessDenied', { message: `The bucket '${name}' belongs to another account.` })
   return b
 }
 
 /** CORS rules as JSON: the same shape and limits as the S3 CORS XML. */
 function corsFromJson(v: unknown): CorsRule[] | null {
-  if (v === null) return null
+  // No rules (null or an empty list, as a UI removing the last rule sends) clears CORS.
+  if (v === null || (Array.isArray(v) && v.length === 0)) return null
   if (!Array.isArray(v)) throw new AppError('ValidationError', { message: 'cors must be a list of rules or null.' })
   const doc = {
     CORSRule: v.map((r, i) => {
-      if (typeof r !== 'object' || r === null) throw new AppError('ValidationError', { message: `cors[${i}] must be an object.` })
-      const x = r as Record<string, unknown>
+      if (typeof r !== 'object' || r === null || Array.isArray(r)) throw new AppError('ValidationError', { message: `cors[${i}] must be an object.` })
+      const x = checkFields(r as Record<string, unknown>, { id: 'string', allowedOrigins: 'array', allowedMethods: 'array', allowedHeaders: 'array', exposeHeaders: 'array', maxAgeSeconds: 'number' }, ['allowedOrigins', 'allowedMethods'])
       return { ID: x.id, AllowedOrigin: x.allowedOrigins, AllowedMethod: x.allowedMethods, AllowedHeader: x.allowedHeaders ?? [], ExposeHeader: x.exposeHeaders ?? [], MaxAgeSeconds: x.maxAgeSeconds }
     }),
   }

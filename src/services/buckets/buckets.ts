@@ -134,7 +134,8 @@ export function bucketsService(d: Deps) {
         if (patch.publicRead !== undefined) row.publicRead = patch.publicRead
         if (patch.retentionMaxVersions !== undefined) row.retentionMaxVersions = patch.retentionMaxVersions
         if (patch.retentionDays !== undefined) row.retentionDays = patch.retentionDays
-        repos.buckets.update(bucketId, row)
+        // A patch naming none of these (e.g. only CORS) must not issue an empty UPDATE.
+        if (Object.keys(row).length > 0) repos.buckets.update(bucketId, row)
       })
       return repos.buckets.byId(bucketId)!
     },
