@@ -9,7 +9,12 @@ import { checkFields } from './validate'
 export function keyRoutes(app: Elysia<any, any, any, any, any, any, any>, ctx: AppContext, route: ApiRoute) {
   const o = { parse: 'none' as const }
   return app
-    .get('/api/keys', route({ surface: 'dashboard', operation: 'ListKeys', auth: 'dashboard' }, (call) => ({ keys: ctx.services.keys.list(call.who().accountId) })), o)
+    .get('/api/keys', route({ surface: 'dashboard', operation: 'ListKeys', auth: 'dashboard' }, (call) => ({
+      keys: ctx.services.keys.list(call.who().accountId).map((k) => {
+        const pending = ctx.services.keyUsage.pendingFor(k.accessKey)
+        return pending === undefined ? k : { ...k, lastUsedAt: new Date(pending).toISOString() }
+      }),
+    })), o)
     .post('/api/keys', route({ surface: 'dashboard', operation: 'CreateKey', auth: 'dashboard' }, async (call) => {
       const body = checkFields<{ name?: string }>(await call.json(), { name: 'string' })
       const k = ctx.services.keys.create(call.who().accountId, { name: body.name ?? '' })

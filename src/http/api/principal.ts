@@ -36,6 +36,8 @@ export function resolveApiPrincipal(ctx: AppContext, request: Request, adminToke
     if (k) {
       const a = ctx.repos.accounts.byId(k.accountId)
       if (a) p = { accountId: a.id, isAdmin: a.isAdmin, via: 'apiKey', accessKeyId: k.accessKeyId }
+      // REST use counts as use of the key, as SigV4 use does.
+      if (a && a.status === 'active') ctx.services.keyUsage.touch(k.accessKeyId, ctx.now())
     }
   }
   if (!p && opts.allowSession) p = ctx.services.sessions.fromRequest(request)

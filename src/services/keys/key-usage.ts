@@ -12,6 +12,10 @@ export function keyUsageService(d: Deps) {
       if (now - (written.get(accessKeyId) ?? 0) < 60_000) return
       pending.set(accessKeyId, now)
     },
+    /** A use not yet written (so listings are not up to a minute stale). */
+    pendingFor(accessKeyId: string): number | undefined {
+      return pending.get(accessKeyId)
+    },
     flush() {
       if (pending.size === 0) return
       const batch = [...pending]
