@@ -285,6 +285,9 @@ async function main() {
     fail(Array.isArray(logs) ? logs.map(formatLog).join('\n') : String((e as Error)?.message ?? e))
   })
   if (!result.success) fail(result.logs.map(formatLog).join('\n'))
+  // The sourcemap is embedded in the executable (stack traces use it); the copy Bun also writes
+  // beside it would only suggest that the binary needs a second file.
+  rmSync(`${outfile}.map`, { force: true })
 
   const size = statSync(outfile).size
   const seconds = ((performance.now() - started) / 1000).toFixed(1)
