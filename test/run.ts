@@ -85,7 +85,10 @@ async function main(): Promise<number> {
   const hasPaths = extra.some((a) => !a.startsWith('-'))
   const reportDir = mkdtempSync(join(tmpdir(), 'cs-test-report-'))
   const junitPath = join(reportDir, 'junit.xml')
-  const cmd = [process.execPath, 'test', `--reporter=junit`, `--reporter-outfile=${junitPath}`, ...extra, ...(hasPaths ? [] : ['./test'])]
+  // bun ignores bunfig's [test] timeout; without a flag every test gets 5 s, too short for tests
+  // that start servers on a loaded 2-core box. This is a hang guard, not a performance limit.
+  const timeout = extra.some((a) => a.startsWith('--timeout')) ? [] : ['--timeout=120000']
+  const cmd = [process.execPath, 'test', `--reporter=junit`, `--reporter-outfile=${junitPath}`, ...timeout, ...extra, ...(hasPaths ? [] : ['./test'])]
   const env = { ...process.env } as Record<string, string>
   if (process.stdout.isTTY && !env.NO_COLOR) env.FORCE_COLOR ??= '1'
 
