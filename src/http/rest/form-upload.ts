@@ -40,6 +40,10 @@ export async function readForm<T>(
       else fields[name] = value
     })
     bb.on('file', (name, stream, info) => {
+      // A truncated form makes busboy destroy the part's stream with an error, possibly before
+      // the consumer iterates it; unlistened, that 'error' event kills the process. The error
+      // still reaches the consumer (iterating an errored stream throws) and busboy's 'error'.
+      stream.on('error', () => {})
       if (name !== 'file' || work) {
         fail(new AppError('ValidationError', { message: name === 'file' ? 'Send exactly one file.' : `Unknown file field '${name}'; the file goes in the 'file' field.` }))
         stream.resume()
