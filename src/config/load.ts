@@ -74,7 +74,7 @@ function baseConfig(): Config {
     maxInflight: 512, retention: { maxVersions: 10, maxAgeDays: 30 }, quotaWarningThresholds: [80, 90, 95],
     diskReserveBytes: 0, gcGraceSeconds: 600, staleUploadDays: 7, secureCookies: false, trustProxy: false,
     sessionIdleMinutes: 0, sessionAbsoluteHours: 0,
-    image: { maxInputBytes: 50 * 2 ** 20, maxInputPixels: 50_000_000, maxOutputDimension: 8192, timeoutSeconds: 10, cacheDays: 7 },
+    image: { maxInputBytes: 50 * 2 ** 20, maxInputPixels: 50_000_000, maxOutputDimension: 4096, timeoutSeconds: 10, cacheDays: 7 },
     root: { email: null, password: null, accessKey: null, secretKey: null },
   }
 }

@@ -97,6 +97,9 @@ export const ERROR_CATALOG = {
   InvalidEmail: [400, 'The email address is not valid.'],
   InvalidCredentials: [401, 'The email or password is incorrect.'],
   SignupClosed: [403, 'Sign-up is closed on this appliance; ask the administrator for an account.'],
+  ImageTooLarge: [413, 'The source image exceeds the size or pixel limits for transformations.'],
+  UnsupportedImage: [415, 'The object is not an image format that can be transformed (JPEG, PNG, WebP, GIF, AVIF, TIFF).'],
+  ImageBusy: [503, 'Too many image transformations are queued; retry shortly.'],
   ImageUnavailable: [503, 'Image transformations are unavailable: the image library failed to load on this machine.'],
 } as const satisfies Record<string, readonly [number, string]>
 

@@ -18,12 +18,13 @@ export function startBackgroundJobs(ctx: AppContext, log: Logger) {
       const dead = await ctx.services.gc.collectDeadBlobs()
       const stale = ctx.services.gc.abortStaleUploads()
       const pruned = ctx.services.gc.pruneExpiredHistory()
+      const renditions = ctx.services.images.sweepCache()
       let orphans = 0
       if (!orphanSweepDone) {
         orphans = await ctx.services.gc.removeOrphanFiles(startedAt)
         orphanSweepDone = true
       }
-      if (dead || stale || pruned || orphans) log.info('gc', { deadBlobs: dead, staleUploads: stale, prunedVersions: pruned, orphanFiles: orphans })
+      if (dead || stale || pruned || orphans || renditions) log.info('gc', { deadBlobs: dead, staleUploads: stale, prunedVersions: pruned, orphanFiles: orphans, imageRenditions: renditions })
     } catch (e) {
       log.error('background job failed', e)
     }

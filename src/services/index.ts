@@ -16,6 +16,7 @@ import { scrubService } from './maintenance/scrub'
 import { recoveryService } from './maintenance/recovery'
 import { sessionsService } from './sessions/sessions'
 import { versionsService } from './versions/versions'
+import { imagesService } from './images/images'
 
 /** Every use case, built once; all surfaces (S3, REST, dashboard, CLI) call these. */
 export function createServices(d: Deps) {
@@ -45,6 +46,7 @@ export function createServices(d: Deps) {
     },
     multipart: multipartService(d, quota),
     versions: versionsService(d, quota),
+    images: imagesService(d),
     usage,
     gc: gcService(d),
     scrub: scrubService(d),

@@ -13,6 +13,7 @@ export type AuthMode =
   | 'dashboard' // session cookie, API key or admin token; dashboard rate limit; CSRF on cookies
   | 'apiKey' // REST file API: API key (or admin token) only, never a cookie
   | 'admin' // dashboard auth, admin accounts only
+  | 'optional' // credentials used when present (public resources such as image URLs)
 
 export interface ApiCall {
   ctx: AppContext
@@ -30,7 +31,7 @@ export interface ApiCall {
 }
 
 export interface ApiRouteOptions {
-  surface: 'rest' | 'dashboard' | 'admin' | 'auth' | 'system'
+  surface: 'rest' | 'dashboard' | 'admin' | 'auth' | 'system' | 'image'
   operation: string
   auth: AuthMode
 }
@@ -68,7 +69,9 @@ export function createApiRoute(ctx: AppContext, log: Logger, adminToken: string 
       const acquired = ctx.gate.tryAcquire()
       try {
         if (!acquired) throw new AppError('SlowDown', { headers: { 'retry-after': '1' } })
-        if (opts.auth !== 'none') {
+        if (opts.auth === 'optional') {
+          principal = resolveApiPrincipal(ctx, request, adminToken, { allowSession: true, allowApiKey: true })
+        } else if (opts.auth !== 'none') {
           principal = resolveApiPrincipal(ctx, request, adminToken, { allowSession: opts.auth !== 'apiKey', allowApiKey: true })
           if (!principal) throw new AppError('Unauthorized', { message: opts.auth === 'apiKey' ? 'Send X-API-Key: ACCESS_KEY:SECRET_KEY or Authorization: Bearer ACCESS_KEY:SECRET_KEY.' : 'Log in first, or send an API key.' })
           if (opts.auth === 'admin' && !principal.isAdmin) throw new AppError('AccessDenied', { message: 'This endpoint is for administrators.' })

@@ -1,0 +1,50 @@
+import type { Elysia } from 'elysia'
+import type { AppContext } from '../../app'
+import { AppError } from '../../errors/app-error'
+import { parseImageParams } from '../../image/params'
+import { resolveVersion } from '../../services/objects/read'
+import type { ApiCall, ApiRoute } from '../api/route'
+
+/**
+ * GET /api/img/{bucket}/{key}?w=&h=&fit=&format=&q=&blur=&sharpen=&rotate=&gravity=&dpr=
+ * Public-read buckets serve anyone (for <img> tags); private ones only their owner's
+ * credentials. Authorisation happens before any cache lookup.
+ */
+async function serveImage(call: ApiCall): Promise<Response> {
+  const { ctx, request, url } = call
+  const raw = url.pathname.slice('/api/img/'.length)
+  const slash = raw.indexOf('/')
+  if (slash <= 0 || slash === raw.length - 1) throw new AppError('ValidationError', { message: 'Use /api/img/{bucket}/{path}.' })
+  let bucketName: string
+  let key: string
+  try {
+    bucketName = decodeURIComponent(raw.slice(0, slash))
+    key = decodeURIComponent(raw.slice(slash + 1))
+  } catch {
+    throw new AppError('ValidationError', { message: 'The image path is not correctly percent-encoded.' })
+  }
+  const bucket = ctx.repos.buckets.byName(bucketName)
+  const owner = call.principal?.accountId === bucket?.accountId
+  if (!bucket || (!bucket.publicRead && !owner)) {
+    throw bucket ? new AppError('AccessDenied', { message: 'This bucket is private: make it public-read or send the owner\'s credentials.' }) : new AppError('NoSuchBucket')
+  }
+  const params = parseImageParams(url.searchParams, ctx.config.image.maxOutputDimension)
+  const { version } = resolveVersion(ctx, bucket, key, null)
+  const r = await ctx.services.images.transform({ bucket, key, version, params, accept: request.headers.get('accept') ?? '' })
+  const headers: Record<string, string> = {
+    'content-type': r.contentType,
+    etag: r.etag,
+    'last-modified': new Date(version.createdAt).toUTCString(),
+    'cache-control': bucket.publicRead ? 'public, max-age=604800' : 'private, max-age=3600',
+    'x-content-type-options': 'nosniff',
+    'content-disposition': `inline; filename*=UTF-8''${encodeURIComponent((key.split('/').pop() || 'image').replace(/\.[^.]*$/, ''))}.${r.format === 'jpeg' ? 'jpg' : r.format}`,
+  }
+  if (r.negotiated) headers.vary = 'Accept'
+  const inm = request.headers.get('if-none-match')
+  if (inm && inm.split(',').some((t) => t.trim() === r.etag)) return new Response(null, { status: 304, headers })
+  return new Response(Bun.file(r.path), { headers })
+}
+
+export function imageRoutes(app: Elysia<any, any, any, any, any, any, any>, _ctx: AppContext, route: ApiRoute) {
+  return app.get('/api/img/*', route({ surface: 'image', operation: 'TransformImage', auth: 'optional' }, serveImage), { parse: 'none' })
+}
