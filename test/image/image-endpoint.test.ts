@@ -54,9 +54,12 @@ describe('fit modes (documented semantics)', () => {
   test('gravity picks the crop window: we keeps the blue left edge, ea the red right edge', async () => {
     const west = await img('photos/hero.jpg?w=100&h=100&fit=cover&gravity=we&format=png')
     const east = await img('photos/hero.jpg?w=100&h=100&fit=cover&gravity=ea&format=png')
-    // The source is a JPEG: compare the dominant channel, not exact values.
+    // Scaled to 133x100, the blue half spans x<66: the centre of the west window (x=50) is blue,
+    // of the east window (x=83) red. The source is a JPEG: compare the dominant channel.
     const dominant = async (b: Buffer) => {
-      const [r, g, bl] = (await sharp(b).raw().toBuffer()).subarray(0, 3)
+      const raw = await sharp(b).raw().toBuffer()
+      const at = (50 * 100 + 50) * 3
+      const [r, g, bl] = raw.subarray(at, at + 3)
       return r > 200 && g < 60 && bl < 60 ? 'red' : bl > 200 && r < 60 && g < 60 ? 'blue' : `other ${r},${g},${bl}`
     }
     expect(await dominant(west.body)).toBe('blue')
