@@ -5,7 +5,7 @@ import { parseSize } from '../../config/size'
 import { VERSION } from '../../version'
 import type { ApiRoute } from './route'
 import { json } from './route'
-import { checkFields } from './validate'
+import { checkFields, pathParam } from './validate'
 
 /** Aggregate numbers for the TUI overview and the dashboard's admin page. */
 export function overview(ctx: AppContext) {
@@ -32,7 +32,7 @@ function quotaValue(v: unknown): number | null | undefined {
 /** /api/admin/*: accounts for administrators (the TUI and CLI use these). */
 export function adminRoutes(app: Elysia<any, any, any, any, any, any, any>, ctx: AppContext, route: ApiRoute) {
   const o = { parse: 'none' as const }
-  const idOf = (url: URL) => decodeURIComponent(url.pathname.split('/')[4])
+  const idOf = (url: URL) => pathParam(url, 4)
   return app
     .get('/api/admin/overview', route({ surface: 'admin', operation: 'AdminOverview', auth: 'admin' }, () => overview(ctx)), o)
     .get('/api/admin/accounts', route({ surface: 'admin', operation: 'AdminListAccounts', auth: 'admin' }, () => ({ accounts: ctx.services.accounts.list() })), o)

@@ -6,7 +6,7 @@ import type { BucketRow } from '../../db/repos/buckets'
 import { corsRulesFromXml, type CorsRule } from '../../domain/cors'
 import type { ApiCall, ApiRoute } from './route'
 import { json } from './route'
-import { checkFields } from './validate'
+import { checkFields, pathParam } from './validate'
 
 function withCors(b: BucketRow) {
   return { ...bucketSummary(b), cors: b.corsJson ? (JSON.parse(b.corsJson) as CorsRule[]) : null }
@@ -66,9 +66,9 @@ export function bucketRoutes(app: Elysia<any, any, any, any, any, any, any>, ctx
       return json(withCors(ctx.services.buckets.create(call.who().accountId, body.name)), 201)
     }), o)
     .get('/api/buckets/:name', route({ surface: 'dashboard', operation: 'GetBucket', auth: 'dashboard' }, (call) =>
-      withCors(ownBucket(call, decodeURIComponent(call.url.pathname.split('/')[3])))), o)
+      withCors(ownBucket(call, pathParam(call.url, 3)))), o)
     .patch('/api/buckets/:name', route({ surface: 'dashboard', operation: 'UpdateBucket', auth: 'dashboard' }, async (call) => {
-      const b = ownBucket(call, decodeURIComponent(call.url.pathname.split('/')[3]))
+      const b = ownBucket(call, pathParam(call.url, 3))
       const body = checkFields<{ versioning?: boolean; publicRead?: boolean; cors?: unknown[] | null; retention?: Record<string, unknown> }>(
         await call.json(), { versioning: 'boolean', publicRead: 'boolean', cors: 'array|null', retention: 'object' })
       const retention = body.retention === undefined ? {} : retentionFromJson(body.retention)
@@ -76,7 +76,7 @@ export function bucketRoutes(app: Elysia<any, any, any, any, any, any, any>, ctx
       return withCors(ctx.services.buckets.updateSettings(b.id, { timeMachine: body.versioning, publicRead: body.publicRead, ...retention }))
     }), o)
     .delete('/api/buckets/:name', route({ surface: 'dashboard', operation: 'DeleteBucket', auth: 'dashboard' }, (call) => {
-      const b = ownBucket(call, decodeURIComponent(call.url.pathname.split('/')[3]))
+      const b = ownBucket(call, pathParam(call.url, 3))
       if (b.isDefault) throw new AppError('ValidationError', { message: 'The default bucket cannot be deleted.' })
       ctx.services.buckets.delete(b.id, { force: call.url.searchParams.get('force') === 'true' })
       return { success: true }

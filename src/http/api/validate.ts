@@ -24,3 +24,16 @@ export function checkFields<T extends Record<string, unknown>>(body: Record<stri
   }
   return body as T
 }
+
+/**
+ * The path segment at `index` (split on '/'), percent-decoded. Malformed escapes such as
+ * '%E0%A4%A' are a 400 InvalidURI, not the URIError (500) decodeURIComponent throws.
+ */
+export function pathParam(url: URL, index: number): string {
+  const raw = url.pathname.split('/')[index] ?? ''
+  try {
+    return decodeURIComponent(raw)
+  } catch {
+    throw new AppError('InvalidURI', { message: `The path segment '${raw.slice(0, 100)}' is not valid percent-encoding.` })
+  }
+}

@@ -7,7 +7,7 @@ import { compareVersions } from '../../services/versions/compare'
 import { stageUpload } from '../rest/staged-upload'
 import type { ApiCall, ApiRoute } from './route'
 import { json } from './route'
-import { checkFields } from './validate'
+import { checkFields, pathParam } from './validate'
 
 const iso = (ms: number) => new Date(ms).toISOString()
 
@@ -60,7 +60,7 @@ async function downloadVersion(call: ApiCall, versionId: string) {
 export function versionRoutes(app: Elysia<any, any, any, any, any, any, any>, ctx: AppContext, route: ApiRoute) {
   const o = { parse: 'none' as const }
   const r = (operation: string, fn: (call: ApiCall) => unknown) => route({ surface: 'dashboard', operation, auth: 'dashboard' }, fn)
-  const idOf = (url: URL) => decodeURIComponent(url.pathname.split('/')[3] ?? '')
+  const idOf = (url: URL) => pathParam(url, 3)
   return app
     .post('/api/versions', r('UploadVersion', uploadVersion), o)
     .get('/api/versions', r('ListVersions', (call) => {

@@ -8,6 +8,7 @@ import { fileById, restBucket } from '../../services/objects/files'
 import { openContent } from '../../services/objects/read'
 import type { ApiCall, ApiRoute } from '../api/route'
 import { json } from '../api/route'
+import { pathParam } from '../api/validate'
 import { stageUpload } from './staged-upload'
 
 const iso = (ms: number) => new Date(ms).toISOString()
@@ -76,7 +77,7 @@ async function download(call: ApiCall, id: string): Promise<Response> {
 /** The simple REST file API (API key auth only; cookies never work here). */
 export function filesRoutes(app: Elysia<any, any, any, any, any, any, any>, ctx: AppContext, route: ApiRoute) {
   const o = { parse: 'none' as const }
-  const idOf = (url: URL) => decodeURIComponent(url.pathname.split('/')[4] ?? '')
+  const idOf = (url: URL) => pathParam(url, 4)
   return app
     .post('/api/v1/files', route({ surface: 'rest', operation: 'UploadFile', auth: 'apiKey' }, upload), o)
     .get('/api/v1/files', route({ surface: 'rest', operation: 'ListFiles', auth: 'apiKey' }, list), o)
