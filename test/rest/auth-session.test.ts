@@ -4,7 +4,7 @@
  * revocation, CSRF, cookies refused by the S3 and REST surfaces, login throttling and the
  * dashboard rate limit.
  */
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { afterAll, beforeAll, describe, expect, test, setDefaultTimeout } from 'bun:test'
 import { Database } from 'bun:sqlite'
 import { createHash } from 'node:crypto'
 import { readFileSync, existsSync } from 'node:fs'
@@ -13,6 +13,9 @@ import { ListBucketsCommand } from '@aws-sdk/client-s3'
 import { ROOT_EMAIL, ROOT_PASSWORD, startServer, type TestServer } from '../helpers/server'
 import { s3Client } from '../helpers/s3-client'
 import { ROOT_API_KEY, api, createAccount, expectError, keyHeaders, login, sessionFrom, type Session } from './rest-helpers'
+
+// Servers start and argon2 hashes run on a shared 2-core machine: no tight per-test clock.
+setDefaultTimeout(120_000)
 
 const sha256hex = (s: string) => createHash('sha256').update(s).digest('hex')
 

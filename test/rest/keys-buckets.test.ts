@@ -3,11 +3,14 @@
  * with usage, S3 naming rules and the 10-bucket limit, deletion (BucketNotEmpty unless force),
  * settings round trip, public read on the S3 port.
  */
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { afterAll, beforeAll, describe, expect, test, setDefaultTimeout } from 'bun:test'
 import { CreateBucketCommand, GetBucketCorsCommand, HeadBucketCommand, ListBucketsCommand, ListObjectsV2Command, PutObjectCommand, S3ServiceException } from '@aws-sdk/client-s3'
 import { startServer, type TestServer } from '../helpers/server'
 import { s3Client } from '../helpers/s3-client'
 import { api, createAccount, expectError, keyHeaders, login, type Account, type Session } from './rest-helpers'
+
+// Servers start and argon2 hashes run on a shared 2-core machine: no tight per-test clock.
+setDefaultTimeout(120_000)
 
 let srv: TestServer
 beforeAll(async () => { srv = await startServer() })

@@ -3,7 +3,7 @@
  * WRITTEN with the real curl binary: only the host, the keys, the session cookie and the file id
  * are substituted. The responses must have exactly the documented shape.
  */
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { afterAll, beforeAll, describe, expect, test, setDefaultTimeout } from 'bun:test'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -11,6 +11,9 @@ import { GetObjectCommand } from '@aws-sdk/client-s3'
 import { startServer, type TestServer } from '../helpers/server'
 import { s3Client } from '../helpers/s3-client'
 import { FILE_ID, ISO_DATE, ROOT_API_KEY, api, keyHeaders, login, sh, type Session } from './rest-helpers'
+
+// Servers start and argon2 hashes run on a shared 2-core machine: no tight per-test clock.
+setDefaultTimeout(120_000)
 
 let srv: TestServer
 let work: string
