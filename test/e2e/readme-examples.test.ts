@@ -19,7 +19,7 @@ let work: string
 beforeAll(async () => {
   server = await startServer()
   work = mkdtempSync(join(tmpdir(), 'cs-readme-'))
-})
+}, 120_000)
 afterAll(async () => {
   await server.stop()
   rmSync(work, { recursive: true, force: true })

@@ -27,7 +27,7 @@ beforeAll(async () => {
   await put('photos/hero.jpg', photo)
   await put('photos/small.png', await sharp({ create: { width: 100, height: 50, channels: 4, background: { r: 0, g: 255, b: 0, alpha: 0.5 } } }).png().toBuffer(), 'image/png')
   await put('notes.txt', 'not an image', 'text/plain')
-})
+}, 120_000)
 afterAll(() => server.stop())
 
 describe('fit modes (documented semantics)', () => {
