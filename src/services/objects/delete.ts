@@ -63,9 +63,8 @@ export function deleteObject(d: Deps, bucketId: string, key: string, versionId: 
       return { versionId: s3VersionId(v), deleteMarker: !!v.isDeleteMarker }
     }
 
-    if (!obj) return { versionId: null, deleteMarker: false }
     if (bucket.s3Versioning === '') {
-      if (!current) return { versionId: null, deleteMarker: false }
+      if (!obj || !current) return { versionId: null, deleteMarker: false }
       d.repos.objects.setHead(obj.id, null)
       if (bucket.timeMachine && !current.isDeleteMarker) d.repos.objects.hideVersion(current.id, d.now())
       else removeVersion(d, current, delta)
@@ -75,18 +74,20 @@ export function deleteObject(d: Deps, bucketId: string, key: string, versionId: 
       return { versionId: null, deleteMarker: false }
     }
 
-    // Enabled or Suspended: a delete marker becomes the current version.
+    // Enabled or Suspended: a delete marker becomes the current version, even on a key that
+    // does not exist (S3 does this too).
     const now = d.now()
+    const target = obj ?? d.repos.objects.insertObject(newUlid(now), bucket.id, key, now)
     const suspended = bucket.s3Versioning === 'Suspended'
     if (current) d.repos.objects.markNoncurrent(current.id, now)
-    if (suspended) supersedeNullVersion(d, bucket, obj, delta)
+    if (suspended) supersedeNullVersion(d, bucket, target, delta)
     const marker: VersionRow = {
-      id: newUlid(now), objectId: obj.id, bucketId: bucket.id, key, versionNumber: d.repos.objects.takeVersionNumber(obj.id),
+      id: newUlid(now), objectId: target.id, bucketId: bucket.id, key, versionNumber: d.repos.objects.takeVersionNumber(target.id),
       s3Null: suspended ? 1 : 0, s3Hidden: 0, isDeleteMarker: 1, blobId: null, size: 0, etag: '', partsCount: 0,
       contentType: '', headersJson: '{}', userMetaJson: '{}', checksumJson: null, sha256: null, createdAt: now, noncurrentSince: null,
     }
     d.repos.objects.insertVersion(marker)
-    d.repos.objects.setHead(obj.id, marker)
+    d.repos.objects.setHead(target.id, marker)
     if (wasLive) { delta.objects -= 1; emitDeleted(d, bucket, key, current) }
     delta.apply(d)
     return { versionId: s3VersionId(marker), deleteMarker: true }
