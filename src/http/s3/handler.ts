@@ -51,9 +51,13 @@ export function createS3Handler(ctx: AppContext, log: Logger) {
         ctx.services.rateLimits.checkS3(auth.principal, target.op, request.method)
         const call = makeCall(ctx, request, target, auth, requestId, now, counter)
         response = await OPERATIONS[target.op](call)
+        // Acknowledge changes only once they are on disk (shared WAL fsync).
+        if (request.method !== 'GET' && request.method !== 'HEAD') await ctx.db.durable()
         response = withCorsHeaders(ctx, target, request, response)
       }
     } catch (e) {
+      // A failed request may still have committed something (e.g. part of a batch): sync it too.
+      if (request.method !== 'GET' && request.method !== 'HEAD') await ctx.db.durable().catch(() => {})
       const err = toAppError(e)
       if (err.status >= 500) log.error(`S3 ${request.method} ${target?.op ?? '?'} failed [${requestId}]`, (e as AppError).cause ?? e)
       errorCode = err.code
