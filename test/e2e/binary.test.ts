@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { chmodSync, copyFileSync, existsSync, mkdtempSync, openSync, readdirSync, readSync, closeSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, closeSync, copyFileSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3'
-import { ROOT, ROOT_EMAIL, startServer, type TestServer } from '../helpers/server'
+import sharp from 'sharp'
+import { ROOT, ROOT_ACCESS_KEY, ROOT_EMAIL, ROOT_SECRET_KEY, startServer, type TestServer } from '../helpers/server'
 import { s3Client } from '../helpers/s3-client'
 import { hasTool, testWithTool } from '../helpers/tools'
 import { VERSION } from '../../src/version'
@@ -103,6 +104,19 @@ async function exerciseBinary(binary: string, expectedPngBytes: number, launcher
     await s3.send(new PutObjectCommand({ Bucket: 'binary-test', Key: 'blob.bin', Body: body }))
     const got = await s3.send(new GetObjectCommand({ Bucket: 'binary-test', Key: 'blob.bin' }))
     expect(Buffer.from(await got.Body!.transformToByteArray()).equals(body)).toBe(true)
+
+    // The image endpoint: the server extracts sharp under <data>/runtime on first use.
+    const photo = await sharp({ create: { width: 640, height: 480, channels: 3, background: { r: 10, g: 120, b: 200 } } }).png().toBuffer()
+    await s3.send(new PutObjectCommand({ Bucket: 'binary-test', Key: 'photo.png', Body: photo, ContentType: 'image/png' }))
+    const auth = { authorization: `Bearer ${ROOT_ACCESS_KEY}:${ROOT_SECRET_KEY}` }
+    for (const [query, type, format, width, height] of [['w=100&format=png', 'image/png', 'png', 100, 75], ['w=64&format=avif', 'image/avif', 'heif', 64, 48]] as const) {
+      const res = await fetch(`${server.httpUrl}/api/img/binary-test/photo.png?${query}`, { headers: auth })
+      expect(res.status).toBe(200)
+      expect(res.headers.get('content-type')).toBe(type)
+      const meta = await sharp(Buffer.from(await res.arrayBuffer())).metadata()
+      expect([meta.format, meta.width, meta.height]).toEqual([format, width, height])
+    }
+    expect(readdirSync(join(dataDir, 'runtime'))).toEqual([expect.stringMatching(new RegExp(`^sharp-${SHARP_VERSION.replaceAll('.', '\\.')}-linux-(x64|arm64)-[0-9a-f]{16}$`))])
     s3.destroy()
 
     await tuiSmoke(launcher, cwd, server)
@@ -175,8 +189,28 @@ describe('linux-x64 binary', () => {
     expect(elfMachine(binary)).toBe(0x3e)
   })
 
-  test('runs from an empty directory: version, self-test with sharp, both healthz, S3 bytes, TUI in a pty, admin CLI, SIGTERM exit 0', async () => {
+  test('runs from an empty directory: version, self-test with sharp, both healthz, S3 bytes, images, TUI in a pty, admin CLI, SIGTERM exit 0', async () => {
     await exerciseBinary(binary, pngBytes)
+  })
+
+  testWithTool('systemd-analyze', hasTool('systemd-analyze', ['--version']), 'deploy/cloudstorage.service passes systemd-analyze verify and keeps its hardening', () => {
+    const unit = readFileSync(join(ROOT, 'deploy/cloudstorage.service'), 'utf8')
+    // verify checks that ExecStart names an executable: point it at the binary just built.
+    const path = join(mkdtempSync(join(work, 'unit-')), 'cloudstorage.service')
+    writeFileSync(path, unit.replaceAll('/usr/local/bin/cloudstorage', binary))
+    const verify = Bun.spawnSync(['systemd-analyze', 'verify', path], { stdout: 'pipe', stderr: 'pipe' })
+    expect(`${verify.stdout}${verify.stderr}`).toBe('')
+    expect(verify.exitCode).toBe(0)
+    // The unit's exposure is 3.0 ("OK"); the threshold counts tenths, so any loosening fails.
+    const security = Bun.spawnSync(['systemd-analyze', 'security', '--offline=yes', '--threshold=30', path], { stdout: 'pipe', stderr: 'pipe' })
+    expect(security.exitCode).toBe(0)
+    // What docs/deployment.md tells the operator about the unit.
+    const lines = unit.split('\n')
+    for (const line of ['User=cloudstorage', 'EnvironmentFile=/etc/cloudstorage/env', 'Environment=CLOUDSTORAGE_DATA=/var/lib/cloudstorage',
+      'ReadWritePaths=/var/lib/cloudstorage', 'StateDirectory=cloudstorage', 'ExecStart=/usr/local/bin/cloudstorage serve',
+      'KillSignal=SIGTERM', 'Restart=on-failure', 'NoNewPrivileges=yes', 'ProtectSystem=strict']) {
+      expect(lines).toContain(line)
+    }
   })
 
   test('`bun build.ts --help` and a bad target answer without building', () => {
@@ -209,7 +243,7 @@ describe('linux-arm64 binary', () => {
     expect(elfMachine(built)).toBe(0xb7)
   })
 
-  testWithTool('qemu-user-static + libc6-arm64-cross + libstdc++6-arm64-cross', canRunArm64, 'runs under qemu-user from an empty directory: version, self-test with sharp, both healthz, S3 bytes, TUI in a pty, admin CLI, SIGTERM exit 0', async () => {
+  testWithTool('qemu-user-static + libc6-arm64-cross + libstdc++6-arm64-cross', canRunArm64, 'runs under qemu-user from an empty directory: version, self-test with sharp, both healthz, S3 bytes, images, TUI in a pty, admin CLI, SIGTERM exit 0', async () => {
     const binary = installAlone(built, 'cloudstorage-linux-arm64')
     const wrapper = join(mkdtempSync(join(work, 'qemu-')), 'cloudstorage')
     // exec: qemu replaces the shell, so SIGTERM reaches qemu, which passes it to the guest.
