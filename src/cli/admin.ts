@@ -21,7 +21,10 @@ const bytes = (n: number) => String(n)
 
 /** `cloudstorage admin …`: acts on the data dir's database; a running server sees it at once. */
 export async function runAdmin(argv: string[], out: (s: string) => void): Promise<number> {
-  const [group, action, ...rest] = argv
+  // The command is the leading words only: `admin --data D` has none, `admin frob --json` is 'frob'.
+  const group = argv[0]?.startsWith('-') ? undefined : argv[0]
+  const action = group === undefined || argv[1]?.startsWith('-') ? undefined : argv[1]
+  const rest = argv.slice(group === undefined ? 0 : action === undefined ? 1 : 2)
   const key = `${group ?? ''} ${action ?? ''}`.trim()
   const specs: Record<string, { values: string[]; bools: string[] }> = {
     'account create': { values: ['--email', '--password', '--quota', '--plan', '--access-key', '--secret-key'], bools: ['--admin'] },
@@ -34,7 +37,8 @@ export async function runAdmin(argv: string[], out: (s: string) => void): Promis
   }
   const cmdKey = specs[key] ? key : specs[group ?? ''] ? group : null
   if (!cmdKey || argv.includes('--help') && !specs[key] && !specs[group ?? '']) {
-    if (argv.includes('--help') || !group) { out(ADMIN_USAGE); return argv.includes('--help') ? 0 : 2 }
+    if (argv.includes('--help')) { out(ADMIN_USAGE); return 0 }
+    if (!group) throw new UsageError('admin needs a command', ADMIN_USAGE)
     throw new UsageError(`unknown admin command '${key}'`, ADMIN_USAGE)
   }
   const spec = specs[cmdKey]

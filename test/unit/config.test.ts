@@ -192,7 +192,7 @@ describe('sizes', () => {
 })
 
 describe('invalid values fail with one line naming the setting', () => {
-  test.each([
+  test.each(([
     [{ '--s3-port': 'abc' }, {}, 'invalid --s3-port: "abc" is not a port number (0-65535)'],
     [{ '--s3-port': '65536' }, {}, 'invalid --s3-port: "65536" is not a port number (0-65535)'],
     [{ '--s3-port': '1e3' }, {}, 'invalid --s3-port: "1e3"'],
@@ -212,7 +212,7 @@ describe('invalid values fail with one line naming the setting', () => {
     [{}, { CLOUDSTORAGE_REGION: 'Bad Region' }, 'invalid CLOUDSTORAGE_REGION'],
     [{}, { CLOUDSTORAGE_BLOB_BACKEND: 's3', CLOUDSTORAGE_UPSTREAM_ENDPOINT: 'http://x' }, "invalid --blob-backend: 's3' needs CLOUDSTORAGE_UPSTREAM_BUCKET, CLOUDSTORAGE_UPSTREAM_ACCESS_KEY, CLOUDSTORAGE_UPSTREAM_SECRET_KEY"],
     [{ '--config': '/nonexistent/cs.yaml' }, {}, 'invalid --config: /nonexistent/cs.yaml does not exist'],
-  ].map(([flags, env, expected]) => [JSON.stringify({ ...flags, ...env }), flags, env, expected]) as Array<[string, Record<string, string>, Record<string, string>, string]>)('%s', (_, flags, env, expected) => {
+  ] as Array<[Record<string, string>, Record<string, string>, string]>).map(([flags, env, expected]) => [JSON.stringify({ ...flags, ...env }), flags, env, expected] as const))('%s', (_, flags, env, expected) => {
     expect(configError(flags, env)).toStartWith(expected)
   })
 

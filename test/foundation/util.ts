@@ -1,0 +1,51 @@
+/** Shared bits for the foundation tests: run the real CLI, read its one-line errors. */
+import { expect } from 'bun:test'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { createHash } from 'node:crypto'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { ROOT, cliCommand } from '../helpers/server'
+
+export interface CliResult {
+  code: number
+  stdout: string
+  stderr: string
+}
+
+/**
+ * The caller's environment without any CLOUDSTORAGE_* variable, so a developer's shell settings
+ * cannot change what a test sees.
+ */
+export function cleanEnv(extra: Record<string, string> = {}): Record<string, string> {
+  const env: Record<string, string> = {}
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('CLOUDSTORAGE_')) env[k] = v
+  return { ...env, ...extra }
+}
+
+/** Runs `cloudstorage ARGS` (the source CLI) to completion with stdin closed. */
+export async function runCli(args: string[], opts: { env?: Record<string, string>; cwd?: string } = {}): Promise<CliResult> {
+  const p = Bun.spawn([...cliCommand(), ...args], { env: cleanEnv(opts.env), cwd: opts.cwd ?? ROOT, stdin: 'ignore', stdout: 'pipe', stderr: 'pipe' })
+  const [stdout, stderr, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited])
+  return { code, stdout, stderr }
+}
+
+/** Asserts the operator-facing failure shape: exit code, nothing on stdout, one line, no stack. */
+export function expectOneLineError(r: CliResult, code: number): string {
+  expect({ code: r.code, stdout: r.stdout }).toEqual({ code, stdout: '' })
+  expect(r.stderr.endsWith('\n')).toBe(true)
+  const lines = r.stderr.trimEnd().split('\n')
+  expect(lines).toHaveLength(1)
+  expect(r.stderr).not.toMatch(/^\s+at /m)
+  expect(lines[0]).toStartWith('cloudstorage: ')
+  return lines[0]
+}
+
+export function tempDir(prefix: string): { dir: string; cleanup(): void } {
+  const dir = mkdtempSync(join(tmpdir(), prefix))
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) }
+}
+
+export const sha256File = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex')
+
+/** The exact arguments a server start needs on ephemeral ports. */
+export const serveArgs = (dataDir: string, ...more: string[]) => ['serve', '--data', dataDir, '--host', '127.0.0.1', '--s3-port', '0', '--port', '0', ...more]
