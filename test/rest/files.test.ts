@@ -431,6 +431,52 @@ describe('downloads: Range, conditional requests, safe headers', () => {
   })
 })
 
+describe('clients that go away mid-upload', () => {
+  /** Sends the head and part of a declared body over a raw socket, then drops the connection. */
+  async function abandon(path: string, headers: Record<string, string>, declared: number, prefix: Buffer) {
+    const { hostname, port } = new URL(srv.httpUrl)
+    const net = await import('node:net')
+    const sock = net.connect(Number(port), hostname)
+    await new Promise<void>((resolve, reject) => { sock.once('connect', resolve); sock.once('error', reject) })
+    const head = [`POST ${path} HTTP/1.1`, `Host: ${hostname}:${port}`, `Content-Length: ${declared}`, ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`), '', ''].join('\r\n')
+    sock.write(head)
+    await new Promise<void>((resolve) => sock.write(prefix, () => resolve()))
+    await Bun.sleep(300)
+    sock.destroy()
+  }
+  /** Waits (bounded) until the server has answered `n` more REST uploads in its log. */
+  async function loggedUploads(before: number, n: number): Promise<string[]> {
+    let lines: string[] = []
+    for (let i = 0; i < 200; i++) {
+      lines = srv.output().split('\n').filter((l) => / rest POST \/api\/v1\/files /.test(l)).slice(before)
+      if (lines.length >= n) break
+      await Bun.sleep(50)
+    }
+    return lines
+  }
+  const uploadsLogged = () => srv.output().split('\n').filter((l) => / rest POST \/api\/v1\/files /.test(l)).length
+
+  test('an abandoned form or raw upload ends its request, removes its temp file and frees its quota reservation', async () => {
+    const carol = await createAccount(srv, { email: 'carol@files.test', quota: '30MiB' })
+    const before = uploadsLogged()
+    const blobsBefore = await settledBlobFiles()
+    const boundary = 'abandonedboundary'
+    const formHead = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="gone.bin"\r\n\r\n`)
+    await abandon('/api/v1/files', { 'X-API-Key': carol.apiKey, 'Content-Type': `multipart/form-data; boundary=${boundary}` }, 20 * 2 ** 20, Buffer.concat([formHead, randomBytes(3 * 2 ** 20)]))
+    // A raw upload declaring 20 MiB reserves 20 of the 30 MiB quota while it runs.
+    await abandon('/api/v1/files?key=gone-raw.bin', { 'X-API-Key': carol.apiKey, 'Content-Type': 'application/octet-stream' }, 20 * 2 ** 20, randomBytes(3 * 2 ** 20))
+    const lines = await loggedUploads(before, 2)
+    expect(lines.length).toBe(2)
+    for (const l of lines) expect(l).toMatch(/ 400 .*error=(ValidationError|IncompleteBody)/)
+    expect(await settledBlobFiles(blobsBefore)).toBe(blobsBefore)
+    expect(readdirSync(join(srv.dataDir, 'tmp'))).toEqual([])
+    // Had the reservation leaked, 20 MiB more would exceed the 30 MiB quota.
+    const full = await upload(carol, randomBytes(20 * 2 ** 20), '?key=after.bin')
+    expect(full.status).toBe(201)
+    expect((await api(srv, 'GET', '/api/me', { headers: H(carol) })).body.usage.objects).toBe(1)
+  })
+})
+
 /** VmRSS of a process in bytes. */
 function rssOf(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))

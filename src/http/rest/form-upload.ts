@@ -60,7 +60,10 @@ export async function readForm<T>(
     bb.on('close', () => resolve())
   })
   if (!request.body) throw new AppError('ValidationError', { message: 'The upload has no body.' })
-  Readable.fromWeb(request.body as never).on('error', () => {}).pipe(bb)
+  // A client that goes away mid-body errors the source; pipe() would then just stop feeding
+  // busboy and the form would never finish (a hung request holding its temp blob and quota
+  // reservation). Fail busboy instead: that rejects `done` and errors the file part.
+  Readable.fromWeb(request.body as never).on('error', (e) => bb.destroy(new Error(`the request body failed: ${e.message}`))).pipe(bb)
   try {
     await done
   } catch (e) {

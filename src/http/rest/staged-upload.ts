@@ -25,10 +25,19 @@ function checkKey(key: string | null | undefined): string {
   return key
 }
 
+/** Counts body bytes; a body that breaks off (client gone, malformed form) is IncompleteBody, not a 500. */
 async function* countBytes(call: ApiCall, source: AsyncIterable<Uint8Array>) {
-  for await (const c of source) {
-    call.counter.bytes += c.byteLength
-    yield c
+  const it = source[Symbol.asyncIterator]()
+  for (;;) {
+    let r: IteratorResult<Uint8Array>
+    try {
+      r = await it.next()
+    } catch (e) {
+      throw new AppError('IncompleteBody', { message: `The upload body ended early: ${(e as Error).message}`, cause: e })
+    }
+    if (r.done) return
+    call.counter.bytes += r.value.byteLength
+    yield r.value
   }
 }
 
