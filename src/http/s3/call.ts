@@ -3,7 +3,7 @@ import type { BucketRow } from '../../db/repos/buckets'
 import { AppError } from '../../errors/app-error'
 import { readCapped } from '../../blob/streams'
 import type { S3Auth } from './authenticate'
-import { planBody, type BodyPlan } from './payload'
+import { planBody, type BodyOptions, type BodyPlan } from './payload'
 import type { S3Target } from './resolve'
 import { HashingTap } from '../../blob/streams'
 
@@ -21,9 +21,9 @@ export interface S3Call {
   /** The caller's account id; AccessDenied for anonymous requests. */
   accountId(): string
   /** The streaming body plan (decoder, declared size, digests to verify). */
-  body(): BodyPlan
+  body(opts?: BodyOptions): BodyPlan
   /** A small body (XML), fully read and verified, at most `max` bytes. */
-  readSmallBody(max?: number): Promise<Buffer>
+  readSmallBody(max?: number, opts?: BodyOptions): Promise<Buffer>
 }
 
 export type S3Handler = (c: S3Call) => Promise<Response> | Response
@@ -47,11 +47,11 @@ export function makeCall(ctx: AppContext, request: Request, target: S3Target, au
       if (p.kind !== 'account') throw new AppError('AccessDenied')
       return p.accountId
     },
-    body() {
-      return (plan ??= planBody(request, auth, counter))
+    body(opts = {}) {
+      return (plan ??= planBody(request, auth, counter, opts))
     },
-    async readSmallBody(max = 1024 * 1024) {
-      const b = call.body()
+    async readSmallBody(max = 1024 * 1024, opts = {}) {
+      const b = call.body(opts)
       if (b.size !== null && b.size > max) throw new AppError('RequestEntityTooLarge', { message: `The request body exceeds ${max} bytes.` })
       const tap = new HashingTap({ sha256: true, checksum: b.checksum })
       const buf = await readCapped(tap.pipe(b.source), max)

@@ -65,14 +65,22 @@ export function requestedChecksum(headers: Headers): { algorithm: ChecksumAlgori
   return { algorithm, value, inTrailer }
 }
 
+export interface BodyOptions {
+  /**
+   * The request's x-amz-checksum-* headers describe the object being assembled, not this body
+   * (CompleteMultipartUpload's full-object checksum): they are not checked against the body.
+   */
+  objectChecksumHeaders?: boolean
+}
+
 /**
  * Plans how to read a request body: which decoder, which length, which digests to check.
  * `counter` sees raw wire bytes (for the request log and metrics).
  */
-export function planBody(request: Request, auth: S3Auth, counter: { bytes: number }): BodyPlan {
+export function planBody(request: Request, auth: S3Auth, counter: { bytes: number }, opts: BodyOptions = {}): BodyPlan {
   const h = request.headers
   const md5 = parseContentMd5(h.get('content-md5'))
-  const requested = requestedChecksum(h)
+  const requested = opts.objectChecksumHeaders ? { algorithm: null, value: null, inTrailer: false } : requestedChecksum(h)
   let trailerValue: string | null = null
 
   async function* raw() {

@@ -91,7 +91,8 @@ export async function completeMultipartUpload(c: S3Call): Promise<Response> {
   const bucket = c.bucket()
   const uploadId = uploadIdOf(c)
   c.ctx.services.multipart.requireUpload(uploadId, bucket, c.target.key!)
-  const doc = parseXmlBody(await c.readSmallBody(4 * 1024 * 1024), 'CompleteMultipartUpload')
+  // x-amz-checksum-<alg> here is the client's full-object checksum, not the XML body's.
+  const doc = parseXmlBody(await c.readSmallBody(4 * 1024 * 1024, { objectChecksumHeaders: true }), 'CompleteMultipartUpload')
   const rawParts = (doc.Part ?? []) as Array<Record<string, unknown>>
   const parts: CompletePart[] = rawParts.map((p) => {
     const n = String(p.PartNumber ?? '')
