@@ -72,6 +72,9 @@ export async function openContent(d: Deps, v: VersionRow, range?: ByteRange): Pr
     if (pEnd < start || pStart > end || p.size === 0) continue
     pieces.push({ blobId: p.blobId, range: { start: Math.max(start, pStart) - pStart, end: Math.min(end, pEnd) - pStart } })
   }
+  // Bun.serve drops Content-Length for stream bodies (oven-sh/bun#10507): a read inside one
+  // part (GET ?partNumber, part-aligned ranged downloads) is served as that part's blob instead.
+  if (pieces.length === 1) return d.blobs.get(pieces[0].blobId, pieces[0].range)
   return concatBlobs(d, pieces)
 }
 
