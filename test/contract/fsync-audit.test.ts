@@ -30,7 +30,7 @@ function parseTrace(text: string): Call[] {
   const calls: Call[] = []
   const open = new Map<string, Call>()
   text.split('\n').forEach((line, i) => {
-    let m = /^(\d+) <\.\.\. (\w+) resumed>(.*?)(?:= (.*))?$/.exec(line)
+    let m = /^(\d+)\s+<\.\.\. (\w+) resumed>(.*?)(?:= (.*))?$/.exec(line)
     if (m) {
       const c = open.get(`${m[1]}:${m[2]}`)
       if (c) {
@@ -41,7 +41,7 @@ function parseTrace(text: string): Call[] {
       }
       return
     }
-    m = /^(\d+) (\w+)\((.*)$/.exec(line)
+    m = /^(\d+)\s+(\w+)\((.*)$/.exec(line)
     if (!m) return
     const unfinished = m[3].endsWith('<unfinished ...>')
     const done = /^(.*)\) += (.*)$/.exec(m[3])
