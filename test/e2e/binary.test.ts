@@ -140,10 +140,9 @@ async function exerciseBinary(binary: string, expectedPngBytes: number, launcher
 const ANSI = /\x1b\[[0-9;?]*[ -\/]*[@-~]|\x1b[()][0-9A-Za-z]|\x1b[=>]/g
 
 /**
- * The Ink TUI of the binary in a pseudo-terminal (`script`, from util-linux, which Debian marks
- * essential, so it is always there): it must reach the running
- * server with the admin token from the data dir (the header then shows the server's version) and
- * quit with exit code 0 on `q`.
+ * The Ink TUI of the binary in a pseudo-terminal (`script`, from util-linux, essential in Debian):
+ * it must reach the running server with the admin token from the data dir (the header then shows
+ * the server's version) and quit with exit code 0 on `q`.
  */
 async function tuiSmoke(launcher: string, cwd: string, server: TestServer) {
   const cmd = `stty cols 100 rows 30 && exec ${launcher} tui --data ${server.dataDir} --url ${server.httpUrl}`
@@ -191,6 +190,18 @@ describe('linux-x64 binary', () => {
 
   test('runs from an empty directory: version, self-test with sharp, both healthz, S3 bytes, images, TUI in a pty, admin CLI, SIGTERM exit 0', async () => {
     await exerciseBinary(binary, pngBytes)
+  })
+
+  // Stronger than a clean environment: the checkout (its node_modules and the Bun that runs this
+  // test) is not even visible. Needs root-like rights to make a mount namespace.
+  const canHideCheckout = hasTool('unshare', ['-m', 'true'])
+  testWithTool('unshare -m (mount namespaces)', canHideCheckout, 'self-test passes with the checkout hidden behind an empty tmpfs', async () => {
+    const script = `mount -t tmpfs none ${ROOT} && test -z "$(ls -A ${ROOT})" && exec ${binary} serve --self-test`
+    const r = await run(['unshare', '-m', 'sh', '-c', script], dirname(binary))
+    expect(r.stdout).toMatch(/^ok {3}terminal UI: /m)
+    expect(r.stdout.match(SELF_TEST_IMAGES)?.[1]).toBe(String(pngBytes))
+    expect(r.stderr).toBe('')
+    expect(r.code).toBe(0)
   })
 
   testWithTool('systemd-analyze', hasTool('systemd-analyze', ['--version']), 'deploy/cloudstorage.service passes systemd-analyze verify and keeps its hardening', () => {
