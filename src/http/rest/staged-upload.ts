@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream'
 import { AppError } from '../../errors/app-error'
 import { DEFAULT_CONTENT_TYPE } from '../../domain/object-meta'
 import { iterateStream } from '../../blob/streams'
@@ -28,18 +29,33 @@ function checkKey(key: string | null | undefined): string {
 /** Counts body bytes; a body that breaks off (client gone, malformed form) is IncompleteBody, not a 500. */
 async function* countBytes(call: ApiCall, source: AsyncIterable<Uint8Array>) {
   const it = source[Symbol.asyncIterator]()
-  for (;;) {
-    let r: IteratorResult<Uint8Array>
-    try {
-      r = await it.next()
-    } catch (e) {
-      throw new AppError('IncompleteBody', { message: `The upload body ended early: ${(e as Error).message}`, cause: e })
+  let done = false
+  try {
+    for (;;) {
+      let r: IteratorResult<Uint8Array>
+      try {
+        r = await it.next()
+      } catch (e) {
+        done = true
+        throw new AppError('IncompleteBody', { message: `The upload body ended early: ${(e as Error).message}`, cause: e })
+      }
+      if (r.done) { done = true; return }
+      call.counter.bytes += r.value.byteLength
+      yield r.value
     }
-    if (r.done) return
-    call.counter.bytes += r.value.byteLength
-    yield r.value
+  } finally {
+    // Stopped early (a quota cut-off): let go of the source so the rest can be drained.
+    if (!done) await it.return?.()
   }
 }
+
+/**
+ * A form's file part as a stream that a consumer may stop early: the part is then left intact
+ * (not destroyed, no 'readable' listener) so readForm's resume() drains it and the form finishes.
+ * Otherwise an upload cut off at the quota never answered.
+ */
+const filePart = (stream: AsyncIterable<Uint8Array>): AsyncIterable<Uint8Array> =>
+  stream instanceof Readable ? { [Symbol.asyncIterator]: () => stream.iterator({ destroyOnReturn: false }) } : stream
 
 export interface UploadRequest {
   staged: StagedUpload
@@ -68,7 +84,7 @@ export async function stageUpload(call: ApiCall): Promise<UploadRequest> {
       // Fail fast on a bad bucket when its field came before the file.
       if (early.bucket !== undefined) restBucket(ctx, accountId, early.bucket)
       file = f
-      return ctx.services.objects.stage(accountId, { source: countBytes(call, f.stream), size: null })
+      return ctx.services.objects.stage(accountId, { source: countBytes(call, filePart(f.stream)), size: null })
     }, (s) => ctx.services.objects.discardStaged(s))
     if (!form.result || !file) throw new AppError('ValidationError', { message: "The form has no 'file' field." })
     staged = form.result
