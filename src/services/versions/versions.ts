@@ -113,10 +113,13 @@ export function versionsService(d: Deps, quota: QuotaService) {
       return { success: true, versionId: r.version.id, versionNumber: r.version.versionNumber }
     },
 
-    /** Deleted files that still have kept content (restorable). */
+    /**
+     * Deleted files that still have kept content (restorable). deletedAt: the delete marker's
+     * time, or (unversioned buckets, no marker) when the last content stopped being current.
+     */
     deletedFiles(bucket: BucketRow, opts: { prefix: string; after: string; limit: number }) {
       const rows = d.db.sqlite.query(`
-        SELECT o.id, o.key, o.last_modified AS deletedAt, count(v.id) AS versions, max(v.version_number) AS lastNumber
+        SELECT o.id, o.key, coalesce(nullif(o.last_modified, 0), max(v.noncurrent_since)) AS deletedAt, count(v.id) AS versions, max(v.version_number) AS lastNumber
         FROM objects o JOIN object_versions v ON v.object_id = o.id AND v.is_delete_marker = 0
         WHERE o.bucket_id = ? AND o.is_live = 0 AND o.key > ? AND substr(o.key, 1, length(?)) = ?
         GROUP BY o.id ORDER BY o.key LIMIT ?`).all(bucket.id, opts.after, opts.prefix, opts.prefix, opts.limit + 1) as Array<{ id: string; key: string; deletedAt: number; versions: number }>
