@@ -30,11 +30,11 @@ async function py(...args: string[]): Promise<any> {
 
 beforeAll(async () => {
   if (enabled) srv = await startServer()
-})
+}, 60_000)
 afterAll(async () => {
   if (process.env.CS_DEBUG) console.log(srv?.output())
   await srv?.stop()
-})
+}, 30_000)
 
 testWithTool('boto3', enabled, 'boto3: ids, get/head/copy by id, delete markers, undelete, suspend → null, delete_objects with versions', async () => {
   const o = await py('flows', 'ver-boto3')

@@ -51,10 +51,10 @@ const history = async (key: string, bucket = B) => {
 beforeAll(async () => {
   srv = await startServer()
   s3 = s3Client(srv.s3Url)
-})
+}, 60_000)
 afterAll(async () => {
   await srv?.stop()
-})
+}, 30_000)
 
 describe('default bucket: plain S3 semantics', () => {
   test('GetBucketVersioning is empty (no Status, no MfaDelete)', async () => {

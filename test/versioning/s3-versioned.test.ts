@@ -49,10 +49,10 @@ beforeAll(async () => {
   await s3.send(new CreateBucketCommand({ Bucket: B }))
   expect((await s3.send(new GetBucketVersioningCommand({ Bucket: B }))).Status).toBeUndefined()
   await s3.send(new PutBucketVersioningCommand({ Bucket: B, VersioningConfiguration: { Status: 'Enabled' } }))
-})
+}, 60_000)
 afterAll(async () => {
   await srv?.stop()
-})
+}, 30_000)
 
 describe('Enabled', () => {
   test('GetBucketVersioning reports Enabled', async () => {
