@@ -23,8 +23,15 @@ const MAX_LINE = 4096
 const MAX_TRAILER_BYTES = 16 * 1024
 const CRLF = Buffer.from('\r\n')
 
-const incomplete = () => new AppError('IncompleteBody', { message: 'The aws-chunked body ended before its final chunk.' })
-const malformed = (what: string) => new AppError('InvalidRequest', { message: `Malformed aws-chunked body: ${what}.` })
+/** Signed chunks must be at least this long, except the last one carrying data. */
+export const MIN_SIGNED_CHUNK = 8192
+
+// S3 answers every framing error (short body, bad size, missing CRLF, stray bytes) with
+// IncompleteBody; only a well-placed but wrong signature is SignatureDoesNotMatch.
+const incomplete = () => new AppError('IncompleteBody', { message: 'The request body terminated unexpectedly (the aws-chunked body ended before its final chunk).' })
+const malformed = (what: string) => new AppError('IncompleteBody', { message: `The request body terminated unexpectedly (malformed aws-chunked body: ${what}).` })
+// A broken trailer section is the client's malformed request, reported as such.
+const malformedTrailer = (what: string) => new AppError('InvalidRequest', { message: `Malformed aws-chunked trailer: ${what}.` })
 const badChunkSig = () => new AppError('SignatureDoesNotMatch', { message: 'The chunk signature does not match.' })
 
 /**
@@ -61,21 +68,28 @@ export async function* decodeAwsChunked(source: AsyncIterable<Uint8Array>, opts:
     return `AWS4-HMAC-SHA256-PAYLOAD\n${s.amzDate}\n${scopeOf(s.credential)}\n${prevSig}\n${EMPTY_SHA256}\n${dataHash}`
   }
 
+  let chunkNumber = 0
+  let prevSize = -1
   for (;;) {
     const header = await readLine()
+    chunkNumber++
     const semi = header.indexOf(';')
     const sizeHex = semi < 0 ? header : header.slice(0, semi)
     if (!/^[0-9a-fA-F]{1,16}$/.test(sizeHex)) throw malformed(`invalid chunk size '${sizeHex.slice(0, 32)}'`)
     const size = parseInt(sizeHex, 16)
     let chunkSig: string | null = null
     if (semi >= 0) {
-      const ext = header.slice(semi + 1)
-      const m = /^chunk-signature=([0-9a-f]{64})$/.exec(ext)
+      const m = /^chunk-signature=(.*)$/.exec(header.slice(semi + 1))
       if (!m) throw malformed('invalid chunk extension')
       chunkSig = m[1]
     }
-    if (opts.signing && chunkSig === null) throw new AppError('SignatureDoesNotMatch', { message: 'A signed aws-chunked body carried a chunk without a signature.' })
+    if (opts.signing && chunkSig === null) throw malformed('a signed chunk without a chunk-signature')
     if (!opts.signing && chunkSig !== null) throw malformed('chunk signature in an unsigned payload')
+    // Only the last chunk carrying data may be shorter than 8 KiB (signed streaming rule).
+    if (opts.signing && size > 0 && prevSize >= 0 && prevSize < MIN_SIGNED_CHUNK) {
+      throw new AppError('InvalidChunkSizeError', { message: `Only the last chunk is allowed to have a size less than ${MIN_SIGNED_CHUNK} bytes`, fields: { Chunk: chunkNumber, BadChunkSize: prevSize } })
+    }
+    prevSize = size
 
     const hasher = opts.signing ? createHash('sha256') : null
     let remaining = size
@@ -90,7 +104,7 @@ export async function* decodeAwsChunked(source: AsyncIterable<Uint8Array>, opts:
     }
     if (opts.signing) {
       const expected = hmacHex(opts.signing.key, chunkStringToSign(size === 0 ? EMPTY_SHA256 : hasher!.digest('hex')))
-      if (!signaturesEqual(expected, chunkSig!)) throw badChunkSig()
+      if (!signaturesEqual(expected, chunkSig!.toLowerCase())) throw badChunkSig()
       prevSig = chunkSig!
     }
     if (size > 0) {
@@ -115,16 +129,16 @@ export async function* decodeAwsChunked(source: AsyncIterable<Uint8Array>, opts:
       }
       if (line === '') break
       total += line.length
-      if (total > MAX_TRAILER_BYTES) throw malformed('trailer section too large')
+      if (total > MAX_TRAILER_BYTES) throw malformedTrailer('trailer section too large')
       const i = line.indexOf(':')
-      if (i <= 0) throw malformed('invalid trailer line')
+      if (i <= 0) throw malformedTrailer('invalid trailer line')
       const name = line.slice(0, i).trim().toLowerCase()
       const value = line.slice(i + 1).trim()
       if (name === 'x-amz-trailer-signature') { trailerSig = value; continue }
       trailers.set(name, value)
       trailerText += `${name}:${value}\n`
     }
-    if (trailers.size && !opts.trailer) throw malformed('trailers without a trailer payload mode')
+    if (trailers.size && !opts.trailer) throw malformedTrailer('trailers without a trailer payload mode')
     if (opts.signing && opts.trailer) {
       if (!trailerSig) throw new AppError('SignatureDoesNotMatch', { message: 'The trailer signature is missing.' })
       const s = opts.signing

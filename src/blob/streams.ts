@@ -74,7 +74,8 @@ export async function* limitBytes(
   let seen = 0
   for await (const chunk of source) {
     seen += chunk.byteLength
-    if (opts.exact != null && seen > opts.exact) throw new AppError('InvalidRequest', { message: 'The request body is longer than its declared length.' })
+    // Only a decoded aws-chunked payload can outgrow its declared length; S3 calls that IncompleteBody.
+    if (opts.exact != null && seen > opts.exact) throw new AppError('IncompleteBody', { message: 'The request body is longer than its declared length.' })
     if (opts.max != null && seen > opts.max) throw opts.onExceed ? opts.onExceed() : new AppError('EntityTooLarge')
     yield chunk
   }
