@@ -8,9 +8,12 @@ import { quoteEtag } from '../object-headers'
 
 export const MAX_KEYS = 1000
 
+/** S3 parses max-keys as a 32-bit integer: anything outside [0, 2^31-1] is InvalidArgument. */
+export const MAX_INT32 = 2 ** 31 - 1
+
 export function parseMaxKeys(raw: string | undefined): number {
   if (raw === undefined) return MAX_KEYS
-  if (!/^-?\d+$/.test(raw) || Number(raw) < 0) throw new AppError('InvalidArgument', { message: 'Provided max-keys not an integer or within integer range', fields: { ArgumentName: 'max-keys', ArgumentValue: raw } })
+  if (!/^-?\d+$/.test(raw) || Number(raw) < 0 || Number(raw) > MAX_INT32) throw new AppError('InvalidArgument', { message: 'Provided max-keys not an integer or within integer range', fields: { ArgumentName: 'max-keys', ArgumentValue: raw } })
   return Math.min(Number(raw), MAX_KEYS)
 }
 
@@ -35,13 +38,15 @@ function ownerXml(c: S3Call, accountId: string): string {
   return `<Owner>${el('ID', accountId)}${el('DisplayName', a?.email ?? '')}</Owner>`
 }
 
-const encodeToken = (s: string) => Buffer.from(s, 'utf8').toString('base64url')
+/** Continuation tokens: the last key returned, tagged so a token we did not issue is refused. */
+const TOKEN_TAG = 'cs1\n'
+const encodeToken = (key: string) => Buffer.from(TOKEN_TAG + key, 'utf8').toString('base64url')
 function decodeToken(t: string): string {
   const s = Buffer.from(t, 'base64url').toString('utf8')
-  if (!t || !/^[A-Za-z0-9_-]+$/.test(t) || encodeToken(s) !== t) {
+  if (!t || !/^[A-Za-z0-9_-]+$/.test(t) || !s.startsWith(TOKEN_TAG) || encodeToken(s.slice(TOKEN_TAG.length)) !== t) {
     throw new AppError('InvalidArgument', { message: 'The continuation token provided is incorrect', fields: { ArgumentName: 'continuation-token' } })
   }
-  return s
+  return s.slice(TOKEN_TAG.length)
 }
 
 export function listObjectsV2(c: S3Call): Response {

@@ -9,7 +9,7 @@ import type { S3Call } from '../call'
 import { metaFromHeaders, quoteEtag } from '../object-headers'
 import { el, isoMs, parseXmlBody, xmlDoc, xmlResponse } from '../xml'
 import { copySourceOf } from './copy-object'
-import { encoder } from './list-objects'
+import { MAX_INT32, encoder } from './list-objects'
 
 function partNumberOf(c: S3Call): number {
   const raw = c.target.query.get('partNumber')
@@ -126,7 +126,7 @@ export function abortMultipartUpload(c: S3Call): Response {
 function intParam(c: S3Call, name: string, def: number, max: number): number {
   const raw = c.target.query.get(name)
   if (raw === undefined) return def
-  if (!/^\d+$/.test(raw)) throw new AppError('InvalidArgument', { message: `Provided ${name} not an integer or within integer range`, fields: { ArgumentName: name, ArgumentValue: raw } })
+  if (!/^\d+$/.test(raw) || Number(raw) > MAX_INT32) throw new AppError('InvalidArgument', { message: `Provided ${name} not an integer or within integer range`, fields: { ArgumentName: name, ArgumentValue: raw } })
   return Math.min(Number(raw), max)
 }
 
