@@ -135,7 +135,8 @@ export interface ChunkedUpload {
   badTrailerSignature?: boolean
   /** Rewrite the framed body before it is sent (truncate it, corrupt a size, …). */
   mangle?: (framed: Buffer) => Uint8Array
-  headers?: Record<string, string>
+  /** Extra headers; null removes one of the defaults. */
+  headers?: Record<string, string | null>
   method?: string
   query?: Record<string, string>
 }
@@ -151,12 +152,14 @@ export async function chunkedPut(base: string, u: ChunkedUpload): Promise<Respon
   const creds = u.creds ?? ROOT_CREDS
   const date = new Date()
   const signed = u.mode !== 'STREAMING-UNSIGNED-PAYLOAD-TRAILER'
-  const headers: Record<string, string> = {
+  const merged: Record<string, string | null> = {
     'content-encoding': 'aws-chunked',
     'x-amz-decoded-content-length': String(u.decodedLength ?? u.data.length),
     ...(u.trailer ? { 'x-amz-trailer': u.trailer[0] } : {}),
     ...(u.headers ?? {}),
   }
+  const headers: Record<string, string> = {}
+  for (const [k, v] of Object.entries(merged)) if (v !== null) headers[k] = v
   const req = await signedRequest(base, { method: u.method ?? 'PUT', bucket: u.bucket, key: u.key, query: u.query, headers, creds, date, payloadHash: u.mode, body: new Uint8Array(0) })
   const seed = /Signature=([0-9a-f]{64})/.exec(req.headers.get('authorization') ?? '')![1]
   const scope = `${amzDate(date).slice(0, 8)}/${REGION}/s3/aws4_request`
