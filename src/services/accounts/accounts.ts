@@ -71,7 +71,7 @@ export function accountsService(d: Deps, keys: KeysService, buckets: BucketsServ
     async create(input: CreateAccountInput) {
       const email = input.email.trim()
       this.validateCredentials(email, input.password)
-      if (input.plan && !d.config.plans[input.plan]) throw new AppError('InvalidArgument', { message: `Unknown plan '${input.plan}'.` })
+      if (input.plan && !d.config.plans[input.plan]) throw new AppError('ValidationError', { message: `Unknown plan '${input.plan}'. Plans: ${Object.keys(d.config.plans).join(', ')}.` })
       if (repos.accounts.byEmail(email)) throw new AppError('AccountAlreadyExists')
       const passwordHash = await hashPassword(input.password)
       return d.db.tx(() => {
