@@ -29,6 +29,12 @@ function emitDeleted(d: Deps, bucket: BucketRow, key: string, v: VersionRow | nu
   d.bus.emit('object.deleted', bucket.accountId, { bucket: bucket.name, key, size: v?.size ?? 0, versionId: v?.id ?? null }, d.now())
 }
 
+function emitCurrent(d: Deps, bucket: BucketRow, key: string, v: VersionRow, type: 'object.created' | 'object.updated') {
+  d.bus.emit(type, bucket.accountId, {
+    bucket: bucket.name, key, size: v.size, contentType: v.contentType, etag: v.etag, versionId: v.id, versionNumber: v.versionNumber,
+  }, d.now())
+}
+
 /**
  * DeleteObject with S3 semantics. Without a version id: unversioned buckets drop the key (Time
  * Machine keeps the content as history), versioned ones add a delete marker. With a version id:
@@ -57,6 +63,8 @@ export function deleteObject(d: Deps, bucketId: string, key: string, versionId: 
         const nowLive = !!next && !next.isDeleteMarker
         if (wasLive && !nowLive) { delta.objects -= 1; emitDeleted(d, bucket, key, v) }
         if (!wasLive && nowLive) delta.objects += 1
+        // The key shows other content now: back from a delete marker, or an older version.
+        if (nowLive) emitCurrent(d, bucket, key, next, wasLive ? 'object.updated' : 'object.created')
       }
       dropIfEmpty(d, obj)
       delta.apply(d)
