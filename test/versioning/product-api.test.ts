@@ -322,3 +322,26 @@ describe('compare', () => {
     expect(same.body.identical).toBe(true)
   })
 })
+
+describe('bucket settings for Time Machine (PATCH /api/buckets/:name)', () => {
+  test('retention {maxVersions, maxAgeDays} applies on the next write; null restores the default; bad values are refused', async () => {
+    await api(srv, 'POST', '/api/buckets', { headers: cookie(), json: { name: 'tm-settings' } })
+    const set = await api(srv, 'PATCH', '/api/buckets/tm-settings', { headers: cookie(), json: { retention: { maxVersions: 2, maxAgeDays: 5 } } })
+    expect(set.status).toBe(200)
+    expect(set.body.retention).toEqual({ maxVersions: 2, maxAgeDays: 5 })
+    expect(set.body.timeMachine).toBe(true)
+    for (let i = 1; i <= 4; i++) await s3.send(new PutObjectCommand({ Bucket: 'tm-settings', Key: 'f', Body: `f${i}` }))
+    const h = await api(srv, 'GET', '/api/versions?bucket=tm-settings&key=f', { headers: cookie() })
+    expect(h.body.versions.map((v: any) => v.versionNumber)).toEqual([4, 3])
+    const back = await api(srv, 'PATCH', '/api/buckets/tm-settings', { headers: cookie(), json: { retention: { maxVersions: null, maxAgeDays: null } } })
+    expect(back.body.retention).toEqual({ maxVersions: null, maxAgeDays: null })
+    for (const bad of [{ maxVersions: 0 }, { maxVersions: 1.5 }, { maxAgeDays: -1 }, { maxVersions: '3' }, { keep: 3 }]) {
+      expectError(await api(srv, 'PATCH', '/api/buckets/tm-settings', { headers: cookie(), json: { retention: bad } }), 400, 'ValidationError')
+    }
+    const off = await api(srv, 'PATCH', '/api/buckets/tm-settings', { headers: cookie(), json: { versioning: false } })
+    expect(off.body.timeMachine).toBe(false)
+    await s3.send(new PutObjectCommand({ Bucket: 'tm-settings', Key: 'f', Body: 'f5' }))
+    const h2 = await api(srv, 'GET', '/api/versions?bucket=tm-settings&key=f', { headers: cookie() })
+    expect(h2.body.versions.map((v: any) => v.versionNumber)).toEqual([5, 3])
+  })
+})
