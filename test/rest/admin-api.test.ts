@@ -171,7 +171,7 @@ describe('accounts', () => {
 
   test('patch validation and self-protection', async () => {
     const a = await createAccount(srv)
-    const patch = (id: string, json: unknown, headers = adminHeaders(srv)) => api(srv, 'PATCH', `/api/admin/accounts/${id}`, { headers, json })
+    const patch = (id: string, json: unknown, headers: Record<string, string> = adminHeaders(srv)) => api(srv, 'PATCH', `/api/admin/accounts/${id}`, { headers, json })
     expectError(await patch(a.id, { status: 'deleted' }), 400, 'ValidationError')
     expectError(await patch(a.id, { suspended: true }), 400, 'ValidationError')
     expectError(await patch(a.id, { plan: 'platinum' }), 400, 'ValidationError')

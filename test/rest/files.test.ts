@@ -95,6 +95,21 @@ describe('REST ⇄ S3 round trip', () => {
     expect(h.ContentLength).toBe(11)
   })
 
+  test('a form posted to ?bucket=&key= goes there (fields may repeat them; a disagreement is 400)', async () => {
+    const mk = await api(srv, 'POST', '/api/buckets', { headers: H(alice), json: { name: 'alice-query' } })
+    expect(mk.status).toBe(201)
+    const r = await upload(alice, form([['file', new Blob(['via query']), 'q.txt']]), '?bucket=alice-query&key=from-query.txt')
+    expect(r.status).toBe(201)
+    expect(r.body).toMatchObject({ bucket: 'alice-query', key: 'from-query.txt' })
+    const same = await upload(alice, form([['bucket', 'alice-query'], ['file', new Blob(['same']), 'q.txt']]), '?bucket=alice-query')
+    expect(same.body).toMatchObject({ bucket: 'alice-query', key: 'q.txt' })
+    const before = await settledBlobFiles()
+    expectError(await upload(alice, form([['file', new Blob(['disagree']), 'q.txt'], ['bucket', 'default']]), '?bucket=alice-query'), 400, 'ValidationError')
+    expectError(await upload(alice, form([['key', 'a.txt'], ['file', new Blob(['disagree']), 'q.txt']]), '?key=b.txt'), 400, 'ValidationError')
+    expectError(await upload(alice, form([['file', new Blob(['x']), 'q.txt']]), `?bucket=${bob.bucket}`), 403, 'AccessDenied')
+    expect(await settledBlobFiles(before)).toBe(before)
+  })
+
   test('a form file part with a generic type gets its type from the name', async () => {
     const r = await upload(alice, form([['file', new Blob(['<svg/>'], { type: 'application/octet-stream' }), 'pic.svg']]))
     expect(r.status).toBe(201)
@@ -322,6 +337,14 @@ describe('bad input: clear JSON errors', () => {
     expectError(await api(srv, 'POST', '/api/buckets', { headers: H(alice), json: { name: 123 } }), 400, 'ValidationError')
     expectError(await api(srv, 'POST', '/api/buckets', { headers: H(alice, { 'content-type': 'application/x-www-form-urlencoded' }), body: 'name=ok-name-1' }), 415, 'UnsupportedMediaType')
     expectError(await api(srv, 'POST', '/api/buckets', { headers: H(alice, { 'content-type': 'application/json' }), body: JSON.stringify({ name: 'x'.repeat(70_000) }) }), 413, 'RequestEntityTooLarge')
+  })
+
+  test('unknown API paths and methods → JSON 404 NotFound (not the router’s plain text)', async () => {
+    for (const [method, path] of [['GET', '/api/v1/nope'], ['PUT', '/api/v1/files'], ['PATCH', '/api/keys'], ['GET', '/api/v1/files/a/b'], ['POST', `/api/buckets/${alice.bucket}`]]) {
+      const r = await api(srv, method, path, { headers: H(alice) })
+      expect({ method, path, status: r.status, code: r.body?.error?.code }).toEqual({ method, path, status: 404, code: 'NotFound' })
+    }
+    expect((await api(srv, 'GET', '/api/openapi.json')).status).toBe(200)
   })
 
   test('huge request headers are refused without harming the server', async () => {

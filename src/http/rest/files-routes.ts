@@ -87,4 +87,9 @@ export function filesRoutes(app: Elysia<any, any, any, any, any, any, any>, ctx:
       ctx.services.objects.delete(f.bucket.id, f.object.key, null)
       return { success: true }
     }), o)
+    // Any other /api path or method: a JSON error like every API answer, not the router's
+    // plain-text NOT_FOUND. Specific routes always win over this wildcard.
+    .all('/api/*', route({ surface: 'system', operation: 'UnknownRoute', auth: 'none' }, (call) => {
+      throw new AppError('NotFound', { message: `There is no API route ${call.request.method} ${call.url.pathname}. See /api/docs.` })
+    }), o)
 }
