@@ -78,7 +78,12 @@ export async function stageUpload(call: ApiCall): Promise<UploadRequest> {
   let bucketName: string | undefined
   let key: string | undefined
   let contentType: string
+  let conflict: string | null = null
+  const query = { bucket: url.searchParams.get('bucket') ?? undefined, key: url.searchParams.get('key') ?? undefined }
   if (/^multipart\/form-data/i.test(type)) {
+    // ?bucket=&key= work for forms too (fields win only when they agree): a form posted to
+    // ?bucket=x must never land silently in the default bucket.
+    if (query.bucket !== undefined) restBucket(ctx, accountId, query.bucket)
     let file: { filename: string; mimeType: string } | null = null
     const form = await readForm(request, ['bucket', 'key'], async (f, early) => {
       // Fail fast on a bad bucket when its field came before the file.
@@ -89,12 +94,15 @@ export async function stageUpload(call: ApiCall): Promise<UploadRequest> {
     if (!form.result || !file) throw new AppError('ValidationError', { message: "The form has no 'file' field." })
     staged = form.result
     const f = file as { filename: string; mimeType: string }
-    bucketName = form.fields.bucket
-    key = form.fields.key ?? f.filename
+    for (const name of ['bucket', 'key'] as const) {
+      if (form.fields[name] !== undefined && query[name] !== undefined && form.fields[name] !== query[name]) conflict = name
+    }
+    bucketName = form.fields.bucket ?? query.bucket
+    key = form.fields.key ?? query.key ?? f.filename
     contentType = contentTypeFor(f.mimeType, key ?? '')
   } else {
-    bucketName = url.searchParams.get('bucket') ?? undefined
-    key = url.searchParams.get('key') ?? request.headers.get('x-file-name') ?? undefined
+    bucketName = query.bucket
+    key = query.key ?? request.headers.get('x-file-name') ?? undefined
     checkKey(key)
     restBucket(ctx, accountId, bucketName)
     const length = request.headers.get('content-length')
@@ -102,6 +110,7 @@ export async function stageUpload(call: ApiCall): Promise<UploadRequest> {
     contentType = contentTypeFor(type, key ?? '')
   }
   try {
+    if (conflict) throw new AppError('ValidationError', { message: `The form field '${conflict}' and the ?${conflict}= parameter disagree; send one.` })
     if (staged.digests.size === 0) throw new AppError('ValidationError', { message: 'The upload is empty.' })
     const validKey = checkKey(key)
     return { staged, key: validKey, contentType, bucket: () => restBucket(ctx, accountId, bucketName) }
