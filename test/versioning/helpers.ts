@@ -20,30 +20,9 @@ export async function pool<T, R>(items: T[], n: number, fn: (item: T, i: number)
 
 /**
  * Writes `perKey` versions of each key (one chain per key, keys in parallel) and returns each
- * key's S3 version ids oldest first. Body of version i of key k: `${k}#${i}`. Plain signed PUTs
- * (half the client-side cost of the SDK): this only builds the fixture.
- */
-export async function buildVersions(s3Url: string, bucket: string, keys: string[], perKey: number, concurrency = 16): Promise<Map<string, string[]>> {
-  const ids = new Map<string, string[]>(keys.map((k) => [k, []]))
-  let next = 0
-  // Chains: a worker takes the next unstarted key and writes all its versions in order.
-  await Promise.all(Array.from({ length: Math.min(concurrency, keys.length) }, async () => {
-    while (next < keys.length) {
-      const k = keys[next++]
-      for (let i = 0; i < perKey; i++) {
-        const r = await s3Fetch(s3Url, { method: 'PUT', bucket, key: k, body: `${k}#${i}`, payloadHash: 'UNSIGNED-PAYLOAD' })
-        if (r.status !== 200) throw new Error(`PUT ${k}: ${r.status} ${await r.text()}`)
-        await r.arrayBuffer()
-        ids.get(k)!.push(r.headers.get('x-amz-version-id')!)
-      }
-    }
-  }))
-  return ids
-}
-
-/**
- * Like buildVersions, but version 0 is a PUT of `${k}#0` and every later version a server-side
- * copy of the key onto itself with x-amz-meta-n: i (no bytes move: about half the cost).
+ * key's S3 version ids oldest first. Version 0 is a PUT of `${k}#0`, every later version i a
+ * server-side copy of the key onto itself with x-amz-meta-n: i (no bytes move, so about half
+ * the cost of PUTs; plain signed requests, lighter than the SDK: this only builds fixtures).
  */
 export async function buildVersionsByCopy(s3Url: string, bucket: string, keys: string[], perKey: number, concurrency = 16): Promise<Map<string, string[]>> {
   const ids = new Map<string, string[]>(keys.map((k) => [k, []]))

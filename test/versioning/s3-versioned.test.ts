@@ -14,7 +14,7 @@ import { startServer, type TestServer } from '../helpers/server'
 import { s3Client } from '../helpers/s3-client'
 import { errorOf, s3Fetch, xmlTag } from '../helpers/raw-s3'
 import { api, ROOT_API_KEY, keyHeaders } from '../rest/rest-helpers'
-import { VERSION_ID, buildVersions, listAllVersions, pool } from './helpers'
+import { VERSION_ID, buildVersionsByCopy, listAllVersions, pool } from './helpers'
 
 let srv: TestServer
 let s3: S3Client
@@ -269,7 +269,7 @@ describe('ListObjectVersions paging over 2,500 versions', () => {
 
   beforeAll(async () => {
     const t0 = performance.now()
-    ids = await buildVersions(srv.s3Url, B, keys, 100)
+    ids = await buildVersionsByCopy(srv.s3Url, B, keys, 100)
     console.log(`built 2,500 versions in ${Math.round(performance.now() - t0)} ms`)
     // Every fifth key ends in a delete marker; one key has a run of markers (pages of markers only).
     for (const k of keys.filter((_, i) => i % 5 === 0)) markers.set(k, (await s3.send(new DeleteObjectCommand({ Bucket: B, Key: k }))).VersionId!)
@@ -358,10 +358,13 @@ describe('ListObjectVersions paging over 2,500 versions', () => {
     expect({ k: mid.NextKeyMarker, v: mid.NextVersionIdMarker }).toEqual({ k: 'page/k07', v: kids[47] })
   })
 
-  test('GET by id on any of the 2,500 versions returns that version\'s bytes', async () => {
+  test('GET/HEAD by id on any of the 2,500 versions returns that version (bytes, its own metadata)', async () => {
     const picks = keys.flatMap((k, i) => [ids.get(k)![i], ids.get(k)![99 - i]].map((v, j) => ({ k, v, n: j === 0 ? i : 99 - i })))
     await pool(picks, 8, async ({ k, v, n }) => {
-      expect(await text(s3, k, v)).toEqual({ body: `${k}#${n}`, versionId: v })
+      const r = await s3.send(new GetObjectCommand({ Bucket: B, Key: k, VersionId: v }))
+      expect({ body: await r.Body!.transformToString(), versionId: r.VersionId, meta: r.Metadata }).toEqual({ body: `${k}#0`, versionId: v, meta: { n: String(n) } })
     })
+    const h = await s3.send(new HeadObjectCommand({ Bucket: B, Key: 'page/k03', VersionId: ids.get('page/k03')![42] }))
+    expect({ v: h.VersionId, meta: h.Metadata }).toEqual({ v: ids.get('page/k03')![42], meta: { n: '42' } })
   }, 60_000)
 })
