@@ -199,6 +199,10 @@ describe('default server (sign-up closed)', () => {
       expect(del.status).toBe(200)
     })
 
+    test('X-Forwarded-Host is not trusted without a trusted proxy', async () => {
+      expectError(await createKey({ origin: 'http://evil.example', 'x-forwarded-host': 'evil.example', 'x-csrf-token': s.csrf }), 403, 'CsrfFailed')
+    })
+
     test("another session's token does not work", async () => {
       const other = await login(srv)
       expectError(await createKey({ origin: `http://${host}`, 'x-csrf-token': other.csrf }), 403, 'CsrfFailed')
@@ -420,6 +424,18 @@ describe('rate limits on: login throttling and the dashboard limit', () => {
     expect(Number(second.headers.get('retry-after'))).toBeGreaterThanOrEqual(3)
     expect(Number(second.headers.get('retry-after'))).toBeLessThanOrEqual(4)
   }, 60_000)
+
+  test('behind a trusted proxy the Origin may match X-Forwarded-Host (proxies such as nginx rewrite Host)', async () => {
+    ip = '198.51.100.9'
+    const s = await login(srv)
+    const r = await api(srv, 'POST', '/api/keys', { headers: { cookie: s.cookie, origin: 'https://storage.example.com', 'x-forwarded-host': 'storage.example.com', 'x-forwarded-proto': 'https', 'x-csrf-token': s.csrf }, json: { name: 'via-proxy' } })
+    expect(r.status).toBe(201)
+    expectError(await api(srv, 'POST', '/api/keys', { headers: { cookie: s.cookie, origin: 'https://evil.example', 'x-forwarded-host': 'storage.example.com', 'x-csrf-token': s.csrf }, json: { name: 'x' } }), 403, 'CsrfFailed')
+    expect((await api(srv, 'DELETE', `/api/keys?id=${r.body.accessKey}`, { headers: { cookie: s.cookie } })).status).toBe(200)
+    // Login through the proxy over HTTPS sets a Secure cookie.
+    const viaTls = await api(srv, 'POST', '/api/auth/login', { headers: { 'x-forwarded-for': ip, 'x-forwarded-proto': 'https' }, json: { email: ROOT_EMAIL, password: ROOT_PASSWORD } })
+    expect(cookieAttrs(sessionFrom(viaTls).setCookie)).toHaveProperty('secure')
+  })
 
   test('the dashboard API allows 30 requests per minute per account, then 429 with Retry-After', async () => {
     const acct = await createAccount(srv, { password: 'dashboard-password-1' })

@@ -75,7 +75,7 @@ export function createApiRoute(ctx: AppContext, log: Logger, adminToken: string 
           principal = resolveApiPrincipal(ctx, request, adminToken, { allowSession: opts.auth !== 'apiKey', allowApiKey: true })
           if (!principal) throw new AppError('Unauthorized', { message: opts.auth === 'apiKey' ? 'Send X-API-Key: ACCESS_KEY:SECRET_KEY or Authorization: Bearer ACCESS_KEY:SECRET_KEY.' : 'Log in first, or send an API key.' })
           if (opts.auth === 'admin' && !principal.isAdmin) throw new AppError('AccessDenied', { message: 'This endpoint is for administrators.' })
-          checkCsrf(request, principal)
+          checkCsrf(request, principal, { trustProxy: ctx.config.trustProxy })
           if (opts.auth !== 'apiKey' && principal.via === 'session') ctx.services.rateLimits.checkDashboard(principal.accountId, principal.isAdmin)
           // REST calls with an access key share that key's S3 request budget.
           if (opts.auth === 'apiKey' && principal.via === 'apiKey') {

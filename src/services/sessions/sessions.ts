@@ -84,16 +84,19 @@ export type SessionsService = ReturnType<typeof sessionsService>
  * fetch is refused, and a browser request must carry the session's X-CSRF-Token. Requests
  * without browser headers (curl, scripts) cannot be forged cross-site and pass.
  */
-export function checkCsrf(request: Request, principal: ApiPrincipal) {
+export function checkCsrf(request: Request, principal: ApiPrincipal, opts: { trustProxy?: boolean } = {}) {
   if (principal.via !== 'session') return
   if (['GET', 'HEAD', 'OPTIONS'].includes(request.method)) return
   const origin = request.headers.get('origin')
   const site = request.headers.get('sec-fetch-site')
-  const host = request.headers.get('host')
+  // Behind a trusted reverse proxy the browser's host is X-Forwarded-Host (nginx, for one,
+  // rewrites Host to the upstream address by default).
+  const forwarded = opts.trustProxy ? request.headers.get('x-forwarded-host')?.split(',')[0].trim().toLowerCase() : undefined
+  const hosts = [request.headers.get('host')?.toLowerCase(), forwarded].filter(Boolean)
   if (origin) {
     let originHost: string | null = null
     try { originHost = new URL(origin).host } catch { originHost = null }
-    if (!originHost || originHost !== host) throw new AppError('CsrfFailed', { message: 'Cross-site request rejected: the Origin does not match this appliance.' })
+    if (!originHost || !hosts.includes(originHost)) throw new AppError('CsrfFailed', { message: 'Cross-site request rejected: the Origin does not match this appliance.' })
   }
   if (site === 'cross-site' || site === 'same-site') throw new AppError('CsrfFailed', { message: 'Cross-site request rejected.' })
   if (origin || site) {
