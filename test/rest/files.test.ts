@@ -233,6 +233,12 @@ describe('bad input: clear JSON errors', () => {
     expect(r.body.error.message).toContain("'file'")
   })
 
+  test("'file' sent as a text field (curl -F file=<path) → 400 ValidationError explaining it", async () => {
+    const r = await upload(alice, form([['file', 'just text, no filename']]))
+    expectError(r, 400, 'ValidationError')
+    expect(r.body.error.message).toContain('file part')
+  })
+
   test('a file under another field name → 400 ValidationError', async () => {
     expectError(await upload(alice, form([['upload', new Blob(['data']), 'a.txt']])), 400, 'ValidationError')
   })

@@ -36,7 +36,8 @@ export async function readForm<T>(
 
   const done = new Promise<void>((resolve, reject) => {
     bb.on('field', (name, value) => {
-      if (!allowedFields.includes(name)) fail(new AppError('ValidationError', { message: `Unknown form field '${name}'. Allowed: file, ${allowedFields.join(', ')}.` }))
+      if (name === 'file') fail(new AppError('ValidationError', { message: "The 'file' field arrived as text, not as a file part: send it with a filename (curl -F file=@path)." }))
+      else if (!allowedFields.includes(name)) fail(new AppError('ValidationError', { message: `Unknown form field '${name}'. Allowed: file, ${allowedFields.join(', ')}.` }))
       else fields[name] = value
     })
     bb.on('file', (name, stream, info) => {
