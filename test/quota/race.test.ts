@@ -120,3 +120,21 @@ test('known and unknown lengths mixed: a reserved PUT and form uploads race for 
   await expectNoOverrun(a, Q)
   expect((await meUsage(srv, a)).objects).toBe(2)
 })
+
+test('Time Machine off: concurrent overwrites of one key each growing it race for the last bytes; exactly one wins', async () => {
+  const a = await apiAccount(srv, '1MiB')
+  const r = await fetch(`${srv.httpUrl}/api/buckets/${a.bucket}`, { method: 'PATCH', headers: { 'x-api-key': a.apiKey, 'content-type': 'application/json' }, body: JSON.stringify({ versioning: false }) })
+  expect(r.status).toBe(200)
+  for (const [key, n] of [['fill', Q - 1300], ['k', 1000]] as const) {
+    const h = await heldPut(a, key, bytesOf(n))
+    await h.release()
+    expect((await h.response).status).toBe(200)
+    h.close()
+  }
+  // 300 bytes left; each overwrite grows k by 200.
+  const held = await Promise.all(Array.from({ length: 6 }, () => heldPut(a, 'k', bytesOf(1200))))
+  const res = await settle(held)
+  expect(res.filter((x) => x.status === 200).length).toBe(1)
+  expect(res.filter((x) => x.status === 403).map(codeOf)).toEqual(Array(5).fill('QuotaExceeded'))
+  await expectNoOverrun(a, Q - 100)
+})

@@ -104,9 +104,9 @@ export async function stageUpload(call: ApiCall): Promise<UploadRequest> {
     bucketName = query.bucket
     key = query.key ?? request.headers.get('x-file-name') ?? undefined
     checkKey(key)
-    restBucket(ctx, accountId, bucketName)
+    const target = restBucket(ctx, accountId, bucketName)
     const length = request.headers.get('content-length')
-    staged = await ctx.services.objects.stage(accountId, { source: countBytes(call, iterateStream(request.body)), size: length !== null ? Number(length) : null })
+    staged = await ctx.services.objects.stage(accountId, { source: countBytes(call, iterateStream(request.body)), size: length !== null ? Number(length) : null }, ctx.services.quota.overwriteCredit(target, key!))
     contentType = contentTypeFor(type, key ?? '')
   }
   try {

@@ -92,7 +92,8 @@ export function multipartService(d: Deps, quota: QuotaService) {
       if (u.checksumAlgorithm && input.checksum && input.checksum !== u.checksumAlgorithm) {
         throw new AppError('InvalidRequest', { message: `Checksum Type mismatch occurred, expected checksum Type: ${u.checksumAlgorithm.toLowerCase()}, actual checksum Type: ${input.checksum.toLowerCase()}` })
       }
-      const reservation = quota.reserve(u.accountId, input.size)
+      // A retried part number replaces the earlier part: only the growth needs room.
+      const reservation = quota.reserve(u.accountId, input.size, repos.multipart.part(input.uploadId, input.partNumber)?.size ?? 0)
       let blobId: string | null = null
       try {
         const r = await ingest(d, input.source, { size: input.size, max: reservation.limit, checksum: alg, verify: input.verify })

@@ -64,7 +64,7 @@ export function copyObjectService(d: Deps, quota: QuotaService) {
     const meta: ObjectMeta = input.meta ?? { contentType: src.contentType, headers: JSON.parse(src.headersJson), userMeta: JSON.parse(src.userMetaJson) }
     const checksum = src.checksumJson ? JSON.parse(src.checksumJson) : null
     const accountId = input.dest.bucket.accountId
-    const reservation = quota.reserve(accountId, src.size)
+    const reservation = quota.reserve(accountId, src.size, quota.overwriteCredit(input.dest.bucket, input.dest.key))
     try {
       const parts = src.partsCount > 0 ? d.repos.objects.parts(src.id) : []
       const committed = commitVersion(d, {

@@ -36,8 +36,9 @@ export interface PutObjectResult extends CommitResult {
  * arrive. A failed commit leaves no blob behind; the reservation is always released.
  */
 export function putObjectService(d: Deps, quota: QuotaService) {
-  async function stage(accountId: string, input: UploadInput): Promise<StagedUpload> {
-    const reservation = quota.reserve(accountId, input.size)
+  /** `credit`: bytes the commit will free (an overwrite's old version), see quota.overwriteCredit. */
+  async function stage(accountId: string, input: UploadInput, credit = 0): Promise<StagedUpload> {
+    const reservation = quota.reserve(accountId, input.size, credit)
     try {
       const r = await ingest(d, input.source, { size: input.size, max: reservation.limit, checksum: input.checksum, verify: input.verify })
       const checksum: StoredChecksum | null = r.digests.checksum ? { algorithm: r.digests.checksum.algorithm, type: 'FULL_OBJECT', value: r.digests.checksum.value } : null
@@ -75,7 +76,7 @@ export function putObjectService(d: Deps, quota: QuotaService) {
     commit,
     discard,
     async put(input: UploadInput & { bucket: BucketRow; key: string; meta: ObjectMeta; conditions?: WriteConditions }): Promise<PutObjectResult> {
-      const staged = await stage(input.bucket.accountId, input)
+      const staged = await stage(input.bucket.accountId, input, quota.overwriteCredit(input.bucket, input.key))
       return commit(staged, input)
     },
   }

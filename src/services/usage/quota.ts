@@ -1,6 +1,7 @@
 import { AppError } from '../../errors/app-error'
 import { QuotaLedger } from '../../limits/quota'
 import type { Deps } from '../deps'
+import type { BucketRow } from '../../db/repos/buckets'
 import { quotaOf } from '../accounts/plans'
 
 export interface Reservation {
@@ -30,14 +31,19 @@ export function quotaService(d: Deps) {
   const service = {
     ledger,
 
-    /** Reserves `bytes` (declared length) or, when unknown, bounds the write by what is left. */
-    reserve(accountId: string, bytes: number | null): Reservation {
+    /**
+     * Reserves `bytes` (declared length) or, when unknown, bounds the write by what is left.
+     * `credit`: bytes the write's commit will free (the version an overwrite replaces, see
+     * `overwriteCredit`), so an overwrite needs room only for its growth. The commit re-checks
+     * with the real delta, so a credit that vanished meanwhile cannot overrun the quota.
+     */
+    reserve(accountId: string, bytes: number | null, credit = 0): Reservation {
       const { quota, used } = state(accountId)
       try {
-        const own = bytes ?? 0
+        const own = bytes === null ? 0 : Math.max(0, bytes - credit)
         const release = ledger.reserve(accountId, own, used, quota)
         return {
-          limit: bytes ?? ledger.remaining(accountId, used, quota, own),
+          limit: bytes ?? ledger.remaining(accountId, used, quota, own) + credit,
           others: () => ledger.inFlight(accountId) - own,
           release,
         }
@@ -55,6 +61,17 @@ export function quotaService(d: Deps) {
       lastExceeded.set(accountId, now)
       const { quota, used } = state(accountId)
       d.db.tx(() => d.bus.emit('quota.exceeded', accountId, { usedBytes: used, quotaBytes: quota }, now))
+    },
+
+    /**
+     * Bytes a new version of bucket/key frees when it commits: the S3 "null" version it replaces,
+     * unless Time Machine keeps that as history or S3 versioning keeps it as a version.
+     */
+    overwriteCredit(bucket: BucketRow, key: string): number {
+      if (bucket.timeMachine || bucket.s3Versioning === 'Enabled') return 0
+      const obj = d.repos.objects.byKey(bucket.id, key)
+      const old = obj ? d.repos.objects.nullVersion(obj.id) : null
+      return old && !old.isDeleteMarker ? old.size : 0
     },
 
     usage(accountId: string) {

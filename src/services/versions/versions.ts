@@ -42,7 +42,7 @@ export function versionsService(d: Deps, quota: QuotaService) {
 
   /** Makes an existing version's content current again as a new version (no bytes copied). */
   function recommit(bucket: BucketRow, key: string, src: VersionRow): CommitResult {
-    const reservation = quota.reserve(bucket.accountId, src.size)
+    const reservation = quota.reserve(bucket.accountId, src.size, quota.overwriteCredit(bucket, key))
     try {
       const parts = src.partsCount > 0 ? repos.objects.parts(src.id) : []
       const meta: ObjectMeta = { contentType: src.contentType, headers: JSON.parse(src.headersJson), userMeta: JSON.parse(src.userMetaJson) }
