@@ -50,7 +50,9 @@ export function sessionsService(d: Deps) {
       }
       const account = d.repos.accounts.byId(s.accountId)
       if (!account || s.createdAt < account.passwordChangedAt) return null
-      if (now - s.lastSeenAt > 60_000) d.db.tx(() => d.repos.sessions.touch(idHash, now))
+      // Refresh lazily (a write per request is wasteful), but well within the idle window: with
+      // a short idle timeout a once-a-minute refresh would expire sessions in active use.
+      if (now - s.lastSeenAt > Math.min(60_000, idleMs / 4)) d.db.tx(() => d.repos.sessions.touch(idHash, now))
       return { accountId: s.accountId, isAdmin: account.isAdmin, via: 'session', sessionId: idHash, csrfToken: s.csrfToken }
     },
 
