@@ -24,8 +24,6 @@ export class FsBlobStore implements BlobStore {
   private readonly blobsDir: string
   private readonly tmpDir: string
   private readonly knownDirs = new Set<string>()
-  private freeCheckedAt = 0
-  private freeBytes = Infinity
 
   constructor(private readonly root: string, private readonly reserveBytes = 0) {
     this.blobsDir = join(root, 'blobs')
@@ -39,16 +37,16 @@ export class FsBlobStore implements BlobStore {
     return join(this.blobsDir, blobId.slice(-2), blobId.slice(-4, -2), blobId)
   }
 
-  /** Refuse new bytes before the disk is completely full, so deletes and commits still work. */
-  private checkReserve() {
+  /**
+   * Refuse new bytes before the disk is completely full, so deletes and commits still work.
+   * Checked before every write, not once per PUT from a cached figure: a burst of uploads (or
+   * one large one) would otherwise run straight through the reserve to ENOSPC. statfs is one
+   * cheap syscall per MiB written.
+   */
+  private checkReserve(bytes: number) {
     if (this.reserveBytes <= 0) return
-    const now = Date.now()
-    if (now - this.freeCheckedAt > 1000) {
-      const s = statfsSync(this.root)
-      this.freeBytes = s.bavail * s.bsize
-      this.freeCheckedAt = now
-    }
-    if (this.freeBytes < this.reserveBytes) throw new AppError('InsufficientStorage')
+    const s = statfsSync(this.root)
+    if (s.bavail * s.bsize - bytes < this.reserveBytes) throw new AppError('InsufficientStorage')
   }
 
   private async ensureDir(dir: string) {
@@ -62,7 +60,7 @@ export class FsBlobStore implements BlobStore {
   }
 
   async put(blobId: string, source: BlobSource): Promise<{ size: number }> {
-    this.checkReserve()
+    this.checkReserve(0)
     const finalPath = this.pathOf(blobId)
     const tmpPath = join(this.tmpDir, `${blobId}.${newHexId(4)}`)
     const fh = await open(tmpPath, 'wx', 0o600)
@@ -73,6 +71,7 @@ export class FsBlobStore implements BlobStore {
       const buf = Buffer.allocUnsafe(WRITE_BUFFER)
       let used = 0
       const flush = async () => {
+        this.checkReserve(used)
         let off = 0
         while (off < used) off += (await fh.write(buf, off, used - off)).bytesWritten
         used = 0
@@ -81,6 +80,7 @@ export class FsBlobStore implements BlobStore {
         size += chunk.byteLength
         if (chunk.byteLength >= WRITE_BUFFER) {
           await flush()
+          this.checkReserve(chunk.byteLength)
           let off = 0
           while (off < chunk.byteLength) off += (await fh.write(chunk, off, chunk.byteLength - off)).bytesWritten
           continue
