@@ -5,6 +5,25 @@ import { TUI_USAGE } from '../src/cli/usage'
 export async function runTui(argv: string[], out: (s: string) => void): Promise<number> {
   const args = parseArgs(argv, { values: ['--data', '--url'], bools: ['--help'] }, TUI_USAGE)
   if (args.bools.has('--help')) { out(TUI_USAGE); return 0 }
+  prepareTerminalEnv(process.env, Boolean(process.stdout.isTTY))
   const { startTui } = await import('./app')
   return startTui({ url: args.values['--url'] ?? process.env.CLOUDSTORAGE_URL ?? 'http://127.0.0.1:9001', dataDir: args.values['--data'] ?? process.env.CLOUDSTORAGE_DATA ?? './data' })
+}
+
+/**
+ * Must run before Ink (and chalk) are first imported: both read the environment once, at load.
+ * - chalk ignores NO_COLOR (it only knows FORCE_COLOR).
+ * - With CI or CONTINUOUS_INTEGRATION set, Ink draws only the final frame (a blank screen until
+ *   exit) and chalk drops colour, even on a real terminal.
+ * - DEV=true makes Ink attach React DevTools and read its own package.json from disk, which the
+ *   compiled binary does not contain: the TUI would die at start.
+ * The TUI starts no child processes, so removing these affects nothing else.
+ */
+export function prepareTerminalEnv(env: Record<string, string | undefined>, interactive: boolean): void {
+  if (env.NO_COLOR) env.FORCE_COLOR = '0'
+  delete env.DEV
+  if (interactive) {
+    delete env.CI
+    delete env.CONTINUOUS_INTEGRATION
+  }
 }

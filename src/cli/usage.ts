@@ -42,4 +42,10 @@ export const ADMIN_USAGE = `Usage: cloudstorage admin <command> [--data DIR] [--
 `
 
 export const TUI_USAGE = `Usage: cloudstorage tui [--data DIR] [--url URL]
+
+  --url URL     HTTP API (env CLOUDSTORAGE_URL, default http://127.0.0.1:9001)
+  --data DIR    data dir, for its admin.token (env CLOUDSTORAGE_DATA, default ./data)
+
+  Auth: <data>/admin.token; env CLOUDSTORAGE_ADMIN_TOKEN overrides it.
+  Keys: q or Ctrl+C quit, r refresh now, ? help. Needs an interactive terminal.
 `

@@ -1,0 +1,180 @@
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { stripVTControlCharacters } from 'node:util'
+import { cliCommand, ROOT, startServer, type TestServer } from '../helpers/server'
+import { hasTool, testWithTool } from '../helpers/tools'
+import pkg from '../../package.json'
+
+/**
+ * The real CLI in a real pseudo-terminal: raw mode, the alternate screen, key input through
+ * Bun's stdin and the exit path are only exercised here. tmux renders the screen as a terminal
+ * would (so "fits in 80x24" is checked on what a user sees); `script` is the fallback.
+ */
+
+const shq = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`
+
+/** Ink renders only the final frame when it thinks it runs in CI; a user's terminal is not CI. */
+function interactiveEnv(): Record<string, string> {
+  const env: Record<string, string> = {}
+  for (const [k, v] of Object.entries(process.env)) {
+    if (v === undefined || k === 'CI' || k === 'CONTINUOUS_INTEGRATION' || k.startsWith('CI_')) continue
+    env[k] = v
+  }
+  env.TERM = 'xterm-256color'
+  delete env.NO_COLOR
+  return env
+}
+
+interface Terminal {
+  /** What is on screen now (tmux) or everything printed so far (script), without escape codes. */
+  screen(): string
+  press(keys: string): void
+  /** The TUI's exit code, once it has exited. */
+  exited(): Promise<number>
+  close(): void
+}
+
+async function waitFor(term: Terminal, ok: (screen: string) => boolean, what: string): Promise<string> {
+  // Only turns a hang into a failure that shows the screen; not a speed requirement.
+  const deadline = Date.now() + 60_000
+  for (;;) {
+    const s = term.screen()
+    if (ok(s)) return s
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; screen:\n${s}`)
+    await Bun.sleep(50)
+  }
+}
+
+function tuiCommand(srv: TestServer, env: Record<string, string> = {}): string {
+  const vars = Object.entries(env).map(([k, v]) => `${k}=${v}`)
+  return ['env', ...vars, ...cliCommand(), 'tui', '--data', srv.dataDir, '--url', srv.httpUrl].map(shq).join(' ')
+}
+
+/** tmux on a private socket, so nothing touches a tmux server someone else runs. */
+function openTmux(parent: string, command: string, columns: number, rows: number): Terminal {
+  const dir = mkdtempSync(join(parent, 't-'))
+  const sock = join(dir, 'tmux.sock')
+  const exitFile = join(dir, 'exit-code')
+  const script = join(dir, 'run.sh')
+  // After the TUI exits the pane stays, showing the normal screen: it must hold our marker and
+  // none of the TUI (the alternate screen was left).
+  writeFileSync(script, `cd ${shq(ROOT)}\n${command}\necho $? > ${shq(exitFile)}\necho TUI-EXITED\nread _ignored\n`)
+  const env = interactiveEnv()
+  const tmux = (...args: string[]) => {
+    const r = Bun.spawnSync(['tmux', '-S', sock, ...args], { env, stdout: 'pipe', stderr: 'pipe' })
+    if (r.exitCode !== 0) throw new Error(`tmux ${args[0]} failed: ${r.stderr.toString()}`)
+    return r.stdout.toString()
+  }
+  tmux('new-session', '-d', '-x', String(columns), '-y', String(rows), '-s', 'cs', `sh ${shq(script)}`)
+  return {
+    screen: () => tmux('capture-pane', '-p', '-t', 'cs'),
+    press: (keys) => { tmux('send-keys', '-t', 'cs', '-l', keys) },
+    async exited() {
+      while (!existsSync(exitFile) || readFileSync(exitFile, 'utf8').trim() === '') await Bun.sleep(50)
+      return Number(readFileSync(exitFile, 'utf8').trim())
+    },
+    close() { Bun.spawnSync(['tmux', '-S', sock, 'kill-server'], { stdout: 'ignore', stderr: 'ignore' }) },
+  }
+}
+
+/** util-linux script: a pty with our pipes on the other side; stty sets its size. */
+function openScript(command: string, columns: number, rows: number): Terminal {
+  const proc = Bun.spawn(['script', '-qfec', `stty cols ${columns} rows ${rows}; cd ${shq(ROOT)} && exec ${command}`, '/dev/null'], {
+    env: interactiveEnv(), stdin: 'pipe', stdout: 'pipe', stderr: 'pipe',
+  })
+  let out = ''
+  void (async () => {
+    const dec = new TextDecoder()
+    for await (const chunk of proc.stdout as ReadableStream<Uint8Array>) out += dec.decode(chunk)
+  })()
+  return {
+    screen: () => stripVTControlCharacters(out),
+    press: (keys) => { proc.stdin.write(keys); proc.stdin.flush() },
+    exited: () => proc.exited,
+    close: () => { if (proc.exitCode === null) proc.kill() },
+  }
+}
+
+const useTmux = hasTool('tmux', ['-V'])
+const useScript = !useTmux && hasTool('script', ['--version'])
+const tool = useTmux ? 'tmux' : 'script'
+
+describe('cloudstorage tui in a pseudo-terminal', () => {
+  let srv: TestServer
+  let dir: string
+  beforeAll(async () => {
+    if (!useTmux && !useScript) return
+    srv = await startServer()
+    dir = mkdtempSync(join(tmpdir(), 'cs-tui-pty-'))
+  })
+  afterAll(async () => {
+    await srv?.stop()
+    if (dir) rmSync(dir, { recursive: true, force: true })
+  })
+
+  testWithTool('tmux or script', useTmux || useScript, `shows the live overview at 80x24, help on ?, exits 0 on q (${tool})`, async () => {
+    const term = useTmux ? openTmux(dir, tuiCommand(srv), 80, 24) : openScript(tuiCommand(srv), 80, 24)
+    try {
+      const screen = await waitFor(term, (s) => s.includes('● online') && s.includes('Quota rejected'), 'the overview')
+      expect(screen).toContain(`CloudStorage v${pkg.version}`)
+      expect(screen).toMatch(new RegExp(`Version\\s+${pkg.version.replace(/\./g, '\\.')}`))
+      expect(screen).toMatch(/Accounts\s+1\b/)
+      expect(screen).toContain(srv.httpUrl)
+      expect(screen).toContain('q quit')
+      if (useTmux) {
+        const lines = screen.replace(/\n$/, '').split('\n')
+        expect(lines.length).toBe(24)
+        expect(lines[0]).toStartWith('CloudStorage')
+        // The hint bar sits on the last row Ink draws: nothing scrolled off the top.
+        expect(lines[22]).toContain('q quit')
+      }
+      term.press('?')
+      await waitFor(term, (s) => s.includes('Keys') && s.includes('CLOUDSTORAGE_ADMIN_TOKEN'), 'the help overlay')
+      term.press('?')
+      if (useTmux) await waitFor(term, (s) => !s.includes('Keys') && s.includes('Quota rejected'), 'help closed')
+      term.press('q')
+      expect(await term.exited()).toBe(0)
+      if (useTmux) {
+        const after = await waitFor(term, (s) => s.includes('TUI-EXITED'), 'the shell after exit')
+        expect(after).not.toContain('Quota rejected')
+      }
+    } finally {
+      term.close()
+    }
+  })
+
+  testWithTool('tmux or script', useTmux || useScript, `Ctrl+C exits 0; a wrong token is reported on screen (${tool})`, async () => {
+    const cmd = tuiCommand(srv, { CLOUDSTORAGE_ADMIN_TOKEN: 'cst_wrong' })
+    const term = useTmux ? openTmux(dir, cmd, 80, 24) : openScript(cmd, 80, 24)
+    try {
+      const screen = await waitFor(term, (s) => s.includes('admin token rejected'), 'the token error')
+      expect(screen).toContain('✖ token rejected')
+      expect(screen).toContain('CLOUDSTORAGE_ADMIN_TOKEN')
+      term.press('\u0003')
+      expect(await term.exited()).toBe(0)
+    } finally {
+      term.close()
+    }
+  })
+})
+
+describe('cloudstorage tui without a terminal', () => {
+  test('piped stdin: one clear line on stderr, exit 2, no escape codes', async () => {
+    const p = Bun.spawn([...cliCommand(), 'tui', '--data', tmpdir(), '--url', 'http://127.0.0.1:9'], { cwd: ROOT, stdin: 'pipe', stdout: 'pipe', stderr: 'pipe' })
+    p.stdin.end()
+    const [stdout, stderr, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited])
+    expect(code).toBe(2)
+    expect(stdout).toBe('')
+    expect(stderr).toBe("cloudstorage tui: needs an interactive terminal (stdin is not a TTY); for scripts use 'cloudstorage admin … --json'\n")
+  })
+
+  test('--help works anywhere', async () => {
+    const p = Bun.spawn([...cliCommand(), 'tui', '--help'], { cwd: ROOT, stdin: 'pipe', stdout: 'pipe', stderr: 'pipe' })
+    p.stdin.end()
+    const [stdout, code] = await Promise.all([new Response(p.stdout).text(), p.exited])
+    expect(code).toBe(0)
+    expect(stdout).toContain('Usage: cloudstorage tui')
+  })
+})

@@ -1,0 +1,61 @@
+import type { Key } from 'ink'
+import type { ScreenId } from './state/reducer'
+
+export type Command =
+  | { type: 'quit' }
+  | { type: 'refresh' }
+  | { type: 'help' }
+  | { type: 'back' }
+  | { type: 'screen'; screen: ScreenId }
+
+export interface Binding {
+  /** Normalized key names as produced by keyName(): `q`, `?`, `1`, `ctrl+c`, `escape`. */
+  keys: string[]
+  /** How the key is written in the hint bar and the help overlay. */
+  label: string
+  description: string
+  command: Command
+  /** Shown in the always-visible hint bar (keep it to the few that matter). */
+  hint?: boolean
+}
+
+/**
+ * One registry for the keys: the input handler, the hint bar and the help overlay all read it,
+ * so what the help says is what the keys do.
+ */
+export const GLOBAL_BINDINGS: Binding[] = [
+  { keys: ['q', 'ctrl+c'], label: 'q', description: 'quit', command: { type: 'quit' }, hint: true },
+  { keys: ['r'], label: 'r', description: 'refresh now', command: { type: 'refresh' }, hint: true },
+  { keys: ['?'], label: '?', description: 'help', command: { type: 'help' }, hint: true },
+  { keys: ['escape'], label: 'esc', description: 'close help', command: { type: 'back' } },
+]
+
+/** Screen switch keys, derived from the screen registry so adding a screen adds its key. */
+export function screenBindings(screens: ReadonlyArray<{ id: ScreenId; key: string; title: string }>): Binding[] {
+  return screens.map((s) => ({ keys: [s.key], label: s.key, description: `${s.title} screen`, command: { type: 'screen', screen: s.id } }))
+}
+
+const NAMED_KEYS: Array<[keyof Key, string]> = [
+  ['escape', 'escape'], ['return', 'enter'], ['tab', 'tab'], ['upArrow', 'up'], ['downArrow', 'down'],
+  ['leftArrow', 'left'], ['rightArrow', 'right'], ['pageUp', 'pageup'], ['pageDown', 'pagedown'],
+  ['home', 'home'], ['end', 'end'], ['backspace', 'backspace'], ['delete', 'delete'],
+]
+
+/** Ink's (input, key) pair → one name the registry can match, e.g. `ctrl+c`, `escape`, `?`. */
+export function keyName(input: string, key: Key): string {
+  for (const [flag, name] of NAMED_KEYS) if (key[flag]) return (key.shift && flag === 'tab') ? 'shift+tab' : name
+  if (key.ctrl && input) return `ctrl+${input.toLowerCase()}`
+  return input
+}
+
+export function resolveKey(bindings: Binding[], name: string): Command | null {
+  return bindings.find((b) => b.keys.includes(name))?.command ?? null
+}
+
+/** Keys bound more than once; the registry must have none (a test enforces it). */
+export function findConflicts(bindings: Binding[]): string[] {
+  const seen = new Set<string>()
+  const dup = new Set<string>()
+  for (const b of bindings) for (const k of b.keys) (seen.has(k) ? dup : seen).add(k)
+  return [...dup]
+}
