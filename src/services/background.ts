@@ -20,17 +20,23 @@ export function startBackgroundJobs(ctx: AppContext, log: Logger) {
       const pruned = ctx.services.gc.pruneExpiredHistory()
       const renditions = ctx.services.images.sweepCache()
       let orphans = 0
-      if (!orphanSweepDone) {
+      const startup = !orphanSweepDone
+      if (startup) {
         orphans = await ctx.services.gc.removeOrphanFiles(startedAt)
         orphanSweepDone = true
       }
-      if (dead || stale || pruned || orphans || renditions) log.info('gc', { deadBlobs: dead, staleUploads: stale, prunedVersions: pruned, orphanFiles: orphans, imageRenditions: renditions })
+      const counts = { deadBlobs: dead, staleUploads: stale, prunedVersions: pruned, orphanFiles: orphans, imageRenditions: renditions }
+      // The startup sweep always reports (the end of crash recovery); later passes only when they did something.
+      if (startup) log.info('gc startup sweep finished', counts)
+      else if (dead || stale || pruned || renditions) log.info('gc', counts)
     } catch (e) {
       log.error('background job failed', e)
     }
   }
 
-  const first = setTimeout(() => (running = tick()), 2_000)
+  // Both timers clear `running` when their pass ends: a first pass that left it set would make
+  // every later interval skip, and dead blobs would never be unlinked until a restart.
+  const first = setTimeout(() => { running = tick().finally(() => (running = null)) }, 2_000)
   const timer = setInterval(() => {
     if (!running) running = tick().finally(() => (running = null))
   }, INTERVAL_MS)
