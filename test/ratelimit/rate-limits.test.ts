@@ -1,0 +1,298 @@
+/**
+ * Issue 5, rate limits: token buckets per access key (anonymous requests per client IP) and
+ * class — write (PUT/POST/DELETE), read (GET/HEAD), list — plus the dashboard API per account
+ * per minute. Over the limit → 429 TooManyRequests with Retry-After in whole seconds: S3 XML on
+ * the S3 port, JSON on the HTTP port. A plan with small limits (from a config file) keeps the
+ * bursts small; one server runs the documented default table. Counts of 2xx vs 429 in bursts
+ * are asserted, never durations: a burst may see a token or two refilled while it runs, so the
+ * upper bounds allow that much.
+ */
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3'
+import { ROOT_ACCESS_KEY, ROOT_EMAIL, ROOT_PASSWORD, ROOT_SECRET_KEY, startServer, type TestServer } from '../helpers/server'
+import { s3Client } from '../helpers/s3-client'
+import { loadConfig } from '../../src/config/load'
+import { presignUrl, s3Fetch, type RawRequest } from '../helpers/raw-s3'
+import { apiAccount, bytesOf, expectJsonError, keyHeaders, rawExchange, signedHead, xmlCode, type QuotaAccount } from '../quota/helpers'
+
+setDefaultTimeout(60_000)
+
+const SMALL = { write: 5, read: 10, list: 2, 'dashboard-per-minute': 5 }
+let dir: string
+
+function configFile(name: string, extra: Record<string, unknown> = {}): string {
+  const p = join(dir, name)
+  // The quota is spelled out: a plans section without one leaves the default plan at 0 bytes (reported).
+  writeFileSync(p, JSON.stringify({ plans: { default: { quota: '10GiB', 'rate-limits': SMALL } }, ...extra }))
+  return p
+}
+
+beforeAll(() => { dir = mkdtempSync(join(tmpdir(), 'cs-rate-')) })
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+interface Outcome { status: number; retryAfter: string | null; code: string | null; contentType: string | null }
+
+async function outcome(res: Response): Promise<Outcome> {
+  const text = await res.text()
+  let code: string | null = xmlCode(text)
+  if (code === null && text.startsWith('{')) code = JSON.parse(text).error?.code ?? null
+  return { status: res.status, retryAfter: res.headers.get('retry-after'), code, contentType: res.headers.get('content-type') }
+}
+
+/** Fires `n` requests at once; returns their outcomes. */
+const burst = (n: number, make: (i: number) => Promise<Response>) => Promise.all(Array.from({ length: n }, (_, i) => make(i).then(outcome)))
+
+/** Every refusal is 429 TooManyRequests with a whole-second Retry-After ≥ 1, in the surface's format. */
+function expectRefusals(rs: Outcome[], format: 'xml' | 'json', maxRetryAfter = 1) {
+  for (const r of rs.filter((x) => x.status !== 200 && x.status !== 201 && x.status !== 204)) {
+    expect({ status: r.status, code: r.code }).toEqual({ status: 429, code: 'TooManyRequests' })
+    expect(r.retryAfter).toMatch(/^[1-9]\d*$/)
+    expect(Number(r.retryAfter)).toBeLessThanOrEqual(maxRetryAfter)
+    expect(r.contentType).toStartWith(format === 'xml' ? 'application/xml' : 'application/json')
+  }
+}
+
+const ok = (rs: Outcome[]) => rs.filter((r) => r.status >= 200 && r.status < 300).length
+const limited = (rs: Outcome[]) => rs.filter((r) => r.status === 429).length
+
+describe('a plan with small limits (write 5/s, read 10/s, list 2/s, dashboard 5/min)', () => {
+  let srv: TestServer
+  beforeAll(async () => { srv = await startServer({ env: { CLOUDSTORAGE_RATE_LIMITS: 'on' }, args: ['--config', configFile('small.json')] }) })
+  afterAll(async () => { await srv?.stop() })
+
+  const s3 = (a: QuotaAccount | null, r: RawRequest) => s3Fetch(srv.s3Url, { ...r, creds: a === null ? null : a ? { accessKeyId: a.accessKeyId, secretAccessKey: a.secretAccessKey } : undefined })
+
+  test('/api/me reports the plan limits', async () => {
+    const a = await apiAccount(srv, null)
+    const me = await (await fetch(`${srv.httpUrl}/api/me`, { headers: keyHeaders(a) })).json() as any
+    expect(me.limits).toMatchObject({ rateLimits: true, requestsPerSecond: { write: 5, read: 10, list: 2 }, dashboardRequestsPerMinute: 5 })
+  })
+
+  test('each class has its own budget: 20 PUTs → 5 pass; 50 GETs → 10 pass (R9: accepted ≤ limit); 10 lists → 2 pass; S3 XML 429s', async () => {
+    const a = await apiAccount(srv, null)
+    const writes = await burst(20, (i) => s3(a, { method: 'PUT', bucket: a.bucket, key: `w${i}`, body: 'x' }))
+    expect(ok(writes)).toBeGreaterThanOrEqual(5)
+    expect(ok(writes)).toBeLessThanOrEqual(6)
+    expect(ok(writes) + limited(writes)).toBe(20)
+    expectRefusals(writes, 'xml')
+
+    // Reads and lists were untouched by the write burst.
+    const reads = await burst(50, (i) => s3(a, { method: 'GET', bucket: a.bucket, key: 'w0' }))
+    expect(reads.filter((r) => r.status === 404 || r.status === 200).length).toBeGreaterThanOrEqual(10)
+    expect(reads.filter((r) => r.status !== 429).length).toBeLessThanOrEqual(12)
+    expect(limited(reads)).toBeGreaterThanOrEqual(38)
+    expectRefusals(reads.filter((r) => r.status !== 404), 'xml')
+
+    const lists = await burst(10, () => s3(a, { method: 'GET', bucket: a.bucket, query: { 'list-type': '2' } }))
+    expect(ok(lists)).toBeGreaterThanOrEqual(2)
+    expect(ok(lists)).toBeLessThanOrEqual(3)
+    expectRefusals(lists, 'xml')
+    // HEAD gets no body: the status and Retry-After carry the refusal.
+    const head = await s3(a, { method: 'HEAD', bucket: a.bucket, key: 'w0' })
+    expect(head.status).toBe(429)
+    expect(head.headers.get('retry-after')).toMatch(/^[1-9]\d*$/)
+  })
+
+  test('REST API-key calls share the key\'s S3 budget: JSON 429 on the HTTP port', async () => {
+    const a = await apiAccount(srv, null)
+    // Spend the list budget over S3, then the REST list is refused too.
+    const lists = await burst(4, () => s3(a, { method: 'GET', bucket: a.bucket, query: { 'list-type': '2' } }))
+    expect(limited(lists)).toBeGreaterThanOrEqual(1)
+    const rest = await fetch(`${srv.httpUrl}/api/v1/files?bucket=${a.bucket}`, { headers: keyHeaders(a) })
+    const body = await expectJsonError(rest, 429, 'TooManyRequests')
+    expect(body.error.requestId).toMatch(/^[0-9A-F]{16}$/)
+    expect(rest.headers.get('retry-after')).toMatch(/^[1-9]\d*$/)
+    // REST uploads spend the write budget: a burst of 12 passes 5.
+    const ups = await burst(12, (i) => fetch(`${srv.httpUrl}/api/v1/files?bucket=${a.bucket}&key=r${i}`, { method: 'POST', headers: keyHeaders(a), body: 'data' }))
+    expect(ok(ups)).toBeGreaterThanOrEqual(5)
+    expect(ok(ups)).toBeLessThanOrEqual(6)
+    expectRefusals(ups, 'json')
+  })
+
+  test('presigned requests count against the signing key; another key of the same account has its own budget', async () => {
+    const a = await apiAccount(srv, null)
+    expect((await s3(a, { method: 'PUT', bucket: a.bucket, key: 'obj', body: 'hello' })).status).toBe(200)
+    const url = await presignUrl(srv.s3Url, { method: 'GET', bucket: a.bucket, key: 'obj', creds: a, presign: { expires: 600 } })
+    const pres = await burst(15, () => fetch(url))
+    expect(ok(pres)).toBeGreaterThanOrEqual(10)
+    expect(ok(pres)).toBeLessThanOrEqual(11)
+    expectRefusals(pres, 'xml')
+    // The signing key's read budget is spent, whichever way it signs.
+    expect((await s3(a, { method: 'GET', bucket: a.bucket, key: 'obj' })).status).toBe(429)
+    const k2 = await (await fetch(`${srv.httpUrl}/api/keys`, { method: 'POST', headers: { ...keyHeaders(a), 'content-type': 'application/json' }, body: JSON.stringify({ name: 'second' }) })).json() as any
+    const other = await s3Fetch(srv.s3Url, { method: 'GET', bucket: a.bucket, key: 'obj', creds: { accessKeyId: k2.accessKey, secretAccessKey: k2.secretKey } })
+    expect(other.status).toBe(200)
+    expect(await other.text()).toBe('hello')
+  })
+
+  test('anonymous public reads count per client IP (X-Forwarded-For is not trusted by default); the owner keeps its budget', async () => {
+    const a = await apiAccount(srv, null)
+    expect((await s3(a, { method: 'PUT', bucket: a.bucket, key: 'pub', body: 'public' })).status).toBe(200)
+    const patch = await fetch(`${srv.httpUrl}/api/buckets/${a.bucket}`, { method: 'PATCH', headers: { ...keyHeaders(a), 'content-type': 'application/json' }, body: JSON.stringify({ publicRead: true }) })
+    expect(patch.status).toBe(200)
+    const anon = await burst(15, () => fetch(`${srv.s3Url}/${a.bucket}/pub`))
+    expect(ok(anon)).toBeGreaterThanOrEqual(10)
+    expect(ok(anon)).toBeLessThanOrEqual(11)
+    expectRefusals(anon, 'xml')
+    const spoofed = await fetch(`${srv.s3Url}/${a.bucket}/pub`, { headers: { 'x-forwarded-for': '203.0.113.9' } })
+    expect(spoofed.status).toBe(429)
+    const owner = await s3(a, { method: 'GET', bucket: a.bucket, key: 'pub' })
+    expect(owner.status).toBe(200)
+  })
+
+  test('the dashboard API: 5 requests per minute per account for a session, then JSON 429 with Retry-After', async () => {
+    const a = await apiAccount(srv, null)
+    const login = await fetch(`${srv.httpUrl}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: a.email, password: a.password }) })
+    expect(login.status).toBe(200)
+    const cookie = /^session=[^;]+/.exec(login.headers.get('set-cookie') ?? '')![0]
+    const rs = await burst(8, () => fetch(`${srv.httpUrl}/api/me`, { headers: { cookie } }))
+    // One token per 12 s: no refill can happen during the burst.
+    expect(ok(rs)).toBe(5)
+    expect(limited(rs)).toBe(3)
+    expectRefusals(rs, 'json', 12)
+    // A second session of the same account shares the account's budget.
+    const login2 = await fetch(`${srv.httpUrl}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: a.email, password: a.password }) })
+    const cookie2 = /^session=[^;]+/.exec(login2.headers.get('set-cookie') ?? '')![0]
+    await expectJsonError(await fetch(`${srv.httpUrl}/api/me`, { headers: { cookie: cookie2 } }), 429, 'TooManyRequests')
+  })
+
+  test('the AWS SDK (default retry strategy) recovers from 429s: a burst of 12 PUTs and 4 lists all complete', async () => {
+    const a = await apiAccount(srv, null)
+    const client = s3Client(srv.s3Url, { accessKeyId: a.accessKeyId, secretAccessKey: a.secretAccessKey })
+    const puts = await Promise.all(Array.from({ length: 12 }, (_, i) => client.send(new PutObjectCommand({ Bucket: a.bucket, Key: `sdk-${i}`, Body: bytesOf(100) }))))
+    const lists = await Promise.all(Array.from({ length: 4 }, () => client.send(new ListObjectsV2Command({ Bucket: a.bucket }))))
+    expect(puts.every((p) => p.$metadata.httpStatusCode === 200)).toBe(true)
+    // Some of them were refused and retried (honouring Retry-After) before succeeding.
+    expect(puts.filter((p) => (p.$metadata.attempts ?? 1) > 1).length).toBeGreaterThanOrEqual(5)
+    expect(lists.filter((l) => (l.$metadata.attempts ?? 1) > 1).length).toBeGreaterThanOrEqual(1)
+    const last = await client.send(new ListObjectsV2Command({ Bucket: a.bucket }))
+    expect(last.KeyCount).toBe(12)
+  })
+
+  // Known gap (src/http/api/route.ts, outside this suite's fixes): dashboard routes called with an
+  // API key check neither the dashboard limit nor the key's S3 budget, so e.g. POST /api/versions
+  // uploads are unlimited. Run with `bun test --todo` to see it fail until route.ts charges
+  // every API-key call to its key's budget.
+  test.todo('dashboard API routes called with an API key spend that key\'s budget (POST /api/versions, GET /api/me)', async () => {
+    const a = await apiAccount(srv, null)
+    const ups = await burst(12, (i) => fetch(`${srv.httpUrl}/api/versions?bucket=${a.bucket}&key=v${i}`, { method: 'POST', headers: keyHeaders(a), body: 'x' }))
+    expect(ok(ups)).toBeLessThanOrEqual(6)
+    expectRefusals(ups, 'json')
+    const me = await burst(20, () => fetch(`${srv.httpUrl}/api/me`, { headers: keyHeaders(a) }))
+    expect(limited(me)).toBeGreaterThan(0)
+  })
+
+  test('admins are rate limited too by default', async () => {
+    const root = { accessKeyId: ROOT_ACCESS_KEY, secretAccessKey: ROOT_SECRET_KEY }
+    const rs = await burst(10, () => s3Fetch(srv.s3Url, { method: 'GET', creds: root }))
+    expect(ok(rs)).toBeGreaterThanOrEqual(2)
+    expect(ok(rs)).toBeLessThanOrEqual(3)
+    expectRefusals(rs, 'xml')
+  })
+})
+
+// Known gap (src/config/load.ts, outside this suite's fixes): a plans section that tunes only the
+// default plan's rate limits skips the flat `default-quota` default, leaving that plan (and any
+// plan without its own quota) at a 0-byte quota, so every write is refused. `bun test --todo`.
+test.todo('a plans section setting only rate limits keeps the 10 GiB default quota', () => {
+  const p = join(dir, 'rates-only.json')
+  writeFileSync(p, JSON.stringify({ plans: { default: { 'rate-limits': SMALL }, pro: { 'max-keys': 3 } } }))
+  const c = loadConfig({ '--config': p }, {})
+  expect(c.plans.default.quotaBytes).toBe(10 * 2 ** 30)
+  expect(c.plans.pro.quotaBytes).toBe(10 * 2 ** 30)
+})
+
+describe('admin-rate-limit-exempt: true in the config', () => {
+  let srv: TestServer
+  beforeAll(async () => { srv = await startServer({ env: { CLOUDSTORAGE_RATE_LIMITS: 'on' }, args: ['--config', configFile('exempt.json', { 'admin-rate-limit-exempt': true })] }) })
+  afterAll(async () => { await srv?.stop() })
+
+  test('admins are not limited (S3 and dashboard); other accounts still are', async () => {
+    const root = { accessKeyId: ROOT_ACCESS_KEY, secretAccessKey: ROOT_SECRET_KEY }
+    const rs = await burst(10, () => s3Fetch(srv.s3Url, { method: 'GET', creds: root }))
+    expect(ok(rs)).toBe(10)
+    const login = await fetch(`${srv.httpUrl}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: ROOT_EMAIL, password: ROOT_PASSWORD }) })
+    const cookie = /^session=[^;]+/.exec(login.headers.get('set-cookie') ?? '')![0]
+    expect(ok(await burst(8, () => fetch(`${srv.httpUrl}/api/me`, { headers: { cookie } })))).toBe(8)
+    const a = await apiAccount(srv, null)
+    const user = await burst(10, () => s3Fetch(srv.s3Url, { method: 'GET', creds: a }))
+    expect(ok(user)).toBeLessThanOrEqual(3)
+    expectRefusals(user, 'xml')
+  })
+})
+
+describe('the documented default table (100/300/50 per second, 30 per minute)', () => {
+  let srv: TestServer
+  beforeAll(async () => { srv = await startServer({ env: { CLOUDSTORAGE_RATE_LIMITS: 'on' } }) })
+  afterAll(async () => { await srv?.stop() })
+
+  test('/api/me shows the defaults; 30 dashboard requests per minute pass, the 31st is 429', async () => {
+    const a = await apiAccount(srv, null)
+    const me = await (await fetch(`${srv.httpUrl}/api/me`, { headers: keyHeaders(a) })).json() as any
+    expect(me.limits).toMatchObject({ rateLimits: true, requestsPerSecond: { write: 100, read: 300, list: 50 }, dashboardRequestsPerMinute: 30 })
+    const login = await fetch(`${srv.httpUrl}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: a.email, password: a.password }) })
+    const cookie = /^session=[^;]+/.exec(login.headers.get('set-cookie') ?? '')![0]
+    const first = await burst(30, () => fetch(`${srv.httpUrl}/api/me`, { headers: { cookie } }))
+    expect(ok(first)).toBe(30)
+    const next = await outcome(await fetch(`${srv.httpUrl}/api/me`, { headers: { cookie } }))
+    expect({ status: next.status, code: next.code }).toEqual({ status: 429, code: 'TooManyRequests' })
+    expect(Number(next.retryAfter)).toBeWithin(1, 3)
+  })
+
+  test('S3 list: a burst of 50 passes whole, a burst of 100 is cut near 50', async () => {
+    const a = await apiAccount(srv, null)
+    const rs = await burst(100, () => s3Fetch(srv.s3Url, { method: 'GET', bucket: a.bucket, query: { 'list-type': '2' }, creds: a }))
+    expect(ok(rs)).toBeGreaterThanOrEqual(50)
+    expect(ok(rs)).toBeLessThan(100)
+    expect(limited(rs)).toBe(100 - ok(rs))
+    expectRefusals(rs, 'xml')
+  })
+})
+
+describe('the global in-flight cap (CLOUDSTORAGE_MAX_INFLIGHT=1)', () => {
+  let srv: TestServer
+  beforeAll(async () => { srv = await startServer({ env: { CLOUDSTORAGE_MAX_INFLIGHT: '1' } }) })
+  afterAll(async () => { await srv?.stop() })
+
+  test('while one upload is held open, other requests get 503 SlowDown (XML on S3, JSON on HTTP) before any body is read', async () => {
+    const root = { accessKeyId: ROOT_ACCESS_KEY, secretAccessKey: ROOT_SECRET_KEY }
+    const body = bytesOf(100_000)
+    const head = await signedHead(srv.s3Url, { method: 'PUT', bucket: 'root', key: 'slow', creds: root, payloadHash: 'UNSIGNED-PAYLOAD' })
+    const slow = rawExchange(head.url, 'PUT', { ...head.headers, 'content-length': String(body.length) }, body.subarray(0, 50_000))
+    try {
+      // Wait until the held upload occupies the slot (a probe gets 503), without timing assumptions.
+      let probe: Outcome | null = null
+      for (let i = 0; i < 100; i++) {
+        probe = await outcome(await s3Fetch(srv.s3Url, { method: 'GET', creds: root }))
+        if (probe.status === 503) break
+        await Bun.sleep(20)
+      }
+      expect({ status: probe!.status, code: probe!.code }).toEqual({ status: 503, code: 'SlowDown' })
+      expect(probe!.contentType).toStartWith('application/xml')
+      expect(probe!.retryAfter).toMatch(/^[1-9]\d*$/)
+
+      // A second upload declaring 10 MiB is refused without its body ever being sent.
+      const big = await signedHead(srv.s3Url, { method: 'PUT', bucket: 'root', key: 'big', creds: root, payloadHash: 'UNSIGNED-PAYLOAD' })
+      const x = rawExchange(big.url, 'PUT', { ...big.headers, 'content-length': String(10 * 1024 * 1024) })
+      const refused = await x.response
+      x.close()
+      expect(refused.status).toBe(503)
+      expect(xmlCode(refused.body)).toBe('SlowDown')
+
+      const api = await fetch(`${srv.httpUrl}/api/me`, { headers: { 'x-api-key': `${ROOT_ACCESS_KEY}:${ROOT_SECRET_KEY}` } })
+      await expectJsonError(api, 503, 'SlowDown')
+
+      await slow.write(body.subarray(50_000))
+      expect((await slow.response).status).toBe(200)
+    } finally {
+      slow.close()
+    }
+    // The slot is free again.
+    const after = await s3Fetch(srv.s3Url, { method: 'GET', bucket: 'root', key: 'slow', creds: root })
+    expect(after.status).toBe(200)
+    expect((await after.arrayBuffer()).byteLength).toBe(100_000)
+  })
+})
