@@ -4,6 +4,7 @@ import { Logger } from '../http/common/log'
 import { startServers } from '../server'
 import { bootstrapAdmin, bootstrapBanner } from '../services/accounts/bootstrap'
 import { startBackgroundJobs } from '../services/background'
+import { startWebhookWorker } from '../events/webhook-worker'
 import { parseArgs } from './args'
 import { SERVE_USAGE } from './usage'
 import { VERSION } from '../version'
@@ -20,9 +21,12 @@ export async function runServe(argv: string[], out: (s: string) => void): Promis
   const ctx = createAppContext(config)
   const recovery = await ctx.services.recovery.run()
   log.info('recovery finished', recovery)
-  const boot = await bootstrapAdmin(ctx, ctx.services.accounts)
+  // Listen before bootstrapping: generated first-start credentials are shown only once, so a
+  // start that fails on a busy port must not create them and then exit before printing them.
   const servers = await startServers(ctx, log)
+  const boot = await bootstrapAdmin(ctx, ctx.services.accounts)
   const jobs = startBackgroundJobs(ctx, log)
+  const webhooks = startWebhookWorker(ctx, log)
   const shown = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host
   if (boot) out(bootstrapBanner(boot, `http://${shown}:${servers.s3Port}`, config.region))
   log.info(`CloudStorage ${VERSION} ready`, {
@@ -36,6 +40,7 @@ export async function runServe(argv: string[], out: (s: string) => void): Promis
       stopping = true
       log.info('shutting down', { signal })
       await servers.stop()
+      await webhooks.stop()
       await jobs.stop()
       ctx.db.close()
       resolve()

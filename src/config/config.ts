@@ -23,6 +23,8 @@ export interface Config {
   defaultPlan: string
   plans: Record<string, PlanConfig>
   webhookAllowlist: string[]
+  /** First webhook retry delay; later ones grow ×4 (1 s, 4 s, 16 s by default). */
+  webhookRetryBaseMs: number
   blobBackend: 'fs' | 's3'
   upstream: { endpoint: string; region: string; bucket: string; accessKey: string; secretKey: string } | null
   masterKeyFile: string | null

@@ -1,7 +1,9 @@
 // Every file in migrations/ is listed here so `bun build --compile` embeds it in the binary.
 // test/unit/migrations.test.ts fails when a file is missing from this list.
 import m0001 from '../../migrations/0001_init.sql' with { type: 'text' }
+import m0002 from '../../migrations/0002_webhooks.sql' with { type: 'text' }
 
 export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string }> = [
   { version: 1, name: '0001_init.sql', sql: m0001 },
+  { version: 2, name: '0002_webhooks.sql', sql: m0002 },
 ]

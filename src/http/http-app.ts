@@ -13,6 +13,7 @@ import { bucketRoutes } from './api/bucket-routes'
 import { filesRoutes } from './rest/files-routes'
 import { versionRoutes } from './api/version-routes'
 import { imageRoutes } from './image/image-routes'
+import { webhookRoutes } from './api/webhook-routes'
 import { openApiDocument, openApiHtml } from './api/openapi'
 
 /** Is this request allowed to read /metrics: the metrics token, the admin token or an admin's key. */
@@ -40,6 +41,6 @@ export function createHttpApp(ctx: AppContext, log: Logger) {
     })
     .get('/api/openapi.json', () => Response.json(openApiDocument()))
     .get('/api/docs', () => new Response(openApiHtml(), { headers: { 'content-type': 'text/html; charset=utf-8' } }))
-  for (const add of [authRoutes, keyRoutes, bucketRoutes, versionRoutes, adminRoutes, filesRoutes, imageRoutes]) add(app, ctx, route)
+  for (const add of [authRoutes, keyRoutes, bucketRoutes, versionRoutes, webhookRoutes, adminRoutes, filesRoutes, imageRoutes]) add(app, ctx, route)
   return app
 }

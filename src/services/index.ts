@@ -17,6 +17,7 @@ import { recoveryService } from './maintenance/recovery'
 import { sessionsService } from './sessions/sessions'
 import { versionsService } from './versions/versions'
 import { imagesService } from './images/images'
+import { webhooksService } from './webhooks/webhooks'
 
 /** Every use case, built once; all surfaces (S3, REST, dashboard, CLI) call these. */
 export function createServices(d: Deps) {
@@ -47,6 +48,7 @@ export function createServices(d: Deps) {
     multipart: multipartService(d, quota),
     versions: versionsService(d, quota),
     images: imagesService(d),
+    webhooks: webhooksService(d),
     usage,
     gc: gcService(d),
     scrub: scrubService(d),

@@ -7,6 +7,7 @@ import { blobsRepo } from './blobs'
 import { objectsRepo } from './objects'
 import { multipartRepo } from './multipart'
 import { sessionsRepo } from './sessions'
+import { webhooksRepo } from './webhooks'
 
 export function createRepos(db: Db) {
   return {
@@ -18,6 +19,7 @@ export function createRepos(db: Db) {
     objects: objectsRepo(db),
     multipart: multipartRepo(db),
     sessions: sessionsRepo(db),
+    webhooks: webhooksRepo(db),
   }
 }
 export type Repos = ReturnType<typeof createRepos>

@@ -1,0 +1,91 @@
+import { randomBytes } from 'node:crypto'
+import { AppError } from '../../errors/app-error'
+import { EVENT_TYPES, type EventType } from '../../events/catalog'
+import { BlockedTargetError, checkWebhookUrl } from '../../events/ssrf'
+import type { WebhookRow } from '../../db/repos/webhooks'
+import type { Deps } from '../deps'
+
+export const MAX_WEBHOOKS_PER_ACCOUNT = 10
+
+export interface WebhookInfo {
+  id: string
+  url: string
+  events: EventType[]
+  active: boolean
+  consecutiveFailures: number
+  disabledReason: string | null
+  createdAt: string
+}
+
+const info = (w: WebhookRow): WebhookInfo => ({
+  id: w.id, url: w.url, events: JSON.parse(w.eventsJson), active: !!w.active, consecutiveFailures: w.consecutiveFailures,
+  disabledReason: w.disabledReason, createdAt: new Date(w.createdAt).toISOString(),
+})
+
+function checkEvents(events: unknown): EventType[] {
+  if (!Array.isArray(events) || events.length === 0) throw new AppError('ValidationError', { message: 'events must be a non-empty list of event names.' })
+  for (const e of events) {
+    if (!(EVENT_TYPES as readonly string[]).includes(e as string)) throw new AppError('ValidationError', { message: `Unknown event '${e}'. Events: ${EVENT_TYPES.join(', ')}.` })
+  }
+  return [...new Set(events as EventType[])]
+}
+
+function checkUrl(url: string): string {
+  try {
+    return checkWebhookUrl(url).toString()
+  } catch (e) {
+    throw new AppError('ValidationError', { message: `Invalid webhook url: ${(e as BlockedTargetError).message}.` })
+  }
+}
+
+/** Webhook subscriptions per account (the delivery worker lives in events/webhook-worker.ts). */
+export function webhooksService(d: Deps) {
+  const { repos } = d
+  const owned = (accountId: string, id: string) => {
+    const w = repos.webhooks.get(id)
+    if (!w || w.accountId !== accountId) throw new AppError('NotFound', { message: `No webhook has the id '${id}'.` })
+    return w
+  }
+  return {
+    create(accountId: string, input: { url: string; events: unknown }) {
+      const url = checkUrl(input.url)
+      const events = checkEvents(input.events)
+      const now = d.now()
+      const secret = 'whsec_' + randomBytes(24).toString('base64url')
+      const id = 'wh_' + randomBytes(9).toString('hex')
+      d.db.tx(() => {
+        if (repos.webhooks.forAccount(accountId).length >= MAX_WEBHOOKS_PER_ACCOUNT) {
+          throw new AppError('ValidationError', { message: `An account can have at most ${MAX_WEBHOOKS_PER_ACCOUNT} webhooks.` })
+        }
+        repos.webhooks.insert({ id, accountId, url, eventsJson: JSON.stringify(events), secret, active: 1, createdAt: now, updatedAt: now })
+      })
+      return { ...info(repos.webhooks.get(id)!), secret }
+    },
+    list: (accountId: string) => repos.webhooks.forAccount(accountId).map(info),
+    update(accountId: string, id: string, patch: { url?: string; events?: unknown; active?: boolean }) {
+      owned(accountId, id)
+      const row: Parameters<typeof repos.webhooks.update>[1] = {}
+      if (patch.url !== undefined) row.url = checkUrl(patch.url)
+      if (patch.events !== undefined) row.eventsJson = JSON.stringify(checkEvents(patch.events))
+      if (patch.active !== undefined) {
+        row.active = patch.active ? 1 : 0
+        // Re-enabling starts a fresh failure count.
+        if (patch.active) { row.consecutiveFailures = 0; row.disabledReason = null }
+      }
+      d.db.tx(() => repos.webhooks.update(id, row, d.now()))
+      return info(repos.webhooks.get(id)!)
+    },
+    delete(accountId: string, id: string) {
+      owned(accountId, id)
+      d.db.tx(() => repos.webhooks.delete(id))
+    },
+    deliveries(accountId: string, id: string) {
+      owned(accountId, id)
+      return repos.webhooks.deliveriesOf(id, 50).map((x) => ({
+        id: x.id, eventId: x.eventId, status: x.status, attempts: x.attempts, lastStatus: x.lastStatus, lastError: x.lastError,
+        createdAt: new Date(x.createdAt).toISOString(), finishedAt: x.finishedAt ? new Date(x.finishedAt).toISOString() : null,
+      }))
+    },
+  }
+}
+export type WebhooksService = ReturnType<typeof webhooksService>
