@@ -29,7 +29,8 @@ async function py(...args: string[]): Promise<any> {
 }
 
 beforeAll(async () => {
-  if (enabled) srv = await startServer()
+  if (enabled) // The 2,500-version fixtures keep up to 100 versions per key: raise Time Machine's cap of 10.
+  srv = await startServer({ env: { CLOUDSTORAGE_RETENTION_MAX_VERSIONS: '1000' } })
 }, 60_000)
 afterAll(async () => {
   if (process.env.CS_DEBUG) console.log(srv?.output())

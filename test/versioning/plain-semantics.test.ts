@@ -223,14 +223,20 @@ describe('default bucket: plain S3 semantics', () => {
     expect({ status: h.status, code: h.body.error?.code }).toEqual({ status: 404, code: 'NoSuchKey' })
   })
 
-  test('enabling S3 versioning later: the earlier Time Machine history stays out of the S3 view', async () => {
+  test('enabling S3 versioning later exposes the Time Machine history as S3 versions (one history, two views)', async () => {
     await s3.send(new CreateBucketCommand({ Bucket: 'plain-later' }))
     for (const body of ['h1', 'h22', 'h333']) await s3.send(new PutObjectCommand({ Bucket: 'plain-later', Key: 'f', Body: body }))
-    await s3.send(new PutBucketVersioningCommand({ Bucket: 'plain-later', VersioningConfiguration: { Status: 'Enabled' } }))
+    const before = await history('f', 'plain-later')
     expect(await allVersions('plain-later', '')).toEqual({ versions: [['f', 'null', true, 4]], markers: [] })
+    await s3.send(new PutBucketVersioningCommand({ Bucket: 'plain-later', VersioningConfiguration: { Status: 'Enabled' } }))
+    // The current version stays "null"; the older ones appear with the ids Time Machine shows.
+    const [, v2, v1] = before.versions.map((v) => v.versionId)
+    expect(await allVersions('plain-later', '')).toEqual({ versions: [['f', 'null', true, 4], ['f', v2, false, 3], ['f', v1, false, 2]], markers: [] })
+    const old = await s3.send(new GetObjectCommand({ Bucket: 'plain-later', Key: 'f', VersionId: v1 }))
+    expect(await old.Body!.transformToString()).toBe('h1')
     const p = await s3.send(new PutObjectCommand({ Bucket: 'plain-later', Key: 'f', Body: 'v-real' }))
     expect(p.VersionId).toMatch(/^[0-9A-Z]{26}$/)
-    expect(await allVersions('plain-later', '')).toEqual({ versions: [['f', p.VersionId, true, 6], ['f', 'null', false, 4]], markers: [] })
+    expect(await allVersions('plain-later', '')).toEqual({ versions: [['f', p.VersionId, true, 6], ['f', 'null', false, 4], ['f', v2, false, 3], ['f', v1, false, 2]], markers: [] })
     expect((await history('f', 'plain-later')).versions.map((v) => [v.versionNumber, v.size, v.isCurrent])).toEqual([[4, 6, true], [3, 4, false], [2, 3, false], [1, 2, false]])
   })
 })

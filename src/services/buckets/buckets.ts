@@ -122,8 +122,18 @@ export function bucketsService(d: Deps) {
       })
     },
 
+    /**
+     * PutBucketVersioning. The first time versioning is switched on, the history Time Machine
+     * kept so far becomes S3 versions (each with its own id; only the current version stays
+     * "null"): one history, now visible in both views.
+     */
     setVersioning(bucketId: string, status: 'Enabled' | 'Suspended') {
-      d.db.tx(() => repos.buckets.update(bucketId, { s3Versioning: status }))
+      d.db.tx(() => {
+        const b = repos.buckets.byId(bucketId)
+        if (!b) throw new AppError('NoSuchBucket')
+        if (b.s3Versioning === '') repos.objects.exposeHistory(bucketId)
+        repos.buckets.update(bucketId, { s3Versioning: status })
+      })
     },
 
     /** Dashboard settings: Time Machine on/off, public read (anonymous GET, image URLs). */

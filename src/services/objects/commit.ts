@@ -56,15 +56,19 @@ export function supersedeNullVersion(d: Deps, bucket: BucketRow, obj: ObjectRow,
 }
 
 /**
- * Time Machine retention for history-only versions: the current version plus at most N-1
- * older ones per key, none older than the age limit. S3-visible versions are governed by S3
- * semantics and never pruned here.
+ * Time Machine retention: one history, whichever view shows it. A key keeps its current version
+ * plus at most maxVersions−1 older content versions, none superseded longer ago than maxAgeDays.
+ * It prunes history kept only by Time Machine and, while Time Machine is on, S3 noncurrent
+ * versions too; with Time Machine off a bucket follows plain S3 (versions kept until deleted).
+ * The current version is never pruned; delete markers are not content and are left alone.
  */
 export function applyRetention(d: Deps, bucket: BucketRow, objectId: string, delta: UsageDelta) {
   const maxVersions = bucket.retentionMaxVersions ?? d.config.retention.maxVersions
   const maxAgeDays = bucket.retentionDays ?? d.config.retention.maxAgeDays
   const cutoff = maxAgeDays > 0 ? d.now() - maxAgeDays * 86_400_000 : -Infinity
-  const history = d.repos.objects.hiddenVersionsOf(objectId) // newest first
+  const currentId = d.repos.objects.byId(objectId)?.currentVersionId
+  const history = (bucket.timeMachine ? d.repos.objects.versionsOf(objectId) : d.repos.objects.hiddenVersionsOf(objectId)) // newest first
+    .filter((v) => v.id !== currentId && !v.isDeleteMarker)
   history.forEach((v, i) => {
     if (i + 1 >= maxVersions || (v.noncurrentSince ?? v.createdAt) < cutoff) removeVersion(d, v, delta)
   })
