@@ -87,8 +87,8 @@ export function checkWriteConditions(current: VersionRow | null, c: WriteConditi
   }
 }
 
-function objectFor(d: Deps, bucket: BucketRow, key: string): ObjectRow {
-  const now = d.now()
+/** The key's object row, created at `now` (the version's time) when the key is new. */
+function objectFor(d: Deps, bucket: BucketRow, key: string, now: number): ObjectRow {
   return d.repos.objects.byKey(bucket.id, key) ?? d.repos.objects.insertObject(newUlid(now), bucket.id, key, now)
 }
 
@@ -116,7 +116,7 @@ export function commitVersion(
     if (!bucket) throw new AppError('NoSuchBucket')
     const now = d.now()
     const delta = new UsageDelta(bucket)
-    const obj = objectFor(d, bucket, input.key)
+    const obj = objectFor(d, bucket, input.key, now)
     const current = obj.currentVersionId ? d.repos.objects.version(obj.currentVersionId) : null
     checkWriteConditions(current, input.conditions ?? {})
     const wasLive = !!current && !current.isDeleteMarker
