@@ -44,6 +44,7 @@ export function authRoutes(app: Elysia<any, any, any, any, any, any, any>, ctx: 
   return app
     .post('/api/auth/signup', route({ surface: 'auth', operation: 'Signup', auth: 'none' }, async (call) => {
       if (ctx.config.signup !== 'open') throw new AppError('SignupClosed')
+      ctx.services.rateLimits.checkSignup(call.ip)
       const body = checkFields<{ email: string; password: string }>(await call.json(), { email: 'string', password: 'string' }, ['email', 'password'])
       const r = await ctx.services.accounts.create({ email: body.email, password: body.password })
       return withSession(call, r.account.id, {

@@ -76,7 +76,9 @@ export function createApiRoute(ctx: AppContext, log: Logger, adminToken: string 
           if (!principal) throw new AppError('Unauthorized', { message: opts.auth === 'apiKey' ? 'Send X-API-Key: ACCESS_KEY:SECRET_KEY or Authorization: Bearer ACCESS_KEY:SECRET_KEY.' : 'Log in first, or send an API key.' })
           if (opts.auth === 'admin' && !principal.isAdmin) throw new AppError('AccessDenied', { message: 'This endpoint is for administrators.' })
           checkCsrf(request, principal, { trustProxy: ctx.config.trustProxy })
-          if (opts.auth !== 'apiKey' && principal.via === 'session') ctx.services.rateLimits.checkDashboard(principal.accountId, principal.isAdmin)
+          // The dashboard API budget (30/min) applies to sessions and API keys alike; the local admin
+          // token (the TUI on the appliance itself) is exempt.
+          if (opts.auth !== 'apiKey' && principal.via !== 'adminToken') ctx.services.rateLimits.checkDashboard(principal.accountId, principal.isAdmin)
           // REST calls with an access key share that key's S3 request budget.
           if (opts.auth === 'apiKey' && principal.via === 'apiKey') {
             ctx.services.rateLimits.checkS3({ kind: 'account', accountId: principal.accountId, isAdmin: principal.isAdmin, accessKeyId: principal.accessKeyId ?? null }, opts.operation, request.method)

@@ -46,6 +46,12 @@ export function rateLimitService(d: Deps) {
       const wait = buckets.take(`${who}:${cls}`, rate, rate, d.now())
       if (wait > 0) throw limited(wait)
     },
+    /** Sign-ups per client IP (only reachable when sign-up is open): 10 per hour, burst 5. */
+    checkSignup(ip: string) {
+      if (!d.config.rateLimits) return
+      const wait = buckets.take(`signup:${ip}`, 10 / 3600, 5, d.now())
+      if (wait > 0) throw limited(wait)
+    },
     /** Dashboard API: per session/account, per minute. */
     checkDashboard(accountId: string, isAdmin: boolean) {
       if (!d.config.rateLimits) return
