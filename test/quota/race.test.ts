@@ -8,7 +8,7 @@ import { afterAll, beforeAll, expect, setDefaultTimeout, test } from 'bun:test'
 import { ListObjectsV2Command } from '@aws-sdk/client-s3'
 import { startServer, type TestServer } from '../helpers/server'
 import { s3Client } from '../helpers/s3-client'
-import { adminUsage, apiAccount, blobFiles, bytesOf, eventually, expectUsage, meUsage, rawExchange, signedHead, type QuotaAccount } from './helpers'
+import { apiAccount, blobFiles, bytesOf, eventually, expectUsage, meUsage, rawExchange, signedHead, type QuotaAccount } from './helpers'
 
 setDefaultTimeout(60_000)
 const Q = 1024 * 1024
@@ -67,9 +67,11 @@ async function expectNoOverrun(a: QuotaAccount, expected: number) {
   expect(await listedBytes(a)).toBe(expected)
   await expectUsage(srv, a, expected)
   await eventually(() => blobFiles(srv).tmp.length === 0, 'temp files of refused uploads removed')
-  const row = await adminUsage(srv, a.email)
-  expect({ bytes: row.bytes, counter: row.counters.bytes, drift: row.drift }).toEqual({ bytes: expected, counter: expected, drift: false })
+  finals.set(a.email, expected)
 }
+
+/** Final usage per account, checked against `admin usage --json` (recomputed from the rows) at the end. */
+const finals = new Map<string, number>()
 
 test('8 S3 PUTs racing for the last 1000 bytes: exactly one wins, the others get 403 QuotaExceeded', async () => {
   const a = await apiAccount(srv, '1MiB')
@@ -137,4 +139,15 @@ test('Time Machine off: concurrent overwrites of one key each growing it race fo
   expect(res.filter((x) => x.status === 200).length).toBe(1)
   expect(res.filter((x) => x.status === 403).map(codeOf)).toEqual(Array(5).fill('QuotaExceeded'))
   await expectNoOverrun(a, Q - 100)
+})
+
+test('`admin usage --json` recomputes every raced account to the bytes asserted above, with no drift', async () => {
+  expect(finals.size).toBe(5)
+  const r = await srv.admin('usage', '--json')
+  expect(r.code).toBe(0)
+  const rows = new Map((JSON.parse(r.stdout).accounts as Array<{ email: string; bytes: number; counters: { bytes: number }; drift: boolean }>).map((x) => [x.email, x]))
+  for (const [email, bytes] of finals) {
+    const row = rows.get(email)!
+    expect({ email, bytes: row.bytes, counter: row.counters.bytes, drift: row.drift }).toEqual({ email, bytes, counter: bytes, drift: false })
+  }
 })

@@ -38,8 +38,11 @@ afterAll(async () => {
 
 /** Final usage per account, checked once more against `admin usage --json` at the end. */
 const finals = new Map<string, { a: QuotaAccount; bytes: number }>()
+/** Accounts are made up front, two at a time (password hashing is the slow part). */
+let pool: Array<Promise<QuotaAccount>> = []
 async function account(): Promise<QuotaAccount> {
-  const a = await apiAccount(srv, '1MiB')
+  if (!pool.length) pool = Array.from({ length: 4 }, () => apiAccount(srv, '1MiB'))
+  const a = await pool.shift()!
   expect(a.quota).toBe(Q)
   return a
 }
