@@ -1,6 +1,6 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { accessSync, constants, existsSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs'
+import { homedir, tmpdir } from 'node:os'
+import { delimiter, join } from 'node:path'
 import { createHash, randomBytes } from 'node:crypto'
 import { REGION, ROOT_ACCESS_KEY, ROOT_SECRET_KEY } from './server'
 
@@ -43,6 +43,9 @@ export function toolEnv(home: string, creds = { accessKeyId: ROOT_ACCESS_KEY, se
   }
   writeFileSync(join(home, 'aws-config'), '')
   writeFileSync(join(home, 'aws-credentials'), '')
+  // pyenv shims find their root through HOME; keep them working with the throwaway HOME.
+  const pyenvRoot = process.env.PYENV_ROOT ?? join(homedir(), '.pyenv')
+  if (existsSync(pyenvRoot)) env.PYENV_ROOT = pyenvRoot
   return {
     ...env,
     HOME: home,
@@ -72,3 +75,36 @@ export function randomData(size: number, seed = 1): Buffer {
 
 export const sha256File = async (path: string) => createHash('sha256').update(new Uint8Array(await Bun.file(path).arrayBuffer())).digest('hex')
 export const sha256Of = (data: Uint8Array) => createHash('sha256').update(data).digest('hex')
+
+/**
+ * Every distinct installation of a command on PATH (e.g. a pip-installed aws CLI shadowing the
+ * Debian one), identified by its version output so each one can be exercised.
+ */
+export function installationsOf(cmd: string, versionArgs: string[], env: Record<string, string>): Array<{ path: string; version: string }> {
+  const seen = new Map<string, { path: string; version: string }>()
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    if (!dir) continue
+    const p = join(dir, cmd)
+    try {
+      accessSync(p, constants.X_OK)
+    } catch {
+      continue
+    }
+    let version: string
+    let exe = realpathSync(p)
+    // A pyenv shim costs a bash + pyenv round trip per call: run what it resolves to instead.
+    if (p.includes(`${join('.pyenv', 'shims')}`) && env.PYENV_ROOT) {
+      const w = Bun.spawnSync([join(env.PYENV_ROOT, 'libexec', 'pyenv'), 'which', cmd], { env, stdout: 'pipe', stderr: 'pipe' })
+      if (w.exitCode === 0 && w.stdout.toString().trim()) exe = w.stdout.toString().trim()
+    }
+    try {
+      const r = Bun.spawnSync([exe, ...versionArgs], { env, stdout: 'pipe', stderr: 'pipe' })
+      if (r.exitCode !== 0) continue
+      version = (r.stdout.toString() + r.stderr.toString()).trim().split('\n')[0]
+    } catch {
+      continue
+    }
+    if (!seen.has(version)) seen.set(version, { path: exe, version })
+  }
+  return [...seen.values()]
+}
