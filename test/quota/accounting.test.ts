@@ -15,6 +15,10 @@ import {
   DeleteObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command, ListObjectVersionsCommand, ListPartsCommand,
   PutBucketVersioningCommand, PutObjectCommand, UploadPartCommand, UploadPartCopyCommand, type S3Client,
 } from '@aws-sdk/client-s3'
+import { Database } from 'bun:sqlite'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { startServer, type TestServer } from '../helpers/server'
 import { s3Client } from '../helpers/s3-client'
 import { adminUsage, apiAccount, bytesOf, keyHeaders, meUsage, type QuotaAccount } from './helpers'
@@ -195,6 +199,50 @@ describe('semantics', () => {
     await s3.send(new CompleteMultipartUploadCommand({ Bucket: b, Key: 'mp2', UploadId: u2.UploadId, MultipartUpload: { Parts: [{ PartNumber: 2, ETag: p2.ETag }] } }))
     expect(await used()).toBe(base + 400)
     await expectConsistent(a, s3, 'multipart')
+  })
+})
+
+describe('reconciliation', () => {
+  test('drifted counters: `admin usage` reports the drift, `--recompute` repairs account and bucket counters', async () => {
+    const a = await apiAccount(srv, '100MiB')
+    const s3 = s3Client(srv.s3Url, a)
+    await s3.send(new PutObjectCommand({ Bucket: a.bucket, Key: 'x', Body: bytesOf(3000) }))
+    const db = new Database(join(srv.dataDir, 'cloudstorage.db'))
+    db.exec('PRAGMA busy_timeout = 10000')
+    db.query('UPDATE account_usage SET logical_bytes = logical_bytes + 777, objects = objects + 2 WHERE account_id = ?').run(a.id)
+    db.query('UPDATE buckets SET usage_bytes = 5 WHERE name = ?').run(a.bucket)
+    db.close()
+    expect((await meUsage(srv, a)).bytes).toBe(3777)
+    const seen = await adminUsage(srv, a.email)
+    expect({ bytes: seen.bytes, objects: seen.objects, counter: seen.counters.bytes, drift: seen.drift, corrected: seen.corrected }).toEqual({ bytes: 3000, objects: 1, counter: 3777, drift: true, corrected: false })
+    const fixed = await adminUsage(srv, a.email, true)
+    expect({ drift: fixed.drift, corrected: fixed.corrected }).toEqual({ drift: true, corrected: true })
+    await expectNoDrift(a, await expectConsistent(a, s3, 'after --recompute'))
+    expect((await meUsage(srv, a)).bytes).toBe(3000)
+  })
+
+  test('startup reconciles drifted counters', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'cs-recon-'))
+    let s = await startServer({ dataDir })
+    try {
+      const token = readFileSync(join(dataDir, 'admin.token'), 'utf8').trim()
+      const a = await apiAccount(s, '100MiB')
+      await s3Client(s.s3Url, a).send(new PutObjectCommand({ Bucket: a.bucket, Key: 'x', Body: bytesOf(1234) }))
+      await s.stop()
+      const db = new Database(join(dataDir, 'cloudstorage.db'))
+      db.query('UPDATE account_usage SET logical_bytes = 99 WHERE account_id = ?').run(a.id)
+      db.query('UPDATE buckets SET usage_bytes = 99 WHERE name = ?').run(a.bucket)
+      db.close()
+      s = await startServer({ dataDir })
+      expect(s.output()).toContain(a.email)
+      const acct = await (await fetch(`${s.httpUrl}/api/admin/accounts/${a.id}`, { headers: { authorization: `Bearer ${token}` } })).json() as any
+      expect(acct.usage.bytes).toBe(1234)
+      const buckets = (await (await fetch(`${s.httpUrl}/api/buckets`, { headers: keyHeaders(a) })).json() as any).buckets
+      expect(buckets.find((b: { name: string }) => b.name === a.bucket).usage).toEqual({ bytes: 1234, objects: 1 })
+    } finally {
+      await s.stop()
+      rmSync(dataDir, { recursive: true, force: true })
+    }
   })
 })
 
