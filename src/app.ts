@@ -7,7 +7,7 @@ import { createRepos, type Repos } from './db/repos'
 import { FsBlobStore } from './blob/fs-store'
 import type { BlobStore } from './blob/blob-store'
 import { EventBus } from './events/bus'
-import { loadMasterKey } from './auth/master-key'
+import { loadMasterKey, openSecret } from './auth/master-key'
 import { createServices, type Services } from './services'
 import { syncPlans } from './services/accounts/plans'
 import type { Deps } from './services/deps'
@@ -49,7 +49,9 @@ function openDb(path: string): Db {
     const check = db.sqlite.query('PRAGMA quick_check').get() as { quick_check: string }
     if (check.quick_check !== 'ok') throw new Error(check.quick_check)
   } catch (e) {
-    throw new StartupError(`database ${path} is corrupt or unreadable (${(e as Error).message.split('\n')[0]}); restore it from a backup`)
+    // quick_check's report starts with a "*** in database main ***" banner; show the finding.
+    const detail = (e as Error).message.replace(/^\*\*\* in database \w+ \*\*\*\s*/, '').split('\n')[0]
+    throw new StartupError(`database ${path} is corrupt or unreadable (${detail}); restore it from a backup`)
   }
   try {
     migrate(db.sqlite)
@@ -58,6 +60,21 @@ function openDb(path: string): Db {
     throw new StartupError((e as Error).message)
   }
   return db
+}
+
+/**
+ * A master key that does not match the stored secrets would start a server on which every signed
+ * request fails, and new keys would be sealed under a second key: refuse to start instead.
+ */
+function checkMasterKey(config: Config, key: Buffer, repos: Repos) {
+  const probe = repos.accessKeys.any()
+  if (!probe) return
+  try {
+    openSecret(key, probe.secretEnc, probe.id)
+  } catch {
+    const from = config.masterKey ? 'CLOUDSTORAGE_MASTER_KEY' : (config.masterKeyFile ?? join(config.dataDir, 'master.key'))
+    throw new StartupError(`the master key from ${from} does not match this database (its stored secrets cannot be decrypted); start with the key the database was created with`)
+  }
 }
 
 /**
@@ -73,6 +90,7 @@ export function createAppContext(config: Config, opts: { now?: () => number } = 
   try {
     const masterKey = loadMasterKey({ dataDir: config.dataDir, masterKey: config.masterKey, masterKeyFile: config.masterKeyFile, create: true })
     const repos: Repos = createRepos(db)
+    checkMasterKey(config, masterKey, repos)
     const blobs: BlobStore = new FsBlobStore(config.dataDir, config.diskReserveBytes)
     const bus = new EventBus(db, repos.events)
     const deps: Deps = { config, db, repos, blobs, bus, masterKey, now: opts.now ?? Date.now }

@@ -11,6 +11,8 @@ export function accessKeysRepo(db: Db) {
   return {
     insert: (row: AccessKeyRow) => orm.insert(accessKeys).values(row).run(),
     byId: (id: string): AccessKeyRow | undefined => byId.get({ id }),
+    /** Any one key (startup checks the master key against a stored secret). */
+    any: (): AccessKeyRow | undefined => orm.select().from(accessKeys).limit(1).get(),
     listForAccount: (accountId: string): AccessKeyRow[] => orm.select().from(accessKeys).where(eq(accessKeys.accountId, accountId)).orderBy(accessKeys.createdAt).all(),
     countForAccount: (accountId: string): number => orm.select({ n: sql<number>`count(*)` }).from(accessKeys).where(eq(accessKeys.accountId, accountId)).get()!.n,
     delete: (id: string, accountId?: string): boolean =>
