@@ -16,6 +16,23 @@ export function rateClassOf(op: string, method: string): RateClass {
 }
 
 /**
+ * The budget key of an anonymous client: an IPv4 address (IPv4-mapped IPv6 included) as is, an
+ * IPv6 address by its /64, since one host or home network usually owns a whole /64 and could
+ * otherwise rotate addresses to get fresh budgets.
+ */
+export function clientKey(ip: string): string {
+  const addr = ip.replace(/%.*$/, '')
+  const v4 = /^(?:::ffff:)?(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(addr)
+  if (v4) return v4[1]
+  if (!addr.includes(':')) return addr
+  const [head, tail] = addr.split('::')
+  const h = head ? head.split(':') : []
+  const t = tail ? tail.split(':') : []
+  const groups = tail === undefined ? h : [...h, ...Array(Math.max(0, 8 - h.length - t.length)).fill('0'), ...t]
+  return `${groups.slice(0, 4).map((g) => (parseInt(g, 16) || 0).toString(16)).join(':')}::/64`
+}
+
+/**
  * Per-access-key token buckets (anonymous requests per client IP), rates from the account's
  * plan. A burst of one second's worth is allowed. Refusals are 429 with Retry-After (seconds).
  */
@@ -42,7 +59,7 @@ export function rateLimitService(d: Deps) {
       if (p.kind === 'account' && p.isAdmin && d.config.adminRateLimitExempt) return
       const cls = rateClassOf(op, method)
       const rate = ratesFor(p)[cls]
-      const who = p.kind === 'account' ? `key:${p.accessKeyId ?? p.accountId}` : `ip:${p.ip}`
+      const who = p.kind === 'account' ? `key:${p.accessKeyId ?? p.accountId}` : `ip:${clientKey(p.ip)}`
       const wait = buckets.take(`${who}:${cls}`, rate, rate, d.now())
       if (wait > 0) throw limited(wait)
     },
