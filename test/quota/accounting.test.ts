@@ -182,6 +182,22 @@ describe('semantics', () => {
     await expectConsistent(a, s3, 's3 versioning')
   })
 
+  test('deleting a bucket with force frees everything it held: objects, history, S3 versions, in-progress parts', async () => {
+    const name = `gone-${Date.now().toString(36)}`
+    await s3.send(new CreateBucketCommand({ Bucket: name }))
+    const base = await used()
+    await put(name, 'a', 1000)
+    await put(name, 'a', 2000) // history
+    await put(name, 'b', 300)
+    await s3.send(new DeleteObjectCommand({ Bucket: name, Key: 'b' })) // kept by Time Machine
+    const u = await s3.send(new CreateMultipartUploadCommand({ Bucket: name, Key: 'mp' }))
+    await s3.send(new UploadPartCommand({ Bucket: name, Key: 'mp', UploadId: u.UploadId, PartNumber: 1, Body: bytesOf(700) }))
+    expect(await used()).toBe(base + 4000)
+    expect((await api(a, 'DELETE', `/api/buckets/${name}?force=true`)).success).toBe(true)
+    expect(await used()).toBe(base)
+    await expectNoDrift(a, await expectConsistent(a, s3, 'bucket deleted'))
+  })
+
   test('multipart: parts count while in progress; abort frees them; complete keeps only the listed parts', async () => {
     const b = a.bucket
     const base = await used()
