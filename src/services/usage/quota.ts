@@ -59,8 +59,15 @@ export function quotaService(d: Deps) {
       const now = d.now()
       if (now - (lastExceeded.get(accountId) ?? -Infinity) < 60_000) return
       lastExceeded.set(accountId, now)
-      const { quota, used } = state(accountId)
-      d.db.tx(() => d.bus.emit('quota.exceeded', accountId, { usedBytes: used, quotaBytes: quota }, now))
+      // Best effort: a failure to record the event (busy database, account just deleted) must
+      // not replace the QuotaExceeded the client is owed.
+      try {
+        const { quota, used } = state(accountId)
+        d.db.tx(() => d.bus.emit('quota.exceeded', accountId, { usedBytes: used, quotaBytes: quota }, now))
+      } catch (err) {
+        lastExceeded.delete(accountId)
+        console.error('quota.exceeded event not recorded:', err)
+      }
     },
 
     /**
