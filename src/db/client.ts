@@ -48,12 +48,27 @@ export function openDatabase(path: string): Db {
   let syncedSeq = 0
   let syncing: Promise<void> | null = null
   let wal: FileHandle | null = null
+  /**
+   * Set by the first failed WAL fsync, for the life of the process. Linux may drop the dirty
+   * pages of a file whose writeback failed and report the next fsync as a success without them
+   * (PostgreSQL's "fsyncgate"), and every later WAL frame depends on the lost ones. So nothing
+   * is acknowledged after that any more and no further write transaction starts (reads keep
+   * working); a restart re-reads the WAL from disk through SQLite's recovery.
+   */
+  let walFailure: Error | null = null
 
   async function syncWal(): Promise<void> {
+    if (walFailure) throw walFailure
     const upTo = commitSeq
     wal ??= await open(`${path}-wal`, 'r')
-    // fsync, not fdatasync: a growing WAL's new size must be durable too.
-    await wal.sync()
+    try {
+      // fsync, not fdatasync: a growing WAL's new size must be durable too.
+      await wal.sync()
+    } catch (e) {
+      walFailure ??= new Error(`fsync of ${path}-wal failed (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): writes are refused until a restart`, { cause: e })
+      console.error(walFailure.message)
+      throw walFailure
+    }
     syncedSeq = Math.max(syncedSeq, upTo)
   }
 
@@ -68,6 +83,7 @@ export function openDatabase(path: string): Db {
     orm,
     tx<T>(fn: () => NotPromise<T>): T {
       if (depth > 0) return fn()
+      if (walFailure) throw walFailure
       sqlite.run('BEGIN IMMEDIATE')
       depth++
       let result: T
@@ -101,6 +117,9 @@ export function openDatabase(path: string): Db {
     },
     close() {
       // Commits not yet made durable by a writer's await (e.g. a CLI exiting) are synced here.
+      // After a failed WAL fsync neither a retried fsync nor a checkpoint (which closing the
+      // last connection runs) can be trusted: leave the WAL as it is on disk for the next start.
+      if (walFailure) return
       if (syncedSeq < commitSeq) {
         const fd = openSync(`${path}-wal`, 'r')
         try { fsyncSync(fd) } finally { closeSync(fd) }
