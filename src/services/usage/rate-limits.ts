@@ -66,7 +66,7 @@ export function rateLimitService(d: Deps) {
     /** Sign-ups per client IP (only reachable when sign-up is open): 10 per hour, burst 5. */
     checkSignup(ip: string) {
       if (!d.config.rateLimits) return
-      const wait = buckets.take(`signup:${ip}`, 10 / 3600, 5, d.now())
+      const wait = buckets.take(`signup:${clientKey(ip)}`, 10 / 3600, 5, d.now())
       if (wait > 0) throw limited(wait)
     },
     /** Dashboard API: per session/account, per minute. */
