@@ -27,13 +27,39 @@ const ARRAY_TAGS = new Set([
   'Part', 'Object', 'CORSRule', 'AllowedOrigin', 'AllowedMethod', 'AllowedHeader', 'ExposeHeader',
 ])
 
+const NAMED: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" }
+
+/**
+ * XML's five named entities and numeric character references, decoded in one pass. Go's
+ * encoding/xml (aws-sdk-go, rclone, …) writes '"' in ETags as &#34; and control characters in
+ * keys as &#xA;, so numeric references must work; a single pass never decodes twice (&amp;#34;
+ * stays the text &#34;).
+ */
+export function decodeXmlText(text: string): string {
+  if (!text.includes('&')) return text
+  return text.replace(/&(#x[0-9a-fA-F]+|#[0-9]+|[a-z]+);/g, (whole, ref: string) => {
+    if (ref[0] !== '#') {
+      if (NAMED[ref] === undefined) throw new AppError('MalformedXML', { message: `Undefined XML entity &${ref};.` })
+      return NAMED[ref]
+    }
+    const cp = ref[1] === 'x' ? parseInt(ref.slice(2), 16) : parseInt(ref.slice(1), 10)
+    if (!(cp === 0x9 || cp === 0xa || cp === 0xd || (cp >= 0x20 && cp <= 0xd7ff) || (cp >= 0xe000 && cp <= 0xfffd) || (cp >= 0x10000 && cp <= 0x10ffff))) {
+      throw new AppError('MalformedXML', { message: `${whole} is not a valid XML character.` })
+    }
+    return String.fromCodePoint(cp)
+  })
+}
+
 const parser = new XMLParser({
   ignoreAttributes: true,
   removeNSPrefix: true,
   parseTagValue: false,
-  trimValues: true,
-  processEntities: true,
+  // Object keys may begin or end with spaces, so values are trimmed here, all but <Key>.
+  trimValues: false,
+  // Entities are decoded by decodeXmlText, which also knows numeric character references.
+  processEntities: false,
   htmlEntities: false,
+  tagValueProcessor: (name, value) => (name === 'Key' ? decodeXmlText(value) : decodeXmlText(value).trim()),
   isArray: (name) => ARRAY_TAGS.has(name),
 })
 
@@ -48,7 +74,8 @@ export function parseXmlBody(body: Buffer | string, root: string): Record<string
   let doc: any
   try {
     doc = parser.parse(text, true)
-  } catch {
+  } catch (e) {
+    if (e instanceof AppError) throw e
     throw new AppError('MalformedXML')
   }
   const node = doc?.[root]
