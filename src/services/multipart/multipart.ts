@@ -9,8 +9,9 @@ import type { BucketRow } from '../../db/repos/buckets'
 import type { UploadPartRow, UploadRow } from '../../db/repos/multipart'
 import type { Deps } from '../deps'
 import type { QuotaService } from '../usage/quota'
-import { commitVersion, type WriteConditions } from '../objects/commit'
+import { checkWriteConditions, commitVersion, type WriteConditions } from '../objects/commit'
 import { discardBlob, ingest } from '../objects/ingest'
+import { iterateStream } from '../../blob/streams'
 import { UsageDelta } from '../objects/usage-delta'
 import { dropUpload } from './drop-upload'
 
@@ -33,7 +34,15 @@ export function checksumTypeFor(alg: ChecksumAlgorithm, requested: string | null
   return t
 }
 
-/** Multipart uploads: parts are blobs of their own; completion references them (no copy). */
+/** The listed parts' bytes in order, read lazily one blob after the other. */
+async function* partsContent(d: Deps, parts: UploadPartRow[]): AsyncIterable<Uint8Array> {
+  for (const p of parts) {
+    const body = await d.blobs.get(p.blobId)
+    yield* iterateStream(body instanceof Blob ? body.stream() : body)
+  }
+}
+
+/** Multipart uploads: parts are blobs of their own until completion joins them into one. */
 export function multipartService(d: Deps, quota: QuotaService) {
   const { repos } = d
 
@@ -132,8 +141,14 @@ export function multipartService(d: Deps, quota: QuotaService) {
 
     /**
      * Completes an upload: parts must be listed in ascending order with matching ETags (and
-     * checksums), every part but the last at least 5 MiB. The new version references the part
-     * blobs; parts not listed are released. ETag: md5 of the part md5s, "-N".
+     * checksums), every part but the last at least 5 MiB. The listed parts are written into one
+     * blob (streamed, hashed, fsynced), which the new version references with its part layout;
+     * every part blob is then released. ETag: md5 of the part md5s, "-N".
+     *
+     * Why one blob: Bun.serve drops Content-Length from streamed responses (oven-sh/bun#10507),
+     * so an object read from several part files went out chunked without a length, which S3
+     * clients such as s3cmd cannot download. One blob is served as a file: with its length,
+     * zero-copy, for full, ranged and ?partNumber reads alike.
      */
     async complete(input: { bucket: BucketRow; key: string; uploadId: string; parts: CompletePart[]; conditions?: WriteConditions; fullObjectChecksum?: string | null }) {
       const u = requireUpload(input.uploadId, input.bucket, input.key)
@@ -164,26 +179,42 @@ export function multipartService(d: Deps, quota: QuotaService) {
       const checksum = await finalChecksum(u, chosen, input.fullObjectChecksum ?? null)
       const size = chosen.reduce((n, p) => n + p.size, 0)
       const meta: ObjectMeta = { contentType: u.contentType, headers: JSON.parse(u.headersJson), userMeta: JSON.parse(u.userMetaJson) }
-      return d.db.tx(() => {
-        const bucket = repos.buckets.byId(input.bucket.id)
-        if (!bucket) throw new AppError('NoSuchBucket')
-        if (!repos.multipart.get(u.id)) throw new AppError('NoSuchUpload', { fields: { UploadId: u.id } })
-        const result = commitVersion(d, {
-          bucketId: bucket.id, key: input.key, meta, conditions: input.conditions, accountedBytes: size,
-          content: { kind: 'parts', parts: chosen.map((p) => ({ partNumber: p.partNumber, blobId: p.blobId, size: p.size, etag: p.etag, checksum: p.checksumJson ? (JSON.parse(p.checksumJson) as { value: string }).value : null })), size, etag, checksum, addRefs: false },
+      // Conditions that already fail need no copy of the bytes (they are checked again at commit).
+      const head = repos.objects.byKey(input.bucket.id, input.key)
+      checkWriteConditions(head?.currentVersionId ? repos.objects.version(head.currentVersionId) : null, input.conditions ?? {})
+      const whole = await ingest(d, partsContent(d, chosen), { size })
+      try {
+        return d.db.tx(() => {
+          const bucket = repos.buckets.byId(input.bucket.id)
+          if (!bucket) throw new AppError('NoSuchBucket')
+          if (!repos.multipart.get(u.id)) throw new AppError('NoSuchUpload', { fields: { UploadId: u.id } })
+          // A part re-uploaded while we copied: the bytes we have are no longer the listed part.
+          for (const p of chosen) {
+            if (repos.multipart.part(u.id, p.partNumber)?.blobId !== p.blobId) throw new AppError('InvalidPart', { message: `Part ${p.partNumber} was replaced while the upload was being completed.`, fields: { PartNumber: p.partNumber } })
+          }
+          const result = commitVersion(d, {
+            bucketId: bucket.id, key: input.key, meta, conditions: input.conditions, accountedBytes: size,
+            content: {
+              kind: 'blob', blobId: whole.blobId, size, etag, sha256: whole.digests.sha256Hex, checksum, fresh: true,
+              parts: chosen.map((p) => ({ partNumber: p.partNumber, size: p.size, etag: p.etag, checksum: p.checksumJson ? (JSON.parse(p.checksumJson) as { value: string }).value : null })),
+            },
+          })
+          // Every part blob goes with the upload; parts not listed also leave the usage.
+          const delta = new UsageDelta(bucket)
+          const now = d.now()
+          const listed = new Set(chosen.map((p) => p.partNumber))
+          for (const p of repos.multipart.allParts(u.id)) {
+            delta.stored += repos.blobs.release(p.blobId, now)
+            if (!listed.has(p.partNumber)) delta.logical -= p.size
+          }
+          repos.multipart.delete(u.id)
+          delta.apply(d)
+          return { ...result, checksum }
         })
-        // Listed parts now belong to the version; the rest are dropped with the upload.
-        const delta = new UsageDelta(bucket)
-        const now = d.now()
-        for (const p of stored.values()) {
-          if (chosen.includes(p)) continue
-          delta.stored += repos.blobs.release(p.blobId, now)
-          delta.logical -= p.size
-        }
-        repos.multipart.delete(u.id)
-        delta.apply(d)
-        return { ...result, checksum }
-      })
+      } catch (e) {
+        discardBlob(d, whole.blobId)
+        throw e
+      }
     },
 
     abort(bucket: BucketRow, key: string, uploadId: string) {

@@ -7,9 +7,27 @@ import type { Deps } from '../deps'
 import { UsageDelta } from './usage-delta'
 import { etagMatches } from '../../domain/conditions'
 
+/** Where the parts of a multipart object begin and end inside its one blob (GET ?partNumber). */
+export interface PartBoundary {
+  partNumber: number
+  size: number
+  etag: string
+  checksum: string | null
+}
+
 /** The bytes of a new version: one blob, or the ordered parts of a multipart upload. */
 export type Content =
-  | { kind: 'blob'; blobId: string; size: number; etag: string; sha256: string | null; checksum: StoredChecksum | null; fresh: boolean }
+  | {
+      kind: 'blob'
+      blobId: string
+      size: number
+      etag: string
+      sha256: string | null
+      checksum: StoredChecksum | null
+      fresh: boolean
+      /** A multipart object's part layout; each part row holds its own reference to the blob. */
+      parts?: PartBoundary[]
+    }
   | {
       kind: 'parts'
       parts: Array<{ partNumber: number; blobId: string; size: number; etag: string; checksum: string | null }>
@@ -148,7 +166,7 @@ export function commitVersion(
       id: newUlid(now), objectId: obj.id, bucketId: bucket.id, key: input.key,
       versionNumber: d.repos.objects.takeVersionNumber(obj.id),
       s3Null: enabled ? 0 : 1, s3Hidden: 0, isDeleteMarker: 0, blobId,
-      size: c.size, etag: c.etag, partsCount: c.kind === 'parts' ? c.parts.length : 0,
+      size: c.size, etag: c.etag, partsCount: c.parts?.length ?? 0,
       contentType: input.meta.contentType, headersJson: JSON.stringify(input.meta.headers), userMetaJson: JSON.stringify(input.meta.userMeta),
       checksumJson: c.checksum ? JSON.stringify(c.checksum) : null, sha256: c.kind === 'blob' ? c.sha256 : null, createdAt: now, noncurrentSince: null,
     }
@@ -158,6 +176,13 @@ export function commitVersion(
       for (const p of c.parts) {
         if (c.addRefs) d.repos.blobs.addRef(p.blobId)
         d.repos.objects.insertPart({ versionId: version.id, partNumber: p.partNumber, blobId: p.blobId, offset, size: p.size, etag: p.etag, checksum: p.checksum })
+        offset += p.size
+      }
+    } else if (c.parts) {
+      let offset = 0
+      for (const p of c.parts) {
+        d.repos.blobs.addRef(blobId!)
+        d.repos.objects.insertPart({ versionId: version.id, partNumber: p.partNumber, blobId: blobId!, offset, size: p.size, etag: p.etag, checksum: p.checksum })
         offset += p.size
       }
     }

@@ -70,7 +70,7 @@ export function copyObjectService(d: Deps, quota: QuotaService) {
       const committed = commitVersion(d, {
         bucketId: input.dest.bucket.id, key: input.dest.key, meta, conditions: input.conditions, otherReservations: reservation.others(),
         content: src.blobId
-          ? { kind: 'blob', blobId: src.blobId, size: src.size, etag: src.etag, sha256: src.sha256, checksum, fresh: false }
+          ? { kind: 'blob', blobId: src.blobId, size: src.size, etag: src.etag, sha256: src.sha256, checksum, fresh: false, parts: parts.length ? parts.map((p) => ({ partNumber: p.partNumber, size: p.size, etag: p.etag, checksum: p.checksum })) : undefined }
           : { kind: 'parts', parts: parts.map((p) => ({ partNumber: p.partNumber, blobId: p.blobId, size: p.size, etag: p.etag, checksum: p.checksum })), size: src.size, etag: src.etag, checksum, addRefs: true },
       })
       return { ...committed, source: src }
