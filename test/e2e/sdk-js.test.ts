@@ -13,7 +13,7 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner'
 import { Crc64Nvme } from '@aws-sdk/crc64-nvme'
 import { startServer, type TestServer } from '../helpers/server'
 import { s3Client } from '../helpers/s3-client'
-import { errorOf, md5Hex, s3Fetch, xmlTag, xmlTags } from '../helpers/raw-s3'
+import { errorOf, md5Base64, md5Hex, s3Fetch, xmlTag, xmlTags } from '../helpers/raw-s3'
 import { randomData, run, scratchDir, sha256File, sha256Of } from '../helpers/cli'
 import { hasTool, testWithTool } from '../helpers/tools'
 
@@ -347,7 +347,7 @@ describe('keys', () => {
   const KEYS = [
     'a//double', 'dir/', 'dir/sub/', '100%', '50% off', 'a+b', 'with space', 'tab\there', '😀/emoji', 'ü', 'z', 'A', '\u00e9t\u00e9',
     'ﬃ-ligature', '𝄞-clef', '~tilde', 'q?mark', 'hash#tag', 'amp&er', 'semi;colon', 'eq=ual', '!bang', "quote'", '(paren)', 'star*',
-    '..x', 'back\\slash', 'ctrl-less<>"', 'trailing/', '/leading', 'ascii-ÿ',
+    '..x', 'back\\slash', 'ctrl-less<>"', 'trailing/', '/leading', 'ascii-ÿ', ' lead space', 'trail space ', '  ',
   ]
 
   test('special and Unicode keys round-trip, list in UTF-8 byte order, and come back url-encoded on request', async () => {
@@ -618,6 +618,17 @@ describe('multipart', () => {
 })
 
 describe('DeleteObjects', () => {
+  test('raw XML as Go clients write it: numeric character references and significant spaces in keys', async () => {
+    const keys = ['q"uote', ' spaced ', 'amp&lt;']
+    await Promise.all(keys.map((Key) => s3.send(new PutObjectCommand({ Bucket: B, Key: `raw/${Key}`, Body: 'x' }))))
+    const xml = '<Delete><Object><Key>raw/q&#34;uote</Key></Object><Object><Key>raw/ spaced </Key></Object><Object><Key>raw/amp&amp;lt;</Key></Object></Delete>'
+    const res = await s3Fetch(srv.s3Url, { method: 'POST', bucket: B, query: { delete: '' }, body: xml, headers: { 'content-md5': md5Base64(xml) } })
+    const out = await res.text()
+    expect(res.status).toBe(200)
+    expect(xmlTags(out, 'Key').map((k) => k.replace(/&quot;/g, '"').replace(/&amp;/g, '&'))).toEqual(keys.map((k) => `raw/${k}`))
+    expect((await s3.send(new ListObjectsV2Command({ Bucket: B, Prefix: 'raw/' }))).KeyCount).toBe(0)
+  })
+
   test('verbose and Quiet modes, missing keys count as deleted', async () => {
     await Promise.all(['d/1', 'd/2', 'd/3'].map((Key) => s3.send(new PutObjectCommand({ Bucket: B, Key, Body: Key }))))
     const v = await s3.send(new DeleteObjectsCommand({ Bucket: B, Delete: { Objects: [{ Key: 'd/1' }, { Key: 'd/missing' }] } }))
