@@ -5,6 +5,9 @@
  * one per account per minute.
  */
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from 'bun:test'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { startServer, type TestServer } from '../helpers/server'
 import { s3Fetch } from '../helpers/raw-s3'
 import { apiAccount, bytesOf, eventsOf, keyHeaders, meUsage, type QuotaAccount } from './helpers'
@@ -124,4 +127,24 @@ test.todo('usage freed by deleting a bucket re-arms the warnings', async () => {
   expect(del.status).toBe(200)
   expect(await put(a, 'again', 8500)).toBe(200)
   expect(thresholds(a)).toEqual([95, 80])
+})
+
+test('quota-warning-thresholds from the config file replace the defaults', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cs-thr-'))
+  const cfg = join(dir, 'thresholds.yaml')
+  writeFileSync(cfg, 'quota-warning-thresholds: [50, 75]\n')
+  const s = await startServer({ args: ['--config', cfg] })
+  try {
+    const a = await apiAccount(s, QUOTA)
+    const p = async (key: string, n: number) => (await s3Fetch(s.s3Url, { method: 'PUT', bucket: a.bucket, key, body: bytesOf(n), creds: a })).status
+    expect(await p('a', 4999)).toBe(200)
+    expect(eventsOf(s, a.id, 'quota.warning')).toEqual([])
+    expect(await p('b', 1)).toBe(200)
+    expect(await p('c', 2500)).toBe(200)
+    expect(await p('d', 2000)).toBe(200) // 95 %: no default threshold applies any more
+    expect(eventsOf(s, a.id, 'quota.warning').map((e) => e.payload.threshold)).toEqual([50, 75])
+  } finally {
+    await s.stop()
+    rmSync(dir, { recursive: true, force: true })
+  }
 })
