@@ -88,8 +88,14 @@ export function createAppContext(config: Config, opts: { now?: () => number } = 
   prepareDataDir(config.dataDir)
   const db = openDb(join(config.dataDir, DB_FILE))
   try {
-    const masterKey = loadMasterKey({ dataDir: config.dataDir, masterKey: config.masterKey, masterKeyFile: config.masterKeyFile, create: true })
     const repos: Repos = createRepos(db)
+    // A new key is created only for a database without sealed secrets: after restoring a database
+    // without its key, a fresh key would make every stored secret unreadable.
+    const keyPath = config.masterKeyFile ?? join(config.dataDir, 'master.key')
+    if (!config.masterKey && !existsSync(keyPath) && repos.accessKeys.any()) {
+      throw new StartupError(`master key ${keyPath} is missing, but the database holds secrets sealed with one; restore the key from your backup or set CLOUDSTORAGE_MASTER_KEY`)
+    }
+    const masterKey = loadMasterKey({ dataDir: config.dataDir, masterKey: config.masterKey, masterKeyFile: config.masterKeyFile, create: true })
     checkMasterKey(config, masterKey, repos)
     const blobs: BlobStore = new FsBlobStore(config.dataDir, config.diskReserveBytes)
     const bus = new EventBus(db, repos.events)
