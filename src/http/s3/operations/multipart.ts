@@ -8,6 +8,7 @@ import { iterateStream } from '../../../blob/streams'
 import type { S3Call } from '../call'
 import { metaFromHeaders, quoteEtag } from '../object-headers'
 import { el, isoMs, parseXmlBody, xmlDoc, xmlResponse } from '../xml'
+import { keepAliveXml } from '../keepalive'
 import { copySourceOf } from './copy-object'
 import { MAX_INT32, encoder } from './list-objects'
 
@@ -104,18 +105,30 @@ export async function completeMultipartUpload(c: S3Call): Promise<Response> {
   const h = c.request.headers
   const u = c.ctx.repos.multipart.get(uploadId)!
   const fullObject = u.checksumAlgorithm ? h.get(CHECKSUMS[u.checksumAlgorithm as ChecksumAlgorithm].header) : null
-  const r = await c.ctx.services.multipart.complete({
-    bucket, key: c.target.key!, uploadId, parts, fullObjectChecksum: fullObject,
-    conditions: { ifNoneMatch: h.get('if-none-match'), ifMatch: h.get('if-match') },
-  })
-  const headers: Record<string, string> = {}
-  if (bucket.s3Versioning) headers['x-amz-version-id'] = s3VersionId(r.version)
-  const cs = r.checksum
-  const checksumXml = cs ? el(`Checksum${cs.algorithm}`, cs.value) + el('ChecksumType', cs.type) : ''
-  const location = `${new URL(c.request.url).origin}/${encodeURIComponent(bucket.name)}/${c.target.key!.split('/').map(encodeURIComponent).join('/')}`
-  return xmlResponse(xmlDoc('CompleteMultipartUploadResult',
-    el('Location', location) + el('Bucket', bucket.name) + el('Key', c.target.key) + el('ETag', quoteEtag(r.version.etag)) + checksumXml), 200, { ...headers, ...checksumHeaders(cs, true) })
+  const work = (async () => {
+    const r = await c.ctx.services.multipart.complete({
+      bucket, key: c.target.key!, uploadId, parts, fullObjectChecksum: fullObject,
+      conditions: { ifNoneMatch: h.get('if-none-match'), ifMatch: h.get('if-match') },
+    })
+    // A late answer is sent from here, past the handler's own durability wait.
+    await c.ctx.db.durable()
+    const headers: Record<string, string> = {}
+    if (bucket.s3Versioning) headers['x-amz-version-id'] = s3VersionId(r.version)
+    const cs = r.checksum
+    const checksumXml = cs ? el(`Checksum${cs.algorithm}`, cs.value) + el('ChecksumType', cs.type) : ''
+    const location = `${new URL(c.request.url).origin}/${encodeURIComponent(bucket.name)}/${c.target.key!.split('/').map(encodeURIComponent).join('/')}`
+    return {
+      body: xmlDoc('CompleteMultipartUploadResult', el('Location', location) + el('Bucket', bucket.name) + el('Key', c.target.key) + el('ETag', quoteEtag(r.version.etag)) + checksumXml),
+      headers: { ...headers, ...checksumHeaders(cs, true) },
+    }
+  })()
+  // Completion copies the parts into one blob: a large object on a slow disk takes a while.
+  return keepAliveXml(work, { after: COMPLETE_KEEPALIVE_AFTER_MS, interval: COMPLETE_KEEPALIVE_INTERVAL_MS, resource: c.target.decodedPath, requestId: c.requestId })
 }
+
+/** A CompleteMultipartUpload still busy after this long answers 200 and keeps the line alive. */
+export const COMPLETE_KEEPALIVE_AFTER_MS = 5_000
+export const COMPLETE_KEEPALIVE_INTERVAL_MS = 5_000
 
 export function abortMultipartUpload(c: S3Call): Response {
   const bucket = c.bucket()
