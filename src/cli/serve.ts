@@ -2,7 +2,7 @@ import { loadConfig, SERVE_FLAGS } from '../config/load'
 import { createAppContext } from '../app'
 import { Logger } from '../http/common/log'
 import { startServers } from '../server'
-import { bootstrapAdmin, bootstrapBanner } from '../services/accounts/bootstrap'
+import { bootstrapAdmin, bootstrapBanner, bootstrapFields } from '../services/accounts/bootstrap'
 import { startBackgroundJobs } from '../services/background'
 import { startWebhookWorker } from '../events/webhook-worker'
 import { parseArgs } from './args'
@@ -28,7 +28,11 @@ export async function runServe(argv: string[], out: (s: string) => void): Promis
   const jobs = startBackgroundJobs(ctx, log)
   const webhooks = startWebhookWorker(ctx, log)
   const shown = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host
-  if (boot) out(bootstrapBanner(boot, `http://${shown}:${servers.s3Port}`, config.region))
+  if (boot) {
+    // With --log-format json every stdout line must stay one JSON object (log shippers parse it).
+    if (config.logFormat === 'json') log.info('first start: admin credentials (shown once)', bootstrapFields(boot, `http://${shown}:${servers.s3Port}`, config.region))
+    else out(bootstrapBanner(boot, `http://${shown}:${servers.s3Port}`, config.region))
+  }
   log.info(`CloudStorage ${VERSION} ready`, {
     s3: `http://${shown}:${servers.s3Port}`, http: `http://${shown}:${servers.port}`, data: config.dataDir, region: config.region,
   })

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { createHash } from 'node:crypto'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { ROOT, cliCommand } from '../helpers/server'
+import { ROOT, ROOT_ACCESS_KEY, ROOT_EMAIL, ROOT_PASSWORD, ROOT_SECRET_KEY, cliCommand } from '../helpers/server'
 
 export interface CliResult {
   code: number
@@ -49,3 +49,49 @@ export const sha256File = (path: string) => createHash('sha256').update(readFile
 
 /** The exact arguments a server start needs on ephemeral ports. */
 export const serveArgs = (dataDir: string, ...more: string[]) => ['serve', '--data', dataDir, '--host', '127.0.0.1', '--s3-port', '0', '--port', '0', ...more]
+
+/**
+ * startServer() waits for the text-format "ready" line; with `--log-format json` the ready record
+ * is JSON. Same environment and arguments as startServer(), JSON readiness.
+ */
+export async function startJsonLogServer(opts: { env?: Record<string, string>; args?: string[] } = {}) {
+  const dataDir = mkdtempSync(join(tmpdir(), 'cs-json-'))
+  const env: Record<string, string> = {
+    ...(process.env as Record<string, string>),
+    CLOUDSTORAGE_ROOT_EMAIL: ROOT_EMAIL, CLOUDSTORAGE_ROOT_PASSWORD: ROOT_PASSWORD,
+    CLOUDSTORAGE_ROOT_ACCESS_KEY: ROOT_ACCESS_KEY, CLOUDSTORAGE_ROOT_SECRET_KEY: ROOT_SECRET_KEY,
+    CLOUDSTORAGE_RATE_LIMITS: 'off', CLOUDSTORAGE_DISK_RESERVE: '0', ...opts.env,
+  }
+  const proc = Bun.spawn([...cliCommand(), ...serveArgs(dataDir, '--log-format', 'json', ...(opts.args ?? []))], { env, cwd: ROOT, stdin: 'ignore', stdout: 'pipe', stderr: 'pipe' })
+  let out = ''
+  const pump = async (s: ReadableStream<Uint8Array>) => {
+    const dec = new TextDecoder()
+    for await (const c of s) out += dec.decode(c, { stream: true })
+  }
+  void pump(proc.stdout as ReadableStream<Uint8Array>)
+  void pump(proc.stderr as ReadableStream<Uint8Array>)
+  let ready: { s3: string; http: string } | null = null
+  while (!ready) {
+    if (proc.exitCode !== null) throw new Error(`server exited with ${proc.exitCode}:\n${out}`)
+    for (const line of out.split('\n')) {
+      if (!line.includes('ready')) continue
+      try {
+        const rec = JSON.parse(line)
+        if (/ready$/.test(rec.msg)) ready = { s3: rec.s3, http: rec.http }
+      } catch { /* a partial line; read on */ }
+    }
+    if (!ready) await Bun.sleep(50)
+  }
+  // TypeScript cannot see the loop above assign `ready`.
+  const urls = ready as unknown as { s3: string; http: string }
+  return {
+    s3Url: urls.s3, httpUrl: urls.http, dataDir, proc,
+    output: () => out,
+    async stop(signal: NodeJS.Signals = 'SIGTERM') {
+      if (proc.exitCode === null) proc.kill(signal)
+      const code = await proc.exited
+      rmSync(dataDir, { recursive: true, force: true })
+      return code
+    },
+  }
+}

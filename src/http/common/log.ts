@@ -13,13 +13,20 @@ export interface RequestLogLine {
   error?: string
 }
 
+/**
+ * Object keys may contain spaces, newlines and other control characters; written raw they would
+ * split one request over several lines or forge a fake log line. Text lines percent-encode them
+ * (and '%' itself, so the encoding is unambiguous); JSON escapes them anyway.
+ */
+const textSafe = (s: string) => s.replace(/[\x00-\x20\x7f-\x9f%\u2028\u2029]/g, (c) => encodeURIComponent(c))
+
 /** One line per request, text or JSON (`--log-format`). Never logs secrets or query strings. */
 export class Logger {
   constructor(private readonly format: 'text' | 'json', private readonly out: (line: string) => void = (l) => process.stdout.write(l + '\n')) {}
 
   request(l: RequestLogLine) {
     if (this.format === 'json') return this.out(JSON.stringify(l))
-    this.out(`${l.time} ${l.requestId} ${l.surface} ${l.method} ${l.path} ${l.status} in=${l.bytesIn} out=${l.bytesOut} ${l.ms.toFixed(1)}ms op=${l.operation} principal=${l.principal}${l.error ? ` error=${l.error}` : ''}`)
+    this.out(`${l.time} ${l.requestId} ${l.surface} ${l.method} ${textSafe(l.path)} ${l.status} in=${l.bytesIn} out=${l.bytesOut} ${l.ms.toFixed(1)}ms op=${l.operation} principal=${l.principal}${l.error ? ` error=${l.error}` : ''}`)
   }
 
   info(msg: string, fields: Record<string, unknown> = {}) {

@@ -30,6 +30,28 @@ export async function bootstrapAdmin(d: Deps, accounts: AccountsService): Promis
   }
 }
 
+/** The aws CLI commands that configure a client for this appliance. */
+function awsConfigure(r: BootstrapResult, s3Url: string, region: string): string[] {
+  return [
+    `aws configure set aws_access_key_id ${r.accessKey}`,
+    r.generated.keys ? `aws configure set aws_secret_access_key ${r.secretKey}` : 'aws configure set aws_secret_access_key <CLOUDSTORAGE_ROOT_SECRET_KEY>',
+    `aws configure set region ${region}`,
+    `aws --endpoint-url ${s3Url} s3 ls`,
+  ]
+}
+
+/** The banner's content as fields of one structured log record (`--log-format json`). */
+export function bootstrapFields(r: BootstrapResult, s3Url: string, region: string): Record<string, unknown> {
+  return {
+    adminEmail: r.email,
+    ...(r.password ? { adminPassword: r.password } : {}),
+    accessKey: r.accessKey,
+    ...(r.generated.keys ? { secretKey: r.secretKey } : {}),
+    bucket: r.bucket,
+    awsConfigure: awsConfigure(r, s3Url, region),
+  }
+}
+
 /** The one-time banner with a ready-to-paste `aws configure` hint. */
 export function bootstrapBanner(r: BootstrapResult, s3Url: string, region: string): string {
   const lines = [
@@ -42,10 +64,7 @@ export function bootstrapBanner(r: BootstrapResult, s3Url: string, region: strin
     `Default bucket:  ${r.bucket}`,
     '',
     'Configure the AWS CLI:',
-    `  aws configure set aws_access_key_id ${r.accessKey}`,
-    r.generated.keys ? `  aws configure set aws_secret_access_key ${r.secretKey}` : '  aws configure set aws_secret_access_key <CLOUDSTORAGE_ROOT_SECRET_KEY>',
-    `  aws configure set region ${region}`,
-    `  aws --endpoint-url ${s3Url} s3 ls`,
+    ...awsConfigure(r, s3Url, region).map((l) => `  ${l}`),
     '====================================================================',
     '',
   ]
