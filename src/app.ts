@@ -103,6 +103,12 @@ export function createAppContext(config: Config, opts: { now?: () => number } = 
     syncPlans(deps)
     const metrics = new Metrics()
     const gate = new InflightGate(config.maxInflight)
+    // Storage usage for a homelab dashboard, read on scrape from the exact usage counters.
+    const totals = () => repos.accounts.usageTotals()
+    metrics.addGauge({ name: 'cloudstorage_storage_logical_bytes', help: 'Bytes of all kept object versions and uploaded parts, all accounts.', read: () => [{ labels: {}, value: totals().logicalBytes }] })
+    metrics.addGauge({ name: 'cloudstorage_storage_stored_bytes', help: 'Bytes of distinct blobs on disk, all accounts.', read: () => [{ labels: {}, value: totals().storedBytes }] })
+    metrics.addGauge({ name: 'cloudstorage_objects', help: 'Stored objects, all accounts.', read: () => [{ labels: {}, value: totals().objects }] })
+    metrics.addGauge({ name: 'cloudstorage_accounts', help: 'Accounts.', read: () => [{ labels: {}, value: totals().accounts }] })
     metrics.addGauge({ name: 'cloudstorage_inflight_requests', help: 'Requests being handled now (both ports).', read: () => [{ labels: {}, value: gate.inFlight }] })
     return { ...deps, services: createServices(deps), metrics, gate }
   } catch (e) {

@@ -24,6 +24,14 @@ export function accountsRepo(db: Db) {
       orm.delete(accounts).where(eq(accounts.id, id)).run()
     },
     usage: (id: string): UsageRow | undefined => orm.select().from(accountUsage).where(eq(accountUsage.accountId, id)).get(),
+    /** Appliance-wide sums for the metrics gauges. */
+    usageTotals: (): { accounts: number; logicalBytes: number; storedBytes: number; objects: number } =>
+      orm.select({
+        accounts: sql<number>`count(*)`,
+        logicalBytes: sql<number>`coalesce(sum(${accountUsage.logicalBytes}), 0)`,
+        storedBytes: sql<number>`coalesce(sum(${accountUsage.storedBytes}), 0)`,
+        objects: sql<number>`coalesce(sum(${accountUsage.objects}), 0)`,
+      }).from(accountUsage).get()!,
     /** Adds deltas to the account's usage counters (inside the caller's transaction). */
     addUsage(id: string, d: { logical?: number; stored?: number; objects?: number }) {
       orm.update(accountUsage).set({
