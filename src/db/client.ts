@@ -1,6 +1,7 @@
 import { Database } from 'bun:sqlite'
 import { closeSync, fsyncSync, openSync } from 'node:fs'
 import { open, type FileHandle } from 'node:fs/promises'
+import { dirname } from 'node:path'
 import { drizzle, type BunSQLiteDatabase } from 'drizzle-orm/bun-sqlite'
 import * as schema from './schema'
 
@@ -60,15 +61,24 @@ export function openDatabase(path: string): Db {
   async function syncWal(): Promise<void> {
     if (walFailure) throw walFailure
     const upTo = commitSeq
-    wal ??= await open(`${path}-wal`, 'r')
+    const fh = wal ?? (await open(`${path}-wal`, 'r'))
     try {
+      if (!wal) {
+        // The WAL file is usually new in this process (the last close deletes it). SQLite fsyncs a new WAL's
+        // directory at its own first sync of the file, which at synchronous=NORMAL is the first
+        // checkpoint: until then a power cut could drop the directory entry, and every commit
+        // acknowledged since the start with it. Sync the directory before the first ack.
+        const dir = await open(dirname(path), 'r')
+        try { await dir.sync() } finally { await dir.close() }
+      }
       // fsync, not fdatasync: a growing WAL's new size must be durable too.
-      await wal.sync()
+      await fh.sync()
     } catch (e) {
-      walFailure ??= new Error(`fsync of ${path}-wal failed (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): writes are refused until a restart`, { cause: e })
+      walFailure ??= new Error(`fsync of ${path}-wal (or its directory) failed (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): writes are refused until a restart`, { cause: e })
       console.error(walFailure.message)
       throw walFailure
     }
+    wal = fh
     syncedSeq = Math.max(syncedSeq, upTo)
   }
 

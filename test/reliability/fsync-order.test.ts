@@ -11,6 +11,9 @@
  *                      otherwise no rename at all; then COMMIT written < fsync(-wal) < response;
  *   DELETE:            COMMIT written < fsync(-wal) < 204, and no blob unlinked inline (GC does
  *                      that after the grace period).
+ * The first acknowledged write of the process (CreateBucket) must also come after an fsync of
+ * the data dir: SQLite at synchronous=NORMAL syncs a new WAL file's directory only at its
+ * first checkpoint.
  * Skipped visibly when strace is missing or cannot attach (ptrace not permitted).
  */
 import { afterAll, expect, test } from 'bun:test'
@@ -120,7 +123,6 @@ const body = async () => {
   const dataDir = join(dir, 'data')
   srv = await startServer({ dataDir })
   const s3 = srv.s3Url
-  expect((await s3Fetch(s3, { method: 'PUT', bucket: 'audit' })).status).toBe(200)
 
   const trace = join(dir, 'trace')
   const strace = Bun.spawn(['strace', '-f', '-y', '-qq', '-s', '2000', '-o', trace, '-e', `trace=${SYSCALLS}`, '-p', String(srv.proc.pid)], { stdout: 'ignore', stderr: 'pipe' })
@@ -134,6 +136,9 @@ const body = async () => {
       if (!attached) await Bun.sleep(50)
     }
     expect(attached).toBe(true)
+
+    // The process's first acknowledged write (the WAL file was created at startup).
+    expect((await s3Fetch(s3, { method: 'PUT', bucket: 'audit' })).status).toBe(200)
 
     const obj = payload(SEED, MiB + 3, 'audit', 'object')
     out.put = await s3Fetch(s3, { method: 'PUT', bucket: 'audit', key: 'object', body: obj })
@@ -158,12 +163,19 @@ const body = async () => {
   expect(await srv.stop('SIGTERM')).toBe(0)
 
   const calls = parseTrace(readFileSync(trace, 'utf8'))
-  // S3 responses in order: PUT, CreateMultipartUpload, UploadPart, Complete, DELETE.
+  // S3 responses in order: CreateBucket, PUT, CreateMultipartUpload, UploadPart, Complete, DELETE.
   const responses = calls.filter(isS3Response)
-  expect(responses.map((r) => /HTTP\/1\.1 (\d+)/.exec(r.args)![1])).toEqual(['200', '200', '200', '200', '204'])
-  const [rPut, rInit, rPart, rComplete, rDel] = responses
-  const firstS3 = -1
-  const put = audit(calls, firstS3, rPut, dataDir, 'blob', 'PUT')
+  expect(responses.map((r) => /HTTP\/1\.1 (\d+)/.exec(r.args)![1])).toEqual(['200', '200', '200', '200', '200', '204'])
+  const [rBucket, rPut, rInit, rPart, rComplete, rDel] = responses
+  // The WAL file is new in this process (created at startup) and SQLite, at synchronous=NORMAL,
+  // syncs its directory only at its first checkpoint: the data dir itself must have been fsynced
+  // before the first write is acknowledged, or a power cut could lose the whole WAL file.
+  const first = audit(calls, -1, rBucket, dataDir, 'commit-only', 'CreateBucket')
+  const walSync = first.seg.find((c) => isSync(c) && fdPath(c) === `${dataDir}/cloudstorage.db-wal`)!
+  const rootSync = calls.find((c) => isSync(c) && fdPath(c) === dataDir && c.end < rBucket.start)
+  if (!rootSync) throw new Error(`CreateBucket: no fsync(${dataDir}) — the new WAL file's directory entry — before the process's first acknowledged write`)
+  expect(rootSync.end).toBeLessThan(walSync.end)
+  const put = audit(calls, rBucket.end, rPut, dataDir, 'blob', 'PUT')
   const part = audit(calls, rInit.end, rPart, dataDir, 'blob', 'UploadPart')
   // Completion either references the part blobs or joins them into a new blob; a new blob must
   // be as durable as a PUT's before the commit.
@@ -177,7 +189,7 @@ const body = async () => {
   // DELETE frees nothing inline: its blob stays until GC's grace period has passed.
   expect(del.seg.filter((c) => c.name.startsWith('unlink') && c.args.includes(`${dataDir}/blobs/`)).map((c) => c.args)).toEqual([])
 
-  console.log(`R4 fsync-order: 4/4 paths have correct syscall order — PUT: ${put.steps.join(' < ')}; UploadPart: ${part.steps.join(' < ')}; `
+  console.log(`R4 fsync-order: 4/4 paths have correct syscall order, first ack after fsync(data dir) for the new WAL file — PUT: ${put.steps.join(' < ')}; UploadPart: ${part.steps.join(' < ')}; `
     + `Complete: ${complete.steps.join(' < ')}; DELETE: ${del.steps.join(' < ')}, no inline unlink; seed=${hex(SEED)}`)
 }
 
