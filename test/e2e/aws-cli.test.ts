@@ -204,7 +204,7 @@ CLIS.forEach((cli, n) => {
       writeFileSync(f('my-file.txt'), 'my file\n')
       const cp = await sh('s3', '--endpoint-url', srv.s3Url, 'cp', './my-file.txt', 's3://my-bucket/my-file.txt')
       expect(cp.code).toBe(0)
-      expect(cp.stdout.trim().split('\n').pop()).toBe('upload: ./my-file.txt to s3://my-bucket/my-file.txt')
+      expect(cp.stdout.trim().split(/[\r\n]+/).pop()).toBe('upload: ./my-file.txt to s3://my-bucket/my-file.txt')
       // "Bucket must be empty before deletion"
       const rb = await sh('s3', 'rb', 's3://my-bucket', '--endpoint-url', srv.s3Url)
       expect(rb.code).not.toBe(0)
