@@ -130,9 +130,9 @@ export function blobFiles(srv: TestServer): { blobs: string[]; tmp: string[] } {
   return { blobs: walk(join(srv.dataDir, 'blobs')).sort(), tmp: walk(join(srv.dataDir, 'tmp')).sort() }
 }
 
-/** Waits until `check` holds (best-effort cleanups run just after the response), at most ~5 s. */
+/** Waits until `check` holds (best-effort cleanups run just after the response), at most ~10 s. */
 export async function eventually(check: () => boolean | Promise<boolean>, what: string) {
-  for (let i = 0; i < 100; i++) {
+  for (let i = 0; i < 200; i++) {
     if (await check()) return
     await Bun.sleep(50)
   }
