@@ -259,7 +259,7 @@ describe('the documented default table (100/300/50 per second, 30 per minute)', 
   beforeAll(async () => { srv = await startServer({ env: { CLOUDSTORAGE_RATE_LIMITS: 'on' } }) })
   afterAll(async () => { await srv?.stop() })
 
-  test('/api/me shows the defaults; 30 dashboard requests per minute pass, the 31st is 429', async () => {
+  test('/api/me shows the defaults; of 40 dashboard requests at once, the 30 of the minute pass and the rest are 429', async () => {
     const other = await apiAccount(srv, null)
     const me = await (await fetch(`${srv.httpUrl}/api/me`, { headers: keyHeaders(other) })).json() as any
     expect(me.limits).toMatchObject({ rateLimits: true, requestsPerSecond: { write: 100, read: 300, list: 50 }, dashboardRequestsPerMinute: 30 })
