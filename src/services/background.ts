@@ -8,7 +8,9 @@ const INTERVAL_MS = 60_000
  * Time Machine history, and (once, after start) sweep orphaned blob files from before start.
  */
 export function startBackgroundJobs(ctx: AppContext, log: Logger) {
-  const startedAt = Date.now()
+  // The orphan sweep spares files newer than this. The process's start, not this call: the
+  // listeners are up before the jobs start, so a write may already be in flight by now.
+  const startedAt = Math.floor(performance.timeOrigin)
   let orphanSweepDone = false
   let running: Promise<void> | null = null
 
