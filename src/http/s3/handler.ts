@@ -51,8 +51,9 @@ export function createS3Handler(ctx: AppContext, log: Logger) {
         ctx.services.rateLimits.checkS3(auth.principal, target.op, request.method)
         const call = makeCall(ctx, request, target, auth, requestId, now, counter)
         response = await OPERATIONS[target.op](call)
-        // Acknowledge changes only once they are on disk (shared WAL fsync).
-        if (request.method !== 'GET' && request.method !== 'HEAD') await ctx.db.durable()
+        // Acknowledge changes only once they are on disk (shared WAL fsync); reads wait too, so
+        // nobody is shown a change a power cut could still undo (free when no write is pending).
+        await ctx.db.durable()
         response = withCorsHeaders(ctx, target, request, response)
       }
     } catch (e) {
