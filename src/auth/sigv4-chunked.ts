@@ -105,7 +105,7 @@ export async function* decodeAwsChunked(source: AsyncIterable<Uint8Array>, opts:
     if (opts.signing) {
       const expected = hmacHex(opts.signing.key, chunkStringToSign(size === 0 ? EMPTY_SHA256 : hasher!.digest('hex')))
       if (!signaturesEqual(expected, chunkSig!.toLowerCase())) throw badChunkSig()
-      prevSig = chunkSig!
+      prevSig = chunkSig!.toLowerCase() // the chain continues from the canonical (lower-case) hex
     }
     if (size > 0) {
       while (buf.length < 2) if (!(await fill())) throw incomplete()

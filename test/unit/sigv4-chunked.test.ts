@@ -1,7 +1,9 @@
 /**
  * The aws-chunked decoder against AWS's published chunked-upload examples ("Transferring Payload
  * in Multiple Chunks" and "Including Trailing Headers": 64 KiB + 1 KiB of 'a', example secret),
- * then the framing and signature edge cases a hostile or broken client can produce.
+ * then the framing and signature edge cases a hostile or broken client can produce. As S3 does
+ * (063d38e), broken framing is IncompleteBody, a wrong chunk signature SignatureDoesNotMatch, a
+ * broken trailer section InvalidRequest.
  */
 import { describe, test, expect } from 'bun:test'
 import { decodeAwsChunked, type ChunkSigning, type ChunkedOptions } from '../../src/auth/sigv4-chunked'
@@ -43,6 +45,18 @@ function trailerBody(trailerSig = TRAILER_EXAMPLE.trailerSig, trailer = TRAILER_
     Buffer.from(`10000;chunk-signature=${s[0]}\r\n`), A64K, Buffer.from(`\r\n400;chunk-signature=${s[1]}\r\n`), A1K,
     Buffer.from(`\r\n0;chunk-signature=${s[2]}\r\n${trailer}\r\nx-amz-trailer-signature:${trailerSig}\r\n\r\n`),
   ])
+}
+
+/** Frames and signs chunks the way an SDK does, chained from the seed signature. */
+function signedBody(chunks: Buffer[], s: ChunkSigning): Buffer {
+  const parts: Buffer[] = []
+  let prev = s.seedSignature
+  for (const data of [...chunks, Buffer.alloc(0)]) {
+    const sig = hmacHex(s.key, `AWS4-HMAC-SHA256-PAYLOAD\n${s.amzDate}\n20130524/us-east-1/s3/aws4_request\n${prev}\n${EMPTY}\n${sha256Hex(data)}`)
+    parts.push(Buffer.from(`${data.length.toString(16)};chunk-signature=${sig}\r\n`), data, Buffer.from('\r\n'))
+    prev = sig
+  }
+  return Buffer.concat(parts)
 }
 
 /** Feeds a buffer in pieces of `size` bytes, as a network would (splitting lines and CRLFs). */
@@ -116,9 +130,31 @@ describe('AWS published chunked upload (STREAMING-AWS4-HMAC-SHA256-PAYLOAD)', ()
     expect((await decodeError(exampleBody(sigs), { signing: signing(EXAMPLE.seed), trailer: false })).code).toBe('SignatureDoesNotMatch')
   })
 
-  test('a signed stream with an unsigned chunk fails', async () => {
+  test('a signed stream with an unsigned chunk is broken framing', async () => {
     const body = Buffer.from(`3\r\nabc\r\n0;chunk-signature=${'0'.repeat(64)}\r\n\r\n`)
-    expect((await decodeError(body, { signing: signing(EXAMPLE.seed), trailer: false })).code).toBe('SignatureDoesNotMatch')
+    expect((await decodeError(body, { signing: signing(EXAMPLE.seed), trailer: false })).code).toBe('IncompleteBody')
+  })
+
+  test('a present but non-hex chunk signature is SignatureDoesNotMatch', async () => {
+    const sigs = [...EXAMPLE.sigs]
+    sigs[0] = 'not-a-signature'
+    expect((await decodeError(exampleBody(sigs), { signing: signing(EXAMPLE.seed), trailer: false })).code).toBe('SignatureDoesNotMatch')
+  })
+
+  test('upper-case hex chunk signatures are accepted', async () => {
+    const out = await decode(exampleBody(EXAMPLE.sigs.map((x) => x.toUpperCase())), { signing: signing(EXAMPLE.seed), trailer: false })
+    expect(out.length).toBe(66560)
+  })
+
+  test('only the last data chunk may be shorter than 8 KiB (InvalidChunkSizeError naming the chunk)', async () => {
+    const s = signing(EXAMPLE.seed)
+    const body = signedBody([Buffer.alloc(4096, 'a'), Buffer.alloc(8192, 'b')], s)
+    const e = await decodeError(body, { signing: s, trailer: false })
+    expect(e.code).toBe('InvalidChunkSizeError')
+    expect(e.fields).toEqual({ Chunk: 2, BadChunkSize: 4096 })
+    // A short LAST data chunk is fine.
+    const ok = await decode(signedBody([Buffer.alloc(8192, 'a'), Buffer.alloc(10, 'b')], s), { signing: s, trailer: false })
+    expect(ok.length).toBe(8202)
   })
 })
 
@@ -178,9 +214,9 @@ describe('STREAMING-UNSIGNED-PAYLOAD-TRAILER', () => {
     expect(t!.size).toBe(0)
   })
 
-  test('a chunk signature in an unsigned stream is malformed', async () => {
+  test('a chunk signature in an unsigned stream is broken framing', async () => {
     const e = await decodeError(Buffer.from(`2;chunk-signature=${'a'.repeat(64)}\r\nhi\r\n0\r\n\r\n`), unsigned())
-    expect(e.code).toBe('InvalidRequest')
+    expect(e.code).toBe('IncompleteBody')
   })
 
   test('a trailer line without a colon is malformed', async () => {
@@ -223,15 +259,15 @@ describe('framing errors', () => {
     ['size with spaces', ' 5\r\nhello\r\n0\r\n\r\n'],
     ['17 hex digits', '10000000000000000\r\n'],
     ['bad extension', '5;chunk-sig=abc\r\nhello\r\n0\r\n\r\n'],
-    ['short chunk signature', `5;chunk-signature=${'a'.repeat(63)}\r\nhello\r\n0\r\n\r\n`],
+    ['chunk signature in an unsigned body', `5;chunk-signature=${'a'.repeat(64)}\r\nhello\r\n0\r\n\r\n`],
     ['data longer than its size', '3\r\nhello\r\n0\r\n\r\n'],
     ['data after the final chunk', '5\r\nhello\r\n0\r\n\r\nextra'],
-  ])('malformed (%s) → InvalidRequest', async (_, body) => {
-    expect((await decodeError(Buffer.from(body), plain)).code).toBe('InvalidRequest')
+  ])('malformed (%s) → IncompleteBody', async (_, body) => {
+    expect((await decodeError(Buffer.from(body), plain)).code).toBe('IncompleteBody')
   })
 
   test('an endless chunk header is cut off at 4 KiB', async () => {
-    expect((await decodeError(Buffer.from('a'.repeat(10000)), plain, 1000)).code).toBe('InvalidRequest')
+    expect((await decodeError(Buffer.from('a'.repeat(10000)), plain, 1000)).code).toBe('IncompleteBody')
   })
 
   test('nothing past a bad chunk is yielded', async () => {
