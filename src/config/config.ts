@@ -21,6 +21,8 @@ export interface Config {
   /** Admins are exempt from per-key rate limits. */
   adminRateLimitExempt: boolean
   defaultPlan: string
+  /** Quota of plans that do not name one (`default-quota`). */
+  defaultQuotaBytes: number
   plans: Record<string, PlanConfig>
   webhookAllowlist: string[]
   /** First webhook retry delay; later ones grow ×4 (1 s, 4 s, 16 s by default). */

@@ -27,7 +27,8 @@ const S: Setting[] = [
   { name: 'domain', flag: '--domain', env: 'CLOUDSTORAGE_DOMAIN', parse: domain, default: null, apply: (c, v) => (c.domain = v) },
   { name: 'log-format', flag: '--log-format', env: 'CLOUDSTORAGE_LOG_FORMAT', parse: oneOf('text', 'json'), default: 'text', apply: (c, v) => (c.logFormat = v) },
   { name: 'signup', env: 'CLOUDSTORAGE_SIGNUP', parse: oneOf('open', 'closed'), default: 'closed', apply: (c, v) => (c.signup = v) },
-  { name: 'default-quota', env: 'CLOUDSTORAGE_DEFAULT_QUOTA', parse: size, default: 10 * 2 ** 30, apply: (c, v) => (c.plans[c.defaultPlan].quotaBytes = v), inSection: (f) => f.plans !== undefined },
+  // Applied after the loop (see resolvePlanQuotas): plans without their own quota get it.
+  { name: 'default-quota', env: 'CLOUDSTORAGE_DEFAULT_QUOTA', parse: size, default: 10 * 2 ** 30, apply: (c, v) => (c.defaultQuotaBytes = v) },
   { name: 'rate-limits', env: 'CLOUDSTORAGE_RATE_LIMITS', parse: onOff, default: true, apply: (c, v) => (c.rateLimits = v) },
   { name: 'admin-rate-limit-exempt', env: 'CLOUDSTORAGE_ADMIN_RATE_LIMIT_EXEMPT', parse: onOff, default: false, apply: (c, v) => (c.adminRateLimitExempt = v) },
   { name: 'webhook-allowlist', env: 'CLOUDSTORAGE_WEBHOOK_ALLOWLIST', parse: list, default: [], apply: (c, v) => (c.webhookAllowlist = v) },
@@ -70,7 +71,8 @@ function baseConfig(): Config {
   return {
     dataDir: '', host: '', s3Port: 0, port: 0, region: '', domain: null, logFormat: 'text', signup: 'closed',
     rateLimits: true, adminRateLimitExempt: true, defaultPlan: 'default',
-    plans: { default: { name: 'default', quotaBytes: 0, maxBuckets: 10, maxKeys: 5, rates: { ...DEFAULT_RATES } } },
+    plans: { default: { name: 'default', quotaBytes: -1, maxBuckets: 10, maxKeys: 5, rates: { ...DEFAULT_RATES } } },
+    defaultQuotaBytes: 0,
     webhookAllowlist: [], webhookRetryBaseMs: 1000, blobBackend: 'fs', upstream: null, masterKeyFile: null, masterKey: null, metricsToken: null,
     maxInflight: 512, retention: { maxVersions: 10, maxAgeDays: 30 }, quotaWarningThresholds: [80, 90, 95],
     diskReserveBytes: 0, gcGraceSeconds: 600, staleUploadDays: 7, secureCookies: false, trustProxy: false,
@@ -104,7 +106,8 @@ function applyPlans(c: Config, raw: unknown) {
   for (const [name, v] of Object.entries(raw as Record<string, any>)) {
     const label = `plans.${name}`
     if (typeof v !== 'object' || v === null) throw new ConfigError(`invalid ${label}: must be a mapping`)
-    const base: PlanConfig = c.plans[name] ?? { name, quotaBytes: c.plans[c.defaultPlan].quotaBytes, maxBuckets: 10, maxKeys: 5, rates: { ...DEFAULT_RATES } }
+    // A quota of -1 means "not given": resolvePlanQuotas fills in the default quota.
+    const base: PlanConfig = c.plans[name] ?? { name, quotaBytes: -1, maxBuckets: 10, maxKeys: 5, rates: { ...DEFAULT_RATES } }
     const known = ['quota', 'max-buckets', 'max-keys', 'rate-limits']
     for (const k of Object.keys(v)) if (!known.includes(k)) throw new ConfigError(`invalid ${label}: unknown setting '${k}' (known: ${known.join(', ')})`)
     if (v.quota !== undefined) base.quotaBytes = size(v.quota, `${label}.quota`)
@@ -160,6 +163,16 @@ function applySections(c: Config, file: Record<string, unknown>) {
 }
 
 /**
+ * Plans that name no quota get the default quota (10 GiB, or `default-quota`); an explicitly
+ * given `default-quota` (flag, env or top-level file key) is the default plan's quota even when
+ * the plans section names one, as the contract documents CLOUDSTORAGE_DEFAULT_QUOTA.
+ */
+function resolvePlanQuotas(c: Config, defaultQuotaGiven: boolean) {
+  for (const p of Object.values(c.plans)) if (p.quotaBytes < 0) p.quotaBytes = c.defaultQuotaBytes
+  if (defaultQuotaGiven) c.plans[c.defaultPlan].quotaBytes = c.defaultQuotaBytes
+}
+
+/**
  * Builds the Config from parsed flags (name → raw value), the environment and an optional config
  * file. Throws ConfigError with a one-line message naming the bad setting.
  */
@@ -173,15 +186,18 @@ export function loadConfig(flags: Record<string, string>, env: Record<string, st
   }
   // Sections first: plans must exist before `default-quota` lands on the default plan.
   applySections(c, file)
+  const given = new Set<string>()
   for (const s of S) {
     let raw: unknown = s.default
     let label = s.name
     if (s.flag && flags[s.flag] !== undefined) { raw = flags[s.flag]; label = s.flag }
     else if (s.env && env[s.env] !== undefined && env[s.env] !== '') { raw = env[s.env]; label = s.env }
     else if (file[s.name] !== undefined) { raw = file[s.name]; label = `${s.name} (in ${configPath})` }
-    else if (s.inSection?.(file)) continue // e.g. retention.max-versions or plans set it already
+    else if (s.inSection?.(file)) continue // e.g. retention.max-versions set it already
+    if (raw !== s.default) given.add(s.name)
     s.apply(c, raw === null ? null : s.parse(raw, label))
   }
+  resolvePlanQuotas(c, given.has('default-quota'))
   if (c.s3Port !== 0 && c.s3Port === c.port) throw new ConfigError(`invalid --port: ${c.port} is also the --s3-port; the two listeners need different ports`)
   if (c.blobBackend === 's3') {
     const u = c.upstream

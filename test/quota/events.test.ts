@@ -114,10 +114,8 @@ test('quota.exceeded is per account: a second account gets its own event; an unk
   expect(eventsOf(srv, b.id, 'quota.exceeded').map((e) => e.payload)).toEqual([{ usedBytes: 0, quotaBytes: QUOTA }])
 })
 
-// Known gap (src/services/buckets/buckets.ts, outside this suite's fixes): deleting a bucket frees
-// usage without re-evaluating the warning thresholds, so a later crossing of a lower threshold
-// is not reported. `bun test --todo`.
-test.todo('usage freed by deleting a bucket re-arms the warnings', async () => {
+// Deleting a bucket frees usage and re-arms the warning thresholds it dropped below.
+test('usage freed by deleting a bucket re-arms the warnings', async () => {
   const a = await account()
   const name = `ev-${Date.now().toString(36)}`
   expect((await s3Fetch(srv.s3Url, { method: 'PUT', bucket: name, creds: a })).status).toBe(200)

@@ -206,10 +206,8 @@ describe('a plan with small limits (write 5/s, read 10/s, list 2/s, dashboard 5/
   })
 })
 
-// Known gap (src/config/load.ts, outside this suite's fixes): a plans section that tunes only the
-// default plan's rate limits skips the flat `default-quota` default, leaving that plan (and any
-// plan without its own quota) at a 0-byte quota, so every write is refused. `bun test --todo`.
-test.todo('a plans section setting only rate limits keeps the 10 GiB default quota', () => {
+// A plans section that tunes only rate limits must not leave plans without a quota (0 bytes).
+test('a plans section setting only rate limits keeps the 10 GiB default quota', () => {
   const p = join(dir, 'rates-only.json')
   writeFileSync(p, JSON.stringify({ plans: { default: { 'rate-limits': SMALL }, pro: { 'max-keys': 3 } } }))
   const c = loadConfig({ '--config': p }, {})
@@ -217,11 +215,9 @@ test.todo('a plans section setting only rate limits keeps the 10 GiB default quo
   expect(c.plans.pro.quotaBytes).toBe(10 * 2 ** 30)
 })
 
-// Known gap (src/http/common/client-ip.ts, outside this suite's fixes): with trust-proxy on, the
-// client IP is the *leftmost* X-Forwarded-For entry, which the client itself writes (a proxy
-// appends the address it saw). Rotating that header gives an anonymous client a fresh budget
-// per request. The entry the trusted proxy appended (the rightmost) should count. `bun test --todo`.
-test.todo('trust-proxy: a client-written X-Forwarded-For prefix does not buy fresh anonymous budgets', async () => {
+// With trust-proxy on, the rightmost X-Forwarded-For entry (appended by the proxy) identifies the
+// client; the entries before it are client-written and must not buy fresh budgets.
+test('trust-proxy: a client-written X-Forwarded-For prefix does not buy fresh anonymous budgets', async () => {
   const s = await startServer({ env: { CLOUDSTORAGE_RATE_LIMITS: 'on', CLOUDSTORAGE_TRUST_PROXY: 'on' }, args: ['--config', configFile('proxy.json')] })
   try {
     const a = await apiAccount(s, null)

@@ -7,6 +7,7 @@ import { planOf } from '../accounts/plans'
 import { removeVersion } from '../objects/commit'
 import { UsageDelta } from '../objects/usage-delta'
 import { dropUpload } from '../multipart/drop-upload'
+import { checkQuotaWarnings } from '../usage/quota'
 
 export interface BucketSummary {
   name: string
@@ -117,6 +118,7 @@ export function bucketsService(d: Deps) {
         delta.objects = -b.usageObjects
         // Counters go with the bucket row; only the account's need the delta.
         repos.accounts.addUsage(b.accountId, { logical: delta.logical, stored: delta.stored, objects: delta.objects })
+        checkQuotaWarnings(d, b.accountId) // freed space re-arms the warning thresholds
         repos.buckets.delete(b.id) // objects rows cascade
         d.bus.emit('bucket.deleted', b.accountId, { bucket: b.name }, d.now())
       })
