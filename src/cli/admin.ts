@@ -36,7 +36,7 @@ export async function runAdmin(argv: string[], out: (s: string) => void): Promis
     scrub: { values: [], bools: [] },
   }
   const cmdKey = specs[key] ? key : specs[group ?? ''] ? group : null
-  if (!cmdKey || argv.includes('--help') && !specs[key] && !specs[group ?? '']) {
+  if (!cmdKey) {
     if (argv.includes('--help')) { out(ADMIN_USAGE); return 0 }
     if (!group) throw new UsageError('admin needs a command', ADMIN_USAGE)
     throw new UsageError(`unknown admin command '${key}'`, ADMIN_USAGE)
