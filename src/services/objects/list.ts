@@ -1,4 +1,4 @@
-import { MAX_CHAR, utf8Compare } from '../../domain/utf8'
+import { commonPrefixOf, skipPast } from '../../domain/listing'
 import type { Deps } from '../deps'
 
 export interface ListEntry {
@@ -20,9 +20,6 @@ export interface ListResult {
 
 const BATCH = 1000
 
-/** Cursor past every key under `cp`; always beyond `key`, so the scan makes progress. */
-const skipPast = (cp: string, key: string) => (utf8Compare(key, cp + MAX_CHAR) >= 0 ? key : cp + MAX_CHAR)
-
 /**
  * One page of the live keys under `prefix`, after `after` (exclusive), rolling keys up into
  * CommonPrefixes at `delimiter`. A common prefix at or before `after` was returned on an
@@ -39,11 +36,7 @@ export function listObjects(d: Deps, bucketId: string, q: { prefix: string; deli
     let jumped = false
     for (const row of rows) {
       if (!row.key.startsWith(q.prefix)) return out
-      let cp: string | null = null
-      if (q.delimiter) {
-        const i = row.key.indexOf(q.delimiter, q.prefix.length)
-        if (i >= 0) cp = row.key.slice(0, i + q.delimiter.length)
-      }
+      const cp = commonPrefixOf(row.key, q.prefix, q.delimiter)
       if (cp !== null && q.after.startsWith(cp)) {
         cursor = skipPast(cp, row.key) // already returned on an earlier page
         jumped = true

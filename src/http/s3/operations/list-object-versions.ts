@@ -1,5 +1,5 @@
 import { AppError } from '../../../errors/app-error'
-import { MAX_CHAR, utf8Compare } from '../../../domain/utf8'
+import { commonPrefixOf, skipPast } from '../../../domain/listing'
 import { s3VersionId } from '../../../services/objects/read'
 import type { S3Call } from '../call'
 import { quoteEtag } from '../object-headers'
@@ -48,13 +48,9 @@ export function listObjectVersions(c: S3Call): Response {
       afterKey = v.key
       afterNumber = v.versionNumber
       if (!v.key.startsWith(prefix)) break outer
-      let cp: string | null = null
-      if (delimiter) {
-        const i = v.key.indexOf(delimiter, prefix.length)
-        if (i >= 0) cp = v.key.slice(0, i + delimiter.length)
-      }
+      const cp = commonPrefixOf(v.key, prefix, delimiter)
       if (cp !== null && (prefixes[prefixes.length - 1] === cp || keyMarker.startsWith(cp))) {
-        afterKey = utf8Compare(v.key, cp + MAX_CHAR) >= 0 ? v.key : cp + MAX_CHAR
+        afterKey = skipPast(cp, v.key)
         afterNumber = -1
         continue outer
       }
@@ -64,7 +60,7 @@ export function listObjectVersions(c: S3Call): Response {
         prefixes.push(cp)
         nextKey = cp
         nextVersion = ''
-        afterKey = cp + MAX_CHAR
+        afterKey = skipPast(cp, v.key)
         afterNumber = -1
         continue outer
       }

@@ -1,6 +1,7 @@
 import { AppError } from '../../../errors/app-error'
 import { CHECKSUMS, CHECKSUM_ALGORITHMS, checksumAlgorithmOf, type ChecksumAlgorithm } from '../../../domain/checksums'
 import { parseRange } from '../../../domain/range'
+import { commonPrefixOf } from '../../../domain/listing'
 import { openContent, resolveVersion, s3VersionId } from '../../../services/objects/read'
 import { checkCopySourceConditions } from '../../../services/objects/copy-object'
 import { MAX_PARTS, type CompletePart } from '../../../services/multipart/multipart'
@@ -190,11 +191,7 @@ export function listMultipartUploads(c: S3Call): Response {
       cursorKey = u.key
       cursorId = u.id
       if (!u.key.startsWith(prefix)) break outer
-      let cp: string | null = null
-      if (delimiter) {
-        const i = u.key.indexOf(delimiter, prefix.length)
-        if (i >= 0) cp = u.key.slice(0, i + delimiter.length)
-      }
+      const cp = commonPrefixOf(u.key, prefix, delimiter)
       if (cp !== null && prefixes[prefixes.length - 1] === cp) continue
       if (uploads.length + prefixes.length >= maxUploads) { truncated = true; break outer }
       if (cp !== null) { prefixes.push(cp); nextKey = cp; nextId = ''; continue }
