@@ -6,6 +6,15 @@ import { newHexId } from '../domain/ids'
 import { BlobMissingError, type BlobSource, type BlobStore, type ByteRange } from './blob-store'
 
 const WRITE_BUFFER = 1 << 20
+
+/*
+ * Write buffers are reused across PUTs. A fresh 1 MiB buffer per PUT is paid for in page faults
+ * when it is first filled and in madvise + TLB shootdowns once the GC returns it: on a 2-core VM
+ * that was ~15% of the server's CPU per 1 MiB PUT. At most 8 spares (8 MiB) are kept; beyond
+ * that concurrency, buffers are allocated and dropped as before.
+ */
+const MAX_SPARE_BUFFERS = 8
+const spareBuffers: Buffer[] = []
 const BLOB_ID_RE = /^[A-Za-z0-9_-]{8,64}$/
 
 /** fsync a directory so a rename or create inside it survives power loss. */
@@ -66,9 +75,10 @@ export class FsBlobStore implements BlobStore {
     const fh = await open(tmpPath, 'wx', 0o600)
     let size = 0
     let ok = false
+    let taken: Buffer | null = null
     try {
       // Coalesce small network chunks into large writes.
-      const buf = Buffer.allocUnsafe(WRITE_BUFFER)
+      const buf = (taken = spareBuffers.pop() ?? Buffer.allocUnsafe(WRITE_BUFFER))
       let used = 0
       const flush = async () => {
         this.checkReserve(used)
@@ -101,6 +111,8 @@ export class FsBlobStore implements BlobStore {
       ok = true
       return { size }
     } finally {
+      // No write is in flight here: every write is awaited before the next chunk is taken.
+      if (taken && spareBuffers.length < MAX_SPARE_BUFFERS) spareBuffers.push(taken)
       if (!ok) {
         await fh.close().catch(() => {})
         await unlink(tmpPath).catch(() => {})
