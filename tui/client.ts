@@ -23,10 +23,43 @@ export interface Overview {
   region: string
 }
 
+/** One account as the admin API lists it. */
+export interface Account {
+  id: string
+  email: string
+  isAdmin: boolean
+  status: 'active' | 'suspended'
+  plan: string
+  /** The effective quota: the account's override, else its plan's. */
+  quotaBytes: number
+  usage: { bytes: number; storedBytes: number; objects: number }
+  createdAt: string
+}
+
+export interface NewAccount {
+  email: string
+  password: string
+  isAdmin: boolean
+}
+
+/** Only the fields being changed; `quota: null` goes back to the plan's quota. */
+export interface AccountPatch {
+  status?: 'active' | 'suspended'
+  quota?: string | null
+}
+
+/** The answer to a create: the only time the secret key is ever shown. */
+export interface CreatedAccount {
+  account: Account
+  accessKey: string
+  secretKey: string
+  bucket: string
+}
+
 /**
  * What went wrong, in terms an operator acts on: the server is down (`unreachable`, `timeout`),
- * the token is wrong (`unauthorized`, `forbidden`), the server failed (`server`), or something
- * that is not this API answered (`protocol`).
+ * the token is wrong (`unauthorized`, `forbidden`), the server failed or refused the request
+ * (`server`; its own words are in `detail`), or something that is not this API answered (`protocol`).
  */
 export type ProblemKind = 'unreachable' | 'timeout' | 'unauthorized' | 'forbidden' | 'server' | 'protocol'
 
@@ -40,6 +73,8 @@ export interface Problem {
   requestId?: string
   /** What the operator can do about it. */
   hint?: string
+  /** The server's own explanation, without the URL and status around it (for action errors). */
+  detail?: string
 }
 
 export class ApiError extends Error {
@@ -57,6 +92,10 @@ export interface ApiClient {
   readonly baseUrl: string
   health(signal?: AbortSignal): Promise<Health>
   overview(signal?: AbortSignal): Promise<Overview>
+  listAccounts(signal?: AbortSignal): Promise<Account[]>
+  createAccount(input: NewAccount, signal?: AbortSignal): Promise<CreatedAccount>
+  updateAccount(id: string, patch: AccountPatch, signal?: AbortSignal): Promise<Account>
+  deleteAccount(id: string, signal?: AbortSignal): Promise<void>
 }
 
 export interface ClientOptions {
@@ -68,6 +107,11 @@ export interface ClientOptions {
   /** Where the token came from, shown when the server refuses it. */
   describeToken?: () => string
   timeoutMs?: number
+  /**
+   * For requests that change something. Longer than reads: creating an account hashes a password
+   * (argon2id), and a change that timed out leaves the operator unsure whether it happened.
+   */
+  writeTimeoutMs?: number
   fetch?: typeof fetch
 }
 
@@ -122,7 +166,8 @@ function problemFromResponse(status: number, statusText: string, body: unknown, 
     kind === 'unauthorized' ? (sentToken ? `admin token rejected (${status} ${code})` : `no admin token (${status} ${code})`)
     : kind === 'forbidden' ? `not allowed (${status} ${code}): ${detail}`
     : `${baseUrl} answered ${status} ${code}: ${detail}`
-  return { kind, code, message, status, ...(requestId ? { requestId } : {}) }
+  const withDetail = typeof err?.message === 'string' ? { detail } : {}
+  return { kind, code, message, status, ...(requestId ? { requestId } : {}), ...withDetail }
 }
 
 function protocolError(baseUrl: string, path: string, what: string): ApiError {
@@ -155,6 +200,39 @@ function parseOverview(body: unknown): Overview | null {
   }
 }
 
+const isStr = (v: unknown): v is string => typeof v === 'string'
+
+function parseAccount(body: unknown): Account | null {
+  const a = body as Record<string, unknown> | null
+  if (!a || typeof a !== 'object') return null
+  const u = a.usage as Record<string, unknown> | null
+  if (!isStr(a.id) || !isStr(a.email) || typeof a.isAdmin !== 'boolean' || (a.status !== 'active' && a.status !== 'suspended')) return null
+  if (!isStr(a.plan) || !isNum(a.quotaBytes) || !isStr(a.createdAt)) return null
+  if (!u || typeof u !== 'object' || !isNum(u.bytes) || !isNum(u.storedBytes) || !isNum(u.objects)) return null
+  return {
+    id: a.id, email: a.email, isAdmin: a.isAdmin, status: a.status, plan: a.plan, quotaBytes: a.quotaBytes,
+    usage: { bytes: u.bytes, storedBytes: u.storedBytes, objects: u.objects }, createdAt: a.createdAt,
+  }
+}
+
+function parseAccountList(body: unknown): Account[] | null {
+  const list = (body as { accounts?: unknown } | null)?.accounts
+  if (!Array.isArray(list)) return null
+  const accounts = list.map(parseAccount)
+  return accounts.every((a) => a !== null) ? accounts as Account[] : null
+}
+
+function parseCreated(body: unknown): CreatedAccount | null {
+  const b = body as Record<string, unknown> | null
+  const account = parseAccount(b?.account)
+  if (!b || !account || !isStr(b.accessKey) || !isStr(b.secretKey) || !isStr(b.bucket)) return null
+  return { account, accessKey: b.accessKey, secretKey: b.secretKey, bucket: b.bucket }
+}
+
+function parseSuccess(body: unknown): true | null {
+  return (body as { success?: unknown } | null)?.success === true ? true : null
+}
+
 function parseHealth(body: unknown): Health | null {
   const b = body as Record<string, unknown> | null
   if (!b || typeof b.status !== 'string' || typeof b.version !== 'string') return null
@@ -164,18 +242,26 @@ function parseHealth(body: unknown): Health | null {
 export function createApiClient(opts: ClientOptions): ApiClient {
   const baseUrl = opts.baseUrl.replace(/\/+$/, '')
   const timeoutMs = opts.timeoutMs ?? 5000
+  const writeTimeoutMs = opts.writeTimeoutMs ?? 30_000
   const doFetch = opts.fetch ?? fetch
 
-  /** GET a JSON document; every failure becomes an ApiError carrying a Problem. */
-  async function getJson<T>(path: string, parse: (body: unknown) => T | null, auth: boolean, signal?: AbortSignal): Promise<T> {
-    const timeout = AbortSignal.timeout(timeoutMs)
+  interface Call<T> { method?: 'GET' | 'POST' | 'PATCH' | 'DELETE'; body?: unknown; parse: (body: unknown) => T | null; auth: boolean; signal?: AbortSignal }
+
+  /** One JSON request; every failure becomes an ApiError carrying a Problem. */
+  async function request<T>(path: string, call: Call<T>): Promise<T> {
+    const { method = 'GET', parse, auth, signal } = call
+    const timeout = AbortSignal.timeout(method === 'GET' ? timeoutMs : writeTimeoutMs)
     const headers: Record<string, string> = { accept: 'application/json' }
+    if (call.body !== undefined) headers['content-type'] = 'application/json'
     const token = auth ? opts.token() : null
     if (token) headers.authorization = `Bearer ${token}`
     let res: Response
     let text: string
     try {
-      res = await doFetch(baseUrl + path, { headers, signal: signal ? AbortSignal.any([signal, timeout]) : timeout, redirect: 'error' })
+      res = await doFetch(baseUrl + path, {
+        method, headers, body: call.body === undefined ? undefined : JSON.stringify(call.body),
+        signal: signal ? AbortSignal.any([signal, timeout]) : timeout, redirect: 'error',
+      })
       text = await res.text()
     } catch (e) {
       // A caller's abort (screen closed) is not a server problem: let it propagate untouched.
@@ -200,9 +286,14 @@ export function createApiClient(opts: ClientOptions): ApiClient {
     return parsed
   }
 
+  const accountPath = (id: string) => `/api/admin/accounts/${encodeURIComponent(id)}`
   return {
     baseUrl,
-    health: (signal) => getJson('/healthz', parseHealth, false, signal),
-    overview: (signal) => getJson('/api/admin/overview', parseOverview, true, signal),
+    health: (signal) => request('/healthz', { parse: parseHealth, auth: false, signal }),
+    overview: (signal) => request('/api/admin/overview', { parse: parseOverview, auth: true, signal }),
+    listAccounts: (signal) => request('/api/admin/accounts', { parse: parseAccountList, auth: true, signal }),
+    createAccount: (input, signal) => request('/api/admin/accounts', { method: 'POST', body: input, parse: parseCreated, auth: true, signal }),
+    updateAccount: (id, patch, signal) => request(accountPath(id), { method: 'PATCH', body: patch, parse: parseAccount, auth: true, signal }),
+    deleteAccount: async (id, signal) => { await request(accountPath(id), { method: 'DELETE', parse: parseSuccess, auth: true, signal }) },
   }
 }

@@ -41,3 +41,41 @@ export function formatRatio(stored: number, logical: number): string {
   const pct = Math.round((stored / logical) * 100)
   return `${pct}% of logical`
 }
+
+const SHORT_UNITS = ['B', 'K', 'M', 'G', 'T', 'P', 'E']
+
+/**
+ * Binary units in at most five characters (`1.50G`, `150G`, `1023B`), as `df -h` writes them:
+ * a table column of sizes stays narrow enough for an 80-column terminal.
+ */
+export function formatBytesShort(n: number): string {
+  if (!Number.isFinite(n) || n < 0) return '?'
+  if (n < 1024) return `${n}B`
+  let v = n
+  let i = 0
+  while (v >= 1024 && i < SHORT_UNITS.length - 1) { v /= 1024; i++ }
+  // Rounding can carry into a fourth digit (1023.9 → "1024"); show the next unit instead.
+  if (v >= 999.5 && i < SHORT_UNITS.length - 1) { v /= 1024; i++ }
+  const text = v >= 99.95 ? v.toFixed(0) : v >= 9.995 ? v.toFixed(1) : v.toFixed(2)
+  return `${text}${SHORT_UNITS[i]}`
+}
+
+/** Whole percent of the quota used; above 100 when over quota, '—' when there is no quota. */
+export function formatPercent(used: number, quota: number): string {
+  if (!Number.isFinite(used) || !Number.isFinite(quota) || quota <= 0) return '—'
+  return `${Math.floor((used / quota) * 100)}%`
+}
+
+/** The calendar day of an ISO timestamp (UTC, as the server stores it): `2025-01-31`. */
+export function formatDay(iso: string): string {
+  return /^\d{4}-\d{2}-\d{2}/.exec(iso)?.[0] ?? '?'
+}
+
+/** Compact counts for a narrow column: `999`, `12,345`, `123k`, `1.2M`. */
+export function formatCountShort(n: number): string {
+  if (!Number.isFinite(n) || n < 0) return '?'
+  if (n < 100_000) return countFormat.format(n)
+  if (n < 1_000_000) return `${Math.floor(n / 1000)}k`
+  const m = n / 1_000_000
+  return m < 10 ? `${(Math.floor(m * 10) / 10).toFixed(1)}M` : `${Math.floor(m)}M`
+}

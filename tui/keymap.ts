@@ -1,5 +1,5 @@
 import type { Key } from 'ink'
-import type { ScreenId } from './state/reducer'
+import type { Action, ScreenId } from './state/reducer'
 
 export type Command =
   | { type: 'quit' }
@@ -7,6 +7,8 @@ export type Command =
   | { type: 'help' }
   | { type: 'back' }
   | { type: 'screen'; screen: ScreenId }
+  /** A screen's own key: an action for the reducer. */
+  | { type: 'dispatch'; action: Action }
 
 export interface Binding {
   /** Normalized key names as produced by keyName(): `q`, `?`, `1`, `ctrl+c`, `escape`. */
@@ -17,6 +19,8 @@ export interface Binding {
   command: Command
   /** Shown in the always-visible hint bar (keep it to the few that matter). */
   hint?: boolean
+  /** Shorter words for the hint bar, where space is tight; the help shows `description`. */
+  short?: string
 }
 
 /**
@@ -25,10 +29,17 @@ export interface Binding {
  */
 export const GLOBAL_BINDINGS: Binding[] = [
   { keys: ['q', 'ctrl+c'], label: 'q', description: 'quit', command: { type: 'quit' }, hint: true },
-  { keys: ['r'], label: 'r', description: 'refresh now', command: { type: 'refresh' }, hint: true },
+  // Before r: where the hint bar is short of room (a screen's keys come first), help stays.
   { keys: ['?'], label: '?', description: 'help', command: { type: 'help' }, hint: true },
+  { keys: ['r'], label: 'r', description: 'refresh now', command: { type: 'refresh' }, hint: true },
   { keys: ['escape'], label: 'esc', description: 'close help', command: { type: 'back' } },
 ]
+
+/**
+ * While a dialog or an input has the keyboard, the global keys are off (`q` is a letter of an
+ * email); Ctrl+C still quits, as it does everywhere.
+ */
+export const MODAL_QUIT: Binding = { keys: ['ctrl+c'], label: 'ctrl+c', description: 'quit', command: { type: 'quit' } }
 
 /** Screen switch keys, derived from the screen registry so adding a screen adds its key. */
 export function screenBindings(screens: ReadonlyArray<{ id: ScreenId; key: string; title: string }>): Binding[] {
@@ -46,6 +57,19 @@ export function keyName(input: string, key: Key): string {
   for (const [flag, name] of NAMED_KEYS) if (key[flag]) return (key.shift && flag === 'tab') ? 'shift+tab' : name
   if (key.ctrl && input) return `ctrl+${input.toLowerCase()}`
   return input
+}
+
+/** Control characters inside a chunk of typed text, as the key names bindings use. */
+const CONTROL_NAMES: Record<string, string> = { '\r': 'enter', '\n': 'enter', '\t': 'tab', '\x7f': 'backspace', '\b': 'backspace' }
+
+/** One character of a chunk typed into an input → a key name (`enter`) or the character itself. */
+export function charName(c: string): string {
+  return CONTROL_NAMES[c] ?? c
+}
+
+/** A single printable character: what an input accepts as text. */
+export function isPrintable(name: string): boolean {
+  return [...name].length === 1 && name >= ' ' && name !== '\x7f'
 }
 
 export function resolveKey(bindings: Binding[], name: string): Command | null {

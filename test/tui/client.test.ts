@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import type { Server } from 'bun'
 import { ApiError, createApiClient, type ApiClient } from '../../tui/client'
 import { createTokenProvider, TOKEN_ENV } from '../../tui/token'
-import { startServer, type TestServer } from '../helpers/server'
+import { ROOT_EMAIL, startServer, type TestServer } from '../helpers/server'
 import pkg from '../../package.json'
 
 async function problemOf(p: Promise<unknown>) {
@@ -59,6 +59,37 @@ describe('against a real appliance', () => {
     expect(p.status).toBe(401)
     expect(p.message).toBe('no admin token (401 Unauthorized)')
     expect(p.hint).toContain(join(emptyDir, 'admin.token'))
+  })
+
+  test('accounts: list, create (keys once), update, refusals with the server\'s words, delete', async () => {
+    const client = clientFor(srv.httpUrl, srv.dataDir)
+    const before = await client.listAccounts()
+    const root = before.find((a) => a.email === ROOT_EMAIL)!
+    expect(root).toMatchObject({ isAdmin: true, status: 'active' })
+    expect(typeof root.usage.objects).toBe('number')
+
+    const created = await client.createAccount({ email: 'tui-client@example.com', password: 'tui-client-pass-1', isAdmin: false })
+    expect(created.account).toMatchObject({ email: 'tui-client@example.com', isAdmin: false, status: 'active' })
+    expect(created.accessKey).toMatch(/^\S{16,}$/)
+    expect(created.secretKey).toMatch(/^\S{30,}$/)
+    expect(created.bucket).toBeTruthy()
+    const id = created.account.id
+
+    const bad = await problemOf(client.updateAccount(id, { quota: 'lots' }))
+    expect(bad).toMatchObject({ kind: 'server', code: 'ValidationError', status: 400, detail: 'quota must be a size such as "10GiB" or a byte count.' })
+    expect(bad.requestId).toBeTruthy()
+    expect((await client.updateAccount(id, { quota: '50GiB' })).quotaBytes).toBe(50 * 1024 ** 3)
+    expect((await client.updateAccount(id, { status: 'suspended' })).status).toBe('suspended')
+    expect((await client.updateAccount(id, { quota: null })).quotaBytes).toBe(root.quotaBytes)
+
+    const self = await problemOf(client.updateAccount(root.id, { status: 'suspended' }))
+    expect(self).toMatchObject({ code: 'ValidationError', detail: 'Administrators cannot suspend or demote themselves.' })
+    const dup = await problemOf(client.createAccount({ email: 'tui-client@example.com', password: 'tui-client-pass-1', isAdmin: false }))
+    expect(dup).toMatchObject({ code: 'AccountAlreadyExists', status: 409 })
+
+    await client.deleteAccount(id)
+    expect((await client.listAccounts()).map((a) => a.id)).not.toContain(id)
+    expect(await problemOf(client.deleteAccount(id))).toMatchObject({ code: 'NoSuchAccount', status: 404 })
   })
 
   test('a token file that appears later is picked up without a restart', async () => {

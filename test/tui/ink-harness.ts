@@ -2,7 +2,8 @@ import { EventEmitter } from 'node:events'
 import { stripVTControlCharacters } from 'node:util'
 import type { ReactNode } from 'react'
 import { render, type Instance } from 'ink'
-import { ApiError, type ApiClient, type Health, type Overview, type Problem } from '../../tui/client'
+import { ApiError, type Account, type AccountPatch, type ApiClient, type CreatedAccount, type Health, type NewAccount, type Overview, type Problem } from '../../tui/client'
+import { parseSize } from '../../src/config/size'
 
 export const plain = (s: string | undefined) => stripVTControlCharacters(s ?? '')
 
@@ -31,6 +32,136 @@ export class ScriptedClient implements ApiClient {
     this.calls++
     if ('kind' in step) throw new ApiError(step)
     return step
+  }
+  // The overview screen never asks for these; a test that does has a bug worth a loud failure.
+  async listAccounts(): Promise<Account[]> { throw new Error('ScriptedClient scripts the overview only') }
+  async createAccount(): Promise<CreatedAccount> { throw new Error('ScriptedClient scripts the overview only') }
+  async updateAccount(): Promise<Account> { throw new Error('ScriptedClient scripts the overview only') }
+  async deleteAccount(): Promise<void> { throw new Error('ScriptedClient scripts the overview only') }
+}
+
+const GiB = 1024 ** 3
+let ids = 0
+
+export function account(email: string, over: Partial<Account> = {}): Account {
+  ids++
+  return {
+    id: `01TEST${String(ids).padStart(20, '0')}`,
+    email,
+    isAdmin: false,
+    status: 'active',
+    plan: 'default',
+    quotaBytes: 10 * GiB,
+    usage: { bytes: 0, storedBytes: 0, objects: 0 },
+    createdAt: '2025-03-04T05:06:07.000Z',
+    ...over,
+  }
+}
+
+/** The Problem the real client builds from an API error answer. */
+export function apiProblem(baseUrl: string, status: number, code: string, detail: string): Problem {
+  return { kind: 'server', code, status, detail, requestId: `REQ${status}`, message: `${baseUrl} answered ${status} ${code}: ${detail}` }
+}
+
+/**
+ * An in-memory appliance for the Accounts screen: keeps accounts, and answers like the admin API
+ * does (the same validation rules and error codes), so screen tests exercise real round trips.
+ * `hold()` makes changes wait until released, to see what the screen shows meanwhile.
+ */
+export class FakeAppliance implements ApiClient {
+  readonly baseUrl = 'http://127.0.0.1:9001'
+  accounts: Account[]
+  /** The account the admin token acts as: the API refuses to suspend or delete it. */
+  readonly selfId: string
+  requests: string[] = []
+  private gate: { promise: Promise<void>; release: () => void } | null = null
+
+  constructor(accounts: Account[], selfEmail?: string) {
+    this.accounts = accounts
+    this.selfId = accounts.find((a) => a.email === selfEmail)?.id ?? accounts.find((a) => a.isAdmin)?.id ?? ''
+  }
+
+  hold(): () => void {
+    let release!: () => void
+    const promise = new Promise<void>((r) => { release = r })
+    this.gate = { promise, release: () => { this.gate = null; release() } }
+    return this.gate.release
+  }
+
+  private reject(status: number, code: string, detail: string): never {
+    throw new ApiError(apiProblem(this.baseUrl, status, code, detail))
+  }
+
+  private async changing(what: string) {
+    this.requests.push(what)
+    if (this.gate) await this.gate.promise
+  }
+
+  private find(id: string): Account {
+    const a = this.accounts.find((x) => x.id === id)
+    if (!a) this.reject(404, 'NoSuchAccount', 'The specified account does not exist.')
+    return a
+  }
+
+  async health(): Promise<Health> { return { status: 'ok', version: 'test' } }
+
+  async overview(): Promise<Overview> {
+    return {
+      version: '1.2.3', uptimeSeconds: 1, requests: 0, bytesIn: 0, bytesOut: 0, rateLimited: 0, quotaRejected: 0,
+      accounts: this.accounts.length, buckets: this.accounts.length, multipartUploads: 0,
+      storage: { logicalBytes: 0, storedBytes: 0, objects: 0 }, region: 'eu-central-1',
+    }
+  }
+
+  /** Makes list reads wait until released; each answers with the accounts as they were when asked. */
+  holdReads(): () => void {
+    let release!: () => void
+    const promise = new Promise<void>((r) => { release = r })
+    const gate = { promise, release: () => { if (this.readGate === gate) this.readGate = null; release() } }
+    this.readGate = gate
+    return gate.release
+  }
+  private readGate: { promise: Promise<void>; release: () => void } | null = null
+
+  async listAccounts(): Promise<Account[]> {
+    this.requests.push('GET /api/admin/accounts')
+    const snapshot = this.accounts.map((a) => structuredClone(a))
+    if (this.readGate) await this.readGate.promise
+    return snapshot
+  }
+
+  async createAccount(input: NewAccount): Promise<CreatedAccount> {
+    await this.changing(`POST /api/admin/accounts ${input.email}`)
+    const email = input.email.trim()
+    if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email)) this.reject(400, 'InvalidEmail', `'${email}' is not a valid email address.`)
+    if (input.password.length < 10) this.reject(400, 'WeakPassword', 'The password must be at least 10 characters long.')
+    if (this.accounts.some((a) => a.email === email)) this.reject(409, 'AccountAlreadyExists', 'An account with this email already exists.')
+    const a = account(email, { isAdmin: input.isAdmin, createdAt: '2025-06-07T08:09:10.000Z' })
+    this.accounts.push(a)
+    return { account: structuredClone(a), accessKey: 'CSFAKEACCESSKEY00001', secretKey: `fakeSecret${'x'.repeat(30)}`, bucket: email.split('@')[0] }
+  }
+
+  async updateAccount(id: string, patch: AccountPatch): Promise<Account> {
+    await this.changing(`PATCH /api/admin/accounts/${id} ${JSON.stringify(patch)}`)
+    const a = this.find(id)
+    if (id === this.selfId && patch.status === 'suspended') this.reject(400, 'ValidationError', 'Administrators cannot suspend or demote themselves.')
+    let quota: number | undefined
+    if (patch.quota !== undefined && patch.quota !== null) {
+      const n = parseSize(patch.quota)
+      if (n === null) this.reject(400, 'ValidationError', 'quota must be a size such as "10GiB" or a byte count.')
+      quota = n
+    }
+    if (patch.status) a.status = patch.status
+    if (quota !== undefined) a.quotaBytes = quota
+    if (patch.quota === null) a.quotaBytes = 10 * GiB
+    return structuredClone(a)
+  }
+
+  async deleteAccount(id: string): Promise<void> {
+    await this.changing(`DELETE /api/admin/accounts/${id}`)
+    this.find(id)
+    if (id === this.selfId) this.reject(400, 'ValidationError', 'Administrators cannot delete their own account.')
+    this.accounts = this.accounts.filter((a) => a.id !== id)
   }
 }
 

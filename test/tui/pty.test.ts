@@ -3,7 +3,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { stripVTControlCharacters } from 'node:util'
-import { cliCommand, ROOT, startServer, type TestServer } from '../helpers/server'
+import { cliCommand, ROOT, ROOT_EMAIL, startServer, type TestServer } from '../helpers/server'
+import { s3Fetch } from '../helpers/raw-s3'
 import { hasTool, testWithTool } from '../helpers/tools'
 import pkg from '../../package.json'
 
@@ -140,6 +141,67 @@ describe('cloudstorage tui in a pseudo-terminal', () => {
         const after = await waitFor(term, (s) => s.includes('TUI-EXITED'), 'the shell after exit')
         expect(after).not.toContain('Quota rejected')
       }
+    } finally {
+      term.close()
+    }
+  })
+
+  testWithTool('tmux or script', useTmux || useScript, `Accounts screen: lists the admin, creates an account through the UI, shows its keys once (${tool})`, async () => {
+    const term = useTmux ? openTmux(dir, tuiCommand(srv), 80, 24) : openScript(tuiCommand(srv), 80, 24)
+    const email = 'carol@example.com'
+    const password = 'carol-password-1'
+    // A table row (not a banner line that mentions the email).
+    const row = (screen: string, who: string) => screen.split('\n').find((l) => /^(› | {2})\S/.test(l) && l.includes(who)) ?? ''
+    try {
+      await waitFor(term, (s) => s.includes('● online') && s.includes('Quota rejected'), 'the overview')
+      term.press('2')
+      let screen = await waitFor(term, (s) => /\badmin\s+status\b/.test(s) && row(s, ROOT_EMAIL) !== '', 'the accounts table')
+      expect(row(screen, ROOT_EMAIL)).toMatch(/yes\s+active\s+default/)
+      expect(screen).toContain('n new')
+      term.press('n')
+      await waitFor(term, (s) => s.includes('New account') && s.includes('› Email'), 'the form')
+      // Typed text goes to the form: the q in it must not quit.
+      term.press(email)
+      await waitFor(term, (s) => s.includes(`› Email     ${email}`), 'the email typed')
+      term.press('\t')
+      await waitFor(term, (s) => s.includes('› Password'), 'the password field')
+      term.press(password)
+      screen = await waitFor(term, (s) => s.includes('•'.repeat(password.length)), 'the masked password')
+      if (useTmux) expect(screen).not.toContain(password)
+      term.press('\r')
+      await waitFor(term, (s) => s.includes('› Admin') && s.includes('y/n'), 'the admin field')
+      term.press('\r')
+      screen = await waitFor(term, (s) => s.includes('shown only this once'), 'the new keys')
+      const accessKey = /Access key {2}(\S+)/.exec(screen)?.[1]
+      const secretKey = /Secret key {2}(\S+)/.exec(screen)?.[1]
+      const bucket = /Bucket {6}(\S+)/.exec(screen)?.[1]
+      expect(accessKey).toBeDefined()
+      expect(secretKey).toBeDefined()
+      term.press('\r')
+      if (useTmux) {
+        screen = await waitFor(term, (s) => !s.includes('shown only this once') && row(s, email) !== '', 'the new account listed')
+        expect(screen).not.toContain(secretKey!)
+        expect(row(screen, email)).toMatch(/active\s+default/)
+        const lines = screen.replace(/\n$/, '').split('\n')
+        expect(lines.length).toBe(24)
+        expect(lines[22]).toContain('q quit')
+      } else {
+        await waitFor(term, (s) => s.includes(`created ${email}`), 'the outcome')
+      }
+
+      // The server agrees, and the keys shown once really are the account's.
+      const token = (await Bun.file(join(srv.dataDir, 'admin.token')).text()).trim()
+      const res = await fetch(`${srv.httpUrl}/api/admin/accounts`, { headers: { authorization: `Bearer ${token}` } })
+      expect(res.status).toBe(200)
+      const { accounts } = await res.json() as { accounts: Array<{ email: string; isAdmin: boolean; status: string }> }
+      expect(accounts.find((a) => a.email === email)).toMatchObject({ isAdmin: false, status: 'active' })
+      expect(accounts.map((a) => a.email)).toContain(ROOT_EMAIL)
+      const list = await s3Fetch(srv.s3Url, { creds: { accessKeyId: accessKey!, secretAccessKey: secretKey! } })
+      expect(list.status).toBe(200)
+      expect(await list.text()).toContain(`<Name>${bucket}</Name>`)
+
+      term.press('q')
+      expect(await term.exited()).toBe(0)
     } finally {
       term.close()
     }

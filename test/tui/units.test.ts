@@ -1,7 +1,10 @@
 import { describe, expect, test } from 'bun:test'
 import type { Key } from 'ink'
-import { formatBytes, formatCount, formatDuration, formatRatio } from '../../tui/format'
-import { findConflicts, GLOBAL_BINDINGS, keyName, resolveKey, screenBindings } from '../../tui/keymap'
+import { formatBytes, formatBytesShort, formatCount, formatCountShort, formatDay, formatDuration, formatPercent, formatRatio } from '../../tui/format'
+import { charName, findConflicts, GLOBAL_BINDINGS, isPrintable, keyName, MODAL_QUIT, resolveKey, screenBindings } from '../../tui/keymap'
+import { ALL_ACCOUNTS_KEYS, LIST_BINDINGS } from '../../tui/screens/accounts-keys'
+import { fitHints } from '../../tui/components/HintBar'
+import { columnsFor } from '../../tui/screens/Accounts'
 import { SCREENS } from '../../tui/screens/registry'
 import { createPoller } from '../../tui/state/poller'
 import { jsonEqual } from '../../tui/state/equal'
@@ -28,6 +31,33 @@ describe('format', () => {
     expect(formatDuration(86400 + 59)).toBe('1d')
   })
 
+  test('short sizes for table columns: at most five characters', () => {
+    expect(formatBytesShort(0)).toBe('0B')
+    expect(formatBytesShort(1023)).toBe('1023B')
+    expect(formatBytesShort(1536)).toBe('1.50K')
+    expect(formatBytesShort(10 * 1024 ** 3)).toBe('10.0G')
+    expect(formatBytesShort(150 * 1024 ** 3)).toBe('150G')
+    // Rounding up into four digits moves to the next unit instead.
+    expect(formatBytesShort(1024 ** 2 - 1)).toBe('1.00M')
+    expect(formatBytesShort(999.7 * 1024)).toBe('0.98M')
+    for (let n = 1; n < 2 ** 53; n = Math.ceil(n * 1.37)) expect(formatBytesShort(n).length).toBeLessThanOrEqual(5)
+    expect(formatBytesShort(-1)).toBe('?')
+  })
+
+  test('percent of quota, day of a timestamp, short counts', () => {
+    expect(formatPercent(0, 100)).toBe('0%')
+    expect(formatPercent(95, 100)).toBe('95%')
+    expect(formatPercent(999, 1000)).toBe('99%')
+    expect(formatPercent(250, 100)).toBe('250%')
+    expect(formatPercent(5, 0)).toBe('—')
+    expect(formatDay('2025-01-31T23:59:59.000Z')).toBe('2025-01-31')
+    expect(formatDay('yesterday')).toBe('?')
+    expect(formatCountShort(12_345)).toBe('12,345')
+    expect(formatCountShort(123_456)).toBe('123k')
+    expect(formatCountShort(1_234_567)).toBe('1.2M')
+    expect(formatCountShort(98_765_432)).toBe('98M')
+  })
+
   test('counts and ratios', () => {
     expect(formatCount(1234567)).toBe('1,234,567')
     expect(formatRatio(900, 1000)).toBe('90% of logical')
@@ -49,6 +79,49 @@ describe('keymap', () => {
     expect(findConflicts([...all, { keys: ['r'], label: 'r', description: 'x', command: { type: 'refresh' } }])).toEqual(['r'])
   })
 
+  test('no key is bound twice on the Accounts screen, in any mode', () => {
+    expect(findConflicts([...LIST_BINDINGS, ...all])).toEqual([])
+    for (const k of ALL_ACCOUNTS_KEYS) {
+      if (k.modal) expect(findConflicts([...k.bindings, MODAL_QUIT])).toEqual([])
+      else expect(findConflicts([...k.bindings, ...all])).toEqual([])
+    }
+  })
+
+  test('inputs and dialogs can always be left, and never quit on q', () => {
+    for (const k of ALL_ACCOUNTS_KEYS.filter((x) => x.modal)) {
+      const keys = k.bindings.flatMap((b) => b.keys)
+      expect(keys).toContain('escape')
+      expect(keys).not.toContain('q')
+      expect(k.bindings.some((b) => b.command.type === 'quit')).toBe(false)
+    }
+  })
+
+  test('a chunk typed into an input: control characters are keys, the rest is text', () => {
+    expect([...'ab\tc\r\u007F'].map(charName)).toEqual(['a', 'b', 'tab', 'c', 'enter', 'backspace'])
+    expect(isPrintable('q')).toBe(true)
+    expect(isPrintable('é')).toBe(true)
+    expect(isPrintable('enter')).toBe(false)
+    expect(isPrintable('\u0007')).toBe(false)
+  })
+
+  test('the hint bar keeps the hints that fit, in order, and never wraps', () => {
+    const hints = [...LIST_BINDINGS, ...GLOBAL_BINDINGS]
+    const labels = (room: number) => fitHints(hints, room).map((b) => b.label)
+    expect(labels(200)).toEqual(['s', 'e', 'd', 'n', 'q', '?', 'r'])
+    // 80 columns minus "updated 12:00:00": the refresh hint gives way, help stays.
+    expect(labels(63)).toEqual(['s', 'e', 'd', 'n', 'q', '?'])
+    // A hint that does not fit is skipped; a shorter one after it may still fit.
+    expect(labels(16)).toEqual(['s', 'n'])
+    expect(labels(3)).toEqual([])
+  })
+
+  test('table columns: email gets the rest; narrow terminals drop created, then plan', () => {
+    expect(columnsFor(100)).toEqual({ email: 38, plan: 7, created: 10 })
+    expect(columnsFor(80)).toEqual({ email: 18, plan: 7, created: 10 })
+    expect(columnsFor(79)).toEqual({ email: 28, plan: 7, created: 0 })
+    expect(columnsFor(60)).toEqual({ email: 17, plan: 0, created: 0 })
+  })
+
   test('names keys the way the registry spells them', () => {
     expect(keyName('q', noKey)).toBe('q')
     expect(keyName('?', { ...noKey, shift: true })).toBe('?')
@@ -63,6 +136,7 @@ describe('keymap', () => {
     expect(resolveKey(all, 'r')).toEqual({ type: 'refresh' })
     expect(resolveKey(all, '?')).toEqual({ type: 'help' })
     expect(resolveKey(all, '1')).toEqual({ type: 'screen', screen: 'overview' })
+    expect(resolveKey(all, '2')).toEqual({ type: 'screen', screen: 'accounts' })
     expect(resolveKey(all, 'x')).toBeNull()
   })
 })

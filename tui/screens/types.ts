@@ -1,10 +1,29 @@
-import type { ComponentType } from 'react'
+import type { ComponentType, Dispatch } from 'react'
 import type { ApiClient } from '../client'
-import type { ResourceKey, Resources, ScreenId, TuiState } from '../state/reducer'
+import type { Binding } from '../keymap'
+import type { TerminalSize } from '../hooks/use-terminal-size'
+import type { Action, ResourceKey, Resources, ScreenId, TuiState } from '../state/reducer'
 
 export interface ScreenProps {
   state: TuiState
   url: string
+  dispatch: Dispatch<Action>
+  /** The terminal (rows are Infinity when unknown: then lists show every row). */
+  terminal: TerminalSize
+  /** Columns the screen may use. */
+  width: number
+}
+
+/** A screen's keys in its current state (its list keys, or an open dialog's). */
+export interface ScreenKeys {
+  bindings: Binding[]
+  /**
+   * A dialog or input has the keyboard: the global keys (q, r, ?, screen numbers) are off, so
+   * typed letters reach the input; Ctrl+C still quits.
+   */
+  modal: boolean
+  /** What a printable key no binding claims does: typing into the focused input. */
+  text?: (text: string) => Action
 }
 
 export interface ScreenDef {
@@ -15,6 +34,11 @@ export interface ScreenDef {
   /** Fetched every poll while the screen is shown. */
   resources: ResourceKey[]
   component: ComponentType<ScreenProps>
+  /**
+   * The screen's keys for a state. Should return the same object for the same mode, so the hint
+   * bar and help (memoized) re-render only when the keys really change.
+   */
+  keys?: (state: TuiState) => ScreenKeys
 }
 
 export type Loaders = { [K in ResourceKey]: (client: ApiClient, signal: AbortSignal) => Promise<Resources[K]> }

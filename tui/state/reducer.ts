@@ -1,5 +1,6 @@
-import type { Overview, Problem, ProblemKind } from '../client'
-import { jsonEqual } from './equal'
+import type { Account, Overview, Problem, ProblemKind } from '../client'
+import { shareEqual } from './equal'
+import { accountsReducer, initialAccountsView, type AccountsAction, type AccountsView, type Mutation } from './accounts'
 
 /**
  * Server data the screens show, keyed by resource. A new screen adds its resource here, a
@@ -7,10 +8,11 @@ import { jsonEqual } from './equal'
  */
 export interface Resources {
   overview: Overview
+  accounts: Account[]
 }
 export type ResourceKey = keyof Resources
 
-export type ScreenId = 'overview'
+export type ScreenId = 'overview' | 'accounts'
 
 /**
  * `connecting` until the first answer; then the outcome of the latest request. `unauthorized`
@@ -37,6 +39,12 @@ export interface TuiState {
   /** Last successful refresh of any resource. */
   lastRefresh: number | null
   resources: { [K in ResourceKey]: ResourceState<Resources[K]> }
+  /** The Accounts screen: selection, scroll, open dialog, last action's outcome. */
+  accounts: AccountsView
+  /** A change the App is sending to the server; screens wait for its answer. */
+  pending: Mutation | null
+  /** Numbers mutations, so an answer is matched to the request that is still waiting for it. */
+  nextSeq: number
 }
 
 type LoadedAction = { [K in ResourceKey]: { type: 'loaded'; resource: K; data: Resources[K]; at: number } }[ResourceKey]
@@ -47,6 +55,7 @@ export type Action =
   | { type: 'toggleHelp' }
   | { type: 'closeHelp' }
   | { type: 'showScreen'; screen: ScreenId }
+  | AccountsAction
 
 const emptyResource = <T>(): ResourceState<T> => ({ data: null, problem: null, updatedAt: null })
 
@@ -58,7 +67,10 @@ export function initialState(screen: ScreenId = 'overview'): TuiState {
     problem: null,
     problemSince: null,
     lastRefresh: null,
-    resources: { overview: emptyResource() },
+    resources: { overview: emptyResource(), accounts: emptyResource() },
+    accounts: initialAccountsView(),
+    pending: null,
+    nextSeq: 1,
   }
 }
 
@@ -89,7 +101,8 @@ export function reducer(state: TuiState, action: Action): TuiState {
   switch (action.type) {
     case 'loaded': {
       const prev = state.resources[action.resource] as ResourceState<unknown>
-      const data = jsonEqual(prev.data, action.data) ? prev.data : action.data
+      // Unchanged parts keep their identity (rows by id), so only what changed re-renders.
+      const data = shareEqual(prev.data, action.data)
       const unchanged = data === prev.data && prev.problem === null && prev.updatedAt === action.at &&
         state.connection === 'online' && state.lastRefresh === action.at
       if (unchanged) return state
@@ -123,6 +136,8 @@ export function reducer(state: TuiState, action: Action): TuiState {
       return state.helpOpen ? { ...state, helpOpen: false } : state
     case 'showScreen':
       return state.screen === action.screen && !state.helpOpen ? state : { ...state, screen: action.screen, helpOpen: false }
+    default:
+      return accountsReducer(state, action)
   }
 }
 
