@@ -17,55 +17,67 @@ const MAX_SPARE_BUFFERS = 8
 const spareBuffers: Buffer[] = []
 const BLOB_ID_RE = /^[A-Za-z0-9_-]{8,64}$/
 
+function fsyncDirSync(dir: string) {
+  const fd = openSync(dir, 'r')
+  try { fsyncSync(fd) } finally { closeSync(fd) }
+}
+
 /** fsync a directory so a rename or create inside it survives power loss. */
 async function fsyncDir(dir: string): Promise<void> {
   const fh = await open(dir, 'r')
   try { await fh.sync() } finally { await fh.close() }
 }
 
+/** How long a free-space reading is trusted (our own writes are subtracted meanwhile). */
+const STATFS_TTL_MS = 250
+
 /**
  * Filesystem blob store. Durability protocol: write `tmp/<id>.<rand>` → fsync(file) →
- * rename to `blobs/ab/cd/<id>` → fsync(dir). Paths derive from the blob id only, never from
- * object keys, so traversal is impossible by construction.
+ * rename to `blobs/ab/<id>` → fsync(dir). Paths derive from the blob id only, never from
+ * object keys, so traversal is impossible by construction. The 256 fan-out directories are
+ * created (and made durable) once, at open, so a PUT never pays for a mkdir and its fsyncs.
  */
 export class FsBlobStore implements BlobStore {
   readonly kind = 'fs' as const
   private readonly blobsDir: string
   private readonly tmpDir: string
-  private readonly knownDirs = new Set<string>()
+  private freeBytes = 0
+  private freeCheckedAt = -Infinity
 
   constructor(private readonly root: string, private readonly reserveBytes = 0) {
     this.blobsDir = join(root, 'blobs')
     this.tmpDir = join(root, 'tmp')
-    mkdirSync(this.blobsDir, { recursive: true })
     mkdirSync(this.tmpDir, { recursive: true })
+    let created = false
+    for (let i = 0; i < 256; i++) {
+      const dir = join(this.blobsDir, i.toString(16).padStart(2, '0'))
+      if (mkdirSync(dir, { recursive: true })) created = true
+    }
+    // New directory entries must be durable before a blob inside them is acknowledged.
+    if (created) for (const dir of [this.blobsDir, root]) fsyncDirSync(dir)
   }
 
   pathOf(blobId: string): string {
-    if (!BLOB_ID_RE.test(blobId)) throw new Error(`invalid blob id ${JSON.stringify(blobId)}`)
-    return join(this.blobsDir, blobId.slice(-2), blobId.slice(-4, -2), blobId)
+    if (!BLOB_ID_RE.test(blobId) || !/[0-9a-f]{2}$/.test(blobId)) throw new Error(`invalid blob id ${JSON.stringify(blobId)}`)
+    return join(this.blobsDir, blobId.slice(-2), blobId)
   }
 
   /**
    * Refuse new bytes before the disk is completely full, so deletes and commits still work.
-   * Checked before every write, not once per PUT from a cached figure: a burst of uploads (or
-   * one large one) would otherwise run straight through the reserve to ENOSPC. statfs is one
-   * cheap syscall per MiB written.
+   * Every write is checked against the last statfs reading minus what we wrote since; the
+   * reading is renewed every 250 ms and whenever a write would come near the reserve, so a burst
+   * of uploads cannot run through it to ENOSPC, at one statfs per 250 ms instead of per write.
    */
   private checkReserve(bytes: number) {
     if (this.reserveBytes <= 0) return
-    const s = statfsSync(this.root)
-    if (s.bavail * s.bsize - bytes < this.reserveBytes) throw new AppError('InsufficientStorage')
-  }
-
-  private async ensureDir(dir: string) {
-    if (this.knownDirs.has(dir)) return
-    const parent = join(dir, '..')
-    mkdirSync(dir, { recursive: true })
-    // New directory entries must be durable too before a blob inside them is acknowledged.
-    await fsyncDir(parent)
-    await fsyncDir(join(parent, '..'))
-    this.knownDirs.add(dir)
+    const now = performance.now()
+    if (now - this.freeCheckedAt > STATFS_TTL_MS || this.freeBytes - bytes < this.reserveBytes * 2) {
+      const s = statfsSync(this.root)
+      this.freeBytes = s.bavail * s.bsize
+      this.freeCheckedAt = now
+    }
+    if (this.freeBytes - bytes < this.reserveBytes) throw new AppError('InsufficientStorage')
+    this.freeBytes -= bytes
   }
 
   async put(blobId: string, source: BlobSource): Promise<{ size: number }> {
@@ -105,7 +117,6 @@ export class FsBlobStore implements BlobStore {
       await fh.datasync()
       await fh.close()
       const dir = join(finalPath, '..')
-      await this.ensureDir(dir)
       await rename(tmpPath, finalPath)
       await fsyncDir(dir)
       ok = true
@@ -165,9 +176,7 @@ export class FsBlobStore implements BlobStore {
 
   async *list(): AsyncIterable<string> {
     for (const a of readdirSync(this.blobsDir)) {
-      for (const b of readdirSync(join(this.blobsDir, a))) {
-        for (const id of readdirSync(join(this.blobsDir, a, b))) yield id
-      }
+      for (const id of readdirSync(join(this.blobsDir, a))) yield id
     }
   }
 }

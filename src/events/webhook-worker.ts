@@ -11,7 +11,7 @@ export const MAX_RETRIES = 3
 export const DISABLE_AFTER = 10
 const TIMEOUT_MS = 10_000
 const CONCURRENCY = 4
-const CURSOR = 'webhook_cursor'
+export const WEBHOOK_CURSOR = 'webhook_cursor'
 
 export const signPayload = (secret: string, body: string) => createHmac('sha256', secret).update(body).digest('hex')
 
@@ -35,8 +35,11 @@ export function startWebhookWorker(ctx: AppContext, log: Logger) {
   })
 
   function dispatch(): number {
+    // With no active webhook there is nothing to deliver and no reason for a write per event;
+    // enabling the first webhook moves the cursor to the newest event (webhooks service).
+    if (!repo.anyActive()) return 0
     return ctx.db.tx(() => {
-      const after = Number(repo.setting(CURSOR) ?? 0)
+      const after = Number(repo.setting(WEBHOOK_CURSOR) ?? 0)
       const events = ctx.repos.events.after(after, 500)
       const now = ctx.now()
       const hooks = new Map<string, WebhookRow[]>()
@@ -49,7 +52,7 @@ export function startWebhookWorker(ctx: AppContext, log: Logger) {
           repo.insertDelivery(w.id, e.id, now)
         }
       }
-      if (events.length) repo.setSetting(CURSOR, String(events[events.length - 1].id))
+      if (events.length) repo.setSetting(WEBHOOK_CURSOR, String(events[events.length - 1].id))
       return events.length
     })
   }

@@ -31,12 +31,12 @@ blobStoreContract('fs', async () => {
 })
 
 describe('FsBlobStore specifics', () => {
-  test('blobs live at blobs/<last2>/<prev2>/<id>, derived from the id only, mode 0600', async () => {
+  test('blobs live at blobs/<last2>/<id>, derived from the id only, mode 0600', async () => {
     const root = fsFixtureRoot()
     const store = new FsBlobStore(root)
     const id = 'c5493dae4995f3d6e0832509ebb22905'
     await store.put(id, chunksOf(Buffer.from('x'), [1]))
-    expect(store.pathOf(id)).toBe(join(root, 'blobs', '05', '29', id))
+    expect(store.pathOf(id)).toBe(join(root, 'blobs', '05', id))
     expect(existsSync(store.pathOf(id))).toBe(true)
     expect(statSync(store.pathOf(id)).mode & 0o777).toBe(0o600)
     // Nothing else was created besides the fan-out directories.
@@ -45,7 +45,7 @@ describe('FsBlobStore specifics', () => {
       for (const e of readdirSync(d, { withFileTypes: true })) e.isDirectory() ? walk(join(d, e.name)) : all.push(relative(root, join(d, e.name)))
     }
     walk(root)
-    expect(all).toEqual([join('blobs', '05', '29', id)])
+    expect(all).toEqual([join('blobs', '05', id)])
   })
 
   test('below the disk reserve a put fails with InsufficientStorage and leaves nothing', async () => {

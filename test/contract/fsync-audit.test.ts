@@ -61,7 +61,7 @@ function checkBlobChain(calls: Call[], dataDir: string, blobId?: string) {
   expect(fileSync).toBeDefined()
   const tmpPath = fdPath(fileSync!)
   const id = blobId ?? tmpPath.slice(tmpPath.lastIndexOf('/') + 1).split('.')[0]
-  const finalPath = `${dataDir}/blobs/${id.slice(-2)}/${id.slice(-4, -2)}/${id}`
+  const finalPath = `${dataDir}/blobs/${id.slice(-2)}/${id}`
   const rename = calls.find((c) => c.name.startsWith('rename') && c.args.includes(`"${tmpPath}"`) && c.args.includes(`"${finalPath}"`))
   expect(rename).toBeDefined()
   expect(rename!.ret).toBe('0')

@@ -4,7 +4,7 @@
  * strace attaches to a running appliance (all threads: fsyncs run on Bun's thread pool) and
  * records one PUT, one UploadPart, one CompleteMultipartUpload and one DELETE, sent one after
  * the other. For each request, between the previous S3 response and its own:
- *   PUT / UploadPart:  fdatasync|fsync(tmp file) < rename(tmp → blobs/xx/yy/id) < fsync(blob dir)
+ *   PUT / UploadPart:  fdatasync|fsync(tmp file) < rename(tmp → blobs/xx/id) < fsync(blob dir)
  *                      < write of the COMMIT to the -wal < fsync(-wal) < the 2xx response,
  *                      and no write to the temp file after its sync;
  *   Complete:          if it writes a new blob (joining the parts), the same chain as a PUT;
@@ -97,7 +97,7 @@ function audit(calls: Call[], from: number, response: Call, dataDir: string, kin
     if (!fileSync) throw new Error(`${what}: no fsync/fdatasync of a temp file before the response`)
     const tmpPath = fdPath(fileSync)
     const id = tmpPath.slice(tmpPath.lastIndexOf('/') + 1).split('.')[0]
-    const finalPath = `${dataDir}/blobs/${id.slice(-2)}/${id.slice(-4, -2)}/${id}`
+    const finalPath = `${dataDir}/blobs/${id.slice(-2)}/${id}`
     const late = seg.find((c) => isWrite(c) && fdPath(c) === tmpPath && c.start > fileSync.start)
     if (late) throw new Error(`${what}: write to ${tmpPath} after its ${fileSync.name}`)
     const rename = seg.find((c) => c.name.startsWith('rename') && c.ret === '0' && c.args.includes(`"${tmpPath}"`) && c.args.includes(`"${finalPath}"`))

@@ -72,11 +72,11 @@ export function blobFiles(dataDir: string): string[] {
   const root = join(dataDir, 'blobs')
   const ids: string[] = []
   if (!existsSync(root)) return ids
-  for (const a of readdirSync(root)) for (const b of readdirSync(join(root, a))) for (const id of readdirSync(join(root, a, b))) ids.push(id)
+  for (const a of readdirSync(root)) for (const id of readdirSync(join(root, a))) ids.push(id)
   return ids
 }
 
-export const blobPath = (dataDir: string, id: string) => join(dataDir, 'blobs', id.slice(-2), id.slice(-4, -2), id)
+export const blobPath = (dataDir: string, id: string) => join(dataDir, 'blobs', id.slice(-2), id)
 
 export function tmpFiles(dataDir: string): string[] {
   const dir = join(dataDir, 'tmp')

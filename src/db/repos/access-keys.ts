@@ -6,11 +6,12 @@ export type AccessKeyRow = typeof accessKeys.$inferSelect
 
 export function accessKeysRepo(db: Db) {
   const { orm } = db
-  const byId = orm.select().from(accessKeys).where(eq(accessKeys.id, sql.placeholder('id'))).prepare()
+  // Looked up on every signed request: a plain prepared statement.
+  const byId = db.sqlite.prepare('SELECT id, account_id AS accountId, name, secret_enc AS secretEnc, created_at AS createdAt, last_used_at AS lastUsedAt FROM access_keys WHERE id = ?')
   const touch = orm.update(accessKeys).set({ lastUsedAt: sql`${sql.placeholder('now')}` }).where(eq(accessKeys.id, sql.placeholder('id'))).prepare()
   return {
     insert: (row: AccessKeyRow) => orm.insert(accessKeys).values(row).run(),
-    byId: (id: string): AccessKeyRow | undefined => byId.get({ id }),
+    byId: (id: string): AccessKeyRow | undefined => (byId.get(id) as AccessKeyRow | null) ?? undefined,
     /** Any one key (startup checks the master key against a stored secret). */
     any: (): AccessKeyRow | undefined => orm.select().from(accessKeys).limit(1).get(),
     listForAccount: (accountId: string): AccessKeyRow[] => orm.select().from(accessKeys).where(eq(accessKeys.accountId, accountId)).orderBy(accessKeys.createdAt).all(),

@@ -3,11 +3,10 @@ import { events } from '../schema'
 
 /** The durable outbox. Callers insert inside the transaction that made the change. */
 export function eventsRepo(db: Db) {
-  const { orm } = db
+  const insert = db.sqlite.prepare('INSERT INTO events (type, account_id, payload_json, created_at) VALUES (?, ?, ?, ?) RETURNING id')
   return {
     insert(type: string, accountId: string | null, payload: unknown, now: number): number {
-      const r = orm.insert(events).values({ type, accountId, payloadJson: JSON.stringify(payload), createdAt: now }).returning({ id: events.id }).get()
-      return r.id
+      return (insert.get(type, accountId, JSON.stringify(payload), now) as { id: number }).id
     },
     after: (afterId: number, limit = 500) =>
       db.sqlite.query('SELECT id, type, account_id AS accountId, payload_json AS payloadJson, created_at AS createdAt FROM events WHERE id > ? ORDER BY id LIMIT ?').all(afterId, limit) as Array<typeof events.$inferSelect>,

@@ -36,6 +36,7 @@ export function webhooksRepo(db: Db) {
   const forAccount = s.prepare(`SELECT ${WH} FROM webhooks WHERE account_id = ? ORDER BY created_at`)
   const activeFor = s.prepare(`SELECT ${WH} FROM webhooks WHERE account_id = ? AND active = 1`)
   const del = s.prepare('DELETE FROM webhooks WHERE id = ?')
+  const anyActive = s.prepare('SELECT 1 AS x FROM webhooks WHERE active = 1 LIMIT 1')
   const insertDelivery = s.prepare('INSERT OR IGNORE INTO webhook_deliveries (webhook_id, event_id, status, attempts, next_attempt_at, created_at) VALUES (?, ?, \'pending\', 0, ?, ?)')
   const due = s.prepare(`SELECT ${DL} FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?`)
   const updDelivery = s.prepare('UPDATE webhook_deliveries SET status = ?, attempts = ?, next_attempt_at = ?, last_status = ?, last_error = ?, finished_at = ? WHERE id = ?')
@@ -56,6 +57,7 @@ export function webhooksRepo(db: Db) {
       s.run(`UPDATE webhooks SET ${sets.join(', ')}, updated_at = ? WHERE id = ?`, [...Object.values(patch) as Array<string | number | null>, now, id])
     },
     delete: (id: string) => del.run(id),
+    anyActive: () => anyActive.get() !== null,
     insertDelivery: (webhookId: string, eventId: number, now: number) => insertDelivery.run(webhookId, eventId, now, now),
     due: (now: number, limit: number) => due.all(now, limit) as DeliveryRow[],
     updateDelivery: (d: Pick<DeliveryRow, 'id' | 'status' | 'attempts' | 'nextAttemptAt' | 'lastStatus' | 'lastError' | 'finishedAt'>) =>

@@ -17,6 +17,7 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStrin
 /** Access keys: create (secret shown once), list (never secrets), revoke (effective at once). */
 export function keysService(d: Deps) {
   const { repos } = d
+  const opened = new Map<string, string>()
   const info = (r: { id: string; name: string; createdAt: number; lastUsedAt: number | null }): KeyInfo =>
     ({ id: r.id, accessKey: r.id, name: r.name, createdAt: iso(r.createdAt)!, lastUsedAt: iso(r.lastUsedAt) })
 
@@ -58,10 +59,21 @@ export function keysService(d: Deps) {
     },
 
     /** The clear secret for SigV4 verification (decrypted per lookup; rows are tiny). */
+    /**
+     * The clear secret for SigV4 verification. The row is read on every call (a revoked key
+     * fails at once); the decryption is cached by its sealed value, since AES-GCM per request
+     * was the single largest cost of a small GET.
+     */
     resolve(accessKey: string): { accountId: string; secret: string } | null {
       const row = repos.accessKeys.byId(accessKey)
       if (!row) return null
-      return { accountId: row.accountId, secret: openSecret(d.masterKey, row.secretEnc, row.id) }
+      let secret = opened.get(row.secretEnc)
+      if (secret === undefined) {
+        secret = openSecret(d.masterKey, row.secretEnc, row.id)
+        if (opened.size >= 10_000) opened.clear()
+        opened.set(row.secretEnc, secret)
+      }
+      return { accountId: row.accountId, secret }
     },
   }
 }

@@ -4,6 +4,7 @@ import { EVENT_TYPES, type EventType } from '../../events/catalog'
 import { BlockedTargetError, checkWebhookUrl } from '../../events/ssrf'
 import type { WebhookRow } from '../../db/repos/webhooks'
 import type { Deps } from '../deps'
+import { WEBHOOK_CURSOR } from '../../events/webhook-worker'
 
 export const MAX_WEBHOOKS_PER_ACCOUNT = 10
 
@@ -41,6 +42,13 @@ function checkUrl(url: string): string {
 /** Webhook subscriptions per account (the delivery worker lives in events/webhook-worker.ts). */
 export function webhooksService(d: Deps) {
   const { repos } = d
+  /**
+   * The dispatcher skips the outbox while no webhook is active; the first one to become active
+   * starts from the newest event instead of scanning history it would filter out anyway.
+   */
+  const startCursorIfIdle = () => {
+    if (!repos.webhooks.anyActive()) repos.webhooks.setSetting(WEBHOOK_CURSOR, String(repos.events.latestId()))
+  }
   const owned = (accountId: string, id: string) => {
     const w = repos.webhooks.get(id)
     if (!w || w.accountId !== accountId) throw new AppError('NotFound', { message: `No webhook has the id '${id}'.` })
@@ -57,6 +65,7 @@ export function webhooksService(d: Deps) {
         if (repos.webhooks.forAccount(accountId).length >= MAX_WEBHOOKS_PER_ACCOUNT) {
           throw new AppError('ValidationError', { message: `An account can have at most ${MAX_WEBHOOKS_PER_ACCOUNT} webhooks.` })
         }
+        startCursorIfIdle()
         repos.webhooks.insert({ id, accountId, url, eventsJson: JSON.stringify(events), secret, active: 1, createdAt: now, updatedAt: now })
       })
       return { ...info(repos.webhooks.get(id)!), secret }
@@ -72,7 +81,10 @@ export function webhooksService(d: Deps) {
         // Re-enabling starts a fresh failure count.
         if (patch.active) { row.consecutiveFailures = 0; row.disabledReason = null }
       }
-      d.db.tx(() => repos.webhooks.update(id, row, d.now()))
+      d.db.tx(() => {
+        if (patch.active) startCursorIfIdle()
+        repos.webhooks.update(id, row, d.now())
+      })
       return info(repos.webhooks.get(id)!)
     },
     delete(accountId: string, id: string) {
