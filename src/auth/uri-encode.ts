@@ -2,18 +2,11 @@
  * AWS SigV4 URI encoding: every byte except unreserved characters (A-Z a-z 0-9 - . _ ~) is
  * percent-encoded with upper-case hex; '/' is kept when encoding a path.
  */
-const UNRESERVED = /[A-Za-z0-9\-._~]/
-
 export function awsUriEncode(input: string, keepSlash: boolean): string {
-  let out = ''
-  for (const ch of input) {
-    if (UNRESERVED.test(ch) || (keepSlash && ch === '/')) {
-      out += ch
-      continue
-    }
-    for (const b of Buffer.from(ch, 'utf8')) out += '%' + b.toString(16).toUpperCase().padStart(2, '0')
-  }
-  return out
+  // encodeURIComponent leaves exactly A-Z a-z 0-9 - _ . ! ~ * ' ( ) unencoded (and throws on
+  // lone surrogates, which a decoded key cannot hold): encode the four AWS does not reserve.
+  const encoded = encodeURIComponent(input).replace(/[!'()*]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase())
+  return keepSlash ? encoded.replace(/%2F/g, '/') : encoded
 }
 
 /**

@@ -16,6 +16,8 @@ export interface BlobStore {
   put(blobId: string, source: BlobSource): Promise<{ size: number }>
   /** The blob's bytes (a lazily read Blob where the backend can, for zero-copy responses). */
   get(blobId: string, range?: ByteRange): Promise<Blob | ReadableStream<Uint8Array>>
+  /** A small blob's bytes in memory (reads that verify a checksum before answering). */
+  getBytes(blobId: string): Promise<Uint8Array>
   stat(blobId: string): Promise<{ size: number; mtimeMs: number } | null>
   /** Idempotent. */
   delete(blobId: string): Promise<void>

@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, rmSync, statfsSync, statSync } from 'node:fs'
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statfsSync, statSync } from 'node:fs'
 import { open, rename, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import { AppError } from '../errors/app-error'
@@ -142,6 +142,16 @@ export class FsBlobStore implements BlobStore {
     const file = Bun.file(path)
     if (!range) return size === 0 ? new Blob([]) : file
     return file.slice(range.start, Math.min(range.end, size - 1) + 1)
+  }
+
+  /** One synchronous read: for the small blobs it is used on, cheaper than a pool round trip. */
+  async getBytes(blobId: string): Promise<Uint8Array> {
+    try {
+      return readFileSync(this.pathOf(blobId))
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new BlobMissingError(blobId)
+      throw e
+    }
   }
 
   async stat(blobId: string): Promise<{ size: number; mtimeMs: number } | null> {

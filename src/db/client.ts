@@ -22,6 +22,13 @@ export interface Db {
    * only after awaiting this. Concurrent callers share one fsync of the WAL (group commit).
    */
   durable(): Promise<void>
+  /**
+   * A number that changes whenever the data may have changed: on every commit of ours and when
+   * another connection (the admin CLI) committed. Read caches compare it to stay exact.
+   */
+  generation(): number
+  /** True inside tx(): reads there must see the transaction's own writes, never a cache. */
+  inTransaction(): boolean
   close(): void
 }
 
@@ -46,6 +53,12 @@ export function openDatabase(path: string): Db {
   let depth = 0
   let pending: Array<() => void> = []
   let commitSeq = 0
+  // Another process's commits show in PRAGMA data_version; it is read at most once per event-loop
+  // turn (all requests of a turn share the answer).
+  const dataVersion = sqlite.prepare('PRAGMA data_version')
+  let foreignVersion = 0
+  let foreignChanges = 0
+  let checkedThisTurn = false
   let syncedSeq = 0
   let syncing: Promise<void> | null = null
   let wal: FileHandle | null = null
@@ -118,6 +131,16 @@ export function openDatabase(path: string): Db {
       if (depth > 0) pending.push(fn)
       else runAfter([fn])
     },
+    generation() {
+      if (!checkedThisTurn) {
+        checkedThisTurn = true
+        setImmediate(() => { checkedThisTurn = false })
+        const v = (dataVersion.get() as { data_version: number }).data_version
+        if (v !== foreignVersion) { foreignVersion = v; foreignChanges++ }
+      }
+      return commitSeq * 1_000_003 + foreignChanges
+    },
+    inTransaction: () => depth > 0,
     async durable() {
       const target = commitSeq
       while (syncedSeq < target) {

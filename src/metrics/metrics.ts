@@ -8,11 +8,28 @@ const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5
 type Labels = Record<string, string>
 const labelKey = (l: Labels) => Object.keys(l).sort().map((k) => `${k}="${String(l[k]).replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`).join(',')
 
+// The label strings of the per-request series, built once per combination (hot path).
+const keyCache = new Map<string, string>()
+const requestKey = (surface: string, operation: string, status: number) => {
+  const id = `${surface}\0${operation}\0${status}`
+  let k = keyCache.get(id)
+  if (k === undefined) keyCache.set(id, (k = labelKey({ surface, operation, status: String(status) })))
+  return k
+}
+const opKey = (surface: string, operation: string) => {
+  const id = `${surface}\0${operation}`
+  let k = keyCache.get(id)
+  if (k === undefined) keyCache.set(id, (k = labelKey({ surface, operation })))
+  return k
+}
+
 class Counter {
   readonly values = new Map<string, number>()
   constructor(readonly name: string, readonly help: string) {}
   inc(labels: Labels, by = 1) {
-    const k = labelKey(labels)
+    this.incKey(labelKey(labels), by)
+  }
+  incKey(k: string, by = 1) {
     this.values.set(k, (this.values.get(k) ?? 0) + by)
   }
   total(): number {
@@ -31,7 +48,9 @@ class Histogram {
   private readonly series = new Map<string, { counts: number[]; sum: number; count: number }>()
   constructor(readonly name: string, readonly help: string) {}
   observe(labels: Labels, seconds: number) {
-    const k = labelKey(labels)
+    this.observeKey(labelKey(labels), seconds)
+  }
+  observeKey(k: string, seconds: number) {
     let s = this.series.get(k)
     if (!s) this.series.set(k, (s = { counts: LATENCY_BUCKETS.map(() => 0), sum: 0, count: 0 }))
     for (let i = 0; i < LATENCY_BUCKETS.length; i++) if (seconds <= LATENCY_BUCKETS[i]) s.counts[i]++
@@ -70,8 +89,8 @@ export class Metrics {
   }
 
   recordRequest(r: { surface: string; operation: string; status: number; seconds: number; bytesIn: number; bytesOut: number }) {
-    this.requests.inc({ surface: r.surface, operation: r.operation, status: String(r.status) })
-    this.latency.observe({ surface: r.surface, operation: r.operation }, r.seconds)
+    this.requests.incKey(requestKey(r.surface, r.operation, r.status))
+    this.latency.observeKey(opKey(r.surface, r.operation), r.seconds)
     if (r.bytesIn) this.bytesIn.inc({ surface: r.surface }, r.bytesIn)
     if (r.bytesOut) this.bytesOut.inc({ surface: r.surface }, r.bytesOut)
     if (r.status === 429) this.rateLimited.inc({ surface: r.surface })

@@ -62,8 +62,6 @@ export function authenticateS3(ctx: AppContext, request: Request, target: S3Targ
   const parsed = authHeader ? parseAuthorizationHeader(authHeader, requestDate(headers)) : parsePresignedQuery(target.query)
   const key = ctx.services.keys.resolve(parsed.credential.accessKeyId)
   if (!key) throw new AppError('InvalidAccessKeyId', { fields: { AWSAccessKeyId: parsed.credential.accessKeyId } })
-  const account = ctx.repos.accounts.byId(key.accountId)
-  if (!account) throw new AppError('InvalidAccessKeyId')
   checkTime(parsed, now)
 
   const contentSha = headers.get('x-amz-content-sha256')
@@ -81,10 +79,10 @@ export function authenticateS3(ctx: AppContext, request: Request, target: S3Targ
   if (!signaturesEqual(expected, parsed.signature)) {
     throw new AppError('SignatureDoesNotMatch', { fields: { AWSAccessKeyId: parsed.credential.accessKeyId, StringToSign: sts, CanonicalRequest: canonical } })
   }
-  if (account.status !== 'active') throw new AppError('AccessDenied', { message: 'This account is suspended.' })
+  if (!key.active) throw new AppError('AccessDenied', { message: 'This account is suspended.' })
   ctx.services.keyUsage.touch(parsed.credential.accessKeyId, now)
   return {
-    principal: { kind: 'account', accountId: account.id, isAdmin: account.isAdmin, accessKeyId: parsed.credential.accessKeyId },
+    principal: { kind: 'account', accountId: key.accountId, isAdmin: key.isAdmin, accessKeyId: parsed.credential.accessKeyId },
     accessKeyId: parsed.credential.accessKeyId,
     payload,
     signing: payload.kind === 'chunked' && payload.signed ? { key: sk, amzDate: parsed.amzDate, credential: parsed.credential, seedSignature: parsed.signature } : null,

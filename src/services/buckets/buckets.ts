@@ -3,6 +3,7 @@ import { bucketNameFrom, bucketNameProblem } from '../../domain/bucket-name'
 import { newHexId, randomString } from '../../domain/ids'
 import type { BucketRow } from '../../db/repos/buckets'
 import type { Deps, Principal } from '../deps'
+import { ReadCache } from '../../db/read-cache'
 import { planOf } from '../accounts/plans'
 import { removeVersion } from '../objects/commit'
 import { UsageDelta } from '../objects/usage-delta'
@@ -31,6 +32,8 @@ export const bucketSummary = (b: BucketRow): BucketSummary => ({
 
 export function bucketsService(d: Deps) {
   const { repos } = d
+  // Every S3 request looks its bucket up: cached until the next commit (see ReadCache).
+  const byName = new ReadCache<BucketRow | null>(d.db)
 
   function insertBucket(accountId: string, name: string, isDefault: boolean): BucketRow {
     const now = d.now()
@@ -46,7 +49,7 @@ export function bucketsService(d: Deps) {
   return {
     /** Looks a bucket up for an actor: NoSuchBucket when absent, AccessDenied when not theirs. */
     require(name: string, p: Principal): BucketRow {
-      const b = repos.buckets.byName(name)
+      const b = byName.get(name, () => repos.buckets.byName(name) ?? null)
       if (!b) throw new AppError('NoSuchBucket', { fields: { BucketName: name } })
       if (p.kind === 'account' && b.accountId === p.accountId) return b
       if (p.kind === 'system') return b

@@ -2,7 +2,15 @@ import { AppError } from '../../errors/app-error'
 import { ACCESS_KEY_ID_RE, SECRET_KEY_RE, newAccessKeyId, newSecretKey } from '../../domain/ids'
 import { openSecret, sealSecret } from '../../auth/master-key'
 import type { Deps } from '../deps'
+import { ReadCache } from '../../db/read-cache'
 import { planOf } from '../accounts/plans'
+
+export interface ResolvedKey {
+  accountId: string
+  secret: string
+  isAdmin: boolean
+  active: boolean
+}
 
 export interface KeyInfo {
   id: string
@@ -18,6 +26,7 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStrin
 export function keysService(d: Deps) {
   const { repos } = d
   const opened = new Map<string, string>()
+  const resolved = new ReadCache<ResolvedKey | null>(d.db)
   const info = (r: { id: string; name: string; createdAt: number; lastUsedAt: number | null }): KeyInfo =>
     ({ id: r.id, accessKey: r.id, name: r.name, createdAt: iso(r.createdAt)!, lastUsedAt: iso(r.lastUsedAt) })
 
@@ -58,23 +67,26 @@ export function keysService(d: Deps) {
       })
     },
 
-    /** The clear secret for SigV4 verification (decrypted per lookup; rows are tiny). */
     /**
-     * The clear secret for SigV4 verification. The row is read on every call (a revoked key
-     * fails at once); the decryption is cached by its sealed value, since AES-GCM per request
-     * was the single largest cost of a small GET.
+     * The clear secret for SigV4 verification, with the account's standing. Cached until the
+     * next commit anywhere (ReadCache), so a revocation or suspension applies at once.
      */
-    resolve(accessKey: string): { accountId: string; secret: string } | null {
-      const row = repos.accessKeys.byId(accessKey)
-      if (!row) return null
-      let secret = opened.get(row.secretEnc)
-      if (secret === undefined) {
-        secret = openSecret(d.masterKey, row.secretEnc, row.id)
-        if (opened.size >= 10_000) opened.clear()
-        opened.set(row.secretEnc, secret)
-      }
-      return { accountId: row.accountId, secret }
+    resolve(accessKey: string): ResolvedKey | null {
+      return resolved.get(accessKey, () => load(accessKey))
     },
+  }
+
+  /** The key row and account standing; decryption (AES-GCM was the largest cost of a small GET) cached by the sealed value. */
+  function load(accessKey: string): ResolvedKey | null {
+    const row = repos.accessKeys.withAccount(accessKey)
+    if (!row) return null
+    let secret = opened.get(row.secretEnc)
+    if (secret === undefined) {
+      secret = openSecret(d.masterKey, row.secretEnc, row.id)
+      if (opened.size >= 10_000) opened.clear()
+      opened.set(row.secretEnc, secret)
+    }
+    return { accountId: row.accountId, secret, isAdmin: !!row.isAdmin, active: row.status === 'active' }
   }
 }
 export type KeysService = ReturnType<typeof keysService>

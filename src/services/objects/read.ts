@@ -3,6 +3,15 @@ import type { ByteRange } from '../../blob/blob-store'
 import type { BucketRow } from '../../db/repos/buckets'
 import type { ObjectRow, VersionRow } from '../../db/repos/objects'
 import type { Deps } from '../deps'
+import { ReadCache } from '../../db/read-cache'
+
+const headCaches = new WeakMap<Deps, ReadCache<{ object: ObjectRow; version: VersionRow | null } | null>>()
+/** Current-version lookups of GET/HEAD, cached until the next commit (see ReadCache). */
+const heads = (d: Deps) => {
+  let c = headCaches.get(d)
+  if (!c) headCaches.set(d, (c = new ReadCache(d.db)))
+  return c
+}
 
 /** The S3-facing version id: "null" for null versions. */
 export const s3VersionId = (v: VersionRow) => (v.s3Null ? 'null' : v.id)
@@ -13,8 +22,8 @@ export const s3VersionId = (v: VersionRow) => (v.s3Null ? 'null' : v.id)
  * marker, 405 MethodNotAllowed when addressed by id, both with x-amz-delete-marker: true.
  */
 export function resolveVersion(d: Deps, bucket: BucketRow, key: string, versionId: string | null): { object: ObjectRow; version: VersionRow } {
-  const object = d.repos.objects.byKey(bucket.id, key)
   if (versionId !== null) {
+    const object = d.repos.objects.byKey(bucket.id, key)
     if (versionId === '') throw new AppError('InvalidArgument', { message: 'Version id cannot be the empty string.', fields: { ArgumentName: 'versionId' } })
     const v = object ? (versionId === 'null' ? d.repos.objects.nullVersion(object.id) : d.repos.objects.version(versionId)) : null
     if (!object || !v || v.objectId !== object.id || v.s3Hidden) {
@@ -26,12 +35,16 @@ export function resolveVersion(d: Deps, bucket: BucketRow, key: string, versionI
     }
     return { object, version: v }
   }
-  const v = object?.currentVersionId ? d.repos.objects.version(object.currentVersionId) : null
-  if (!object || !v) throw new AppError('NoSuchKey', { fields: { Key: key } })
+  const head = heads(d).get(`${bucket.id}\0${key}`, () => {
+    const object = d.repos.objects.byKey(bucket.id, key)
+    return object ? { object, version: object.currentVersionId ? d.repos.objects.version(object.currentVersionId) : null } : null
+  })
+  const v = head?.version ?? null
+  if (!head || !v) throw new AppError('NoSuchKey', { fields: { Key: key } })
   if (v.isDeleteMarker) {
     throw new AppError('NoSuchKey', { fields: { Key: key }, headers: { 'x-amz-delete-marker': 'true', ...(bucket.s3Versioning ? { 'x-amz-version-id': s3VersionId(v) } : {}) } })
   }
-  return { object, version: v }
+  return { object: head.object, version: v }
 }
 
 /** Concatenates ranged reads of several blobs into one stream, opening each lazily. */
@@ -67,12 +80,11 @@ function concatBlobs(d: Deps, pieces: Array<{ blobId: string; range: ByteRange }
 export const VERIFY_ON_READ_MAX = 256 * 1024
 
 async function readVerified(d: Deps, blobId: string, sha256: string): Promise<Blob> {
-  const body = await d.blobs.get(blobId)
-  const bytes = new Uint8Array(body instanceof Blob ? await body.arrayBuffer() : await new Response(body).arrayBuffer())
+  const bytes = await d.blobs.getBytes(blobId)
   if (new Bun.CryptoHasher('sha256').update(bytes).digest('hex') !== sha256) {
     throw new AppError('InternalError', { cause: new Error(`blob ${blobId} failed its integrity check (stored SHA-256 ${sha256}); run cloudstorage admin scrub`) })
   }
-  return new Blob([bytes])
+  return new Blob([bytes as Uint8Array<ArrayBuffer>])
 }
 
 /** The version's bytes (optionally a range): a lazily read Blob for single blobs, else a stream. */
