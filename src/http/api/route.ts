@@ -105,7 +105,9 @@ export function createApiRoute(ctx: AppContext, log: Logger, adminToken: string 
         const result = await fn(call)
         // Acknowledge changes only once they are on disk (shared WAL fsync); reads wait too, so
         // nobody is shown a change a power cut could still undo (free when no write is pending).
-        await ctx.db.durable()
+        // After a failed WAL fsync writes are refused for good, but reads go on.
+        if (request.method === 'GET' || request.method === 'HEAD') await ctx.db.durable().catch(() => {})
+        else await ctx.db.durable()
         response = result instanceof Response ? result : json(result)
       } catch (e) {
         const err = toAppError(e)
