@@ -42,6 +42,8 @@ export interface Config {
   diskReserveBytes: number
   /** Seconds a dead blob lingers before GC unlinks it (covers in-flight GETs). */
   gcGraceSeconds: number
+  /** Smallest multipart part but the last (S3: 5 MiB; lower only for tests and special clients). */
+  minPartSize: number
   /** Multipart uploads untouched for this long are aborted by GC. */
   staleUploadDays: number
   secureCookies: boolean

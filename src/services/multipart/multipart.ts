@@ -15,7 +15,6 @@ import { iterateStream } from '../../blob/streams'
 import { UsageDelta } from '../objects/usage-delta'
 import { dropUpload } from './drop-upload'
 
-export const MIN_PART_SIZE = 5 * 1024 * 1024
 export const MAX_PART_SIZE = 5 * 1024 ** 3
 export const MAX_PARTS = 10000
 
@@ -169,8 +168,8 @@ export function multipartService(d: Deps, quota: QuotaService) {
         chosen.push(s)
       }
       chosen.forEach((p, i) => {
-        if (i < chosen.length - 1 && p.size < MIN_PART_SIZE) {
-          throw new AppError('EntityTooSmall', { fields: { ProposedSize: p.size, MinSizeAllowed: MIN_PART_SIZE, PartNumber: p.partNumber, ETag: `"${p.etag}"` } })
+        if (i < chosen.length - 1 && p.size < d.config.minPartSize) {
+          throw new AppError('EntityTooSmall', { fields: { ProposedSize: p.size, MinSizeAllowed: d.config.minPartSize, PartNumber: p.partNumber, ETag: `"${p.etag}"` } })
         }
       })
       const md5 = createHash('md5')
