@@ -18,7 +18,7 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { tmpdir } from 'node:os'
 import { config, type Section } from './lib/config'
-import { loadAverage, machineInfo, which } from './lib/sys'
+import { loadAverage, machineInfo, sourceCommit, which } from './lib/sys'
 import { markdown, printSummary, Report } from './lib/report'
 import { NGINX_HINT } from './lib/nginx'
 import { WRK_HINT } from './lib/wrk'
@@ -62,6 +62,10 @@ for (const s of SECTIONS) {
   }
   console.log(`  (${((performance.now() - t) / 1000).toFixed(0)} s)`)
 }
+
+// Each section starts its own server from the tree as it is then: say so if it moved meanwhile.
+const endCommit = await sourceCommit()
+if (endCommit !== machine.commit) machine.commit = `${machine.commit} at the start, ${endCommit} at the end (the tree changed during the run)`
 
 printSummary(report)
 const METHOD = [

@@ -78,6 +78,18 @@ export interface MachineInfo {
   commit: string
 }
 
+/** HEAD's short hash of this checkout, flagged when src/ or migrations/ have uncommitted changes. */
+export async function sourceCommit(): Promise<string> {
+  try {
+    const root = new URL('../..', import.meta.url).pathname
+    const head = (await run(['git', '-C', root, 'rev-parse', '--short', 'HEAD'])).stdout.trim()
+    const dirty = (await run(['git', '-C', root, 'status', '--porcelain', '--', 'src', 'migrations'])).stdout.trim()
+    return dirty ? `${head} (+ uncommitted changes in src/)` : head
+  } catch {
+    return 'unknown (not a git checkout)'
+  }
+}
+
 export async function machineInfo(dataDir: string): Promise<MachineInfo> {
   const cpuModel = (() => {
     try {
@@ -96,13 +108,7 @@ export async function machineInfo(dataDir: string): Promise<MachineInfo> {
   const nginx = nginxPath ? (await run([nginxPath, '-v'], { allowFail: true })).stderr.trim().replace(/^nginx version:\s*/, '') : null
   const wrkPath = which('wrk')
   const wrk = wrkPath ? ((await run([wrkPath, '--version'], { allowFail: true })).stdout.split('\n')[0].match(/^wrk\s+(\S+)/)?.[1] ?? 'present') : null
-  let commit = 'unknown'
-  try {
-    const root = new URL('../..', import.meta.url).pathname
-    const head = (await run(['git', '-C', root, 'rev-parse', '--short', 'HEAD'])).stdout.trim()
-    const dirty = (await run(['git', '-C', root, 'status', '--porcelain', '--', 'src', 'migrations'])).stdout.trim()
-    commit = dirty ? `${head} (+ uncommitted changes in src/)` : head
-  } catch { /* not a git checkout */ }
+  const commit = await sourceCommit()
   return {
     commit,
     cpu: cpuModel, cores: cpus().length, memGiB: Math.round(totalmem() / 2 ** 30), kernel: release(), filesystem,
