@@ -30,8 +30,12 @@ export function listObjects(d: Deps, bucketId: string, q: { prefix: string; deli
   const out: ListResult = { contents: [], commonPrefixes: [], isTruncated: false, last: null }
   let cursor = q.after
   const full = () => out.contents.length + out.commonPrefixes.length >= q.maxKeys
+  // After jumping over a common prefix the next row is often another prefix: fetch few rows
+  // then, growing back to a full batch while plain keys keep coming.
+  let batch = BATCH
   for (;;) {
-    const rows = d.repos.objects.listLive(bucketId, cursor, q.prefix, BATCH)
+    const limit = batch
+    const rows = d.repos.objects.listLive(bucketId, cursor, q.prefix, limit)
     if (rows.length === 0) return out
     let jumped = false
     for (const row of rows) {
@@ -59,6 +63,7 @@ export function listObjects(d: Deps, bucketId: string, q: { prefix: string; deli
       out.last = row.key
       cursor = row.key
     }
-    if (!jumped && rows.length < BATCH) return out
+    if (!jumped && rows.length < limit) return out
+    batch = jumped ? 1 : Math.min(BATCH, batch * 4)
   }
 }
