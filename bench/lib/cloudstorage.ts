@@ -75,6 +75,8 @@ export async function startCloudStorage(opts: { dataRoot?: string; env?: Record<
     CLOUDSTORAGE_DISK_RESERVE: '0',
     // The 10 GiB default quota would stop the 5 GiB streaming runs and long PUT runs.
     CLOUDSTORAGE_DEFAULT_QUOTA: '100TiB',
+    // As `npm start` and the systemd unit run it: enough I/O threads for concurrent fsyncs.
+    UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? '32',
     ...opts.env,
   }
   const proc = Bun.spawn([process.execPath, ...(opts.bunArgs ?? []), join(SERVER_ROOT, 'src/main.ts'), 'serve', '--data', dataDir, '--host', '127.0.0.1', '--s3-port', '0', '--port', '0'], {
