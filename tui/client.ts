@@ -2,6 +2,7 @@
  * Typed client for the appliance's HTTP API. The TUI never opens the database: everything it
  * shows comes through here, so it works the same against a local or a remote appliance.
  */
+import type { AccountSummary } from '../src/services/accounts/accounts'
 
 export interface Health {
   status: string
@@ -23,18 +24,8 @@ export interface Overview {
   region: string
 }
 
-/** One account as the admin API lists it. */
-export interface Account {
-  id: string
-  email: string
-  isAdmin: boolean
-  status: 'active' | 'suspended'
-  plan: string
-  /** The effective quota: the account's override, else its plan's. */
-  quotaBytes: number
-  usage: { bytes: number; storedBytes: number; objects: number }
-  createdAt: string
-}
+/** One account as the admin API lists it (the server's own JSON shape; a type-only import). */
+export type Account = AccountSummary
 
 export interface NewAccount {
   email: string
