@@ -16,6 +16,7 @@ import { CreateBucketCommand, DeleteObjectCommand, PutObjectCommand } from '@aws
 import { hasTool, testWithTool } from '../helpers/tools'
 import { ROOT, startServer } from '../helpers/server'
 import { s3Client } from '../helpers/s3-client'
+import { parseTrace, type Call } from '../helpers/strace'
 
 // Starting a server under strace is slow; this is a hang guard, not a performance limit.
 setDefaultTimeout(120_000)
@@ -23,34 +24,6 @@ setDefaultTimeout(120_000)
 const STRACE = hasTool('strace', ['-V'])
 const SYSCALLS = 'openat,fsync,fdatasync,rename,renameat,renameat2,unlink,unlinkat,sendto,sendmsg,write,writev'
 
-interface Call { pid: string; name: string; args: string; start: number; end: number; ret: string }
-
-/** Parses `strace -f -y` output, joining "<unfinished …>" / "<… resumed>" halves. */
-function parseTrace(text: string): Call[] {
-  const calls: Call[] = []
-  const open = new Map<string, Call>()
-  text.split('\n').forEach((line, i) => {
-    let m = /^(\d+)\s+<\.\.\. (\w+) resumed>(.*?)(?:= (.*))?$/.exec(line)
-    if (m) {
-      const c = open.get(`${m[1]}:${m[2]}`)
-      if (c) {
-        c.args += m[3]
-        c.end = i
-        c.ret = (m[4] ?? '').trim()
-        open.delete(`${m[1]}:${m[2]}`)
-      }
-      return
-    }
-    m = /^(\d+)\s+(\w+)\((.*)$/.exec(line)
-    if (!m) return
-    const unfinished = m[3].endsWith('<unfinished ...>')
-    const done = /^(.*)\) += (.*)$/.exec(m[3])
-    const c: Call = { pid: m[1], name: m[2], args: unfinished ? m[3].replace(/ <unfinished \.\.\.>$/, '') : done ? done[1] : m[3], start: i, end: i, ret: done ? done[2].trim() : '' }
-    calls.push(c)
-    if (unfinished) open.set(`${m[1]}:${m[2]}`, c)
-  })
-  return calls
-}
 
 const isSync = (c: Call) => c.name === 'fsync' || c.name === 'fdatasync'
 const fdPath = (c: Call) => /^\d+<([^>]*)>/.exec(c.args)?.[1] ?? ''

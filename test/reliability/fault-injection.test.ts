@@ -17,26 +17,14 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Database } from 'bun:sqlite'
-import { hasTool } from '../helpers/tools'
 import { startServer, type TestServer } from '../helpers/server'
 import { s3Fetch } from '../helpers/raw-s3'
+import { straceUsable } from '../helpers/strace'
 import { blobFiles, blobPath, checkBlobsAgree, hex, inspectDb, payload, runSeed, sha256, tmpFiles } from './harness'
 
 const SEED = runSeed()
 const MiB = 1024 * 1024
 
-function straceUsable(): { ok: true } | { ok: false; why: string } {
-  if (!hasTool('strace', ['-V'])) return { ok: false, why: 'strace not installed' }
-  const sleeper = Bun.spawn(['sleep', '5'])
-  try {
-    const r = Bun.spawnSync(['strace', '-qq', '-e', 'trace=none', '-p', String(sleeper.pid)], { stdout: 'pipe', stderr: 'pipe', timeout: 500 })
-    const err = r.stderr.toString()
-    if (/Operation not permitted|ptrace/i.test(err)) return { ok: false, why: `strace cannot attach: ${err.trim().split('\n')[0]}` }
-    return { ok: true }
-  } finally {
-    sleeper.kill()
-  }
-}
 const usable = straceUsable()
 const maybe = (name: string, fn: () => Promise<void>) => (usable.ok ? test(name, fn, 300_000) : test.skip(`${name} [skipped: ${(usable as { why: string }).why}]`, fn))
 
