@@ -3,9 +3,9 @@
  * errors on stderr with a non-zero exit, and changes visible to the server at once.
  */
 import { describe, test, expect, beforeAll, afterAll, setDefaultTimeout } from 'bun:test'
-import { ListBucketsCommand, type S3ServiceException } from '@aws-sdk/client-s3'
+import { ListBucketsCommand } from '@aws-sdk/client-s3'
 import { ROOT_EMAIL, ROOT_ACCESS_KEY, startServer, type TestServer } from '../helpers/server'
-import { s3Client } from '../helpers/s3-client'
+import { s3Client, sdkError } from '../helpers/s3-client'
 import { ADMIN_USAGE } from '../../src/cli/usage'
 
 // Each admin command is a process start on a shared 2-core box (hang guard only).
@@ -38,15 +38,6 @@ async function adminFails(...args: string[]): Promise<string> {
 
 const listBuckets = (creds: { accessKeyId: string; secretAccessKey: string }) => s3Client(srv.s3Url, creds).send(new ListBucketsCommand({}))
 
-async function s3ErrorOf(p: Promise<unknown>): Promise<{ name: string; status: number | undefined }> {
-  try {
-    await p
-  } catch (e) {
-    const err = e as S3ServiceException
-    return { name: err.name, status: err.$metadata?.httpStatusCode }
-  }
-  throw new Error('expected the S3 request to fail')
-}
 
 describe('accounts', () => {
   test('account create --json: the account, its first key pair and default bucket; usable on S3 at once', async () => {
@@ -138,7 +129,7 @@ describe('keys', () => {
     const r = await srv.admin('key', 'revoke', '--access-key', alice.accessKeyId, '--json')
     expect(r.code).toBe(0)
     expect(JSON.parse(r.stdout)).toEqual({ revoked: alice.accessKeyId })
-    expect(await s3ErrorOf(listBuckets(alice))).toEqual({ name: 'InvalidAccessKeyId', status: 403 })
+    expect(await sdkError(listBuckets(alice))).toEqual({ name: 'InvalidAccessKeyId', status: 403 })
     const { keys } = await adminJson('key', 'list', '--email', 'alice@test.local')
     expect(keys.map((k: any) => k.accessKey)).not.toContain(alice.accessKeyId)
     // Revoking twice is an error, not a silent success.

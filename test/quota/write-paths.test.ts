@@ -15,7 +15,7 @@ import {
   PutObjectCommand, UploadPartCommand, UploadPartCopyCommand, type S3Client,
 } from '@aws-sdk/client-s3'
 import { startServer, type TestServer } from '../helpers/server'
-import { s3Client } from '../helpers/s3-client'
+import { s3Client, sdkError } from '../helpers/s3-client'
 import { chunkedPut, presignUrl, s3Fetch } from '../helpers/raw-s3'
 import {
   adminUsage, apiAccount, blobFiles, bytesOf, cliAccount, eventually, expectJsonError, expectS3Error, expectUsage, keyHeaders, meUsage, rawExchange, signedHead,
@@ -53,16 +53,6 @@ async function done(a: QuotaAccount, bytes: number) {
 
 const client = (a: QuotaAccount): S3Client => s3Client(srv.s3Url, { accessKeyId: a.accessKeyId, secretAccessKey: a.secretAccessKey }, { maxAttempts: 1 })
 
-/** The SDK's error for a failed command: name and HTTP status. */
-async function sdkError(p: Promise<unknown>): Promise<{ name: string; status: number | undefined }> {
-  try {
-    await p
-  } catch (e) {
-    const err = e as { name: string; $metadata?: { httpStatusCode?: number } }
-    return { name: err.name, status: err.$metadata?.httpStatusCode }
-  }
-  throw new Error('expected the command to fail')
-}
 
 /** After a rejection: usage as before, no new blob, no temp file (cleanup is best-effort async). */
 async function expectNothingStored(a: QuotaAccount, usage: number, before: { blobs: string[] }) {

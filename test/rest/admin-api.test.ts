@@ -4,9 +4,9 @@
  * document.
  */
 import { afterAll, beforeAll, describe, expect, test, setDefaultTimeout } from 'bun:test'
-import { CreateBucketCommand, HeadBucketCommand, ListBucketsCommand, PutObjectCommand, S3ServiceException } from '@aws-sdk/client-s3'
+import { CreateBucketCommand, HeadBucketCommand, ListBucketsCommand, PutObjectCommand } from '@aws-sdk/client-s3'
 import { ROOT_EMAIL, startServer, type TestServer } from '../helpers/server'
-import { s3Client } from '../helpers/s3-client'
+import { s3Client, s3Error } from '../helpers/s3-client'
 import { ROOT_API_KEY, adminHeaders, api, createAccount, expectError, keyHeaders, login, type Account } from './rest-helpers'
 
 // Servers start and argon2 hashes run on a shared 2-core machine: no tight per-test clock.
@@ -17,13 +17,6 @@ beforeAll(async () => { srv = await startServer() })
 afterAll(async () => { await srv?.stop() })
 
 const s3For = (a: { accessKey: string; secretKey: string }) => s3Client(srv.s3Url, { accessKeyId: a.accessKey, secretAccessKey: a.secretKey })
-async function s3Error(p: Promise<unknown>): Promise<{ code: string; status: number | undefined }> {
-  try { await p } catch (e) {
-    if (e instanceof S3ServiceException) return { code: e.name, status: e.$metadata.httpStatusCode }
-    throw e
-  }
-  throw new Error('expected the S3 call to fail')
-}
 const ACCOUNT_FIELDS = ['createdAt', 'email', 'id', 'isAdmin', 'plan', 'quotaBytes', 'status', 'usage']
 
 describe('who may call the admin API', () => {

@@ -7,9 +7,9 @@ import { afterAll, beforeAll, describe, expect, test, setDefaultTimeout } from '
 import { createHash, randomBytes } from 'node:crypto'
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
-import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, PutBucketVersioningCommand, S3ServiceException } from '@aws-sdk/client-s3'
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, PutBucketVersioningCommand } from '@aws-sdk/client-s3'
 import { startServer, type TestServer } from '../helpers/server'
-import { s3Client } from '../helpers/s3-client'
+import { s3Client, s3Error } from '../helpers/s3-client'
 import { FILE_ID, ISO_DATE, api, createAccount, expectError, keyHeaders, type Account } from './rest-helpers'
 
 // Servers start and argon2 hashes run on a shared 2-core machine: no tight per-test clock.
@@ -40,13 +40,6 @@ function form(parts: Array<[string, string | Blob, string?]>): FormData {
 const upload = (a: Account, body: BodyInit, query = '', headers: Record<string, string> = {}) =>
   api(srv, 'POST', `/api/v1/files${query}`, { headers: H(a, headers), body })
 
-async function s3Error(p: Promise<unknown>): Promise<{ code: string; status: number | undefined }> {
-  try { await p } catch (e) {
-    if (e instanceof S3ServiceException) return { code: e.name, status: e.$metadata.httpStatusCode }
-    throw e
-  }
-  throw new Error('expected the S3 call to fail')
-}
 
 function countFiles(dir: string): number {
   let n = 0

@@ -4,9 +4,9 @@
  * settings round trip, public read on the S3 port.
  */
 import { afterAll, beforeAll, describe, expect, test, setDefaultTimeout } from 'bun:test'
-import { CreateBucketCommand, GetBucketCorsCommand, HeadBucketCommand, ListBucketsCommand, ListObjectsV2Command, PutObjectCommand, S3ServiceException } from '@aws-sdk/client-s3'
+import { CreateBucketCommand, GetBucketCorsCommand, HeadBucketCommand, ListBucketsCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3'
 import { startServer, type TestServer } from '../helpers/server'
-import { s3Client } from '../helpers/s3-client'
+import { s3Client, s3Error } from '../helpers/s3-client'
 import { api, createAccount, expectError, keyHeaders, login, type Account, type Session } from './rest-helpers'
 
 // Servers start and argon2 hashes run on a shared 2-core machine: no tight per-test clock.
@@ -18,16 +18,6 @@ afterAll(async () => { await srv?.stop() })
 
 const s3For = (a: { accessKey: string; secretKey: string }) => s3Client(srv.s3Url, { accessKeyId: a.accessKey, secretAccessKey: a.secretKey })
 
-/** The S3 error of a rejected SDK call: code and HTTP status. */
-async function s3Error(p: Promise<unknown>): Promise<{ code: string; status: number | undefined }> {
-  try {
-    await p
-  } catch (e) {
-    if (e instanceof S3ServiceException) return { code: e.name, status: e.$metadata.httpStatusCode }
-    throw e
-  }
-  throw new Error('expected the S3 call to fail')
-}
 
 describe('access keys', () => {
   let acct: Account

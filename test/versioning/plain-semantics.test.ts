@@ -12,7 +12,7 @@ import {
   GetObjectCommand, HeadObjectCommand, ListObjectVersionsCommand, ListObjectsV2Command, PutBucketVersioningCommand, PutObjectCommand, type S3Client,
 } from '@aws-sdk/client-s3'
 import { startServer, type TestServer } from '../helpers/server'
-import { s3Client } from '../helpers/s3-client'
+import { s3Client, sdkError } from '../helpers/s3-client'
 import { errorOf, s3Fetch } from '../helpers/raw-s3'
 import { run, scratchDir, toolEnv } from '../helpers/cli'
 import { hasTool, testWithTool } from '../helpers/tools'
@@ -26,14 +26,6 @@ const H = () => keyHeaders(ROOT_API_KEY)
 const text = async (Key: string, VersionId?: string, Bucket = B) => {
   const r = await s3.send(new GetObjectCommand({ Bucket, Key, VersionId }))
   return { body: await r.Body!.transformToString(), versionId: r.VersionId }
-}
-async function sdkError(p: Promise<unknown>): Promise<{ status: number | undefined; name: string }> {
-  try {
-    await p
-  } catch (e: any) {
-    return { status: e.$metadata?.httpStatusCode, name: e.name }
-  }
-  throw new Error('expected the call to fail')
 }
 async function allVersions(Bucket: string, Prefix: string) {
   const r = await s3.send(new ListObjectVersionsCommand({ Bucket, Prefix }))

@@ -11,7 +11,7 @@ import {
   PutBucketVersioningCommand, PutObjectCommand, UploadPartCommand, type S3Client,
 } from '@aws-sdk/client-s3'
 import { startServer, type TestServer } from '../helpers/server'
-import { s3Client } from '../helpers/s3-client'
+import { s3Client, sdkError } from '../helpers/s3-client'
 import { errorOf, s3Fetch, xmlTag } from '../helpers/raw-s3'
 import { api, ROOT_API_KEY, keyHeaders } from '../rest/rest-helpers'
 import { VERSION_ID, buildVersionsByCopy, listAllVersions, pool } from './helpers'
@@ -25,15 +25,6 @@ const text = async (s3c: S3Client, Key: string, VersionId?: string) => {
   return { body: await r.Body!.transformToString(), versionId: r.VersionId }
 }
 
-/** The error an SDK call fails with: HTTP status and S3 code. */
-async function sdkError(p: Promise<unknown>): Promise<{ status: number | undefined; name: string }> {
-  try {
-    await p
-  } catch (e: any) {
-    return { status: e.$metadata?.httpStatusCode, name: e.name }
-  }
-  throw new Error('expected the call to fail')
-}
 
 async function versionsOf(key: string) {
   const r = await s3.send(new ListObjectVersionsCommand({ Bucket: B, Prefix: key }))

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { DeleteObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3'
 import { startServer, type TestServer } from '../helpers/server'
-import { s3Client } from '../helpers/s3-client'
+import { s3Client, sdkError } from '../helpers/s3-client'
 import { api, createAccount, keyHeaders, type Account } from '../rest/rest-helpers'
 import { createAppContext, type AppContext } from '../../src/app'
 import { loadConfig } from '../../src/config/load'
@@ -20,14 +20,6 @@ const K = 1000
 /** Deterministic content of `size` bytes, distinct per seed. */
 const content = (size: number, seed: number) => Buffer.alloc(size, `seed-${seed}-`)
 
-async function sdkError(p: Promise<unknown>): Promise<{ status: number | undefined; name: string }> {
-  try {
-    await p
-  } catch (e: any) {
-    return { status: e.$metadata?.httpStatusCode, name: e.name }
-  }
-  throw new Error('expected the call to fail')
-}
 
 describe('over the wire (quota 100 kB)', () => {
   let srv: TestServer
