@@ -3,7 +3,7 @@ import { ConfigError } from './config/settings'
 import { StartupError } from './app'
 import { AppError } from './errors/app-error'
 import { UsageError } from './cli/args'
-import { MAIN_USAGE, TUI_USAGE } from './cli/usage'
+import { MAIN_USAGE } from './cli/usage'
 import { runServe } from './cli/serve'
 import { runAdmin } from './cli/admin'
 import { VERSION } from './version'
@@ -41,4 +41,3 @@ main(process.argv.slice(2)).then(
     process.exit(1)
   },
 )
-void TUI_USAGE

@@ -1,7 +1,6 @@
 import { loadConfig } from '../config/load'
 import { parseSize } from '../config/size'
 import { createAppContext, type AppContext } from '../app'
-import { AppError } from '../errors/app-error'
 import { parseArgs, UsageError } from './args'
 import { ADMIN_USAGE } from './usage'
 
@@ -133,4 +132,3 @@ async function runMaintenance(cmd: string, args: ReturnType<typeof parseArgs>, e
   } finally { ctx.db.close() }
 }
 
-export { AppError }

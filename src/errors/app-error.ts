@@ -28,7 +28,6 @@ export class AppError extends Error {
   }
 }
 
-export const isAppError = (e: unknown): e is AppError => e instanceof AppError
 
 /**
  * Maps anything thrown to an AppError. The only place that recognises infrastructure failures:

@@ -40,20 +40,3 @@ export class LoginThrottle {
     for (const [k, f] of this.failures) if (now - f.at > MAX_DELAY_MS * 2) this.failures.delete(k)
   }
 }
-
-/** Bounds concurrent argon2 hashes (64 MiB each) so a login flood cannot exhaust memory. */
-export class Semaphore {
-  private active = 0
-  private readonly waiters: Array<() => void> = []
-  constructor(private readonly max: number) {}
-  async run<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.active >= this.max) await new Promise<void>((r) => this.waiters.push(r))
-    this.active++
-    try {
-      return await fn()
-    } finally {
-      this.active--
-      this.waiters.shift()?.()
-    }
-  }
-}

@@ -26,7 +26,6 @@ export function accountsRepo(db: Db) {
     byId: (id: string): AccountRow | undefined => toAccount(byId.get(id) as never),
     byEmail: (email: string): AccountRow | undefined => orm.select().from(accounts).where(sql`${accounts.email} = ${email} COLLATE NOCASE`).get(),
     list: (): AccountRow[] => orm.select().from(accounts).orderBy(accounts.createdAt).all(),
-    count: (): number => orm.select({ n: sql<number>`count(*)` }).from(accounts).get()!.n,
     update(id: string, patch: Partial<typeof accounts.$inferInsert>) {
       orm.update(accounts).set(patch).where(eq(accounts.id, id)).run()
     },

@@ -106,7 +106,6 @@ export function objectsRepo(db: Db) {
     hideVersion: (id: string, now: number) => hideVer.run(now, id),
     /** Records when a version stopped being current (retention ages count from then). */
     markNoncurrent: (id: string, now: number) => noncurrent.run(now, id),
-    markCurrent: (id: string) => current.run(id),
     deleteVersion: (id: string) => deleteVer.run(id),
     parts: (versionId: string) => parts.all(versionId) as PartRow[],
     insertPart: (p: PartRow) => insertPart.run(p.versionId, p.partNumber, p.blobId, p.offset, p.size, p.etag, p.checksum),

@@ -6,7 +6,8 @@ import type { Deps } from '../deps'
 import type { KeysService } from '../keys/keys'
 import type { BucketsService } from '../buckets/buckets'
 import { planOf, quotaOf } from './plans'
-import { LoginThrottle, Semaphore } from '../../limits/login-throttle'
+import { LoginThrottle } from '../../limits/login-throttle'
+import { Semaphore } from '../../limits/semaphore'
 import type { SessionsService } from '../sessions/sessions'
 
 export interface AccountSummary {
