@@ -47,5 +47,6 @@ export const TUI_USAGE = `Usage: cloudstorage tui [--data DIR] [--url URL]
   --data DIR    data dir, for its admin.token (env CLOUDSTORAGE_DATA, default ./data)
 
   Auth: <data>/admin.token; env CLOUDSTORAGE_ADMIN_TOKEN overrides it.
-  Keys: q or Ctrl+C quit, r refresh now, ? help. Needs an interactive terminal.
+  Keys: 1 overview, 2 accounts (s suspend/activate, e quota, n new, d delete), q or Ctrl+C
+  quit, r refresh now, ? help. Needs an interactive terminal.
 `
