@@ -7,6 +7,9 @@ export function xmlEscape(s: string): string {
       case '>': return '&gt;'
       case '"': return '&quot;'
       case "'": return '&apos;'
+      // NUL cannot appear in XML 1.0 even as a reference (no key can hold one any more; this
+      // only echoes a refused request): the replacement character keeps the document parseable.
+      case '\u0000': return '\ufffd'
       default: return `&#x${c.charCodeAt(0).toString(16)};`
     }
   })

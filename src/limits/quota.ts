@@ -17,17 +17,27 @@ export class QuotaLedger {
    * release function (call it in `finally`).
    */
   reserve(accountId: string, bytes: number, usage: number, quota: number): () => void {
-    const current = this.inFlight(accountId)
-    if (bytes > 0 && usage + current + bytes > quota) throw quotaError(usage, quota, bytes)
-    this.reserved.set(accountId, current + bytes)
+    this.add(accountId, bytes, usage, quota)
     let released = false
     return () => {
       if (released) return
       released = true
-      const left = (this.reserved.get(accountId) ?? 0) - bytes
-      if (left <= 0) this.reserved.delete(accountId)
-      else this.reserved.set(accountId, left)
+      this.free(accountId, bytes)
     }
+  }
+
+  /** Adds `bytes` to the account's reservations if they fit next to usage and the others; else QuotaExceeded. */
+  add(accountId: string, bytes: number, usage: number, quota: number) {
+    const current = this.inFlight(accountId)
+    if (bytes > 0 && usage + current + bytes > quota) throw quotaError(usage, quota, bytes)
+    this.reserved.set(accountId, current + bytes)
+  }
+
+  /** Gives back `bytes` reserved through add(). */
+  free(accountId: string, bytes: number) {
+    const left = (this.reserved.get(accountId) ?? 0) - bytes
+    if (left <= 0) this.reserved.delete(accountId)
+    else this.reserved.set(accountId, left)
   }
 
   /** Bytes still available to a write holding `own` reserved bytes. */

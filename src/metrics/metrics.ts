@@ -88,12 +88,14 @@ export class Metrics {
     this.gauges.push(g)
   }
 
-  recordRequest(r: { surface: string; operation: string; status: number; seconds: number; bytesIn: number; bytesOut: number }) {
+  /** `error`: the error code answered, if any (QuotaExceeded counts as a quota rejection, whichever write path refused). */
+  recordRequest(r: { surface: string; operation: string; status: number; seconds: number; bytesIn: number; bytesOut: number; error?: string }) {
     this.requests.incKey(requestKey(r.surface, r.operation, r.status))
     this.latency.observeKey(opKey(r.surface, r.operation), r.seconds)
     if (r.bytesIn) this.bytesIn.inc({ surface: r.surface }, r.bytesIn)
     if (r.bytesOut) this.bytesOut.inc({ surface: r.surface }, r.bytesOut)
     if (r.status === 429) this.rateLimited.inc({ surface: r.surface })
+    if (r.error === 'QuotaExceeded') this.quotaRejected.inc({ surface: r.surface })
   }
 
   /** Compact numbers for the TUI overview and the admin API. */

@@ -42,7 +42,11 @@ export function adminRoutes(app: Elysia<any, any, any, any, any, any, any>, ctx:
       const r = await ctx.services.accounts.create({ email: b.email, password: b.password, isAdmin: b.isAdmin, plan: b.plan ?? null, quotaBytes: quotaValue(b.quota) ?? null })
       return json({ account: r.account, accessKey: r.key.accessKey, secretKey: r.key.secretKey, bucket: r.bucket.name }, 201)
     }), o)
-    .get('/api/admin/accounts/:id', route({ surface: 'admin', operation: 'AdminGetAccount', auth: 'admin' }, (call) => ctx.services.accounts.get(idOf(call.url))), o)
+    .get('/api/admin/accounts/:id', route({ surface: 'admin', operation: 'AdminGetAccount', auth: 'admin' }, (call) => {
+      const a = ctx.services.accounts.get(idOf(call.url))
+      // Bytes reserved by uploads in progress: what the quota holds back besides usage.
+      return { ...a, usage: { ...a.usage, reservedBytes: ctx.services.quota.ledger.inFlight(a.id) } }
+    }), o)
     .patch('/api/admin/accounts/:id', route({ surface: 'admin', operation: 'AdminUpdateAccount', auth: 'admin' }, async (call) => {
       const b = await call.json()
       checkFields(b, { status: 'string', plan: 'string|null', quota: 'string|number|null', isAdmin: 'boolean' })

@@ -60,7 +60,7 @@ const OPS: Op[] = [
   { method: 'get', path: '/api/admin/overview', summary: 'Appliance totals and request counters (admin)', security: ADMIN, response: obj({}) },
   { method: 'get', path: '/api/admin/accounts', summary: 'List accounts with usage and quota (admin)', security: ADMIN, response: obj({ accounts: { type: 'array', items: ref('Account') } }) },
   { method: 'post', path: '/api/admin/accounts', summary: 'Create an account (admin)', security: ADMIN, body: obj({ email: str, password: str, isAdmin: bool, plan: str, quota: { oneOf: [str, int] } }, ['email', 'password']), status: 201, response: obj({ account: ref('Account'), accessKey: str, secretKey: str, bucket: str }) },
-  { method: 'get', path: '/api/admin/accounts/{id}', summary: 'One account (admin)', security: ADMIN, params: [id], response: ref('Account') },
+  { method: 'get', path: '/api/admin/accounts/{id}', summary: 'One account (admin); usage.reservedBytes: bytes reserved by uploads in progress', security: ADMIN, params: [id], response: ref('Account') },
   { method: 'patch', path: '/api/admin/accounts/{id}', summary: 'Suspend/activate, set plan or quota, admin flag (admin)', security: ADMIN, params: [id], body: obj({ status: { type: 'string', enum: ['active', 'suspended'] }, plan: str, quota: { oneOf: [str, int], nullable: true }, isAdmin: bool }), response: ref('Account') },
   { method: 'delete', path: '/api/admin/accounts/{id}', summary: 'Delete an account with all its data (admin)', security: ADMIN, params: [id], response: ref('Success') },
 ]
@@ -73,7 +73,7 @@ const SCHEMAS: Record<string, Schema> = {
   File: obj({ id: str, key: str, bucket: str, size: int, contentType: str, createdAt: str }, ['id', 'key', 'bucket', 'size', 'contentType', 'createdAt']),
   Webhook: obj({ id: str, url: str, events: { type: 'array', items: str }, active: bool, consecutiveFailures: int, disabledReason: { type: 'string', nullable: true }, createdAt: str }),
   Version: obj({ versionId: str, versionNumber: int, size: int, createdAt: str, isCurrent: bool }),
-  Account: obj({ id: str, email: str, isAdmin: bool, status: str, plan: str, quotaBytes: int, usage: obj({ bytes: int, storedBytes: int, objects: int }), createdAt: str }),
+  Account: obj({ id: str, email: str, isAdmin: bool, status: str, plan: str, quotaBytes: int, usage: obj({ bytes: int, storedBytes: int, objects: int, reservedBytes: int }), createdAt: str }),
 }
 
 function operation(op: Op) {

@@ -120,7 +120,7 @@ export function createApiRoute(ctx: AppContext, log: Logger, adminToken: string 
       response.headers.set('x-request-id', requestId)
       const ms = performance.now() - started
       const bytesOut = Number(response.headers.get('content-length')) || 0
-      ctx.metrics.recordRequest({ surface: opts.surface, operation: opts.operation, status: response.status, seconds: ms / 1000, bytesIn: counter.bytes, bytesOut })
+      ctx.metrics.recordRequest({ surface: opts.surface, operation: opts.operation, status: response.status, seconds: ms / 1000, bytesIn: counter.bytes, bytesOut, error: errorCode })
       log.request({
         time: new Date().toISOString(), requestId, surface: opts.surface, method: request.method, path: url.pathname, operation: opts.operation,
         status: response.status, bytesIn: counter.bytes, bytesOut, ms, principal: principal ? (principal.accessKeyId ?? `${principal.via}:${principal.accountId}`) : '-', error: errorCode,

@@ -37,3 +37,25 @@ export function pathParam(url: URL, index: number): string {
     throw new AppError('InvalidURI', { message: `The path segment '${raw.slice(0, 100)}' is not valid percent-encoding.` })
   }
 }
+
+/**
+ * A query parameter as URLSearchParams reads it ('+' is a space), except that malformed
+ * percent-encoding or invalid UTF-8 (`?key=%FF`) is a 400 ValidationError: URLSearchParams would
+ * silently turn it into U+FFFD, storing a file under a name the client never sent.
+ */
+export function queryParam(url: URL, name: string): string | null {
+  for (const part of url.search.slice(1).split('&')) {
+    const eq = part.indexOf('=')
+    const rawName = eq < 0 ? part : part.slice(0, eq)
+    let decodedName: string
+    try { decodedName = decodeURIComponent(rawName.replace(/\+/g, ' ')) } catch { continue }
+    if (decodedName !== name) continue
+    const raw = eq < 0 ? '' : part.slice(eq + 1)
+    try {
+      return decodeURIComponent(raw.replace(/\+/g, ' '))
+    } catch {
+      throw new AppError('ValidationError', { message: `The query parameter '${name}' is not valid percent-encoded UTF-8.` })
+    }
+  }
+  return null
+}

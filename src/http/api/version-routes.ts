@@ -7,7 +7,8 @@ import { compareVersions } from '../../services/versions/compare'
 import { stageUpload } from '../rest/staged-upload'
 import type { ApiCall, ApiRoute } from './route'
 import { json } from './route'
-import { checkFields, pathParam } from './validate'
+import { checkFields, pathParam, queryParam } from './validate'
+import { checkApiKey } from '../../domain/object-key'
 
 const iso = (ms: number) => new Date(ms).toISOString()
 
@@ -27,6 +28,12 @@ function requireParam(call: ApiCall, name: string): string {
   const v = call.url.searchParams.get(name)
   if (!v) throw new AppError('ValidationError', { message: `The query parameter '${name}' is required.` })
   return v
+}
+
+/** ?key=, strictly decoded and valid by the one key rule (null when absent). */
+function keyParam(call: ApiCall): string | null {
+  const key = queryParam(call.url, 'key')
+  return key === null ? null : checkApiKey(key)
 }
 
 /** Upload a new version: the same streaming upload as the REST API, answered in version terms. */
@@ -65,7 +72,7 @@ export function versionRoutes(app: Elysia<any, any, any, any, any, any, any>, ct
     .post('/api/versions', r('UploadVersion', uploadVersion), o)
     .get('/api/versions', r('ListVersions', (call) => {
       const bucket = restBucket(ctx, call.who().accountId, requireParam(call, 'bucket'))
-      const key = call.url.searchParams.get('key')
+      const key = keyParam(call)
       if (key !== null) return { bucket: bucket.name, key, versions: ctx.services.versions.history(bucket, key) }
       const res = ctx.services.versions.versionedFiles(bucket, page(call))
       return { bucket: bucket.name, files: res.files, hasMore: res.hasMore, nextCursor: nextCursor(res) }
@@ -77,7 +84,7 @@ export function versionRoutes(app: Elysia<any, any, any, any, any, any, any>, ct
     }), o)
     .delete('/api/versions', r('PurgeHistory', (call) => {
       const bucket = restBucket(ctx, call.who().accountId, requireParam(call, 'bucket'))
-      return ctx.services.versions.purge(bucket, call.url.searchParams.get('key'))
+      return ctx.services.versions.purge(bucket, keyParam(call))
     }), o)
     .get('/api/versions/deleted', r('ListDeletedFiles', (call) => {
       const bucket = restBucket(ctx, call.who().accountId, requireParam(call, 'bucket'))
@@ -86,7 +93,7 @@ export function versionRoutes(app: Elysia<any, any, any, any, any, any, any>, ct
     }), o)
     .post('/api/versions/undelete', r('UndeleteFile', async (call) => {
       const body = checkFields<{ bucket?: string; key: string }>(await call.json(), { bucket: 'string', key: 'string' }, ['key'])
-      return ctx.services.versions.undelete(restBucket(ctx, call.who().accountId, body.bucket), body.key)
+      return ctx.services.versions.undelete(restBucket(ctx, call.who().accountId, body.bucket), checkApiKey(body.key))
     }), o)
     .get('/api/versions/compare', r('CompareVersions', async (call) => {
       const who = call.who().accountId

@@ -3,6 +3,7 @@ import type { AppContext } from '../../app'
 import { AppError } from '../../errors/app-error'
 import { parseImageParams } from '../../image/params'
 import { resolveVersion } from '../../services/objects/read'
+import { checkApiKey } from '../../domain/object-key'
 import type { ApiCall, ApiRoute } from '../api/route'
 
 /**
@@ -23,6 +24,7 @@ async function serveImage(call: ApiCall): Promise<Response> {
   } catch {
     throw new AppError('ValidationError', { message: 'The image path is not correctly percent-encoded.' })
   }
+  checkApiKey(key)
   const bucket = ctx.repos.buckets.byName(bucketName)
   const owner = call.principal?.accountId === bucket?.accountId
   if (!bucket || (!bucket.publicRead && !owner)) {
@@ -42,7 +44,11 @@ async function serveImage(call: ApiCall): Promise<Response> {
   if (r.negotiated) headers.vary = 'Accept'
   const inm = request.headers.get('if-none-match')
   if (inm && inm.split(',').some((t) => t.trim() === r.etag)) return new Response(null, { status: 304, headers })
-  return new Response(Bun.file(r.path), { headers })
+  // Bun sends a file body with its length, but the Response itself carries no Content-Length,
+  // which is what the request log and the byte metrics read (they showed out=0).
+  const file = Bun.file(r.path)
+  headers['content-length'] = String(file.size)
+  return new Response(file, { headers })
 }
 
 export function imageRoutes(app: Elysia<any, any, any, any, any, any, any>, _ctx: AppContext, route: ApiRoute) {

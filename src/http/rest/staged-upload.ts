@@ -7,8 +7,8 @@ import type { StagedUpload } from '../../services/objects/put-object'
 import type { BucketRow } from '../../db/repos/buckets'
 import type { ApiCall } from '../api/route'
 import { readForm } from './form-upload'
-
-const MAX_KEY_BYTES = 1024
+import { checkApiKey } from '../../domain/object-key'
+import { queryParam } from '../api/validate'
 
 /** Content type from the client, else from the file name's extension. */
 export function contentTypeFor(declared: string | null | undefined, name: string): string {
@@ -16,14 +16,16 @@ export function contentTypeFor(declared: string | null | undefined, name: string
   // curl --data-binary labels everything as a form; that says nothing about the file.
   const generic = ['application/octet-stream', 'application/x-www-form-urlencoded']
   if (d && !generic.includes(d.toLowerCase().split(';')[0].trim())) return d
-  const guessed = Bun.file(name || 'x').type
+  // Only the extension matters (Bun.file refuses names it could not open, e.g. with NUL).
+  const ext = /\.[^./]*$/.exec(name)?.[0] ?? ''
+  const guessed = ext ? Bun.file(`x${ext.replace(/\0/g, '')}`).type : ''
   return guessed && guessed !== 'application/octet-stream' ? guessed : DEFAULT_CONTENT_TYPE
 }
 
-function checkKey(key: string | null | undefined): string {
+/** The upload's key: present, and valid by the one key rule every surface applies. */
+function checkKey(key: string | null | undefined, what = 'key'): string {
   if (!key) throw new AppError('ValidationError', { message: 'The file needs a key: send a key field/parameter, a file name, or X-File-Name.' })
-  if (Buffer.byteLength(key) > MAX_KEY_BYTES) throw new AppError('KeyTooLongError')
-  return key
+  return checkApiKey(key, what)
 }
 
 /** Counts body bytes; a body that breaks off (client gone, malformed form) is IncompleteBody, not a 500. */
@@ -69,53 +71,64 @@ export interface UploadRequest {
  * Reads an upload request — a multipart form (`file`, `bucket`, `key`; fields may follow the
  * file) or a raw body (?bucket=&key= or X-File-Name) — streaming the bytes into a staged blob.
  * The caller commits or discards `staged`. Empty uploads are refused.
+ *
+ * Every name known before the body (query parameters, X-File-Name, form fields that precede
+ * the file, the file part's name) is checked before a byte of it is read; whatever fails after
+ * the bytes are staged discards them (blob and quota reservation) before the error is answered.
  */
 export async function stageUpload(call: ApiCall): Promise<UploadRequest> {
   const { ctx, request, url } = call
   const accountId = call.who().accountId
   const type = request.headers.get('content-type') ?? ''
-  let staged: StagedUpload
-  let bucketName: string | undefined
-  let key: string | undefined
-  let contentType: string
-  let conflict: string | null = null
-  const query = { bucket: url.searchParams.get('bucket') ?? undefined, key: url.searchParams.get('key') ?? undefined }
+  const query = { bucket: queryParam(url, 'bucket') ?? undefined, key: queryParam(url, 'key') ?? undefined }
+  if (query.key !== undefined) checkKey(query.key)
   if (/^multipart\/form-data/i.test(type)) {
     // ?bucket=&key= work for forms too (fields win only when they agree): a form posted to
     // ?bucket=x must never land silently in the default bucket.
     if (query.bucket !== undefined) restBucket(ctx, accountId, query.bucket)
     let file: { filename: string; mimeType: string } | null = null
     const form = await readForm(request, ['bucket', 'key'], async (f, early) => {
-      // Fail fast on a bad bucket when its field came before the file.
+      // Fail fast, before the file's bytes, on names that came before it.
+      agree(early, query)
       if (early.bucket !== undefined) restBucket(ctx, accountId, early.bucket)
+      if (early.key !== undefined) checkKey(early.key)
+      // No key yet: the file's name is the key unless a key field follows the file.
+      else if (query.key === undefined && f.filename) checkKey(f.filename, "file's name; send a key field before the file to name it differently")
       file = f
       return ctx.services.objects.stage(accountId, { source: countBytes(call, filePart(f.stream)), size: null })
-    }, (s) => ctx.services.objects.discardStaged(s))
+    }, (st) => ctx.services.objects.discardStaged(st))
     if (!form.result || !file) throw new AppError('ValidationError', { message: "The form has no 'file' field." })
-    staged = form.result
-    const f = file as { filename: string; mimeType: string }
-    for (const name of ['bucket', 'key'] as const) {
-      if (form.fields[name] !== undefined && query[name] !== undefined && form.fields[name] !== query[name]) conflict = name
+    const staged = form.result
+    try {
+      const f = file as { filename: string; mimeType: string }
+      agree(form.fields, query)
+      const bucketName = form.fields.bucket ?? query.bucket
+      const key = checkKey(form.fields.key ?? query.key ?? f.filename)
+      if (staged.digests.size === 0) throw new AppError('ValidationError', { message: 'The upload is empty.' })
+      return { staged, key, contentType: contentTypeFor(f.mimeType, key), bucket: () => restBucket(ctx, accountId, bucketName) }
+    } catch (e) {
+      ctx.services.objects.discardStaged(staged)
+      throw e
     }
-    bucketName = form.fields.bucket ?? query.bucket
-    key = form.fields.key ?? query.key ?? f.filename
-    contentType = contentTypeFor(f.mimeType, key ?? '')
-  } else {
-    bucketName = query.bucket
-    key = query.key ?? request.headers.get('x-file-name') ?? undefined
-    checkKey(key)
-    const target = restBucket(ctx, accountId, bucketName)
-    const length = request.headers.get('content-length')
-    staged = await ctx.services.objects.stage(accountId, { source: countBytes(call, iterateStream(request.body)), size: length !== null ? Number(length) : null }, ctx.services.quota.overwriteCredit(target, key!))
-    contentType = contentTypeFor(type, key ?? '')
   }
-  try {
-    if (conflict) throw new AppError('ValidationError', { message: `The form field '${conflict}' and the ?${conflict}= parameter disagree; send one.` })
-    if (staged.digests.size === 0) throw new AppError('ValidationError', { message: 'The upload is empty.' })
-    const validKey = checkKey(key)
-    return { staged, key: validKey, contentType, bucket: () => restBucket(ctx, accountId, bucketName) }
-  } catch (e) {
+  const bucketName = query.bucket
+  const key = checkKey(query.key ?? request.headers.get('x-file-name'))
+  const target = restBucket(ctx, accountId, bucketName)
+  const length = request.headers.get('content-length')
+  const contentType = contentTypeFor(type, key)
+  const staged = await ctx.services.objects.stage(accountId, { source: countBytes(call, iterateStream(request.body)), size: length !== null ? Number(length) : null }, ctx.services.quota.overwriteCredit(target, key))
+  if (staged.digests.size === 0) {
     ctx.services.objects.discardStaged(staged)
-    throw e
+    throw new AppError('ValidationError', { message: 'The upload is empty.' })
+  }
+  return { staged, key, contentType, bucket: () => restBucket(ctx, accountId, bucketName) }
+}
+
+/** Form fields and ?bucket=&key= may both name the target only when they agree. */
+function agree(fields: Record<string, string>, query: { bucket?: string; key?: string }) {
+  for (const name of ['bucket', 'key'] as const) {
+    if (fields[name] !== undefined && query[name] !== undefined && fields[name] !== query[name]) {
+      throw new AppError('ValidationError', { message: `The form field '${name}' and the ?${name}= parameter disagree; send one.` })
+    }
   }
 }

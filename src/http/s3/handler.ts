@@ -75,7 +75,7 @@ export function createS3Handler(ctx: AppContext, log: Logger) {
     const ms = performance.now() - started
     const op = target?.op ?? 'Unknown'
     const bytesOut = request.method === 'HEAD' ? 0 : responseBytes(response)
-    ctx.metrics.recordRequest({ surface: 's3', operation: op, status: response.status, seconds: ms / 1000, bytesIn: counter.bytes, bytesOut })
+    ctx.metrics.recordRequest({ surface: 's3', operation: op, status: response.status, seconds: ms / 1000, bytesIn: counter.bytes, bytesOut, error: errorCode })
     log.request({
       time: new Date().toISOString(), requestId, surface: 's3', method: request.method, path: target?.decodedPath ?? new URL(request.url).pathname,
       operation: op, status: response.status, bytesIn: counter.bytes, bytesOut, ms, principal: principalLabel(auth), error: errorCode,

@@ -1,5 +1,6 @@
 import { AppError } from '../../errors/app-error'
 import { parseRawQuery, percentDecode } from '../../auth/uri-encode'
+import { checkS3Key } from '../../domain/object-key'
 
 /** Every S3 operation the appliance serves; anything else resolves to Unsupported (501). */
 export type S3OperationName =
@@ -52,7 +53,7 @@ export function bucketFromHost(host: string | null, domain: string | null): stri
 }
 
 function checkKey(key: string) {
-  if (Buffer.byteLength(key, 'utf8') > MAX_KEY_BYTES) throw new AppError('KeyTooLongError', { message: 'Your key is too long (the maximum is 1024 bytes of UTF-8).' })
+  checkS3Key(key)
 }
 
 /** Resolves the raw request (method, raw path, host, query, headers) into one operation. */

@@ -1,14 +1,13 @@
 import { newHexId } from '../../domain/ids'
 import type { ChecksumAlgorithm } from '../../domain/checksums'
 import { HashingTap, limitBytes, type Digests } from '../../blob/streams'
-import { AppError } from '../../errors/app-error'
 import type { Deps } from '../deps'
 
 export interface IngestOptions {
   /** Declared length: the body must be exactly this long. */
   size: number | null
-  /** Upper bound when the length is unknown (remaining quota); exceeding it is QuotaExceeded. */
-  max?: number | null
+  /** Unknown lengths: sees the byte count so far before those bytes are written; throws to stop (QuotaExceeded). */
+  onBytes?: (seen: number) => void
   checksum?: ChecksumAlgorithm | null
   /** Runs when the last byte arrived, before the blob is made durable: throw to reject. */
   verify?: (digests: Digests) => void | Promise<void>
@@ -21,13 +20,17 @@ export interface IngestOptions {
 export async function ingest(d: Deps, source: AsyncIterable<Uint8Array>, opts: IngestOptions): Promise<{ blobId: string; digests: Digests }> {
   const blobId = newHexId()
   const tap = new HashingTap({ sha256: true, checksum: opts.checksum ?? null })
-  const limited = limitBytes(source, {
-    exact: opts.size,
-    max: opts.size == null ? opts.max : null,
-    onExceed: () => new AppError('QuotaExceeded'),
-  })
+  const limited = limitBytes(source, { exact: opts.size })
+  async function* metered() {
+    let seen = 0
+    for await (const chunk of limited) {
+      seen += chunk.byteLength
+      opts.onBytes?.(seen)
+      yield chunk
+    }
+  }
   async function* verified() {
-    yield* tap.pipe(limited)
+    yield* tap.pipe(opts.size == null && opts.onBytes ? metered() : limited)
     if (opts.verify) await opts.verify(await tap.digests())
   }
   await d.blobs.put(blobId, verified())

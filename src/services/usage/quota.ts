@@ -1,20 +1,28 @@
 import { AppError } from '../../errors/app-error'
-import { QuotaLedger } from '../../limits/quota'
+import { QuotaLedger, quotaError } from '../../limits/quota'
 import type { Deps } from '../deps'
 import type { BucketRow } from '../../db/repos/buckets'
 import { quotaOf } from '../accounts/plans'
 
 export interface Reservation {
-  /** Bytes this write may still add (its reservation, or the remaining quota when unknown). */
-  limit: number
+  /**
+   * Unknown lengths: called with the body bytes received so far, before they are written.
+   * Grows the reservation to cover them (a step ahead, never past the quota) or throws
+   * QuotaExceeded, so concurrent uploads of unknown length cannot jointly overrun the quota
+   * on disk. A no-op for declared lengths (reserved up front).
+   */
+  cover(seen: number): void
   /** Other writes' in-flight bytes, for the commit's re-check. */
   others(): number
   release(): void
 }
 
+/** How far ahead an unknown-length upload reserves: one statement per MiB, at most 1 MiB unused. */
+const GROW_STEP = 1024 * 1024
+
 /**
- * Quota enforcement shared by every write path: reserve before the body is read, cut unknown
- * lengths off at the remaining quota, and report rejections as `quota.exceeded` events (at most
+ * Quota enforcement shared by every write path: reserve before the body is read, reserve
+ * unknown lengths as they stream (cut off at the remaining quota), and report rejections as `quota.exceeded` events (at most
  * one per account per minute). Warnings on threshold crossings come from `checkWarnings`.
  */
 export function quotaService(d: Deps) {
@@ -39,17 +47,32 @@ export function quotaService(d: Deps) {
      */
     reserve(accountId: string, bytes: number | null, credit = 0): Reservation {
       const { quota, used } = state(accountId)
+      let own = bytes === null ? 0 : Math.max(0, bytes - credit)
       try {
-        const own = bytes === null ? 0 : Math.max(0, bytes - credit)
-        const release = ledger.reserve(accountId, own, used, quota)
-        return {
-          limit: bytes ?? ledger.remaining(accountId, used, quota, own) + credit,
-          others: () => ledger.inFlight(accountId) - own,
-          release,
-        }
+        ledger.add(accountId, own, used, quota)
       } catch (e) {
         service.rejected(accountId, e)
         throw e
+      }
+      let released = false
+      return {
+        cover(seen: number) {
+          if (bytes !== null || released) return
+          const needed = Math.max(0, seen - credit)
+          if (needed <= own) return
+          const now = state(accountId)
+          const room = now.quota - now.used - (ledger.inFlight(accountId) - own)
+          if (needed > room) throw quotaError(now.used, now.quota, needed)
+          const target = Math.min(room, needed + GROW_STEP)
+          ledger.add(accountId, target - own, now.used, now.quota)
+          own = target
+        },
+        others: () => ledger.inFlight(accountId) - own,
+        release() {
+          if (released) return
+          released = true
+          ledger.free(accountId, own)
+        },
       }
     },
 

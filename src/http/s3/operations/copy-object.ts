@@ -1,6 +1,7 @@
 import { AppError } from '../../../errors/app-error'
 import { CHECKSUMS, type ChecksumAlgorithm } from '../../../domain/checksums'
 import { parseCopySource } from '../../../services/objects/copy-object'
+import { checkS3Key } from '../../../domain/object-key'
 import { s3VersionId } from '../../../services/objects/read'
 import type { S3Call } from '../call'
 import { metaFromHeaders, quoteEtag } from '../object-headers'
@@ -9,6 +10,7 @@ import { el, isoMs, xmlDoc, xmlResponse } from '../xml'
 /** The source bucket of a copy, which the caller must own (reads of public buckets included). */
 export function copySourceOf(c: S3Call) {
   const src = parseCopySource(c.request.headers.get('x-amz-copy-source')!)
+  checkS3Key(src.key)
   const p = c.auth.principal
   if (p.kind !== 'account') throw new AppError('AccessDenied')
   const bucket = c.ctx.services.buckets.require(src.bucket, p)

@@ -3,6 +3,7 @@ import { toAppError } from '../../../errors/app-error'
 import type { S3Call } from '../call'
 import { el, parseXmlBody, xmlDoc, xmlResponse } from '../xml'
 import { requestedChecksum } from '../payload'
+import { checkS3Key } from '../../../domain/object-key'
 
 const MAX_KEYS = 1000
 
@@ -27,7 +28,7 @@ export async function deleteObjects(c: S3Call): Promise<Response> {
       continue
     }
     try {
-      if (Buffer.byteLength(key) > 1024) throw new AppError('KeyTooLongError')
+      checkS3Key(key)
       const r = c.ctx.services.objects.delete(bucket.id, key, versionId)
       if (quiet) continue
       out += '<Deleted>' + el('Key', key) + el('VersionId', versionId ?? undefined)
