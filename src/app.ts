@@ -5,6 +5,7 @@ import { openDatabase, type Db } from './db/client'
 import { migrate } from './db/migrate'
 import { createRepos, type Repos } from './db/repos'
 import { FsBlobStore } from './blob/fs-store'
+import { SpaceReserve, spaceReserveBytes } from './blob/space-reserve'
 import type { BlobStore } from './blob/blob-store'
 import { EventBus } from './events/bus'
 import { loadMasterKey, openSecret } from './auth/master-key'
@@ -97,7 +98,10 @@ export function createAppContext(config: Config, opts: { now?: () => number } = 
     }
     const masterKey = loadMasterKey({ dataDir: config.dataDir, masterKey: config.masterKey, masterKeyFile: config.masterKeyFile, create: true })
     checkMasterKey(config, masterKey, repos)
-    const blobs: BlobStore = new FsBlobStore(config.dataDir, config.diskReserveBytes)
+    const space = new SpaceReserve(config.dataDir, spaceReserveBytes(config.diskReserveBytes))
+    const blobs: BlobStore = new FsBlobStore(config.dataDir, config.diskReserveBytes, space)
+    // Deletes on a completely full disk commit into the metadata reserve.
+    db.onDiskFull(() => space.release())
     const bus = new EventBus(db, repos.events)
     const deps: Deps = { config, db, repos, blobs, bus, masterKey, now: opts.now ?? Date.now }
     syncPlans(deps)

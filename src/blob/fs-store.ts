@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { AppError } from '../errors/app-error'
 import { newHexId } from '../domain/ids'
 import { BlobMissingError, type BlobSource, type BlobStore, type ByteRange } from './blob-store'
+import type { SpaceReserve } from './space-reserve'
 
 const WRITE_BUFFER = 1 << 20
 
@@ -44,7 +45,12 @@ export class FsBlobStore implements BlobStore {
   private freeBytes = 0
   private freeCheckedAt = -Infinity
 
-  constructor(private readonly root: string, private readonly reserveBytes = 0) {
+  /**
+   * `reserveBytes`: free space below which new bytes are refused (deletes and commits keep
+   * working). `space`: the metadata reserve, refilled before new bytes are accepted once a
+   * delete on a completely full disk had to use it.
+   */
+  constructor(private readonly root: string, private readonly reserveBytes = 0, private readonly space: SpaceReserve | null = null) {
     this.blobsDir = join(root, 'blobs')
     this.tmpDir = join(root, 'tmp')
     mkdirSync(this.tmpDir, { recursive: true })
@@ -71,10 +77,16 @@ export class FsBlobStore implements BlobStore {
   private checkReserve(bytes: number) {
     if (this.reserveBytes <= 0) return
     const now = performance.now()
-    if (now - this.freeCheckedAt > STATFS_TTL_MS || this.freeBytes - bytes < this.reserveBytes * 2) {
+    const spaceOut = this.space !== null && !this.space.isHeld
+    if (spaceOut || now - this.freeCheckedAt > STATFS_TTL_MS || this.freeBytes - bytes < this.reserveBytes * 2) {
       const s = statfsSync(this.root)
       this.freeBytes = s.bavail * s.bsize
       this.freeCheckedAt = now
+    }
+    if (spaceOut) {
+      // The metadata reserve went to deletes on a full disk: it comes back before any new bytes.
+      if (this.freeBytes - this.space!.bytes - bytes < this.reserveBytes || !this.space!.ensure()) throw new AppError('InsufficientStorage')
+      this.freeBytes -= this.space!.bytes
     }
     if (this.freeBytes - bytes < this.reserveBytes) throw new AppError('InsufficientStorage')
     this.freeBytes -= bytes
@@ -181,6 +193,8 @@ export class FsBlobStore implements BlobStore {
       const fd = openSync(this.tmpDir, 'r')
       try { fsyncSync(fd) } finally { closeSync(fd) }
     }
+    // The metadata reserve (missing on first start, or used while the disk was full).
+    if (this.space && !this.space.ensure()) console.error(`no room for the metadata reserve ${this.space.path} (${this.space.bytes} bytes): the disk is full; uploads are refused until there is`)
     return { tempFilesRemoved: n }
   }
 

@@ -13,8 +13,16 @@ type NotPromise<T> = T extends PromiseLike<unknown> ? never : T
 export interface Db {
   sqlite: Database
   orm: Drizzle
-  /** Runs fn in one BEGIN IMMEDIATE transaction (or inline when already inside one). */
-  tx<T>(fn: () => NotPromise<T>): T
+  /**
+   * Runs fn in one BEGIN IMMEDIATE transaction (or inline when already inside one).
+   * `freesSpace`: the transaction deletes something (object, version, upload, bucket, dead
+   * blob): when it fails because the disk is full, the disk-full handler may release reserved
+   * space, and fn runs once more. fn must then be safe to run twice (its effects outside the
+   * database, such as afterCommit hooks and counters, happen only in the attempt that commits).
+   */
+  tx<T>(fn: () => NotPromise<T>, opts?: { freesSpace?: boolean }): T
+  /** Sets what a space-freeing transaction calls on SQLITE_FULL: true when it made room. */
+  onDiskFull(handler: () => boolean): void
   /** Queues fn to run after the outermost transaction commits; runs now when none is open. */
   afterCommit(fn: () => void): void
   /**
@@ -70,6 +78,7 @@ export function openDatabase(path: string): Db {
    * working); a restart re-reads the WAL from disk through SQLite's recovery.
    */
   let walFailure: Error | null = null
+  let diskFull: (() => boolean) | null = null
 
   async function syncWal(): Promise<void> {
     if (walFailure) throw walFailure
@@ -104,28 +113,36 @@ export function openDatabase(path: string): Db {
   return {
     sqlite,
     orm,
-    tx<T>(fn: () => NotPromise<T>): T {
+    tx<T>(fn: () => NotPromise<T>, opts?: { freesSpace?: boolean }): T {
       if (depth > 0) return fn()
-      if (walFailure) throw walFailure
-      sqlite.run('BEGIN IMMEDIATE')
-      depth++
       let result: T
-      try {
-        result = fn()
-        if (result && typeof (result as any).then === 'function') throw new Error('transaction callback returned a promise')
-        sqlite.run('COMMIT')
-        commitSeq++
-      } catch (e) {
-        depth--
-        pending = []
-        try { sqlite.run('ROLLBACK') } catch { /* already rolled back by SQLite */ }
-        throw e
+      for (let attempt = 0; ; attempt++) {
+        if (walFailure) throw walFailure
+        sqlite.run('BEGIN IMMEDIATE')
+        depth++
+        try {
+          result = fn()
+          if (result && typeof (result as any).then === 'function') throw new Error('transaction callback returned a promise')
+          sqlite.run('COMMIT')
+          commitSeq++
+          break
+        } catch (e) {
+          depth--
+          pending = []
+          try { sqlite.run('ROLLBACK') } catch { /* already rolled back by SQLite */ }
+          // A delete must not fail for want of the few WAL pages it needs: use the reserve.
+          if (attempt === 0 && opts?.freesSpace && (e as { code?: string }).code === 'SQLITE_FULL' && diskFull?.()) continue
+          throw e
+        }
       }
       depth--
       const hooks = pending
       pending = []
       runAfter(hooks)
       return result
+    },
+    onDiskFull(handler) {
+      diskFull = handler
     },
     afterCommit(fn) {
       if (depth > 0) pending.push(fn)

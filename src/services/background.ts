@@ -16,7 +16,9 @@ export function startBackgroundJobs(ctx: AppContext, log: Logger) {
 
   async function tick() {
     try {
-      ctx.services.keyUsage.flush()
+      // Last-used times are a nicety: failing to write them (disk full) must not stop the GC
+      // pass below, which is what gives the space back.
+      try { ctx.services.keyUsage.flush() } catch (e) { log.error('flushing key last-used times failed', e) }
       const dead = await ctx.services.gc.collectDeadBlobs()
       const stale = ctx.services.gc.abortStaleUploads()
       const pruned = ctx.services.gc.pruneExpiredHistory()

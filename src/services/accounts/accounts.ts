@@ -151,7 +151,7 @@ export function accountsService(d: Deps, keys: KeysService, buckets: BucketsServ
         for (const b of repos.buckets.listForAccount(accountId)) buckets.delete(b.id, { force: true })
         repos.accounts.delete(accountId) // keys, sessions, usage cascade
         d.bus.emit('account.deleted', accountId, { email: a.email }, d.now())
-      })
+      }, { freesSpace: true })
     },
 
     byEmail(email: string): AccountRow {

@@ -124,7 +124,7 @@ export function bucketsService(d: Deps) {
         checkQuotaWarnings(d, b.accountId) // freed space re-arms the warning thresholds
         repos.buckets.delete(b.id) // objects rows cascade
         d.bus.emit('bucket.deleted', b.accountId, { bucket: b.name }, d.now())
-      })
+      }, { freesSpace: true })
     },
 
     /**

@@ -14,7 +14,7 @@ export function gcService(d: Deps) {
       const ids = d.repos.blobs.deadBefore(d.now() - d.config.gcGraceSeconds * 1000, limit)
       for (const id of ids) {
         await d.blobs.delete(id)
-        d.db.tx(() => d.repos.blobs.remove(id))
+        d.db.tx(() => d.repos.blobs.remove(id), { freesSpace: true })
       }
       return ids.length
     },
@@ -29,7 +29,7 @@ export function gcService(d: Deps) {
           const delta = new UsageDelta(bucket)
           dropUpload(d, u, delta)
           delta.apply(d)
-        })
+        }, { freesSpace: true })
       }
       return ids.length
     },
@@ -51,7 +51,7 @@ export function gcService(d: Deps) {
           removeVersion(d, v, delta)
           if (d.repos.objects.countVersions(v.objectId) === 0) d.repos.objects.deleteObject(v.objectId)
           delta.apply(d)
-        })
+        }, { freesSpace: true })
       }
       return rows.length
     },

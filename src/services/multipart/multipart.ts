@@ -222,7 +222,7 @@ export function multipartService(d: Deps, quota: QuotaService) {
         const delta = new UsageDelta(bucket)
         dropUpload(d, u, delta)
         delta.apply(d)
-      })
+      }, { freesSpace: true })
     },
 
     parts: (uploadId: string, after: number, limit: number) => repos.multipart.parts(uploadId, after, limit),

@@ -99,5 +99,5 @@ export function deleteObject(d: Deps, bucketId: string, key: string, versionId: 
     if (wasLive) { delta.objects -= 1; emitDeleted(d, bucket, key, current) }
     delta.apply(d)
     return { versionId: s3VersionId(marker), deleteMarker: true }
-  })
+  }, { freesSpace: true })
 }

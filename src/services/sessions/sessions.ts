@@ -52,7 +52,11 @@ export function sessionsService(d: Deps) {
       if (!account || s.createdAt < account.passwordChangedAt) return null
       // Refresh lazily (a write per request is wasteful), but well within the idle window: with
       // a short idle timeout a once-a-minute refresh would expire sessions in active use.
-      if (now - s.lastSeenAt > Math.min(60_000, idleMs / 4)) d.db.tx(() => d.repos.sessions.touch(idHash, now))
+      if (now - s.lastSeenAt > Math.min(60_000, idleMs / 4)) {
+        // Best effort: a refresh that fails (disk full, busy database) must not fail the
+        // request, e.g. the one that deletes files to free space; the next request retries.
+        try { d.db.tx(() => d.repos.sessions.touch(idHash, now)) } catch { /* retried on the next request */ }
+      }
       return { accountId: s.accountId, isAdmin: account.isAdmin, via: 'session', sessionId: idHash, csrfToken: s.csrfToken }
     },
 

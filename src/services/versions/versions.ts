@@ -142,7 +142,7 @@ export function versionsService(d: Deps, quota: QuotaService) {
         removeVersion(d, version, delta)
         if (repos.objects.countVersions(object.id) === 0) repos.objects.deleteObject(object.id)
         delta.apply(d)
-      })
+      }, { freesSpace: true })
       return { success: true, freedBytes: version.size }
     },
 
@@ -155,6 +155,8 @@ export function versionsService(d: Deps, quota: QuotaService) {
       let freed = 0
       let removed = 0
       d.db.tx(() => {
+        freed = 0
+        removed = 0
         const delta = new UsageDelta(bucket)
         for (const o of objects) {
           for (const v of repos.objects.versionsOf(o.id)) {
@@ -167,7 +169,7 @@ export function versionsService(d: Deps, quota: QuotaService) {
           if (repos.objects.countVersions(o.id) === 0) repos.objects.deleteObject(o.id)
         }
         delta.apply(d)
-      })
+      }, { freesSpace: true })
       return { success: true, removedVersions: removed, freedBytes: freed }
     },
   }
