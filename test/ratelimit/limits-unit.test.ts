@@ -45,6 +45,43 @@ describe('TokenBuckets', () => {
   })
 })
 
+describe('TokenBuckets.admit: a short queue before refusing', () => {
+  const Q = { maxQueue: 4, maxWaitSeconds: 10 }
+
+  test('over the burst, requests borrow future tokens and wait in arrival order, one per 1/rate; the queue full, they are refused with the wait behind it', () => {
+    const b = new TokenBuckets()
+    const t0 = 5_000
+    for (let i = 0; i < 10; i++) expect(b.admit('k', 10, 10, t0, Q)).toEqual({ wait: 0 })
+    const waits = Array.from({ length: 4 }, () => b.admit('k', 10, 10, t0, Q))
+    expect(waits.map((w) => ('wait' in w ? Number(w.wait.toFixed(9)) : null))).toEqual([0.1, 0.2, 0.3, 0.4])
+    // The fifth over the rate finds the queue full: refused, told how long its turn would be.
+    const refused = b.admit('k', 10, 10, t0, Q)
+    expect('retryAfter' in refused && Number(refused.retryAfter.toFixed(9))).toBe(0.5)
+    // 100 ms later the first waiter has its token: one place is free again, at the back.
+    const later = b.admit('k', 10, 10, t0 + 100, Q)
+    expect('wait' in later && Number(later.wait.toFixed(9))).toBe(0.4)
+    expect('retryAfter' in b.admit('k', 10, 10, t0 + 100, Q)).toBe(true)
+    // Once the queue has drained and the bucket refilled, the burst is back.
+    for (let i = 0; i < 10; i++) expect(b.admit('k', 10, 10, t0 + 100 + 1500, Q)).toEqual({ wait: 0 })
+  })
+
+  test('a wait longer than maxWaitSeconds is refused even with room in the queue (slow budgets such as 30/min)', () => {
+    const b = new TokenBuckets()
+    for (let i = 0; i < 30; i++) expect(b.admit('d', 0.5, 30, 0, { maxQueue: 16, maxWaitSeconds: 5 })).toEqual({ wait: 0 })
+    expect(b.admit('d', 0.5, 30, 0, { maxQueue: 16, maxWaitSeconds: 5 })).toEqual({ wait: 2 })
+    expect(b.admit('d', 0.5, 30, 0, { maxQueue: 16, maxWaitSeconds: 5 })).toEqual({ wait: 4 })
+    expect(b.admit('d', 0.5, 30, 0, { maxQueue: 16, maxWaitSeconds: 5 })).toEqual({ retryAfter: 6 })
+  })
+
+  test('without a queue admit() is take(): refused at once, nothing borrowed', () => {
+    const b = new TokenBuckets()
+    expect(b.admit('n', 2, 2, 0)).toEqual({ wait: 0 })
+    expect(b.admit('n', 2, 2, 0)).toEqual({ wait: 0 })
+    expect(b.admit('n', 2, 2, 0)).toEqual({ retryAfter: 0.5 })
+    expect(b.admit('n', 2, 2, 500)).toEqual({ wait: 0 })
+  })
+})
+
 describe('rate classes (the public table)', () => {
   test.each([
     ['PutObject', 'PUT', 'write'], ['CopyObject', 'PUT', 'write'], ['UploadPart', 'PUT', 'write'], ['CreateMultipartUpload', 'POST', 'write'],

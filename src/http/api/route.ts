@@ -78,10 +78,10 @@ export function createApiRoute(ctx: AppContext, log: Logger, adminToken: string 
           checkCsrf(request, principal, { trustProxy: ctx.config.trustProxy })
           // The dashboard API budget (30/min) applies to sessions and API keys alike; the local admin
           // token (the TUI on the appliance itself) is exempt.
-          if (opts.auth !== 'apiKey' && principal.via !== 'adminToken') ctx.services.rateLimits.checkDashboard(principal.accountId, principal.isAdmin)
+          if (opts.auth !== 'apiKey' && principal.via !== 'adminToken') await ctx.services.rateLimits.checkDashboard(principal.accountId, principal.isAdmin)
           // REST calls with an access key share that key's S3 request budget.
           if (opts.auth === 'apiKey' && principal.via === 'apiKey') {
-            ctx.services.rateLimits.checkS3({ kind: 'account', accountId: principal.accountId, isAdmin: principal.isAdmin, accessKeyId: principal.accessKeyId ?? null }, opts.operation, request.method)
+            await ctx.services.rateLimits.checkS3({ kind: 'account', accountId: principal.accountId, isAdmin: principal.isAdmin, accessKeyId: principal.accessKeyId ?? null }, opts.operation, request.method)
           }
         }
         const call: ApiCall = {

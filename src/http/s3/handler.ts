@@ -48,7 +48,7 @@ export function createS3Handler(ctx: AppContext, log: Logger) {
         const now = ctx.now()
         auth = authenticateS3(ctx, request, target, now)
         if (auth.principal.kind === 'anonymous') auth.principal.ip = clientIp(request, server, ctx.config.trustProxy)
-        ctx.services.rateLimits.checkS3(auth.principal, target.op, request.method)
+        await ctx.services.rateLimits.checkS3(auth.principal, target.op, request.method)
         const call = makeCall(ctx, request, target, auth, requestId, now, counter)
         response = await OPERATIONS[target.op](call)
         // Acknowledge changes only once they are on disk (shared WAL fsync); reads wait too, so
