@@ -5,6 +5,8 @@ import { join } from 'node:path'
 import { HeadObjectCommand, ListBucketsCommand, PutObjectCommand } from '@aws-sdk/client-s3'
 import { ROOT_ACCESS_KEY, ROOT_SECRET_KEY, startServer, type TestServer } from '../helpers/server'
 import { s3Client } from '../helpers/s3-client'
+import { s3Fetch, xmlTags } from '../helpers/raw-s3'
+import { apiAccount } from '../quota/helpers'
 
 // A real server on a shared 2-core box; a hang guard, not a performance limit.
 setDefaultTimeout(120_000)
@@ -113,4 +115,42 @@ describe('content', () => {
       expect(families.has(m![1]) || families.has(family)).toBe(true)
     }
   })
+})
+
+// Runs last: it adds an account and requests that the exact counts above do not expect.
+describe('cloudstorage_quota_rejections_total', () => {
+  test('counts every QuotaExceeded, by surface: S3 PutObject, UploadPart, CopyObject, UploadPartCopy; REST upload; /api/versions upload', async () => {
+    const a = await apiAccount(srv, '1KiB')
+    const creds = { accessKeyId: a.accessKeyId, secretAccessKey: a.secretAccessKey }
+    const quotaCode = async (res: Response) => {
+      const body = await res.text()
+      return { status: res.status, code: xmlTags(body, 'Code')[0] ?? (body.startsWith('{') ? JSON.parse(body).error.code : null) }
+    }
+    const refused = { status: 403, code: 'QuotaExceeded' }
+    text = await (await scrape(`Bearer ${adminToken}`)).text()
+    const before = { s3: metric('s3'), rest: metric('rest'), dashboard: metric('dashboard') }
+    expect(before).toEqual({ s3: 0, rest: 0, dashboard: 0 })
+
+    expect((await s3Fetch(srv.s3Url, { method: 'PUT', bucket: a.bucket, key: 'seed', body: 'x'.repeat(600), creds })).status).toBe(200)
+    expect(await quotaCode(await s3Fetch(srv.s3Url, { method: 'PUT', bucket: a.bucket, key: 'big', body: 'x'.repeat(2048), creds }))).toEqual(refused)
+    expect(await quotaCode(await s3Fetch(srv.s3Url, { method: 'PUT', bucket: a.bucket, key: 'copy', headers: { 'x-amz-copy-source': `${a.bucket}/seed` }, creds }))).toEqual(refused)
+    const init = await s3Fetch(srv.s3Url, { method: 'POST', bucket: a.bucket, key: 'mp', query: { uploads: '' }, creds })
+    const uploadId = xmlTags(await init.text(), 'UploadId')[0]
+    expect(await quotaCode(await s3Fetch(srv.s3Url, { method: 'PUT', bucket: a.bucket, key: 'mp', query: { partNumber: '1', uploadId }, body: 'x'.repeat(2048), creds }))).toEqual(refused)
+    expect(await quotaCode(await s3Fetch(srv.s3Url, { method: 'PUT', bucket: a.bucket, key: 'mp', query: { partNumber: '2', uploadId }, headers: { 'x-amz-copy-source': `${a.bucket}/seed` }, creds }))).toEqual(refused)
+    expect(await quotaCode(await fetch(`${srv.httpUrl}/api/v1/files?key=rest-big`, { method: 'POST', headers: { 'x-api-key': a.apiKey }, body: 'x'.repeat(2048) }))).toEqual(refused)
+    expect(await quotaCode(await fetch(`${srv.httpUrl}/api/versions?bucket=${a.bucket}&key=v-big`, { method: 'POST', headers: { 'x-api-key': a.apiKey }, body: 'x'.repeat(2048) }))).toEqual(refused)
+
+    text = await (await scrape(`Bearer ${adminToken}`)).text()
+    expect({ s3: metric('s3'), rest: metric('rest'), dashboard: metric('dashboard') }).toEqual({ s3: 4, rest: 1, dashboard: 1 })
+    // The overview the TUI shows sums them.
+    const overview = await (await fetch(`${srv.httpUrl}/api/admin/overview`, { headers: { authorization: `Bearer ${adminToken}` } })).json() as { quotaRejected: number }
+    expect(overview.quotaRejected).toBe(6)
+  })
+
+  let text = ''
+  const metric = (surface: string) => {
+    const line = text.split('\n').find((l) => l.startsWith(`cloudstorage_quota_rejections_total{surface="${surface}"} `))
+    return line === undefined ? 0 : Number(line.slice(line.lastIndexOf(' ') + 1))
+  }
 })

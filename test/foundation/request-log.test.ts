@@ -5,6 +5,7 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner'
 import { ROOT_ACCESS_KEY, ROOT_SECRET_KEY, startServer, type TestServer } from '../helpers/server'
 import { startJsonLogServer } from './util'
 import { s3Client } from '../helpers/s3-client'
+import { untilOutput } from '../helpers/output'
 
 // Real servers on a shared 2-core box; a hang guard, not a performance limit.
 setDefaultTimeout(120_000)
@@ -41,9 +42,9 @@ async function workload(srv: Running) {
   return { ids, presignedSignature: new URL(presigned).searchParams.get('X-Amz-Signature')! }
 }
 
-/** Waits until the request log has caught up with the requests just made. */
+/** Waits until the request log has caught up with the requests just made (lines go out in order). */
 async function settle(srv: Running, requestId: string) {
-  for (let i = 0; i < 200 && !srv.output().includes(requestId); i++) await Bun.sleep(25)
+  await untilOutput(srv, requestId, `the log line of request ${requestId}`)
 }
 
 describe('--log-format json', () => {

@@ -68,8 +68,8 @@ export async function startJsonLogServer(opts: { env?: Record<string, string>; a
     const dec = new TextDecoder()
     for await (const c of s) out += dec.decode(c, { stream: true })
   }
-  void pump(proc.stdout as ReadableStream<Uint8Array>)
-  void pump(proc.stderr as ReadableStream<Uint8Array>)
+  // stop() waits for both pipes to be read to the end, so output() is complete after it.
+  const pumped = Promise.all([pump(proc.stdout as ReadableStream<Uint8Array>), pump(proc.stderr as ReadableStream<Uint8Array>)]).catch(() => {})
   let ready: { s3: string; http: string } | null = null
   while (!ready) {
     if (proc.exitCode !== null) throw new Error(`server exited with ${proc.exitCode}:\n${out}`)
@@ -90,6 +90,7 @@ export async function startJsonLogServer(opts: { env?: Record<string, string>; a
     async stop(signal: NodeJS.Signals = 'SIGTERM') {
       if (proc.exitCode === null) proc.kill(signal)
       const code = await proc.exited
+      await pumped
       rmSync(dataDir, { recursive: true, force: true })
       return code
     },

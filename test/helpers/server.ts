@@ -50,8 +50,8 @@ export async function startServer(opts: { env?: Record<string, string>; args?: s
     const dec = new TextDecoder()
     for await (const chunk of stream) out += dec.decode(chunk)
   }
-  void pump(proc.stdout as ReadableStream<Uint8Array>)
-  void pump(proc.stderr as ReadableStream<Uint8Array>)
+  // stop() waits for both pipes to be read to the end, so output() is complete after it.
+  const pumped = Promise.all([pump(proc.stdout as ReadableStream<Uint8Array>), pump(proc.stderr as ReadableStream<Uint8Array>)]).catch(() => {})
   const deadline = Date.now() + 60_000
   let m: RegExpMatchArray | null = null
   while (!(m = out.match(/ready.*s3=(http:\/\/[^\s]+) http=(http:\/\/[^\s]+)/))) {
@@ -68,6 +68,7 @@ export async function startServer(opts: { env?: Record<string, string>; args?: s
     async stop(signal = 'SIGTERM') {
       if (proc.exitCode === null) proc.kill(signal)
       const code = await proc.exited
+      await pumped
       if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true })
       return code
     },

@@ -3,6 +3,7 @@ import sharp from 'sharp'
 import { PutBucketCorsCommand, PutObjectCommand } from '@aws-sdk/client-s3'
 import { ROOT_ACCESS_KEY, ROOT_SECRET_KEY, startServer, type TestServer } from '../helpers/server'
 import { s3Client } from '../helpers/s3-client'
+import { untilOutput } from '../helpers/output'
 
 let server: TestServer
 const KEY = { 'x-api-key': `${ROOT_ACCESS_KEY}:${ROOT_SECRET_KEY}` }
@@ -95,6 +96,21 @@ describe('formats and caching', () => {
     const after = await img('photos/hero.jpg?w=64&format=jpeg')
     expect(after.r.headers.get('etag')).not.toBe(etag)
     expect([after.meta!.width, after.meta!.height]).toEqual([64, 64])
+  })
+})
+
+describe('the request log', () => {
+  test('an image response logs the bytes it sent (out=N, not out=0), for a fresh rendition and a cached one', async () => {
+    for (const attempt of ['rendered', 'cached']) {
+      const { r, body } = await img('photos/small.png?w=40&format=png')
+      expect(r.status).toBe(200)
+      expect(body.length).toBeGreaterThan(0)
+      expect(r.headers.get('content-length')).toBe(String(body.length))
+      const id = r.headers.get('x-request-id')!
+      const out = await untilOutput(server, ` ${id} `, `the log line of request ${id}`)
+      const line = out.split('\n').find((l) => l.includes(` ${id} `))!
+      expect({ attempt, op: /op=(\w+)/.exec(line)?.[1], out: /out=(\d+)/.exec(line)?.[1] }).toEqual({ attempt, op: 'TransformImage', out: String(body.length) })
+    }
   })
 })
 

@@ -11,6 +11,7 @@ import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, PutBucketVersion
 import { startServer, type TestServer } from '../helpers/server'
 import { s3Client, s3Error } from '../helpers/s3-client'
 import { FILE_ID, ISO_DATE, api, createAccount, expectError, keyHeaders, type Account } from './rest-helpers'
+import { logSettled, untilOutput } from '../helpers/output'
 
 // Servers start and argon2 hashes run on a shared 2-core machine: no tight per-test clock.
 setDefaultTimeout(120_000)
@@ -466,21 +467,16 @@ describe('clients that go away mid-upload', () => {
     await Bun.sleep(300)
     sock.destroy()
   }
-  /** Waits (bounded) until the server has answered `n` more REST uploads in its log. */
+  const uploadLines = (out: string) => out.split('\n').filter((l) => / rest POST \/api\/v1\/files /.test(l))
+  /** Waits (polling with a deadline) until the server has logged `n` more REST uploads. */
   async function loggedUploads(before: number, n: number): Promise<string[]> {
-    let lines: string[] = []
-    for (let i = 0; i < 200; i++) {
-      lines = srv.output().split('\n').filter((l) => / rest POST \/api\/v1\/files /.test(l)).slice(before)
-      if (lines.length >= n) break
-      await Bun.sleep(50)
-    }
-    return lines
+    return uploadLines(await untilOutput(srv, (out) => uploadLines(out).length >= before + n, `${n} more upload log lines`)).slice(before)
   }
-  const uploadsLogged = () => srv.output().split('\n').filter((l) => / rest POST \/api\/v1\/files /.test(l)).length
+  const uploadsLogged = async () => uploadLines(await logSettled(srv)).length
 
   test('an abandoned form or raw upload ends its request, removes its temp file and frees its quota reservation', async () => {
     const carol = await createAccount(srv, { email: 'carol@files.test', quota: '30MiB' })
-    const before = uploadsLogged()
+    const before = await uploadsLogged()
     const blobsBefore = await settledBlobFiles()
     const boundary = 'abandonedboundary'
     const formHead = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="gone.bin"\r\n\r\n`)

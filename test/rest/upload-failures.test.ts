@@ -61,7 +61,7 @@ async function expectUnchanged(before: State, a: Account = user) {
 const keyHeader = (a: Account) => ({ 'x-api-key': a.apiKey })
 
 /** A multipart/form-data body with parts in exactly this order. */
-function formBody(parts: Array<{ name: string; value: string | Uint8Array; filenameHeader?: string }>): { body: Buffer; type: string } {
+function formBody(parts: Array<{ name: string; value: string | Uint8Array; filenameHeader?: string }>): { body: Uint8Array<ArrayBuffer>; type: string } {
   const boundary = 'halfstoredboundary' + randomBytes(6).toString('hex')
   const chunks: Buffer[] = []
   for (const p of parts) {
@@ -71,7 +71,7 @@ function formBody(parts: Array<{ name: string; value: string | Uint8Array; filen
     chunks.push(Buffer.from('\r\n'))
   }
   chunks.push(Buffer.from(`--${boundary}--\r\n`))
-  return { body: Buffer.concat(chunks), type: `multipart/form-data; boundary=${boundary}` }
+  return { body: new Uint8Array(Buffer.concat(chunks)), type: `multipart/form-data; boundary=${boundary}` }
 }
 
 /** A chunked (unknown-length) request body delivered in pieces the test controls. */
