@@ -14,7 +14,9 @@
  * Skipped visibly when this machine does not allow mounting (not root, no loop/tmpfs).
  */
 import { afterAll, expect, test } from 'bun:test'
-import { mkdirSync, mkdtempSync, rmSync, statfsSync, writeFileSync } from 'node:fs'
+import { closeSync, existsSync, fsyncSync, mkdirSync, mkdtempSync, openSync, rmSync, statfsSync, statSync, writeFileSync, writeSync } from 'node:fs'
+import { createHash } from 'node:crypto'
+import { Database } from 'bun:sqlite'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startServer, ROOT_ACCESS_KEY, ROOT_SECRET_KEY, type TestServer } from '../helpers/server'
@@ -176,3 +178,133 @@ const body = async () => {
 
 if (mounted) test(name, body, 300_000)
 else test.skip(`${name} [skipped: cannot mount a scratch file system here: ${(scratch as { reason: string }).reason}]`, body)
+
+/*
+ * Issue 9 — 0 bytes free. Something other than the appliance fills the disk to the last byte
+ * (a filler file written until ENOSPC, after the WAL was checkpointed to nothing so that any
+ * commit needs new space). Before, every delete then failed with 507 (SQLITE_FULL: the WAL could
+ * not grow), so space could not be freed through the API. Now each kind of delete commits into
+ * the metadata reserve (<data>/space.reserve), uploads are refused while it is used up, and it
+ * comes back as soon as there is room. Each delete kind is run at 0 bytes free with the reserve
+ * in place (the filler is removed and the reserve restored between them); at the end, deletes
+ * through S3 and REST at 0 bytes free, a purge and a GC pass free enough for writes to work again
+ * without touching the filler.
+ */
+const scratch2 = mounted ? mountScratch() : null
+const mounted2 = scratch2 && 'mnt' in scratch2 ? scratch2 : null
+let srv2: TestServer | null = null
+afterAll(async () => {
+  if (srv2 && srv2.proc.exitCode === null) await srv2.stop('SIGKILL')
+  if (mounted2) {
+    run(['umount', mounted2.mnt])
+    rmSync(mounted2.root, { recursive: true, force: true })
+  }
+})
+
+const name2 = 'R6b 0 bytes free: DeleteObject(s), REST delete, version delete and purge, AbortMultipartUpload and DeleteBucket commit; uploads resume once space is back'
+const body2 = async () => {
+  const { mnt, kind } = mounted2!
+  const dataDir = join(mnt, 'data')
+  const filler = join(mnt, 'filler')
+  const reserveFile = join(dataDir, 'space.reserve')
+  srv2 = await startServer({ dataDir, env: { CLOUDSTORAGE_DISK_RESERVE: '4MiB', CLOUDSTORAGE_GC_GRACE_SECONDS: '0' } })
+  const s3 = srv2.s3Url
+  const key = { 'X-API-Key': `${ROOT_ACCESS_KEY}:${ROOT_SECRET_KEY}` }
+  const http = (method: string, path: string) => fetch(`${srv2!.httpUrl}${path}`, { method, headers: key })
+  expect(statSync(reserveFile).size).toBe(4 * MiB)
+
+  /** Checkpoints the WAL down to 0 bytes (so the next commit needs new blocks), then fills the disk to the last byte. */
+  const fill = async () => {
+    const db = new Database(join(dataDir, 'cloudstorage.db'))
+    try {
+      await eventually('a WAL checkpoint to truncate the WAL', () => (db.query('PRAGMA wal_checkpoint(TRUNCATE)').get() as { busy: number }).busy === 0, 30_000)
+    } finally {
+      db.close()
+    }
+    const fd = openSync(filler, 'a')
+    try {
+      for (const size of [MiB, 64 * 1024, 4096, 512, 1]) {
+        const buf = Buffer.alloc(size, 0x5a)
+        try { for (;;) writeSync(fd, buf) } catch (e) { if ((e as NodeJS.ErrnoException).code !== 'ENOSPC') throw e }
+      }
+      try { fsyncSync(fd) } catch { /* the data is what takes the space */ }
+    } finally {
+      closeSync(fd)
+    }
+    expect(statfsSync(mnt).bavail).toBe(0)
+  }
+  /** Frees the filler and puts the reserve back (the first upload after space returns restores it). */
+  const unfillAndRestore = async (n: number) => {
+    rmSync(filler, { force: true })
+    const res = await s3Fetch(s3, { method: 'PUT', bucket: 'full', key: `restore-${n}`, body: 'r' })
+    expect(res.status).toBe(200)
+    await res.arrayBuffer()
+    expect(statSync(reserveFile).size).toBe(4 * MiB)
+  }
+  const status = async (res: Response) => { await res.arrayBuffer(); return res.status }
+
+  // Setup with room to spare: objects, a second version of one, a REST file, an upload in progress, a second bucket.
+  expect(await status(await s3Fetch(s3, { method: 'PUT', bucket: 'full' }))).toBe(200)
+  for (let i = 0; i < 16; i++) expect(await status(await s3Fetch(s3, { method: 'PUT', bucket: 'full', key: `k${i}`, body: payload(SEED, MiB, 'k', i) }))).toBe(200)
+  expect(await status(await s3Fetch(s3, { method: 'PUT', bucket: 'full', key: 'k3', body: 'second version' }))).toBe(200)
+  const restFile = await (await fetch(`${srv2.httpUrl}/api/v1/files?bucket=full&key=rest.txt`, { method: 'POST', headers: key, body: 'via REST' })).json() as { id: string }
+  const init = await s3Fetch(s3, { method: 'POST', bucket: 'full', key: 'mp', query: { uploads: '' } })
+  const uploadId = xmlTags(await init.text(), 'UploadId')[0]
+  expect(await status(await s3Fetch(s3, { method: 'PUT', bucket: 'full', key: 'mp', query: { partNumber: '1', uploadId }, body: 'part' }))).toBe(200)
+  expect(await status(await s3Fetch(s3, { method: 'PUT', bucket: 'gone' }))).toBe(200)
+  const history = await (await http('GET', '/api/versions?bucket=full&key=k3')).json() as { versions: Array<{ versionId: string; isCurrent: boolean }> }
+  const oldK3 = history.versions.find((v) => !v.isCurrent)!.versionId
+
+  const multiDoc = '<Delete><Object><Key>k1</Key></Object><Object><Key>k2</Key></Object></Delete>'
+  const steps: Array<[string, () => Promise<Response>, number]> = [
+    ['DeleteObject', () => s3Fetch(s3, { method: 'DELETE', bucket: 'full', key: 'k0' }), 204],
+    ['DeleteObjects', () => s3Fetch(s3, { method: 'POST', bucket: 'full', query: { delete: '' }, body: multiDoc, headers: { 'content-md5': createHash('md5').update(multiDoc).digest('base64') } }), 200],
+    ['REST DELETE /api/v1/files/{id}', () => http('DELETE', `/api/v1/files/${restFile.id}`), 200],
+    ['DELETE /api/versions/{versionId}', () => http('DELETE', `/api/versions/${oldK3}`), 200],
+    ['DELETE /api/versions (purge)', () => http('DELETE', '/api/versions?bucket=full&key=k0'), 200],
+    ['AbortMultipartUpload', () => s3Fetch(s3, { method: 'DELETE', bucket: 'full', key: 'mp', query: { uploadId } }), 204],
+    ['DeleteBucket', () => s3Fetch(s3, { method: 'DELETE', bucket: 'gone' }), 204],
+  ]
+  for (const [i, [what, op, want]] of steps.entries()) {
+    await fill()
+    const res = await op()
+    const text = await res.text()
+    expect({ what, status: res.status, body: res.status === want ? '' : text }).toEqual({ what, status: want, body: '' })
+    if (what === 'DeleteObjects') expect(xmlTags(text, 'Deleted').length).toBe(2)
+    // The reserve went to that delete; until it is back, uploads are refused.
+    expect(existsSync(reserveFile)).toBe(false)
+    const refused = await s3Fetch(s3, { method: 'PUT', bucket: 'full', key: `refused-${i}`, body: 'x' })
+    expect((await errorOf(refused)).code).toBe('InsufficientStorage')
+    await unfillAndRestore(i)
+  }
+  expect(await status(await s3Fetch(s3, { method: 'HEAD', bucket: 'full', key: 'k1' }))).toBe(404)
+  expect(await status(await s3Fetch(s3, { method: 'HEAD', bucket: 'gone' }))).toBe(404)
+
+  // Space comes back through the API alone: at 0 bytes free, delete 12 MiB through S3 and REST
+  // and purge their history; the GC pass unlinks the blobs and uploads work again, filler and all.
+  await fill()
+  const victims = ['k4', 'k5', 'k6', 'k7', 'k8', 'k9', 'k10', 'k11', 'k12', 'k13', 'k14', 'k15']
+  for (const [i, k] of victims.entries()) {
+    if (i % 2 === 0) expect(await status(await s3Fetch(s3, { method: 'DELETE', bucket: 'full', key: k }))).toBe(204)
+    else {
+      const f = await (await http('GET', `/api/v1/files?bucket=full&prefix=${k}`)).json() as { files: Array<{ id: string; key: string }> }
+      expect(await status(await http('DELETE', `/api/v1/files/${f.files.find((x) => x.key === k)!.id}`))).toBe(200)
+    }
+  }
+  expect(await status(await http('DELETE', '/api/versions?bucket=full'))).toBe(200)
+  await eventually('GC to free the deleted blobs', () => statfsSync(mnt).bavail * statfsSync(mnt).bsize >= 9 * MiB, 150_000)
+  const again = await s3Fetch(s3, { method: 'PUT', bucket: 'full', key: 'again', body: payload(SEED, MiB, 'again') })
+  expect(again.status).toBe(200)
+  await again.arrayBuffer()
+  expect(statSync(reserveFile).size).toBe(4 * MiB)
+
+  expect(await srv2.stop('SIGTERM')).toBe(0)
+  const agree = checkBlobsAgree(dataDir)
+  expect(agree.snap.integrity).toBe('ok')
+  expect(agree.orphans).toEqual([])
+  expect(agree.missing).toEqual([])
+  console.log(`R6b enospc (${kind}): ${steps.length} delete kinds committed at 0 bytes free through the metadata reserve, uploads refused while it was used, PUT OK after deletes + purge + GC freed space with the disk still filled`)
+}
+
+if (mounted2) test(name2, body2, 400_000)
+else test.skip(`${name2} [skipped: cannot mount a scratch file system here]`, body2)
