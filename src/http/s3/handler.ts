@@ -12,6 +12,9 @@ import { resolveS3, type S3Target } from './resolve'
 import { OPERATIONS } from './operations'
 import { withCorsHeaders } from './operations/bucket-cors'
 
+/** Who a preflight is: always anonymous. */
+const preflightAuth = (): S3Auth => ({ principal: { kind: 'anonymous', ip: '' }, accessKeyId: null, payload: { kind: 'none' }, signing: null, presigned: false })
+
 function principalLabel(auth: S3Auth | null): string {
   if (!auth) return '-'
   const p = auth.principal
@@ -46,7 +49,9 @@ export function createS3Handler(ctx: AppContext, log: Logger) {
         response = new Response(healthBody(), { headers: { 'content-type': 'application/json' } })
       } else {
         const now = ctx.now()
-        auth = authenticateS3(ctx, request, target, now)
+        // A CORS preflight carries no credentials of its own: the X-Amz-* query of a presigned
+        // URL signs the actual request (another method), so it is never checked here.
+        auth = target.op === 'PreflightCors' ? preflightAuth() : authenticateS3(ctx, request, target, now)
         if (auth.principal.kind === 'anonymous') auth.principal.ip = clientIp(request, server, ctx.config.trustProxy)
         ctx.services.rateLimits.checkS3(auth.principal, target.op, request.method)
         const call = makeCall(ctx, request, target, auth, requestId, now, counter)

@@ -47,6 +47,16 @@ export function bucketsService(d: Deps) {
   }
 
   return {
+    /** The bucket of that name or null, with no access check (cached until the next commit). */
+    find(name: string): BucketRow | null {
+      return byName.get(name, () => repos.buckets.byName(name) ?? null)
+    },
+
+    /** Whether the owning account is active: a suspended account's public-read buckets serve nobody. */
+    ownerActive(b: BucketRow): boolean {
+      return repos.accounts.byId(b.accountId)?.status === 'active'
+    },
+
     /** Looks a bucket up for an actor: NoSuchBucket when absent, AccessDenied when not theirs. */
     require(name: string, p: Principal): BucketRow {
       const b = byName.get(name, () => repos.buckets.byName(name) ?? null)

@@ -2,17 +2,14 @@ import { AppError } from '../../../errors/app-error'
 import { CHECKSUMS, type ChecksumAlgorithm } from '../../../domain/checksums'
 import { parseCopySource } from '../../../services/objects/copy-object'
 import { s3VersionId } from '../../../services/objects/read'
-import type { S3Call } from '../call'
+import { accessBucket, type S3Call } from '../call'
 import { metaFromHeaders, quoteEtag } from '../object-headers'
 import { el, isoMs, xmlDoc, xmlResponse } from '../xml'
 
-/** The source bucket of a copy, which the caller must own (reads of public buckets included). */
+/** The source bucket of a copy: one the caller may read (its own, or a public-read bucket). */
 export function copySourceOf(c: S3Call) {
   const src = parseCopySource(c.request.headers.get('x-amz-copy-source')!)
-  const p = c.auth.principal
-  if (p.kind !== 'account') throw new AppError('AccessDenied')
-  const bucket = c.ctx.services.buckets.require(src.bucket, p)
-  return { ...src, bucketRow: bucket }
+  return { ...src, bucketRow: accessBucket(c.ctx, src.bucket, c.auth.principal, true) }
 }
 
 export async function copyObject(c: S3Call): Promise<Response> {
