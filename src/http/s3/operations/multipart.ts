@@ -96,9 +96,16 @@ export async function completeMultipartUpload(c: S3Call): Promise<Response> {
   // x-amz-checksum-<alg> here is the client's full-object checksum, not the XML body's.
   const doc = parseXmlBody(await c.readSmallBody(4 * 1024 * 1024, { objectChecksumHeaders: true }), 'CompleteMultipartUpload')
   const rawParts = (doc.Part ?? []) as Array<Record<string, unknown>>
+  let prev = 0
+  let ordered = true
   const parts: CompletePart[] = rawParts.map((p) => {
-    const n = String(p.PartNumber ?? '')
-    if (!/^\d+$/.test(n) || p.ETag === undefined) throw new AppError('MalformedXML')
+    const n = String(p.PartNumber ?? '').trim()
+    if (!/^-?\d+$/.test(n) || p.ETag === undefined) throw new AppError('MalformedXML')
+    // S3 checks the parts in order: a number below 1 is refused as such (InvalidArgument), one
+    // after an out-of-order part is left to the InvalidPartOrder check.
+    if (Number(n) < 1 && ordered) throw new AppError('InvalidArgument', { message: 'PartNumber must be >= 1' })
+    if (Number(n) <= prev) ordered = false
+    prev = Number(n)
     let checksum: string | null = null
     for (const a of CHECKSUM_ALGORITHMS) if (p[`Checksum${a}`] !== undefined) checksum = String(p[`Checksum${a}`])
     return { partNumber: Number(n), etag: String(p.ETag), checksum }
