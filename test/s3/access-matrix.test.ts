@@ -132,7 +132,7 @@ describe('access matrix: caller × bucket (never existed, deleted, private, publ
             const e = await errorOf(res)
             const got: [number, string | null] = [e.status, e.status < 300 ? null : e.code]
             const want = expected(op, caller, state, keyExists)
-            if (got[0] !== want[0] || got[1] !== want[1]) mismatches.push(`${caller} ${state} key ${keyExists ? 'exists' : 'missing'}: got ${got.join(' ')}, want ${want.join(' ')}`)
+            if (got[0] !== want[0] || got[1] !== want[1]) mismatches.push(`${caller} ${state}${op.object ? (keyExists ? ' key exists' : ' key missing') : ''}: got ${got.join(' ')}, want ${want.join(' ')}`)
           }
         }
       }
