@@ -36,6 +36,8 @@ interface Op {
   name: string
   /** Served by a public-read bucket to everyone (anonymous callers and other accounts). */
   publicRead: boolean
+  /** Needs no access at all (its credentials would be inside the request body). */
+  anyone?: boolean
   /** Addresses an object: run once with an existing and once with a missing key. */
   object: boolean
   req: (bucket: string, key: string) => RawRequest
@@ -65,6 +67,7 @@ const OPS: Op[] = [
   { name: 'DeleteObjects', publicRead: false, object: false, req: (b) => ({ method: 'POST', bucket: b, query: { delete: '' }, body: DELETE_XML, headers: { 'content-md5': md5Base64(DELETE_XML) } }), ok: always(200) },
   { name: 'GetBucketAcl (not implemented)', publicRead: false, object: false, req: (b) => ({ bucket: b, query: { acl: '' } }), ok: always(501, 'NotImplemented') },
   { name: 'GetBucketPolicy (not implemented)', publicRead: false, object: false, req: (b) => ({ bucket: b, query: { policy: '' } }), ok: always(501, 'NotImplemented') },
+  { name: 'POST object upload, HTML form (not implemented)', publicRead: false, anyone: true, object: false, req: (b) => ({ method: 'POST', bucket: b, body: '--x--\r\n', headers: { 'content-type': 'multipart/form-data; boundary=x' } }), ok: always(501, 'NotImplemented') },
   { name: 'PutBucketTagging (not implemented)', publicRead: false, object: false, req: (b) => ({ method: 'PUT', bucket: b, query: { tagging: '' }, body: '<Tagging><TagSet/></Tagging>' }), ok: always(501, 'NotImplemented') },
   // Object operations
   { name: 'GetObject', publicRead: true, object: true, req: (b, k) => ({ bucket: b, key: k }), ok: keyed(200) },
@@ -92,7 +95,7 @@ const OPS: Op[] = [
 function expected(op: Op, caller: Caller, state: BucketState, keyExists: boolean): [number, string | null] {
   const head = op.req('b', 'k').method === 'HEAD' // no body: the status is all there is
   const r: [number, string | null] = state === 'never' || state === 'deleted' ? [404, 'NoSuchBucket']
-    : caller === 'owner' || (op.publicRead && state === 'public') ? op.ok(keyExists)
+    : caller === 'owner' || op.anyone || (op.publicRead && state === 'public') ? op.ok(keyExists)
     : [403, 'AccessDenied']
   return head ? [r[0], null] : r
 }
