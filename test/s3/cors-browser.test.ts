@@ -18,7 +18,9 @@ import { s3Client, s3Error } from '../helpers/s3-client'
 
 const CHROMIUM = '/usr/bin/chromium'
 const haveChromium = existsSync(CHROMIUM)
-if (!haveChromium) console.warn(`cors-browser.test.ts: skipped, ${CHROMIUM} is not installed`)
+/** Skipped visibly, with the reason in the test's name, on a machine without Chromium. */
+const browserTest = (name: string, fn: () => Promise<void>) =>
+  test.skipIf(!haveChromium)(haveChromium ? name : `${name} [skipped: ${CHROMIUM} is not installed]`, fn)
 
 setDefaultTimeout(120_000)
 
@@ -98,7 +100,7 @@ afterAll(async () => {
 }, 60_000)
 
 describe('a page on another origin, in headless Chromium', () => {
-  test.skipIf(!haveChromium)('with a matching CORS rule: it reads a presigned GET (bytes and exposed ETag) and its presigned PUT lands', async () => {
+  browserTest('with a matching CORS rule: it reads a presigned GET (bytes and exposed ETag) and its presigned PUT lands', async () => {
     const urls = await presign(ALLOWED)
     const r = await fromPage(urls.get, urls.put, 'written by Chromium ✓')
     expect(r.get).toEqual({ status: 200, text: CONTENT, etag: `"${createHash('md5').update(CONTENT).digest('hex')}"` })
@@ -108,7 +110,7 @@ describe('a page on another origin, in headless Chromium', () => {
     expect(landed.ContentType).toBe('text/plain;charset=utf-8')
   })
 
-  test.skipIf(!haveChromium)('without a matching rule: the browser blocks the GET and the PUT, and nothing is written', async () => {
+  browserTest('without a matching rule: the browser blocks the GET and the PUT, and nothing is written', async () => {
     const urls = await presign(DENIED)
     const r = await fromPage(urls.get, urls.put, 'must not arrive')
     expect(r.get).toEqual({ error: 'TypeError: Failed to fetch' })

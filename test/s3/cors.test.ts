@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
-import { CreateBucketCommand, GetObjectCommand, PutBucketCorsCommand, PutObjectCommand, type CORSRule, type S3Client } from '@aws-sdk/client-s3'
+import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, PutBucketCorsCommand, PutObjectCommand, type CORSRule, type S3Client } from '@aws-sdk/client-s3'
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner'
 import { startServer, type TestServer } from '../helpers/server'
 import { s3Client } from '../helpers/s3-client'
@@ -143,9 +143,13 @@ describe('actual requests', () => {
       'access-control-allow-origin': 'http://a.example.com', 'access-control-allow-credentials': 'true', 'access-control-allow-methods': 'GET, PUT',
       'access-control-expose-headers': 'ETag, x-amz-request-id', 'access-control-max-age': '600', vary: VARY,
     })
-    const head = await fetch(url.replace('x-id=GetObject', 'x-id=HeadObject'), { method: 'HEAD', headers: { origin: 'https://static.eu.cdn.test' } })
-    // HEAD is signed for GET here, so the signature fails, but the error still carries CORS headers.
-    expect(head.headers.get('access-control-allow-origin')).toBe('https://static.eu.cdn.test')
+    const headUrl = await getSignedUrl(s3, new HeadObjectCommand({ Bucket: B, Key: 'hello.txt' }), { expiresIn: 600 })
+    const head = await fetch(headUrl, { method: 'HEAD', headers: { origin: 'https://static.eu.cdn.test' } })
+    expect(corsHeaders(head)).toEqual({ 'access-control-allow-origin': 'https://static.eu.cdn.test', 'access-control-allow-credentials': 'true', 'access-control-allow-methods': 'HEAD', vary: VARY })
+    expect([head.status, head.headers.get('content-length')]).toEqual([200, '5'])
+    // A GET URL used for HEAD fails its signature; the 403 still carries the CORS headers.
+    const wrong = await fetch(url, { method: 'HEAD', headers: { origin: 'https://static.eu.cdn.test' } })
+    expect([wrong.status, wrong.headers.get('access-control-allow-origin')]).toEqual([403, 'https://static.eu.cdn.test'])
     expect((await fetch(url, { headers: { origin: 'http://evil.test' } })).headers.get('access-control-allow-origin')).toBeNull()
     expect(corsHeaders(await fetch(url))).toEqual({})
     expect(corsHeaders(await fetch(url.replace(`/${B}/`, `/${NONE}/`), { headers: { origin: 'http://a.example.com' } }))).toEqual({})
