@@ -15,8 +15,9 @@ export interface S3Target {
   /** For Unsupported: the subresource or method that is not implemented. */
   detail?: string
   /**
-   * For Unsupported subresources: what must exist (and be the caller's) before the answer is
-   * 501, as on S3: the bucket, or the bucket and the object.
+   * For Unsupported requests: what is checked before the answer is 501, as on S3 — that the
+   * bucket exists (`bucket-exists`), that it exists and is the caller's (`bucket`), or that and
+   * that the object exists (`object`). None: 501 at once.
    */
   scope?: 'bucket-exists' | 'bucket' | 'object'
   bucket: string | null
