@@ -47,6 +47,9 @@ export function createS3Handler(ctx: AppContext, log: Logger) {
       } else {
         const now = ctx.now()
         auth = authenticateS3(ctx, request, target, now)
+        // Signed x-amz-* query parameters now stand as headers; x-amz-copy-source among them
+        // turns PutObject into CopyObject (and UploadPart into UploadPartCopy).
+        if (auth.hoisted) target = resolveS3(request.method, request.url, request.headers, ctx.config.domain)
         if (auth.principal.kind === 'anonymous') auth.principal.ip = clientIp(request, server, ctx.config.trustProxy)
         ctx.services.rateLimits.checkS3(auth.principal, target.op, request.method)
         const call = makeCall(ctx, request, target, auth, requestId, now, counter)
@@ -62,7 +65,8 @@ export function createS3Handler(ctx: AppContext, log: Logger) {
       // A failed request may still have committed something (e.g. part of a batch): sync it too.
       if (request.method !== 'GET' && request.method !== 'HEAD') await ctx.db.durable().catch(() => {})
       const err = toAppError(e)
-      if (err.status >= 500) log.error(`S3 ${request.method} ${target?.op ?? '?'} failed [${requestId}]`, (e as AppError).cause ?? e)
+      // 501 answers a request for something we do not implement: the client's doing, not a fault.
+      if (err.status >= 500 && err.code !== 'NotImplemented') log.error(`S3 ${request.method} ${target?.op ?? '?'} failed [${requestId}]`, (e as AppError).cause ?? e)
       errorCode = err.code
       response = s3ErrorResponse(err, request.method, target?.decodedPath ?? '/', requestId)
       if (target) response = withCorsHeaders(ctx, target, request, response)
