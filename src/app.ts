@@ -10,6 +10,7 @@ import { EventBus } from './events/bus'
 import { loadMasterKey, openSecret } from './auth/master-key'
 import { createServices, type Services } from './services'
 import { syncPlans } from './services/accounts/plans'
+import { sealClearWebhookSecrets } from './services/webhooks/webhooks'
 import type { Deps } from './services/deps'
 import { Metrics } from './metrics/metrics'
 import { InflightGate } from './limits/inflight-gate'
@@ -92,11 +93,12 @@ export function createAppContext(config: Config, opts: { now?: () => number } = 
     // A new key is created only for a database without sealed secrets: after restoring a database
     // without its key, a fresh key would make every stored secret unreadable.
     const keyPath = config.masterKeyFile ?? join(config.dataDir, 'master.key')
-    if (!config.masterKey && !existsSync(keyPath) && repos.accessKeys.any()) {
+    if (!config.masterKey && !existsSync(keyPath) && (repos.accessKeys.any() || repos.webhooks.anySealed())) {
       throw new StartupError(`master key ${keyPath} is missing, but the database holds secrets sealed with one; restore the key from your backup or set CLOUDSTORAGE_MASTER_KEY`)
     }
     const masterKey = loadMasterKey({ dataDir: config.dataDir, masterKey: config.masterKey, masterKeyFile: config.masterKeyFile, create: true })
     checkMasterKey(config, masterKey, repos)
+    sealClearWebhookSecrets(db, masterKey)
     const blobs: BlobStore = new FsBlobStore(config.dataDir, config.diskReserveBytes)
     const bus = new EventBus(db, repos.events)
     const deps: Deps = { config, db, repos, blobs, bus, masterKey, now: opts.now ?? Date.now }

@@ -2,6 +2,9 @@ import { Readable } from 'node:stream'
 import busboy from 'busboy'
 import { AppError } from '../../errors/app-error'
 
+/** The longest text field value accepted (a key is at most 1024 bytes). */
+const MAX_FIELD_BYTES = 4096
+
 export interface FormFile {
   stream: AsyncIterable<Uint8Array>
   filename: string
@@ -25,7 +28,9 @@ export async function readForm<T>(
   try {
     // busboy fires 'partsLimit' when the count *reaches* the limit (files/fields fire only past
     // theirs), so a complete form of file + every field needs one more than it has parts.
-    bb = busboy({ headers: { 'content-type': type }, limits: { files: 1, fields: allowedFields.length, fieldSize: 4096, parts: allowedFields.length + 2, headerPairs: 20 } })
+    // Text fields are small (bucket, key): busboy keeps at most fieldSize bytes of each and
+    // skips the rest, so a huge field costs time, never memory, and is refused below.
+    bb = busboy({ headers: { 'content-type': type }, limits: { files: 1, fields: allowedFields.length, fieldSize: MAX_FIELD_BYTES, fieldNameSize: 100, parts: allowedFields.length + 2, headerPairs: 20 } })
   } catch {
     throw new AppError('ValidationError', { message: 'The multipart/form-data body has no boundary.' })
   }
@@ -35,8 +40,10 @@ export async function readForm<T>(
   const fail = (e: AppError) => { failure ??= e }
 
   const done = new Promise<void>((resolve, reject) => {
-    bb.on('field', (name, value) => {
-      if (name === 'file') fail(new AppError('ValidationError', { message: "The 'file' field arrived as text, not as a file part: send it with a filename (curl -F file=@path)." }))
+    bb.on('field', (name, value, info) => {
+      if (info.nameTruncated) fail(new AppError('ValidationError', { message: 'A form field name is too long.' }))
+      else if (info.valueTruncated) fail(new AppError('RequestEntityTooLarge', { message: `The form field '${name}' exceeds ${MAX_FIELD_BYTES} bytes.` }))
+      else if (name === 'file') fail(new AppError('ValidationError', { message: "The 'file' field arrived as text, not as a file part: send it with a filename (curl -F file=@path)." }))
       else if (!allowedFields.includes(name)) fail(new AppError('ValidationError', { message: `Unknown form field '${name}'. Allowed: file, ${allowedFields.join(', ')}.` }))
       else fields[name] = value
     })

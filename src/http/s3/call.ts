@@ -64,9 +64,13 @@ export function makeCall(ctx: AppContext, request: Request, target: S3Target, au
     },
     async readSmallBody(max = 1024 * 1024, opts = {}) {
       const b = call.body(opts)
-      if (b.size !== null && b.size > max) throw new AppError('RequestEntityTooLarge', { message: `The request body exceeds ${max} bytes.` })
+      // b.size is the declared length (Content-Length, or x-amz-decoded-content-length for
+      // aws-chunked): an oversized document is refused before a byte is read, and one without a
+      // declared length is cut off at the cap.
+      const tooBig = () => new AppError('MaxMessageLengthExceeded', { message: `Your request was too big (an XML document here may have at most ${max} bytes).` })
+      if (b.size !== null && b.size > max) throw tooBig()
       const tap = new HashingTap({ sha256: true, checksum: b.checksum })
-      const buf = await readCapped(tap.pipe(b.source), max)
+      const buf = await readCapped(tap.pipe(b.source), max, tooBig)
       b.verify(await tap.digests())
       return buf
     },

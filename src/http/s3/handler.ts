@@ -13,7 +13,7 @@ import { OPERATIONS } from './operations'
 import { withCorsHeaders } from './operations/bucket-cors'
 
 /** Who a preflight is: always anonymous. */
-const preflightAuth = (): S3Auth => ({ principal: { kind: 'anonymous', ip: '' }, accessKeyId: null, payload: { kind: 'none' }, signing: null, presigned: false })
+const preflightAuth = (): S3Auth => ({ principal: { kind: 'anonymous', ip: '' }, accessKeyId: null, payload: { kind: 'none' }, signing: null, presigned: false, hoisted: false })
 
 function principalLabel(auth: S3Auth | null): string {
   if (!auth) return '-'
@@ -52,6 +52,9 @@ export function createS3Handler(ctx: AppContext, log: Logger) {
         // A CORS preflight carries no credentials of its own: the X-Amz-* query of a presigned
         // URL signs the actual request (another method), so it is never checked here.
         auth = target.op === 'PreflightCors' ? preflightAuth() : authenticateS3(ctx, request, target, now)
+        // Signed x-amz-* query parameters now stand as headers; x-amz-copy-source among them
+        // turns PutObject into CopyObject (and UploadPart into UploadPartCopy).
+        if (auth.hoisted) target = resolveS3(request.method, request.url, request.headers, ctx.config.domain)
         if (auth.principal.kind === 'anonymous') auth.principal.ip = clientIp(request, server, ctx.config.trustProxy)
         ctx.services.rateLimits.checkS3(auth.principal, target.op, request.method)
         const call = makeCall(ctx, request, target, auth, requestId, now, counter)
@@ -67,7 +70,8 @@ export function createS3Handler(ctx: AppContext, log: Logger) {
       // A failed request may still have committed something (e.g. part of a batch): sync it too.
       if (request.method !== 'GET' && request.method !== 'HEAD') await ctx.db.durable().catch(() => {})
       const err = toAppError(e)
-      if (err.status >= 500) log.error(`S3 ${request.method} ${target?.op ?? '?'} failed [${requestId}]`, (e as AppError).cause ?? e)
+      // 501 answers a request for something we do not implement: the client's doing, not a fault.
+      if (err.status >= 500 && err.code !== 'NotImplemented') log.error(`S3 ${request.method} ${target?.op ?? '?'} failed [${requestId}]`, (e as AppError).cause ?? e)
       errorCode = err.code
       response = s3ErrorResponse(err, request.method, target?.decodedPath ?? '/', requestId)
       if (target) response = withCorsHeaders(ctx, target, request, response)
