@@ -90,6 +90,14 @@ describe('fsync of every new directory into its parent', () => {
     const atStart = expectDurable(calls, tmp.dir, banner!, 'before the first-start banner')
     for (const p of [parent, dataDir, `${dataDir}/tmp`, `${dataDir}/blobs`, `${dataDir}/blobs/00`, `${dataDir}/blobs/ff`, `${dataDir}/master.key`, `${dataDir}/admin.token`]) expect(atStart).toContain(p)
     expect(expectDurable(calls, tmp.dir, ready!, 'before the ready line')).toContain(`${dataDir}/server.json`)
+    // The credentials are in the database: its WAL (and the WAL's directory entry) synced after
+    // the bootstrap commit and before the banner shows them.
+    const wal = `${dataDir}/cloudstorage.db-wal`
+    const walCreated = calls.findLast((c) => c.name === 'openat' && c.args.includes('O_CREAT') && quoted(c)[0] === wal && c.end < banner!.start)!
+    expect(walCreated).toBeDefined()
+    const lastWalWrite = calls.findLast((c) => isWrite(c) && fdPath(c) === wal && c.end < banner!.start)!
+    expect(calls.some((c) => isSync(c) && fdPath(c) === dataDir && c.start > walCreated.end && c.end < banner!.start)).toBe(true)
+    expect(calls.some((c) => isSync(c) && fdPath(c) === wal && c.start > lastWalWrite.end && c.end < banner!.start)).toBe(true)
 
     // The rendition's cache directories, before its response went out.
     const served = calls.filter((c) => isWrite(c) && c.args.includes('HTTP/1.1 200') && c.args.toLowerCase().includes('content-type: image/png'))
