@@ -1,4 +1,6 @@
-import { accessSync, constants, existsSync, mkdirSync, readFileSync } from 'node:fs'
+import { accessSync, constants, existsSync, readFileSync } from 'node:fs'
+import { mkdirDurable } from './fs/durable'
+import { StartupError } from './errors/startup-error'
 import { join } from 'node:path'
 import type { Config } from './config/config'
 import { openDatabase, type Db } from './db/client'
@@ -15,10 +17,7 @@ import type { Deps } from './services/deps'
 import { Metrics } from './metrics/metrics'
 import { InflightGate } from './limits/inflight-gate'
 
-/** A startup failure the operator can fix: main prints the message as one line, exit 1. */
-export class StartupError extends Error {
-  override name = 'StartupError'
-}
+export { StartupError }
 
 export interface AppContext extends Deps {
   services: Services
@@ -29,10 +28,15 @@ export interface AppContext extends Deps {
 
 export const DB_FILE = 'cloudstorage.db'
 
-function prepareDataDir(dir: string) {
+/**
+ * Creates the data dir if needed (0700, durable in its parent before anything inside it is
+ * written) and checks that it is usable.
+ */
+export function prepareDataDir(dir: string): boolean {
   try {
-    mkdirSync(dir, { recursive: true })
+    const created = mkdirDurable(dir, 0o700)
     accessSync(dir, constants.W_OK | constants.R_OK | constants.X_OK)
+    return created
   } catch (e) {
     throw new StartupError(`data directory ${dir} is not writable (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`)
   }

@@ -10,6 +10,8 @@ export interface PlanConfig {
 
 export interface Config {
   dataDir: string
+  /** The config file these settings were read from (absolute path), or null. */
+  configFile: string | null
   host: string
   s3Port: number
   port: number

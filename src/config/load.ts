@@ -70,7 +70,7 @@ const DEFAULT_RATES = { write: 100, read: 300, list: 50, dashboardPerMinute: 30 
 
 function baseConfig(): Config {
   return {
-    dataDir: '', host: '', s3Port: 0, port: 0, region: '', domain: null, logFormat: 'text', signup: 'closed',
+    dataDir: '', configFile: null, host: '', s3Port: 0, port: 0, region: '', domain: null, logFormat: 'text', signup: 'closed',
     rateLimits: true, adminRateLimitExempt: true, defaultPlan: 'default',
     plans: { default: { name: 'default', quotaBytes: -1, maxBuckets: 10, maxKeys: 5, rates: { ...DEFAULT_RATES } } },
     defaultQuotaBytes: 0,
@@ -181,6 +181,7 @@ export function loadConfig(flags: Record<string, string>, env: Record<string, st
   const c = baseConfig()
   const configPath = flags['--config'] ?? env.CLOUDSTORAGE_CONFIG
   const file = configPath ? readConfigFile(resolve(configPath)) : {}
+  c.configFile = configPath ? resolve(configPath) : null
   const known = new Set([...S.map((s) => s.name), ...OBJECT_SECTIONS])
   for (const k of Object.keys(file)) {
     if (!known.has(k)) throw new ConfigError(`invalid --config: unknown setting '${k}' in ${configPath}`)

@@ -41,12 +41,15 @@ export function createS3Handler(ctx: AppContext, log: Logger) {
     let auth: S3Auth | null = null
     let response: Response
     let errorCode: string | undefined
+    /** Set for requests answered before an S3 operation runs (the health probe). */
+    let answeredAs: string | undefined
     const acquired = gate.tryAcquire()
     try {
       if (!acquired) throw new AppError('SlowDown', { headers: { 'retry-after': '1' } })
       target = resolveS3(request.method, request.url, request.headers, ctx.config.domain)
       if (target.decodedPath === '/healthz' && request.method === 'GET' && !request.headers.has('authorization') && !target.query.has('X-Amz-Signature')) {
         response = new Response(healthBody(), { headers: { 'content-type': 'application/json' } })
+        answeredAs = 'Health' // the path parses as ListObjects on a bucket named "healthz"
       } else {
         const now = ctx.now()
         // A CORS preflight carries no credentials of its own: the X-Amz-* query of a presigned
@@ -82,7 +85,7 @@ export function createS3Handler(ctx: AppContext, log: Logger) {
     response.headers.set('x-amz-id-2', requestId)
     response.headers.set('server', 'CloudStorage')
     const ms = performance.now() - started
-    const op = target?.op ?? 'Unknown'
+    const op = answeredAs ?? target?.op ?? 'Unknown'
     const bytesOut = request.method === 'HEAD' ? 0 : responseBytes(response)
     ctx.metrics.recordRequest({ surface: 's3', operation: op, status: response.status, seconds: ms / 1000, bytesIn: counter.bytes, bytesOut })
     log.request({
