@@ -38,6 +38,7 @@ export function multipartRepo(db: Db) {
   const parts = s.prepare(`SELECT ${PART} FROM multipart_parts WHERE upload_id = ? AND part_number > ? ORDER BY part_number LIMIT ?`)
   const allParts = s.prepare(`SELECT ${PART} FROM multipart_parts WHERE upload_id = ? ORDER BY part_number`)
   const listUploads = s.prepare(`SELECT ${UP} FROM multipart_uploads WHERE bucket_id = ? AND (key > ? OR (key = ? AND id > ?)) AND key >= ? ORDER BY key, id LIMIT ?`)
+  const listAfterKey = s.prepare(`SELECT ${UP} FROM multipart_uploads WHERE bucket_id = ? AND key > ? AND key >= ? ORDER BY key, id LIMIT ?`)
   const forBucket = s.prepare('SELECT id FROM multipart_uploads WHERE bucket_id = ?')
   const staleBefore = s.prepare('SELECT id FROM multipart_uploads WHERE updated_at < ? LIMIT ?')
   const anyInBucket = s.prepare('SELECT 1 AS x FROM multipart_uploads WHERE bucket_id = ? LIMIT 1')
@@ -51,9 +52,14 @@ export function multipartRepo(db: Db) {
     upsertPart: (p: UploadPartRow) => upsertPart.run(p.uploadId, p.partNumber, p.blobId, p.size, p.etag, p.checksumJson, p.createdAt),
     parts: (uploadId: string, after: number, limit: number) => parts.all(uploadId, after, limit) as UploadPartRow[],
     allParts: (uploadId: string) => allParts.all(uploadId) as UploadPartRow[],
-    /** Uploads after (keyMarker, uploadIdMarker) in key then upload-id order, at or after `from`. */
-    list: (bucketId: string, keyMarker: string, uploadIdMarker: string, from: string, limit: number) =>
-      listUploads.all(bucketId, keyMarker, keyMarker, uploadIdMarker, from, limit) as UploadRow[],
+    /**
+     * Uploads after (keyMarker, uploadIdMarker) in key then upload-id order (ids are time-ordered:
+     * initiation order), at or after `from`. A null uploadIdMarker: after every upload of keyMarker.
+     */
+    list: (bucketId: string, keyMarker: string, uploadIdMarker: string | null, from: string, limit: number) =>
+      (uploadIdMarker === null
+        ? listAfterKey.all(bucketId, keyMarker, from, limit)
+        : listUploads.all(bucketId, keyMarker, keyMarker, uploadIdMarker, from, limit)) as UploadRow[],
     idsForBucket: (bucketId: string) => (forBucket.all(bucketId) as Array<{ id: string }>).map((r) => r.id),
     staleBefore: (t: number, limit: number) => (staleBefore.all(t, limit) as Array<{ id: string }>).map((r) => r.id),
     hasUploads: (bucketId: string) => anyInBucket.get(bucketId) !== null,

@@ -73,6 +73,8 @@ export function objectsRepo(db: Db) {
   const listLive = s.prepare('SELECT id, key, size, etag, content_type AS contentType, last_modified AS lastModified FROM objects WHERE bucket_id = ? AND is_live = 1 AND key > ? AND key >= ? ORDER BY key LIMIT ?')
   const anyLive = s.prepare('SELECT 1 AS x FROM objects WHERE bucket_id = ? AND is_live = 1 LIMIT 1')
   const s3Versions = s.prepare(`SELECT ${VER.split(', ').map((c) => 'v.' + c).join(', ')}, (o.current_version_id = v.id) AS isLatest FROM object_versions v JOIN objects o ON o.id = v.object_id WHERE v.bucket_id = ? AND v.s3_hidden = 0 AND (v.key > ? OR (v.key = ? AND v.version_number < ?)) AND v.key >= ? ORDER BY v.key, v.version_number DESC LIMIT ?`)
+  const nullNumber = s.prepare('SELECT version_number AS n FROM object_versions WHERE bucket_id = ? AND key = ? AND s3_null = 1 AND s3_hidden = 0 LIMIT 1')
+  const oldestNewerThan = s.prepare('SELECT min(version_number) AS n FROM object_versions WHERE bucket_id = ? AND key = ? AND id > ?')
   const expose = s.prepare('UPDATE object_versions SET s3_hidden = 0, s3_null = 0 WHERE bucket_id = ? AND s3_hidden = 1')
   const idsInBucket = s.prepare('SELECT id FROM object_versions WHERE bucket_id = ?')
   const anyS3Version = s.prepare('SELECT 1 AS x FROM object_versions WHERE bucket_id = ? AND s3_hidden = 0 LIMIT 1')
@@ -117,6 +119,13 @@ export function objectsRepo(db: Db) {
     /** S3-visible versions in (key asc, newest first) order after (key, versionNumber). */
     s3VersionsPage: (bucketId: string, afterKey: string, afterNumber: number, from: string, limit: number) =>
       s3Versions.all(bucketId, afterKey, afterKey, afterNumber, from, limit) as Array<VersionRow & { isLatest: number }>,
+    /** The per-key number of a key's S3 "null" version, if it has one. */
+    nullVersionNumber: (bucketId: string, key: string) => (nullNumber.get(bucketId, key) as { n: number } | null)?.n ?? null,
+    /**
+     * The lowest version number among the key's versions whose (time-ordered) id sorts after
+     * `id`: the versions created after a version with that id, which need not exist any more.
+     */
+    oldestNumberNewerThan: (bucketId: string, key: string, id: string) => (oldestNewerThan.get(bucketId, key, id) as { n: number | null }).n,
     /** Makes a bucket's Time Machine history S3 versions with their own ids. */
     exposeHistory: (bucketId: string) => expose.run(bucketId),
     versionIdsInBucket: (bucketId: string) => (idsInBucket.all(bucketId) as Array<{ id: string }>).map((r) => r.id),
