@@ -30,8 +30,8 @@ export interface RowSource<R, S> {
    */
   fetch(cursor: Cursor<S>, from: string, limit: number): R[]
   keyOf(row: R): string
-  /** The row's position inside its key. */
-  subOf(row: R): S
+  /** The row's position inside its key; null where a key has one row only. */
+  subOf(row: R): S | null
 }
 
 export interface PageQuery<S> {

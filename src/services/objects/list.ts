@@ -32,7 +32,7 @@ export function listObjects(d: Repos, bucketId: string, q: { prefix: string; del
   const source: RowSource<ListEntry, never> = {
     fetch: (c, from, limit) => d.repos.objects.listLive(bucketId, c.key, from, limit),
     keyOf: (r) => r.key,
-    subOf: () => { throw new Error('live keys have no position inside a key') },
+    subOf: () => null, // one row per key
   }
   const p = paginate(source, { prefix: q.prefix, delimiter: q.delimiter, after: { key: q.after, sub: null }, maxKeys: q.maxKeys })
   return { contents: p.rows, commonPrefixes: p.commonPrefixes, isTruncated: p.isTruncated, last: p.next?.key ?? null }
@@ -82,7 +82,7 @@ export function versionCursor(d: Repos, bucketId: string, keyMarker: string, ver
 /** One page of S3 versions and delete markers: key ascending, then newest first. */
 export function listObjectVersions(d: Repos, bucketId: string, q: { prefix: string; delimiter: string; after: Cursor<number>; maxKeys: number }): VersionsResult {
   const source: RowSource<ListedVersion, number> = {
-    fetch: (c, from, limit) => d.repos.objects.s3VersionsPage(bucketId, c.key, c.sub ?? -1, from, limit),
+    fetch: (c, from, limit) => d.repos.objects.s3VersionsPage(bucketId, c.key, c.sub, from, limit),
     keyOf: (v) => v.key,
     subOf: (v) => v.versionNumber,
   }
