@@ -50,7 +50,7 @@ export function newUlid(now = Date.now()): string {
  * order: ListMultipartUploads lists a key's uploads by id, and an upload-id-marker is a position
  * in that order even after its upload was completed or aborted.
  */
-let lastUploadTime = 0
+let lastUploadTime = -Infinity
 let lastUploadRandom = 0n
 export function newUploadId(now = Date.now()): string {
   if (now > lastUploadTime) {
