@@ -293,6 +293,14 @@ describe(`seed ${SEED}`, () => {
     }
   }
 
+  test('upload ids are 48 hex digits and strictly increase: within one millisecond and when the clock steps back', () => {
+    const t = Date.now() + 10_000
+    const ids = [newUploadId(t), newUploadId(t), newUploadId(t), newUploadId(t - 5_000), newUploadId(t + 1)]
+    for (const id of ids) expect(id).toMatch(/^[0-9a-f]{48}$/)
+    for (let i = 1; i < ids.length; i++) expect(ids[i] > ids[i - 1]).toBe(true)
+    expect(ids[4].slice(0, 12)).toBe((t + 1).toString(16).padStart(12, '0'))
+  })
+
   test('max-keys 0 is an empty page that is not truncated, for every listing', () => {
     const p = paginate({ fetch: () => [{ key: 'x' }], keyOf: (r: { key: string }) => r.key, subOf: () => 0 }, { prefix: '', delimiter: '', after: { key: '', sub: null }, maxKeys: 0 })
     expect(p).toEqual({ rows: [], commonPrefixes: [], isTruncated: false, last: null, next: null })
