@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import { AppError } from '../../errors/app-error'
-import { newHexId } from '../../domain/ids'
+import { newUploadId } from '../../domain/ids'
+import { listMultipartUploads } from './list-uploads'
 import { compositeChecksum, type ChecksumAlgorithm, type ChecksumType } from '../../domain/checksums'
 import { crcCombine, crcFromBase64, crcToBase64, isCombinable } from '../../domain/crc-combine'
 import type { ObjectMeta, StoredChecksum } from '../../domain/object-meta'
@@ -74,7 +75,7 @@ export function multipartService(d: Deps, quota: QuotaService) {
       const type = checksum.algorithm ? checksumTypeFor(checksum.algorithm, checksum.type) : null
       if (!checksum.algorithm && checksum.type) throw new AppError('InvalidRequest', { message: 'x-amz-checksum-type requires x-amz-checksum-algorithm.' })
       const u: UploadRow = {
-        id: newHexId(24), bucketId: bucket.id, key, accountId: bucket.accountId, contentType: meta.contentType,
+        id: newUploadId(now), bucketId: bucket.id, key, accountId: bucket.accountId, contentType: meta.contentType,
         headersJson: JSON.stringify(meta.headers), userMetaJson: JSON.stringify(meta.userMeta),
         checksumAlgorithm: checksum.algorithm, checksumType: type, initiatedAt: now, updatedAt: now,
       }
@@ -226,7 +227,7 @@ export function multipartService(d: Deps, quota: QuotaService) {
     },
 
     parts: (uploadId: string, after: number, limit: number) => repos.multipart.parts(uploadId, after, limit),
-    list: repos.multipart.list,
+    list: (bucketId: string, q: Parameters<typeof listMultipartUploads>[2]) => listMultipartUploads(d, bucketId, q),
   }
 }
 export type MultipartService = ReturnType<typeof multipartService>

@@ -1,7 +1,6 @@
 import { AppError } from '../../../errors/app-error'
 import { CHECKSUMS, CHECKSUM_ALGORITHMS, checksumAlgorithmOf, type ChecksumAlgorithm } from '../../../domain/checksums'
 import { parseRange } from '../../../domain/range'
-import { commonPrefixOf } from '../../../domain/listing'
 import { openContent, resolveVersion, s3VersionId } from '../../../services/objects/read'
 import { checkCopySourceConditions } from '../../../services/objects/copy-object'
 import { MAX_PARTS, type CompletePart } from '../../../services/multipart/multipart'
@@ -174,7 +173,11 @@ export function listParts(c: S3Call): Response {
     (u.checksumAlgorithm ? el('ChecksumAlgorithm', u.checksumAlgorithm) + el('ChecksumType', u.checksumType) : '') + partsXml))
 }
 
-/** ListMultipartUploads with prefix, delimiter, key-marker, upload-id-marker, max-uploads. */
+/**
+ * ListMultipartUploads with prefix, delimiter, key-marker, upload-id-marker, max-uploads: key
+ * ascending, then initiation order. The markers are positions (services/multipart/list-uploads);
+ * a page that ends on a CommonPrefix resumes after every key under it.
+ */
 export function listMultipartUploads(c: S3Call): Response {
   const bucket = c.bucket()
   const q = c.target.query
@@ -182,38 +185,20 @@ export function listMultipartUploads(c: S3Call): Response {
   const prefix = q.get('prefix') ?? ''
   const delimiter = q.get('delimiter') ?? ''
   const keyMarker = q.get('key-marker') ?? ''
+  // upload-id-marker is ignored without key-marker (S3 documents the same).
   const uploadIdMarker = keyMarker ? q.get('upload-id-marker') ?? '' : ''
   const maxUploads = intParam(c, 'max-uploads', 1000, 1000)
-  const uploads: string[] = []
-  const prefixes: string[] = []
-  let truncated = false
-  let nextKey = ''
-  let nextId = ''
-  let cursorKey = keyMarker
-  let cursorId = uploadIdMarker || (keyMarker ? '\u{10FFFF}' : '')
-  outer: for (;;) {
-    const rows = c.ctx.services.multipart.list(bucket.id, cursorKey, cursorId, prefix, 500)
-    if (rows.length === 0) break
-    for (const u of rows) {
-      cursorKey = u.key
-      cursorId = u.id
-      if (!u.key.startsWith(prefix)) break outer
-      const cp = commonPrefixOf(u.key, prefix, delimiter)
-      if (cp !== null && prefixes[prefixes.length - 1] === cp) continue
-      if (uploads.length + prefixes.length >= maxUploads) { truncated = true; break outer }
-      if (cp !== null) { prefixes.push(cp); nextKey = cp; nextId = ''; continue }
-      const account = c.ctx.repos.accounts.byId(u.accountId)
-      const owner = `${el('ID', u.accountId)}${el('DisplayName', account?.email ?? '')}`
-      uploads.push(`<Upload>${el('Key', enc(u.key))}${el('UploadId', u.id)}<Initiator>${owner}</Initiator><Owner>${owner}</Owner><StorageClass>STANDARD</StorageClass>${el('Initiated', isoMs(u.initiatedAt))}${u.checksumAlgorithm ? el('ChecksumAlgorithm', u.checksumAlgorithm) + el('ChecksumType', u.checksumType) : ''}</Upload>`)
-      nextKey = u.key
-      nextId = u.id
-    }
-    if (rows.length < 500) break
-  }
+  const r = c.ctx.services.multipart.list(bucket.id, { prefix, delimiter, keyMarker, uploadIdMarker, maxUploads })
+  const uploads = r.uploads.map((u) => {
+    const account = c.ctx.repos.accounts.byId(u.accountId)
+    const owner = `${el('ID', u.accountId)}${el('DisplayName', account?.email ?? '')}`
+    return `<Upload>${el('Key', enc(u.key))}${el('UploadId', u.id)}<Initiator>${owner}</Initiator><Owner>${owner}</Owner><StorageClass>STANDARD</StorageClass>${el('Initiated', isoMs(u.initiatedAt))}${u.checksumAlgorithm ? el('ChecksumAlgorithm', u.checksumAlgorithm) + el('ChecksumType', u.checksumType) : ''}</Upload>`
+  })
+  const next = r.isTruncated ? r.next : null
   return xmlResponse(xmlDoc('ListMultipartUploadsResult',
     el('Bucket', bucket.name) + el('KeyMarker', enc(keyMarker)) + el('UploadIdMarker', uploadIdMarker) +
-    (truncated ? el('NextKeyMarker', enc(nextKey)) + el('NextUploadIdMarker', nextId) : '') +
-    (delimiter ? el('Delimiter', enc(delimiter)) : '') + el('Prefix', enc(prefix)) + el('MaxUploads', maxUploads) + el('IsTruncated', truncated) +
+    (next ? el('NextKeyMarker', enc(next.key)) + el('NextUploadIdMarker', next.uploadId ?? '') : '') +
+    (delimiter ? el('Delimiter', enc(delimiter)) : '') + el('Prefix', enc(prefix)) + el('MaxUploads', maxUploads) + el('IsTruncated', r.isTruncated) +
     (q.has('encoding-type') ? el('EncodingType', 'url') : '') +
-    uploads.join('') + prefixes.map((p) => `<CommonPrefixes>${el('Prefix', enc(p))}</CommonPrefixes>`).join('')))
+    uploads.join('') + r.commonPrefixes.map((p) => `<CommonPrefixes>${el('Prefix', enc(p))}</CommonPrefixes>`).join('')))
 }
