@@ -74,6 +74,8 @@ export function objectsRepo(db: Db) {
   const anyLive = s.prepare('SELECT 1 AS x FROM objects WHERE bucket_id = ? AND is_live = 1 LIMIT 1')
   const s3Versions = s.prepare(`SELECT ${VER.split(', ').map((c) => 'v.' + c).join(', ')}, (o.current_version_id = v.id) AS isLatest FROM object_versions v JOIN objects o ON o.id = v.object_id WHERE v.bucket_id = ? AND v.s3_hidden = 0 AND (v.key > ? OR (v.key = ? AND v.version_number < ?)) AND v.key >= ? ORDER BY v.key, v.version_number DESC LIMIT ?`)
   const expose = s.prepare('UPDATE object_versions SET s3_hidden = 0, s3_null = 0 WHERE bucket_id = ? AND s3_hidden = 1')
+  const deletedWithHistory = s.prepare(`SELECT ${OBJ} FROM objects WHERE bucket_id = ? AND current_version_id IS NULL AND EXISTS (SELECT 1 FROM object_versions v WHERE v.object_id = objects.id)`)
+  const lastNoncurrent = s.prepare('SELECT max(noncurrent_since) AS t FROM object_versions WHERE object_id = ?')
   const idsInBucket = s.prepare('SELECT id FROM object_versions WHERE bucket_id = ?')
   const anyS3Version = s.prepare('SELECT 1 AS x FROM object_versions WHERE bucket_id = ? AND s3_hidden = 0 LIMIT 1')
 
@@ -119,6 +121,10 @@ export function objectsRepo(db: Db) {
       s3Versions.all(bucketId, afterKey, afterKey, afterNumber, from, limit) as Array<VersionRow & { isLatest: number }>,
     /** Makes a bucket's Time Machine history S3 versions with their own ids. */
     exposeHistory: (bucketId: string) => expose.run(bucketId),
+    /** Keys with kept versions but no current one (deleted while the bucket was unversioned). */
+    deletedWithHistory: (bucketId: string) => deletedWithHistory.all(bucketId) as ObjectRow[],
+    /** When the key's last content stopped being current. */
+    lastNoncurrentAt: (objectId: string) => (lastNoncurrent.get(objectId) as { t: number | null }).t,
     versionIdsInBucket: (bucketId: string) => (idsInBucket.all(bucketId) as Array<{ id: string }>).map((r) => r.id),
   }
 }

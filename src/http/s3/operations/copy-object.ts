@@ -3,7 +3,7 @@ import { CHECKSUMS, type ChecksumAlgorithm } from '../../../domain/checksums'
 import { parseCopySource } from '../../../services/objects/copy-object'
 import { s3VersionId } from '../../../services/objects/read'
 import type { S3Call } from '../call'
-import { metaFromHeaders, quoteEtag } from '../object-headers'
+import { metaFromHeaders, quoteEtag, writtenVersionId } from '../object-headers'
 import { el, isoMs, xmlDoc, xmlResponse } from '../xml'
 
 /** The source bucket of a copy, which the caller must own (reads of public buckets included). */
@@ -32,7 +32,8 @@ export async function copyObject(c: S3Call): Promise<Response> {
   const checksumXml = cs ? el(`Checksum${cs.algorithm}`, cs.value) + el('ChecksumType', cs.type) : ''
   const headers: Record<string, string> = {}
   if (src.bucketRow.s3Versioning) headers['x-amz-copy-source-version-id'] = s3VersionId(r.source)
-  if (dest.s3Versioning) headers['x-amz-version-id'] = s3VersionId(r.version)
+  const versionId = writtenVersionId(r.version)
+  if (versionId) headers['x-amz-version-id'] = versionId
   if (cs) headers[CHECKSUMS[cs.algorithm].header] = cs.value
   return xmlResponse(xmlDoc('CopyObjectResult', el('LastModified', isoMs(r.version.createdAt)) + el('ETag', quoteEtag(r.version.etag)) + checksumXml), 200, headers)
 }

@@ -7,7 +7,7 @@ import { checkCopySourceConditions } from '../../../services/objects/copy-object
 import { MAX_PARTS, type CompletePart } from '../../../services/multipart/multipart'
 import { iterateStream } from '../../../blob/streams'
 import type { S3Call } from '../call'
-import { metaFromHeaders, quoteEtag } from '../object-headers'
+import { metaFromHeaders, quoteEtag, writtenVersionId } from '../object-headers'
 import { el, isoMs, parseXmlBody, xmlDoc, xmlResponse } from '../xml'
 import { keepAliveXml } from '../keepalive'
 import { copySourceOf } from './copy-object'
@@ -114,7 +114,8 @@ export async function completeMultipartUpload(c: S3Call): Promise<Response> {
     // A late answer is sent from here, past the handler's own durability wait.
     await c.ctx.db.durable()
     const headers: Record<string, string> = {}
-    if (bucket.s3Versioning) headers['x-amz-version-id'] = s3VersionId(r.version)
+    const versionId = writtenVersionId(r.version)
+    if (versionId) headers['x-amz-version-id'] = versionId
     const cs = r.checksum
     const checksumXml = cs ? el(`Checksum${cs.algorithm}`, cs.value) + el('ChecksumType', cs.type) : ''
     const location = `${new URL(c.request.url).origin}/${encodeURIComponent(bucket.name)}/${c.target.key!.split('/').map(encodeURIComponent).join('/')}`

@@ -1,8 +1,7 @@
 import { AppError } from '../../../errors/app-error'
 import { CHECKSUMS } from '../../../domain/checksums'
 import type { S3Call } from '../call'
-import { metaFromHeaders, quoteEtag } from '../object-headers'
-import { s3VersionId } from '../../../services/objects/read'
+import { metaFromHeaders, quoteEtag, writtenVersionId } from '../object-headers'
 
 /** AWS's single-PUT limit. */
 export const MAX_PUT_BYTES = 5 * 1024 ** 3
@@ -18,7 +17,8 @@ export async function putObject(c: S3Call): Promise<Response> {
     checksum: plan.checksum, verify: plan.verify, conditions: { ifNoneMatch: h.get('if-none-match'), ifMatch: h.get('if-match') },
   })
   const headers: Record<string, string> = { etag: quoteEtag(r.version.etag) }
-  if (bucket.s3Versioning) headers['x-amz-version-id'] = s3VersionId(r.version)
+  const versionId = writtenVersionId(r.version)
+  if (versionId) headers['x-amz-version-id'] = versionId
   if (r.checksum) {
     headers[CHECKSUMS[r.checksum.algorithm as keyof typeof CHECKSUMS].header] = r.checksum.value
     headers['x-amz-checksum-type'] = r.checksum.type
