@@ -104,7 +104,7 @@ export function multipartService(d: Deps, quota: QuotaService) {
       const reservation = quota.reserve(u.accountId, input.size, repos.multipart.part(input.uploadId, input.partNumber)?.size ?? 0)
       let blobId: string | null = null
       try {
-        const r = await ingest(d, input.source, { size: input.size, max: reservation.limit, checksum: alg, verify: input.verify })
+        const r = await ingest(d, input.source, { size: input.size, max: reservation.limit, cap: MAX_PART_SIZE, checksum: alg, verify: input.verify })
         blobId = r.blobId
         const checksum: StoredChecksum | null = r.digests.checksum ? { algorithm: r.digests.checksum.algorithm, type: 'FULL_OBJECT', value: r.digests.checksum.value } : null
         d.db.tx(() => {

@@ -9,8 +9,10 @@ import { discardBlob, ingest } from './ingest'
 
 export interface UploadInput {
   source: AsyncIterable<Uint8Array>
-  /** Declared length; null when unknown (then cut off at the remaining quota). */
+  /** Declared length; null when unknown (then cut off at the remaining quota and `cap`). */
   size: number | null
+  /** Largest body of unknown length the operation accepts (EntityTooLarge beyond). */
+  cap?: number
   checksum?: ChecksumAlgorithm | null
   verify?: (d: Digests) => void
 }
@@ -40,7 +42,7 @@ export function putObjectService(d: Deps, quota: QuotaService) {
   async function stage(accountId: string, input: UploadInput, credit = 0): Promise<StagedUpload> {
     const reservation = quota.reserve(accountId, input.size, credit)
     try {
-      const r = await ingest(d, input.source, { size: input.size, max: reservation.limit, checksum: input.checksum, verify: input.verify })
+      const r = await ingest(d, input.source, { size: input.size, max: reservation.limit, cap: input.cap, checksum: input.checksum, verify: input.verify })
       const checksum: StoredChecksum | null = r.digests.checksum ? { algorithm: r.digests.checksum.algorithm, type: 'FULL_OBJECT', value: r.digests.checksum.value } : null
       return { accountId, blobId: r.blobId, digests: r.digests, checksum, reservation }
     } catch (e) {

@@ -53,7 +53,7 @@ export async function uploadPart(c: S3Call): Promise<Response> {
   const bucket = c.bucket()
   const partNumber = partNumberOf(c)
   const plan = c.body()
-  if (plan.size === null) throw new AppError('MissingContentLength')
+  if (plan.size === null && !plan.streamed) throw new AppError('MissingContentLength')
   const r = await c.ctx.services.multipart.uploadPart({
     bucket, key: c.target.key!, uploadId: uploadIdOf(c), partNumber, source: plan.source, size: plan.size, checksum: plan.checksum, verify: plan.verify,
   })
