@@ -44,3 +44,19 @@ export async function heldRequest(base: string, r: RawRequest, head: Uint8Array,
   const response = fetch(req.url, { method: req.method, headers, body, duplex: 'half' } as RequestInit)
   return { response, release }
 }
+
+/** The server's request-log line (text format) of one request id; waits for the batched flush. */
+export async function requestLogLine(srv: TestServer, requestId: string): Promise<string> {
+  const deadline = Date.now() + 10_000
+  for (;;) {
+    const line = srv.output().split('\n').find((l) => l.includes(` ${requestId} `))
+    if (line) return line
+    if (Date.now() > deadline) throw new Error(`no request-log line for ${requestId}`)
+    await Bun.sleep(10)
+  }
+}
+
+/** Request-body bytes the server read for a request (`in=` of its log line). */
+export async function bytesIn(srv: TestServer, requestId: string): Promise<number> {
+  return Number(/ in=(\d+) /.exec(await requestLogLine(srv, requestId))![1])
+}

@@ -4,7 +4,7 @@ import type { Digests } from '../../blob/streams'
 import type { BucketRow } from '../../db/repos/buckets'
 import type { Deps } from '../deps'
 import type { QuotaService, Reservation } from '../usage/quota'
-import { commitVersion, type CommitResult, type WriteConditions } from './commit'
+import { checkWriteConditions, commitVersion, type CommitResult, type WriteConditions } from './commit'
 import { discardBlob, ingest } from './ingest'
 
 export interface UploadInput {
@@ -78,8 +78,16 @@ export function putObjectService(d: Deps, quota: QuotaService) {
     commit,
     discard,
     async put(input: UploadInput & { bucket: BucketRow; key: string; meta: ObjectMeta; conditions?: WriteConditions }): Promise<PutObjectResult> {
+      // Conditions that already fail cost no upload; the commit checks them again.
+      let conditions = input.conditions
+      if (conditions && (conditions.ifMatch != null || conditions.ifNoneMatch != null)) {
+        const obj = d.repos.objects.byKey(input.bucket.id, input.key)
+        const head = obj?.currentVersionId ? d.repos.objects.version(obj.currentVersionId) : null
+        checkWriteConditions(head, conditions, { key: input.key })
+        conditions = { ...conditions, observedHeadId: head?.id ?? null }
+      }
       const staged = await stage(input.bucket.accountId, input, quota.overwriteCredit(input.bucket, input.key))
-      return commit(staged, input)
+      return commit(staged, { ...input, conditions })
     },
   }
 }
