@@ -5,6 +5,7 @@ import { s3VersionId } from '../../../services/objects/read'
 import type { S3Call } from '../call'
 import { metaFromHeaders, quoteEtag, writtenVersionId } from '../object-headers'
 import { el, isoMs, xmlDoc, xmlResponse } from '../xml'
+import { refuseServerSideEncryption } from '../sse'
 
 /** The source bucket of a copy, which the caller must own (reads of public buckets included). */
 export function copySourceOf(c: S3Call) {
@@ -19,6 +20,7 @@ export async function copyObject(c: S3Call): Promise<Response> {
   const dest = c.bucket()
   const src = copySourceOf(c)
   const h = c.request.headers
+  refuseServerSideEncryption(h, { managed: true, customer: true, copySource: true })
   const directive = (h.get('x-amz-metadata-directive') ?? 'COPY').toUpperCase()
   if (directive !== 'COPY' && directive !== 'REPLACE') throw new AppError('InvalidArgument', { message: 'Unknown metadata directive.', fields: { ArgumentName: 'x-amz-metadata-directive', ArgumentValue: directive } })
   const r = c.ctx.services.objects.copy({

@@ -12,6 +12,7 @@ import { el, isoMs, parseXmlBody, xmlDoc, xmlResponse } from '../xml'
 import { keepAliveXml } from '../keepalive'
 import { copySourceOf } from './copy-object'
 import { MAX_INT32, encoder } from './list-objects'
+import { refuseServerSideEncryption } from '../sse'
 
 function partNumberOf(c: S3Call): number {
   const raw = c.target.query.get('partNumber')
@@ -37,6 +38,7 @@ function checksumHeaders(cs: { algorithm: string; value: string; type?: string }
 export function createMultipartUpload(c: S3Call): Response {
   const bucket = c.bucket()
   const h = c.request.headers
+  refuseServerSideEncryption(h, { managed: true, customer: true })
   const algRaw = h.get('x-amz-checksum-algorithm')
   const algorithm = algRaw ? checksumAlgorithmOf(algRaw) : null
   if (algRaw && !algorithm) throw new AppError('InvalidRequest', { message: `Checksum algorithm ${algRaw} is not supported.` })
@@ -52,6 +54,7 @@ export function createMultipartUpload(c: S3Call): Response {
 export async function uploadPart(c: S3Call): Promise<Response> {
   const bucket = c.bucket()
   const partNumber = partNumberOf(c)
+  refuseServerSideEncryption(c.request.headers, { customer: true })
   const plan = c.body()
   if (plan.size === null && !plan.streamed) throw new AppError('MissingContentLength')
   const r = await c.ctx.services.multipart.uploadPart({
@@ -66,6 +69,7 @@ export async function uploadPartCopy(c: S3Call): Promise<Response> {
   const partNumber = partNumberOf(c)
   const uploadId = uploadIdOf(c)
   c.ctx.services.multipart.requireUpload(uploadId, bucket, c.target.key!)
+  refuseServerSideEncryption(c.request.headers, { customer: true, copySource: true })
   const src = copySourceOf(c)
   const { version } = resolveVersion(c.ctx, src.bucketRow, src.key, src.versionId)
   checkCopySourceConditions(c.request.headers, version)
@@ -93,6 +97,7 @@ export async function completeMultipartUpload(c: S3Call): Promise<Response> {
   const bucket = c.bucket()
   const uploadId = uploadIdOf(c)
   c.ctx.services.multipart.requireUpload(uploadId, bucket, c.target.key!)
+  refuseServerSideEncryption(c.request.headers, { customer: true })
   // x-amz-checksum-<alg> here is the client's full-object checksum, not the XML body's.
   const doc = parseXmlBody(await c.readSmallBody(4 * 1024 * 1024, { objectChecksumHeaders: true }), 'CompleteMultipartUpload')
   const rawParts = (doc.Part ?? []) as Array<Record<string, unknown>>
@@ -149,6 +154,7 @@ export function listParts(c: S3Call): Response {
   const bucket = c.bucket()
   const uploadId = uploadIdOf(c)
   const u = c.ctx.services.multipart.requireUpload(uploadId, bucket, c.target.key!)
+  refuseServerSideEncryption(c.request.headers, { customer: true })
   const maxParts = intParam(c, 'max-parts', 1000, 1000)
   const marker = intParam(c, 'part-number-marker', 0, MAX_PARTS)
   const rows = c.ctx.services.multipart.parts(uploadId, marker, maxParts + 1)

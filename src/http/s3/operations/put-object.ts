@@ -2,12 +2,14 @@ import { AppError } from '../../../errors/app-error'
 import { CHECKSUMS } from '../../../domain/checksums'
 import type { S3Call } from '../call'
 import { metaFromHeaders, quoteEtag, writtenVersionId } from '../object-headers'
+import { refuseServerSideEncryption } from '../sse'
 
 /** AWS's single-PUT limit. */
 export const MAX_PUT_BYTES = 5 * 1024 ** 3
 
 export async function putObject(c: S3Call): Promise<Response> {
   const bucket = c.bucket()
+  refuseServerSideEncryption(c.request.headers, { managed: true, customer: true })
   const plan = c.body()
   if (plan.size === null && !plan.streamed) throw new AppError('MissingContentLength')
   if (plan.size !== null && plan.size > MAX_PUT_BYTES) throw new AppError('EntityTooLarge', { fields: { ProposedSize: plan.size, MaxSizeAllowed: MAX_PUT_BYTES } })
