@@ -1,7 +1,7 @@
 import { AppError } from '../../errors/app-error'
 import { decodeAwsChunked } from '../../auth/sigv4-chunked'
 import { CHECKSUMS, algorithmOfHeader, checksumAlgorithmOf, isValidChecksumValue, type ChecksumAlgorithm } from '../../domain/checksums'
-import { iterateStream, type Digests } from '../../blob/streams'
+import { iterateStream, requestTimeout, withIdleTimeout, type Digests } from '../../blob/streams'
 import type { S3Auth } from './authenticate'
 
 export interface BodyPlan {
@@ -71,6 +71,8 @@ export function requestedChecksum(headers: Headers): { algorithm: ChecksumAlgori
 }
 
 export interface BodyOptions {
+  /** Fail with RequestTimeout when no body bytes arrive for this long while we wait (0: never). */
+  idleTimeoutMs?: number
   /**
    * The request's x-amz-checksum-* headers describe the object being assembled, not this body
    * (CompleteMultipartUpload's full-object checksum): they are not checked against the body.
@@ -89,7 +91,7 @@ export function planBody(request: Request, auth: S3Auth, counter: { bytes: numbe
   let trailerValue: string | null = null
 
   async function* raw() {
-    for await (const c of iterateStream(request.body)) {
+    for await (const c of iterateStream(withIdleTimeout(request.body, opts.idleTimeoutMs ?? 0, requestTimeout))) {
       counter.bytes += c.byteLength
       yield c
     }
