@@ -30,6 +30,7 @@ export const quoteEtag = (etag: string) => `"${etag}"`
  * versioning-suspended bucket; clients treat "null" there as an id of their own.
  */
 export const writtenVersionId = (v: VersionRow): string | null => (v.s3Null ? null : v.id)
+
 export const httpDate = (ms: number) => new Date(ms).toUTCString()
 
 const OVERRIDES: Array<[string, string]> = [
