@@ -22,6 +22,40 @@ export async function* iterateStream(stream: ReadableStream<Uint8Array> | null):
   }
 }
 
+/** S3's answer to a request body that stopped arriving; the connection is not reused. */
+export const requestTimeout = () => new AppError('RequestTimeout', { headers: { connection: 'close' } })
+
+/**
+ * A request body that fails when the client sends nothing for `ms` while the server is waiting
+ * for it (a body shorter than its Content-Length, a stalled client): `onIdle()` errors the
+ * stream and the source is cancelled, instead of the request hanging until the runtime's idle
+ * timeout. Time spent while the consumer is busy (writing to disk) does not count: the source
+ * is only read, and the clock only runs, when the consumer asks for the next chunk.
+ */
+export function withIdleTimeout(stream: ReadableStream<Uint8Array> | null, ms: number, onIdle: () => Error): ReadableStream<Uint8Array> | null {
+  if (!stream || !(ms > 0)) return stream
+  const reader = stream.getReader()
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      let timer: ReturnType<typeof setTimeout> | undefined
+      const idle = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(onIdle()), ms) })
+      try {
+        const { done, value } = await Promise.race([reader.read(), idle])
+        if (done) controller.close()
+        else controller.enqueue(value)
+      } catch (e) {
+        reader.cancel(e).catch(() => {})
+        controller.error(e)
+      } finally {
+        clearTimeout(timer)
+      }
+    },
+    cancel(reason) {
+      return reader.cancel(reason)
+    },
+  }, { highWaterMark: 0 })
+}
+
 export interface Digests {
   size: number
   md5Hex: string

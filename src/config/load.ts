@@ -42,6 +42,8 @@ const S: Setting[] = [
   { name: 'retention-days', env: 'CLOUDSTORAGE_RETENTION_DAYS', parse: int(0, 36500), default: 30, apply: (c, v) => (c.retention.maxAgeDays = v), inSection: (f) => f.retention?.['max-age-days'] !== undefined },
   { name: 'disk-reserve', env: 'CLOUDSTORAGE_DISK_RESERVE', parse: size, default: 256 * 2 ** 20, apply: (c, v) => (c.diskReserveBytes = v) },
   { name: 'gc-grace-seconds', env: 'CLOUDSTORAGE_GC_GRACE_SECONDS', parse: int(0, 7 * 86400), default: 600, apply: (c, v) => (c.gcGraceSeconds = v) },
+  // Below the server's 255 s connection idle timeout, which would otherwise end the request first.
+  { name: 'body-idle-timeout', env: 'CLOUDSTORAGE_BODY_IDLE_TIMEOUT', parse: int(1, 250), default: 20, apply: (c, v) => (c.bodyIdleTimeoutSeconds = v) },
   { name: 'multipart-min-part-size', env: 'CLOUDSTORAGE_MULTIPART_MIN_PART_SIZE', parse: size, default: 5 * 2 ** 20, apply: (c, v) => (c.minPartSize = v) },
   { name: 'stale-upload-days', env: 'CLOUDSTORAGE_STALE_UPLOAD_DAYS', parse: int(1, 3650), default: 7, apply: (c, v) => (c.staleUploadDays = v) },
   { name: 'secure-cookies', env: 'CLOUDSTORAGE_SECURE_COOKIES', parse: onOff, default: false, apply: (c, v) => (c.secureCookies = v) },
@@ -76,7 +78,7 @@ function baseConfig(): Config {
     defaultQuotaBytes: 0,
     webhookAllowlist: [], webhookRetryBaseMs: 1000, blobBackend: 'fs', upstream: null, masterKeyFile: null, masterKey: null, metricsToken: null,
     maxInflight: 512, retention: { maxVersions: 10, maxAgeDays: 30 }, quotaWarningThresholds: [80, 90, 95],
-    diskReserveBytes: 0, gcGraceSeconds: 600, minPartSize: 5 * 2 ** 20, staleUploadDays: 7, secureCookies: false, trustProxy: false,
+    diskReserveBytes: 0, gcGraceSeconds: 600, bodyIdleTimeoutSeconds: 20, minPartSize: 5 * 2 ** 20, staleUploadDays: 7, secureCookies: false, trustProxy: false,
     sessionIdleMinutes: 0, sessionAbsoluteHours: 0,
     image: { maxInputBytes: 50 * 2 ** 20, maxInputPixels: 50_000_000, maxOutputDimension: 4096, timeoutSeconds: 10, cacheDays: 7 },
     root: { email: null, password: null, accessKey: null, secretKey: null },

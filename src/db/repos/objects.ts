@@ -85,6 +85,9 @@ export function objectsRepo(db: Db) {
   const nullNumber = s.prepare('SELECT version_number AS n FROM object_versions WHERE bucket_id = ? AND key = ? AND s3_null = 1 AND s3_hidden = 0 LIMIT 1')
   const oldestNewerThan = s.prepare('SELECT min(version_number) AS n FROM object_versions WHERE bucket_id = ? AND key = ? AND id > ?')
   const expose = s.prepare('UPDATE object_versions SET s3_hidden = 0, s3_null = 0 WHERE bucket_id = ? AND s3_hidden = 1')
+  const deletedWithHistory = s.prepare(`SELECT ${OBJ} FROM objects WHERE bucket_id = ? AND current_version_id IS NULL AND EXISTS (SELECT 1 FROM object_versions v WHERE v.object_id = objects.id)`)
+  const lastNoncurrent = s.prepare('SELECT max(noncurrent_since) AS t FROM object_versions WHERE object_id = ?')
+  const lastChange = s.prepare('SELECT max(coalesce(max(created_at), 0), coalesce(max(noncurrent_since), 0)) AS t FROM object_versions WHERE object_id = ?')
   const idsInBucket = s.prepare('SELECT id FROM object_versions WHERE bucket_id = ?')
   const anyS3Version = s.prepare('SELECT 1 AS x FROM object_versions WHERE bucket_id = ? AND s3_hidden = 0 LIMIT 1')
 
@@ -146,6 +149,12 @@ export function objectsRepo(db: Db) {
     oldestNumberNewerThan: (bucketId: string, key: string, id: string) => (oldestNewerThan.get(bucketId, key, id) as { n: number | null }).n,
     /** Makes a bucket's Time Machine history S3 versions with their own ids. */
     exposeHistory: (bucketId: string) => expose.run(bucketId),
+    /** Keys with kept versions but no current one (deleted while the bucket was unversioned). */
+    deletedWithHistory: (bucketId: string) => deletedWithHistory.all(bucketId) as ObjectRow[],
+    /** The key's last write or delete that left a trace (a version made or superseded), 0 if none. */
+    lastChangeAt: (objectId: string) => (lastChange.get(objectId) as { t: number }).t,
+    /** When the key's last content stopped being current. */
+    lastNoncurrentAt: (objectId: string) => (lastNoncurrent.get(objectId) as { t: number | null }).t,
     versionIdsInBucket: (bucketId: string) => (idsInBucket.all(bucketId) as Array<{ id: string }>).map((r) => r.id),
   }
 }

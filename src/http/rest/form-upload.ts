@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream'
 import busboy from 'busboy'
 import { AppError } from '../../errors/app-error'
+import { requestTimeout, withIdleTimeout } from '../../blob/streams'
 
 /** The longest text field value accepted (a key is at most 1024 bytes). */
 const MAX_FIELD_BYTES = 4096
@@ -18,6 +19,8 @@ export interface FormFile {
  */
 export async function readForm<T>(
   request: Request,
+  /** A body that stalls this long fails the form with RequestTimeout (0: never). */
+  idleTimeoutMs: number,
   allowedFields: string[],
   onFile: (file: FormFile, fieldsSoFar: Record<string, string>) => Promise<T>,
   /** Undoes onFile's work when the form turns out invalid after the file was read. */
@@ -64,14 +67,15 @@ export async function readForm<T>(
     bb.on('filesLimit', () => fail(new AppError('ValidationError', { message: 'Send exactly one file.' })))
     bb.on('fieldsLimit', () => fail(new AppError('ValidationError', { message: 'Too many form fields.' })))
     bb.on('partsLimit', () => fail(new AppError('ValidationError', { message: 'Too many form parts.' })))
-    bb.on('error', (e) => reject(new AppError('ValidationError', { message: `Malformed multipart/form-data: ${(e as Error).message}` })))
+    bb.on('error', (e) => reject(e instanceof AppError ? e : new AppError('ValidationError', { message: `Malformed multipart/form-data: ${(e as Error).message}` })))
     bb.on('close', () => resolve())
   })
   if (!request.body) throw new AppError('ValidationError', { message: 'The upload has no body.' })
   // A client that goes away mid-body errors the source; pipe() would then just stop feeding
   // busboy and the form would never finish (a hung request holding its temp blob and quota
   // reservation). Fail busboy instead: that rejects `done` and errors the file part.
-  Readable.fromWeb(request.body as never).on('error', (e) => bb.destroy(new Error(`the request body failed: ${e.message}`))).pipe(bb)
+  const body = withIdleTimeout(request.body, idleTimeoutMs, requestTimeout)
+  Readable.fromWeb(body as never).on('error', (e) => bb.destroy(e instanceof AppError ? e : new Error(`the request body failed: ${e.message}`))).pipe(bb)
   try {
     await done
   } catch (e) {

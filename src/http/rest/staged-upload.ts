@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream'
 import { AppError } from '../../errors/app-error'
 import { DEFAULT_CONTENT_TYPE } from '../../domain/object-meta'
-import { iterateStream } from '../../blob/streams'
+import { iterateStream, requestTimeout, withIdleTimeout } from '../../blob/streams'
 import { restBucket } from '../../services/objects/files'
 import type { StagedUpload } from '../../services/objects/put-object'
 import type { BucketRow } from '../../db/repos/buckets'
@@ -37,6 +37,7 @@ async function* countBytes(call: ApiCall, source: AsyncIterable<Uint8Array>) {
         r = await it.next()
       } catch (e) {
         done = true
+        if (e instanceof AppError && e.code === 'RequestTimeout') throw e
         throw new AppError('IncompleteBody', { message: `The upload body ended early: ${(e as Error).message}`, cause: e })
       }
       if (r.done) { done = true; return }
@@ -85,7 +86,7 @@ export async function stageUpload(call: ApiCall): Promise<UploadRequest> {
     // ?bucket=x must never land silently in the default bucket.
     if (query.bucket !== undefined) restBucket(ctx, accountId, query.bucket)
     let file: { filename: string; mimeType: string } | null = null
-    const form = await readForm(request, ['bucket', 'key'], async (f, early) => {
+    const form = await readForm(request, ctx.config.bodyIdleTimeoutSeconds * 1000, ['bucket', 'key'], async (f, early) => {
       // Fail fast on a bad bucket when its field came before the file.
       if (early.bucket !== undefined) restBucket(ctx, accountId, early.bucket)
       file = f
@@ -106,7 +107,8 @@ export async function stageUpload(call: ApiCall): Promise<UploadRequest> {
     checkKey(key)
     const target = restBucket(ctx, accountId, bucketName)
     const length = request.headers.get('content-length')
-    staged = await ctx.services.objects.stage(accountId, { source: countBytes(call, iterateStream(request.body)), size: length !== null ? Number(length) : null }, ctx.services.quota.overwriteCredit(target, key!))
+    const body = withIdleTimeout(request.body, ctx.config.bodyIdleTimeoutSeconds * 1000, requestTimeout)
+    staged = await ctx.services.objects.stage(accountId, { source: countBytes(call, iterateStream(body)), size: length !== null ? Number(length) : null }, ctx.services.quota.overwriteCredit(target, key!))
     contentType = contentTypeFor(type, key ?? '')
   }
   try {

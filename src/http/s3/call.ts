@@ -60,7 +60,7 @@ export function makeCall(ctx: AppContext, request: Request, target: S3Target, au
       return p.accountId
     },
     body(opts = {}) {
-      return (plan ??= planBody(request, auth, counter, opts))
+      return (plan ??= planBody(request, auth, counter, { idleTimeoutMs: ctx.config.bodyIdleTimeoutSeconds * 1000, ...opts }))
     },
     async readSmallBody(max = 1024 * 1024, opts = {}) {
       const b = call.body(opts)

@@ -9,6 +9,8 @@ export interface IngestOptions {
   size: number | null
   /** Upper bound when the length is unknown (remaining quota); exceeding it is QuotaExceeded. */
   max?: number | null
+  /** The operation's own size limit for a body of unknown length (5 GiB for a PUT): EntityTooLarge. */
+  cap?: number | null
   checksum?: ChecksumAlgorithm | null
   /** Runs when the last byte arrived, before the blob is made durable: throw to reject. */
   verify?: (digests: Digests) => void | Promise<void>
@@ -21,7 +23,10 @@ export interface IngestOptions {
 export async function ingest(d: Deps, source: AsyncIterable<Uint8Array>, opts: IngestOptions): Promise<{ blobId: string; digests: Digests }> {
   const blobId = newHexId()
   const tap = new HashingTap({ sha256: true, checksum: opts.checksum ?? null })
-  const limited = limitBytes(source, {
+  const capped = opts.size == null && opts.cap != null
+    ? limitBytes(source, { max: opts.cap, onExceed: () => new AppError('EntityTooLarge', { fields: { MaxSizeAllowed: opts.cap! } }) })
+    : source
+  const limited = limitBytes(capped, {
     exact: opts.size,
     max: opts.size == null ? opts.max : null,
     onExceed: () => new AppError('QuotaExceeded'),

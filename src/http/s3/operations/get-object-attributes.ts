@@ -1,6 +1,7 @@
 import { AppError } from '../../../errors/app-error'
 import { resolveVersion, s3VersionId } from '../../../services/objects/read'
 import type { S3Call } from '../call'
+import { refuseServerSideEncryption } from '../sse'
 import { httpDate, storedChecksum } from '../object-headers'
 import { el, xmlDoc, xmlResponse } from '../xml'
 
@@ -42,6 +43,8 @@ export function getObjectAttributes(c: S3Call): Response {
   const maxParts = Math.min(intHeader(h, 'x-amz-max-parts', 1000), 1000)
   const marker = intHeader(h, 'x-amz-part-number-marker', 0)
   const { version: v } = resolveVersion(c.ctx, bucket, c.target.key!, q.has('versionId') ? q.get('versionId')! : null)
+  // An SSE-C key proves access to an encrypted object; never answer as if it had been checked.
+  refuseServerSideEncryption(h, { customer: true })
 
   const cs = storedChecksum(v)
   let body = ''

@@ -4,6 +4,7 @@ import { parseRange } from '../../../domain/range'
 import { openContent, partRange, resolveVersion } from '../../../services/objects/read'
 import type { S3Call } from '../call'
 import { objectHeaders } from '../object-headers'
+import { refuseServerSideEncryption } from '../sse'
 
 /** GetObject and HeadObject: versionId, partNumber, Range, conditional headers, overrides. */
 export async function getObject(c: S3Call): Promise<Response> {
@@ -17,6 +18,8 @@ export async function getObject(c: S3Call): Promise<Response> {
   const { version } = resolveVersion(c.ctx, bucket, c.target.key!, q.has('versionId') ? q.get('versionId')! : null)
   const h = c.request.headers
   const head = c.request.method === 'HEAD'
+  // An SSE-C read names the key the object was written with: never serve it as if it matched.
+  refuseServerSideEncryption(h, { customer: true })
 
   const outcome = evaluateReadConditions(h, version.etag, version.createdAt)
   if (outcome === 'precondition-failed') throw new AppError('PreconditionFailed', { fields: { Condition: h.has('if-match') ? 'If-Match' : 'If-Unmodified-Since' } })

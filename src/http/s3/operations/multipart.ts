@@ -6,11 +6,12 @@ import { checkCopySourceConditions } from '../../../services/objects/copy-object
 import { MAX_PARTS, type CompletePart } from '../../../services/multipart/multipart'
 import { iterateStream } from '../../../blob/streams'
 import type { S3Call } from '../call'
-import { metaFromHeaders, quoteEtag } from '../object-headers'
+import { metaFromHeaders, quoteEtag, writtenVersionId } from '../object-headers'
 import { el, isoMs, parseXmlBody, xmlDoc, xmlResponse } from '../xml'
 import { keepAliveXml } from '../keepalive'
 import { copySourceOf } from './copy-object'
 import { MAX_INT32, encoder } from './list-objects'
+import { refuseServerSideEncryption } from '../sse'
 
 function partNumberOf(c: S3Call): number {
   const raw = c.target.query.get('partNumber')
@@ -36,6 +37,7 @@ function checksumHeaders(cs: { algorithm: string; value: string; type?: string }
 export function createMultipartUpload(c: S3Call): Response {
   const bucket = c.bucket()
   const h = c.request.headers
+  refuseServerSideEncryption(h, { managed: true, customer: true })
   const algRaw = h.get('x-amz-checksum-algorithm')
   const algorithm = algRaw ? checksumAlgorithmOf(algRaw) : null
   if (algRaw && !algorithm) throw new AppError('InvalidRequest', { message: `Checksum algorithm ${algRaw} is not supported.` })
@@ -51,8 +53,9 @@ export function createMultipartUpload(c: S3Call): Response {
 export async function uploadPart(c: S3Call): Promise<Response> {
   const bucket = c.bucket()
   const partNumber = partNumberOf(c)
+  refuseServerSideEncryption(c.request.headers, { customer: true })
   const plan = c.body()
-  if (plan.size === null) throw new AppError('MissingContentLength')
+  if (plan.size === null && !plan.streamed) throw new AppError('MissingContentLength')
   const r = await c.ctx.services.multipart.uploadPart({
     bucket, key: c.target.key!, uploadId: uploadIdOf(c), partNumber, source: plan.source, size: plan.size, checksum: plan.checksum, verify: plan.verify,
   })
@@ -65,6 +68,7 @@ export async function uploadPartCopy(c: S3Call): Promise<Response> {
   const partNumber = partNumberOf(c)
   const uploadId = uploadIdOf(c)
   c.ctx.services.multipart.requireUpload(uploadId, bucket, c.target.key!)
+  refuseServerSideEncryption(c.request.headers, { customer: true, copySource: true })
   const src = copySourceOf(c)
   const { version } = resolveVersion(c.ctx, src.bucketRow, src.key, src.versionId)
   checkCopySourceConditions(c.request.headers, version)
@@ -92,6 +96,7 @@ export async function completeMultipartUpload(c: S3Call): Promise<Response> {
   const bucket = c.bucket()
   const uploadId = uploadIdOf(c)
   c.ctx.services.multipart.requireUpload(uploadId, bucket, c.target.key!)
+  refuseServerSideEncryption(c.request.headers, { customer: true })
   // x-amz-checksum-<alg> here is the client's full-object checksum, not the XML body's.
   const doc = parseXmlBody(await c.readSmallBody(4 * 1024 * 1024, { objectChecksumHeaders: true }), 'CompleteMultipartUpload')
   const rawParts = (doc.Part ?? []) as Array<Record<string, unknown>>
@@ -120,7 +125,8 @@ export async function completeMultipartUpload(c: S3Call): Promise<Response> {
     // A late answer is sent from here, past the handler's own durability wait.
     await c.ctx.db.durable()
     const headers: Record<string, string> = {}
-    if (bucket.s3Versioning) headers['x-amz-version-id'] = s3VersionId(r.version)
+    const versionId = writtenVersionId(r.version)
+    if (versionId) headers['x-amz-version-id'] = versionId
     const cs = r.checksum
     const checksumXml = cs ? el(`Checksum${cs.algorithm}`, cs.value) + el('ChecksumType', cs.type) : ''
     const location = `${new URL(c.request.url).origin}/${encodeURIComponent(bucket.name)}/${c.target.key!.split('/').map(encodeURIComponent).join('/')}`
@@ -154,6 +160,7 @@ export function listParts(c: S3Call): Response {
   const bucket = c.bucket()
   const uploadId = uploadIdOf(c)
   const u = c.ctx.services.multipart.requireUpload(uploadId, bucket, c.target.key!)
+  refuseServerSideEncryption(c.request.headers, { customer: true })
   const maxParts = intParam(c, 'max-parts', 1000, 1000)
   const marker = intParam(c, 'part-number-marker', 0, MAX_PARTS)
   const rows = c.ctx.services.multipart.parts(uploadId, marker, maxParts + 1)
