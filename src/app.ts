@@ -1,4 +1,6 @@
-import { accessSync, constants, existsSync, mkdirSync, readFileSync } from 'node:fs'
+import { accessSync, constants, existsSync, readFileSync } from 'node:fs'
+import { mkdirDurable } from './fs/durable'
+import { StartupError } from './errors/startup-error'
 import { join } from 'node:path'
 import type { Config } from './config/config'
 import { openDatabase, type Db } from './db/client'
@@ -11,14 +13,12 @@ import { EventBus } from './events/bus'
 import { loadMasterKey, openSecret } from './auth/master-key'
 import { createServices, type Services } from './services'
 import { syncPlans } from './services/accounts/plans'
+import { sealClearWebhookSecrets } from './services/webhooks/webhooks'
 import type { Deps } from './services/deps'
 import { Metrics } from './metrics/metrics'
 import { InflightGate } from './limits/inflight-gate'
 
-/** A startup failure the operator can fix: main prints the message as one line, exit 1. */
-export class StartupError extends Error {
-  override name = 'StartupError'
-}
+export { StartupError }
 
 export interface AppContext extends Deps {
   services: Services
@@ -29,10 +29,15 @@ export interface AppContext extends Deps {
 
 export const DB_FILE = 'cloudstorage.db'
 
-function prepareDataDir(dir: string) {
+/**
+ * Creates the data dir if needed (0700, durable in its parent before anything inside it is
+ * written) and checks that it is usable.
+ */
+export function prepareDataDir(dir: string): boolean {
   try {
-    mkdirSync(dir, { recursive: true })
+    const created = mkdirDurable(dir, 0o700)
     accessSync(dir, constants.W_OK | constants.R_OK | constants.X_OK)
+    return created
   } catch (e) {
     throw new StartupError(`data directory ${dir} is not writable (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`)
   }
@@ -93,11 +98,12 @@ export function createAppContext(config: Config, opts: { now?: () => number } = 
     // A new key is created only for a database without sealed secrets: after restoring a database
     // without its key, a fresh key would make every stored secret unreadable.
     const keyPath = config.masterKeyFile ?? join(config.dataDir, 'master.key')
-    if (!config.masterKey && !existsSync(keyPath) && repos.accessKeys.any()) {
+    if (!config.masterKey && !existsSync(keyPath) && (repos.accessKeys.any() || repos.webhooks.anySealed())) {
       throw new StartupError(`master key ${keyPath} is missing, but the database holds secrets sealed with one; restore the key from your backup or set CLOUDSTORAGE_MASTER_KEY`)
     }
     const masterKey = loadMasterKey({ dataDir: config.dataDir, masterKey: config.masterKey, masterKeyFile: config.masterKeyFile, create: true })
     checkMasterKey(config, masterKey, repos)
+    sealClearWebhookSecrets(db, masterKey)
     const space = new SpaceReserve(config.dataDir, spaceReserveBytes(config.diskReserveBytes))
     const blobs: BlobStore = new FsBlobStore(config.dataDir, config.diskReserveBytes, space)
     // Deletes on a completely full disk commit into the metadata reserve.

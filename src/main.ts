@@ -1,8 +1,6 @@
 #!/usr/bin/env bun
-import { ConfigError } from './config/settings'
-import { StartupError } from './app'
-import { AppError } from './errors/app-error'
 import { UsageError } from './cli/args'
+import { describeError } from './cli/errors'
 import { MAIN_USAGE } from './cli/usage'
 import { runServe } from './cli/serve'
 import { runAdmin } from './cli/admin'
@@ -18,7 +16,7 @@ async function main(argv: string[]): Promise<number> {
   if (cmd === undefined || cmd.startsWith('--')) return runServe(argv, out)
   switch (cmd) {
     case 'serve': return runServe(rest, out)
-    case 'admin': return runAdmin(rest, out)
+    case 'admin': return runAdmin(rest, out, err)
     case 'tui': {
       const { runTui } = await import('../tui/main')
       return runTui(rest, out)
@@ -32,12 +30,10 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (e) => {
-    if (e instanceof UsageError) { err(`cloudstorage: ${e.message}\n`); err(e.usage); process.exit(2) }
-    if (e instanceof ConfigError) { err(`cloudstorage: ${e.message}`); process.exit(2) }
-    if (e instanceof StartupError) { err(`cloudstorage: ${e.message}`); process.exit(1) }
-    if (e instanceof AppError) { err(`cloudstorage: ${e.code}: ${e.message}`); process.exit(1) }
-    err(`cloudstorage: unexpected error: ${(e as Error)?.message ?? e}`)
-    if (process.env.CLOUDSTORAGE_DEBUG) err((e as Error)?.stack ?? '')
-    process.exit(1)
+    const r = describeError(e)
+    err(`cloudstorage: ${r.line}`)
+    if (r.usage) err(r.usage)
+    if (r.code === 'InternalError' && process.env.CLOUDSTORAGE_DEBUG) err((e as Error)?.stack ?? '')
+    process.exit(r.exit)
   },
 )

@@ -1,17 +1,15 @@
-import { Elysia } from 'elysia'
 import type { Server } from 'bun'
 import type { AppContext } from './app'
-import { StartupError } from './app'
-import { Logger } from './http/common/log'
+import type { Config } from './config/config'
+import { StartupError } from './errors/startup-error'
+import { AppError } from './errors/app-error'
+import { jsonErrorBody } from './errors/render'
+import type { Logger } from './http/common/log'
+import { newRequestId } from './http/common/request-id'
 import { createS3Handler } from './http/s3/handler'
+import { s3ErrorResponse } from './http/s3/render'
 import { createHttpApp } from './http/http-app'
 import { VERSION } from './version'
-
-export interface RunningServers {
-  s3Port: number
-  port: number
-  stop(): Promise<void>
-}
 
 /** Bodies stream to disk and S3 allows 5 GiB single PUTs, so Bun's 128 MiB cap is lifted. */
 const MAX_BODY = Number.MAX_SAFE_INTEGER
@@ -20,43 +18,94 @@ const IDLE_TIMEOUT = 255
 
 export const healthBody = () => JSON.stringify({ status: 'ok', version: VERSION })
 
-function listen(app: Elysia<any, any, any, any, any, any, any>, hostname: string, port: number, what: string) {
+type Handler = (request: Request, server: Server<unknown>) => Response | Promise<Response>
+
+export interface Listeners {
+  s3Port: number
+  port: number
+  /** Replaces the "starting" answers with the appliance: from now on /healthz says ok. */
+  activate(ctx: AppContext, log: Logger): void
+  stop(): Promise<void>
+}
+
+const STARTING_MESSAGE = 'CloudStorage is starting; retry in a moment.'
+const starting = () => new AppError('ServiceUnavailable', { message: STARTING_MESSAGE, headers: { 'retry-after': '1' } })
+
+function startingHealth(): Response {
+  return new Response(JSON.stringify({ status: 'starting' }), { status: 503, headers: { 'content-type': 'application/json', 'retry-after': '1' } })
+}
+
+/** Until ready, S3 clients get a retryable S3 error (the SDKs and CLIs retry 503s). */
+const startingS3: Handler = (request) => {
+  const url = new URL(request.url)
+  const path = url.pathname
+  // As on the running S3 port: a signed GET /healthz is ListObjects on a bucket named "healthz".
+  if (path === '/healthz' && request.method === 'GET' && !request.headers.has('authorization') && !url.searchParams.has('X-Amz-Signature')) return startingHealth()
+  const requestId = newRequestId()
+  const res = s3ErrorResponse(starting(), request.method, path, requestId)
+  res.headers.set('x-amz-request-id', requestId)
+  res.headers.set('server', 'CloudStorage')
+  return res
+}
+
+const startingHttp: Handler = (request) => {
+  if (new URL(request.url).pathname === '/healthz' && request.method === 'GET') return startingHealth()
+  const err = starting()
+  return new Response(jsonErrorBody(err, newRequestId()), { status: err.status, headers: { 'content-type': 'application/json', ...err.headers } })
+}
+
+/**
+ * Binds one port exclusively (no SO_REUSEPORT: a second appliance on the same port must fail, not
+ * share it and get every other request). The handler can be swapped while listening.
+ */
+function bind(config: Config, port: number, what: string, initial: Handler) {
+  let handler = initial
+  let server: Server<unknown>
   try {
-    app.listen({ hostname, port, maxRequestBodySize: MAX_BODY, idleTimeout: IDLE_TIMEOUT })
+    server = Bun.serve({
+      hostname: config.host, port, reusePort: false, maxRequestBodySize: MAX_BODY, idleTimeout: IDLE_TIMEOUT, development: false,
+      fetch: (request, srv) => handler(request, srv),
+    })
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code
     const why = code === 'EADDRINUSE' ? 'the port is already in use' : code === 'EACCES' ? 'permission denied' : (e as Error).message
-    throw new StartupError(`cannot listen for ${what} on ${hostname}:${port}: ${why}`)
+    throw new StartupError(`cannot listen for ${what} on ${config.host}:${port}: ${why}`)
   }
-  return app.server as Server<unknown>
+  return { server, set: (h: Handler) => { handler = h } }
 }
 
-/** One Elysia app per port sharing the AppContext; stop() drains in-flight requests. */
-export async function startServers(ctx: AppContext, log: Logger): Promise<RunningServers> {
-  const s3Handler = createS3Handler(ctx, log)
-  const s3App = new Elysia({ name: 's3' })
-    .all('/', ({ request, server }) => s3Handler(request, server), { parse: 'none' })
-    .all('/*', ({ request, server }) => s3Handler(request, server), { parse: 'none' })
-  const httpApp = createHttpApp(ctx, log)
-
-  const s3Server = listen(s3App, ctx.config.host, ctx.config.s3Port, 'the S3 endpoint')
-  let httpServer: Server<unknown>
+/**
+ * Binds both ports before the database is opened, answering `/healthz` with 503 starting and
+ * every other request with a retryable 503 until `activate()`: a service manager or script that
+ * waits for a 200 from /healthz then finds every documented credential working.
+ */
+export function bindListeners(config: Config): Listeners {
+  const s3 = bind(config, config.s3Port, 'the S3 endpoint', startingS3)
+  let http: ReturnType<typeof bind>
   try {
-    httpServer = listen(httpApp, ctx.config.host, ctx.config.port, 'the HTTP API')
+    http = bind(config, config.port, 'the HTTP API', startingHttp)
   } catch (e) {
-    s3Server.stop(true)
+    s3.server.stop(true)
     throw e
   }
-
   return {
-    s3Port: s3Server.port!,
-    port: httpServer.port!,
+    s3Port: s3.server.port!,
+    port: http.server.port!,
+    activate(ctx, log) {
+      const s3Handler = createS3Handler(ctx, log)
+      const httpApp = createHttpApp(ctx, log)
+      // Elysia hands its handlers `server` (client addresses) from here; it does not listen itself.
+      httpApp.server = http.server
+      const httpFetch = httpApp.fetch
+      http.set((request) => httpFetch(request))
+      s3.set((request, server) => s3Handler(request, server))
+    },
     async stop() {
       // Stop accepting, let in-flight requests finish (bounded), then force-close.
-      const graceful = Promise.all([s3Server.stop(false), httpServer.stop(false)])
+      const graceful = Promise.all([s3.server.stop(false), http.server.stop(false)])
       const timeout = new Promise((r) => setTimeout(r, 10_000).unref?.())
       await Promise.race([graceful, timeout])
-      await Promise.all([s3Server.stop(true), httpServer.stop(true)])
+      await Promise.all([s3.server.stop(true), http.server.stop(true)])
     },
   }
 }

@@ -1,4 +1,5 @@
-import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, readFileSync, statSync } from 'node:fs'
+import { writeFileAtomic } from '../fs/durable'
 import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
 
@@ -16,7 +17,7 @@ export function ensureAdminToken(dataDir: string): string {
     return readFileSync(path, 'utf8').trim()
   }
   const token = 'cst_' + randomBytes(24).toString('base64url')
-  writeFileSync(path, token + '\n', { mode: 0o600 })
+  writeFileAtomic(path, token + '\n', 0o600)
   return token
 }
 

@@ -1,6 +1,7 @@
 import { chmodSync, closeSync, existsSync, fsyncSync, openSync, readFileSync, statSync, writeSync } from 'node:fs'
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
+import { fsyncDirSync } from '../fs/durable'
 
 export class MasterKeyError extends Error {
   override name = 'MasterKeyError'
@@ -34,6 +35,8 @@ export function loadMasterKey(opts: { dataDir: string; masterKey: string | null;
     closeSync(fd)
   }
   chmodSync(path, 0o600)
+  // The key's directory entry must be durable before anything sealed with it is committed.
+  fsyncDirSync(dirname(path))
   return key
 }
 

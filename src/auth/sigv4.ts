@@ -27,6 +27,36 @@ export interface ParsedAuth {
 export const scopeOf = (c: Credential) => `${c.date}/${c.region}/${c.service}/aws4_request`
 export const sha256Hex = (data: string | Uint8Array) => createHash('sha256').update(data).digest('hex')
 
+/** A header name as SignedHeaders must list it: a lower-case RFC 9110 token. */
+const HEADER_NAME = /^[a-z0-9!#$%&'*+.^_`|~-]+$/
+
+function parseSignedHeaders(raw: string, errCode: 'AuthorizationHeaderMalformed' | 'AuthorizationQueryParametersError'): string[] {
+  const names = raw.split(';')
+  for (const n of names) {
+    if (!HEADER_NAME.test(n)) throw new AppError(errCode, { message: `SignedHeaders lists '${n.slice(0, 64)}', which is not a lower-case header name.` })
+  }
+  return names
+}
+
+/** Every SigV4 query-auth parameter; each may appear at most once. */
+export const PRESIGN_PARAMS = ['X-Amz-Algorithm', 'X-Amz-Credential', 'X-Amz-Date', 'X-Amz-Expires', 'X-Amz-SignedHeaders', 'X-Amz-Signature', 'X-Amz-Security-Token', 'X-Amz-Content-Sha256']
+const PRESIGN_PARAMS_LOWER = new Set(PRESIGN_PARAMS.map((p) => p.toLowerCase()))
+export const isPresignParam = (name: string) => PRESIGN_PARAMS_LOWER.has(name.toLowerCase())
+
+/**
+ * A repeated auth parameter (two X-Amz-Signature values, say) is ambiguous: which one was
+ * checked and which one a proxy or log saw could differ. Refused outright, in any letter case.
+ */
+export function checkSingleAuthParams(pairs: Array<[string, string]>): void {
+  const seen = new Set<string>()
+  for (const [k] of pairs) {
+    const l = k.toLowerCase()
+    if (!PRESIGN_PARAMS_LOWER.has(l)) continue
+    if (seen.has(l)) throw new AppError('AuthorizationQueryParametersError', { message: `The query parameter ${k} appears more than once.` })
+    seen.add(l)
+  }
+}
+
 function parseCredential(raw: string, errCode: 'AuthorizationHeaderMalformed' | 'AuthorizationQueryParametersError'): Credential {
   const parts = raw.split('/')
   if (parts.length !== 5 || parts[4] !== 'aws4_request' || !/^\d{8}$/.test(parts[1])) {
@@ -46,7 +76,10 @@ export function parseAuthorizationHeader(header: string, amzDate: string | null)
   for (const part of header.slice(ALGORITHM.length + 1).split(',')) {
     const i = part.indexOf('=')
     if (i < 0) continue
-    fields[part.slice(0, i).trim()] = part.slice(i + 1).trim()
+    const name = part.slice(0, i).trim()
+    // A second Signature (or Credential…) would leave it open which one was verified.
+    if (Object.hasOwn(fields, name)) throw new AppError('AuthorizationHeaderMalformed', { message: `The authorization header has more than one ${name.slice(0, 32)} field.` })
+    fields[name] = part.slice(i + 1).trim()
   }
   const { Credential: cred, SignedHeaders: sh, Signature: sig } = fields
   if (!cred || !sh || !sig) throw new AppError('AuthorizationHeaderMalformed', { message: 'The authorization header requires Credential, SignedHeaders and Signature.' })
@@ -54,7 +87,7 @@ export function parseAuthorizationHeader(header: string, amzDate: string | null)
   return {
     kind: 'header',
     credential: parseCredential(cred, 'AuthorizationHeaderMalformed'),
-    signedHeaders: sh.split(';'),
+    signedHeaders: parseSignedHeaders(sh, 'AuthorizationHeaderMalformed'),
     signature: sig.toLowerCase(),
     amzDate,
   }
@@ -76,7 +109,7 @@ export function parsePresignedQuery(q: Map<string, string>): ParsedAuth {
   const exp = Number(expires)
   if (exp < 1) throw new AppError('AuthorizationQueryParametersError', { message: 'X-Amz-Expires must be non-negative and greater than zero.' })
   if (exp > MAX_PRESIGN_SECONDS) throw new AppError('AuthorizationQueryParametersError', { message: 'X-Amz-Expires must be less than a week (in seconds) that is 604800.' })
-  const signedHeaders = sh.split(';')
+  const signedHeaders = parseSignedHeaders(sh, 'AuthorizationQueryParametersError')
   if (!signedHeaders.includes('host')) throw new AppError('AuthorizationQueryParametersError', { message: 'X-Amz-SignedHeaders must include host.' })
   return { kind: 'presigned', credential: parseCredential(cred, 'AuthorizationQueryParametersError'), signedHeaders, signature: sig.toLowerCase(), amzDate: date, expires: exp }
 }

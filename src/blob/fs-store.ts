@@ -1,8 +1,9 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statfsSync, statSync } from 'node:fs'
+import { closeSync, fsyncSync, openSync, readdirSync, readFileSync, rmSync, statfsSync, statSync } from 'node:fs'
 import { open, rename, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import { AppError } from '../errors/app-error'
 import { newHexId } from '../domain/ids'
+import { mkdirChildrenDurable, mkdirDurable } from '../fs/durable'
 import { BlobMissingError, type BlobSource, type BlobStore, type ByteRange } from './blob-store'
 import type { SpaceReserve } from './space-reserve'
 
@@ -17,11 +18,6 @@ const WRITE_BUFFER = 1 << 20
 const MAX_SPARE_BUFFERS = 8
 const spareBuffers: Buffer[] = []
 const BLOB_ID_RE = /^[A-Za-z0-9_-]{8,64}$/
-
-function fsyncDirSync(dir: string) {
-  const fd = openSync(dir, 'r')
-  try { fsyncSync(fd) } finally { closeSync(fd) }
-}
 
 /** fsync a directory so a rename or create inside it survives power loss. */
 async function fsyncDir(dir: string): Promise<void> {
@@ -53,14 +49,10 @@ export class FsBlobStore implements BlobStore {
   constructor(private readonly root: string, private readonly reserveBytes = 0, private readonly space: SpaceReserve | null = null) {
     this.blobsDir = join(root, 'blobs')
     this.tmpDir = join(root, 'tmp')
-    mkdirSync(this.tmpDir, { recursive: true })
-    let created = false
-    for (let i = 0; i < 256; i++) {
-      const dir = join(this.blobsDir, i.toString(16).padStart(2, '0'))
-      if (mkdirSync(dir, { recursive: true })) created = true
-    }
     // New directory entries must be durable before a blob inside them is acknowledged.
-    if (created) for (const dir of [this.blobsDir, root]) fsyncDirSync(dir)
+    mkdirDurable(this.tmpDir)
+    mkdirDurable(this.blobsDir)
+    mkdirChildrenDurable(this.blobsDir, Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0')))
   }
 
   pathOf(blobId: string): string {

@@ -1,19 +1,59 @@
 import { AppError } from '../errors/app-error'
 import { CHECKSUMS, type ChecksumAlgorithm, type Hasher } from '../domain/checksums'
 
-/** Iterates a web ReadableStream (request bodies) as Uint8Array chunks. */
+/**
+ * Iterates a web ReadableStream (request bodies) as Uint8Array chunks. A consumer that stops
+ * early (a size cap, a failed write) cancels the stream: the server then stops receiving the
+ * rest instead of buffering it for nobody.
+ */
 export async function* iterateStream(stream: ReadableStream<Uint8Array> | null): AsyncIterable<Uint8Array> {
   if (!stream) return
   const reader = stream.getReader()
+  let finished = false
   try {
     for (;;) {
       const { done, value } = await reader.read()
-      if (done) return
+      if (done) { finished = true; return }
       if (value && value.byteLength) yield value
     }
   } finally {
+    if (!finished) reader.cancel().catch(() => {})
     reader.releaseLock()
   }
+}
+
+/** S3's answer to a request body that stopped arriving; the connection is not reused. */
+export const requestTimeout = () => new AppError('RequestTimeout', { headers: { connection: 'close' } })
+
+/**
+ * A request body that fails when the client sends nothing for `ms` while the server is waiting
+ * for it (a body shorter than its Content-Length, a stalled client): `onIdle()` errors the
+ * stream and the source is cancelled, instead of the request hanging until the runtime's idle
+ * timeout. Time spent while the consumer is busy (writing to disk) does not count: the source
+ * is only read, and the clock only runs, when the consumer asks for the next chunk.
+ */
+export function withIdleTimeout(stream: ReadableStream<Uint8Array> | null, ms: number, onIdle: () => Error): ReadableStream<Uint8Array> | null {
+  if (!stream || !(ms > 0)) return stream
+  const reader = stream.getReader()
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      let timer: ReturnType<typeof setTimeout> | undefined
+      const idle = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(onIdle()), ms) })
+      try {
+        const { done, value } = await Promise.race([reader.read(), idle])
+        if (done) controller.close()
+        else controller.enqueue(value)
+      } catch (e) {
+        reader.cancel(e).catch(() => {})
+        controller.error(e)
+      } finally {
+        clearTimeout(timer)
+      }
+    },
+    cancel(reason) {
+      return reader.cancel(reason)
+    },
+  }, { highWaterMark: 0 })
 }
 
 export interface Digests {
@@ -82,14 +122,36 @@ export async function* limitBytes(
   if (opts.exact != null && seen < opts.exact) throw new AppError('IncompleteBody')
 }
 
-/** Reads a small body fully, refusing more than `max` bytes (XML documents, JSON). */
-export async function readCapped(source: AsyncIterable<Uint8Array>, max: number): Promise<Buffer> {
+const bodyTooLarge = (max: number) => new AppError('RequestEntityTooLarge', { message: `The request body exceeds ${max} bytes.` })
+
+/**
+ * Reads a small body fully, refusing more than `max` bytes (XML documents, JSON). Stops at the
+ * cap: leaving the loop early ends the source (iterateStream then cancels the request body), so
+ * no more than `max` bytes plus one chunk are ever held, whatever the client sends.
+ */
+export async function readCapped(source: AsyncIterable<Uint8Array>, max: number, tooLarge: (max: number) => AppError = bodyTooLarge): Promise<Buffer> {
   const parts: Uint8Array[] = []
   let n = 0
   for await (const chunk of source) {
     n += chunk.byteLength
-    if (n > max) throw new AppError('RequestEntityTooLarge', { message: `The request body exceeds ${max} bytes.` })
+    if (n > max) throw tooLarge(max)
     parts.push(chunk)
   }
   return Buffer.concat(parts)
+}
+
+/**
+ * A request body of at most `max` bytes: refused from its declared Content-Length before a byte
+ * is read, and read through readCapped for bodies without one (chunked transfer encoding).
+ */
+export async function readRequestBody(request: Request, max: number, counter: { bytes: number }, tooLarge: (max: number) => AppError = bodyTooLarge): Promise<Buffer> {
+  const declared = request.headers.get('content-length')
+  if (declared !== null && /^\d+$/.test(declared.trim()) && Number(declared.trim()) > max) throw tooLarge(max)
+  async function* counted() {
+    for await (const c of iterateStream(request.body)) {
+      counter.bytes += c.byteLength
+      yield c
+    }
+  }
+  return readCapped(counted(), max, tooLarge)
 }

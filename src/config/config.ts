@@ -10,6 +10,8 @@ export interface PlanConfig {
 
 export interface Config {
   dataDir: string
+  /** The config file these settings were read from (absolute path), or null. */
+  configFile: string | null
   host: string
   s3Port: number
   port: number
@@ -42,6 +44,11 @@ export interface Config {
   diskReserveBytes: number
   /** Seconds a dead blob lingers before GC unlinks it (covers in-flight GETs). */
   gcGraceSeconds: number
+  /**
+   * Seconds an upload may wait for the next body bytes before it fails (S3's RequestTimeout):
+   * a body shorter than its Content-Length, or a stalled client, does not hold the request.
+   */
+  bodyIdleTimeoutSeconds: number
   /** Smallest multipart part but the last (S3: 5 MiB; lower only for tests and special clients). */
   minPartSize: number
   /** Multipart uploads untouched for this long are aborted by GC. */

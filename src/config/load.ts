@@ -42,6 +42,8 @@ const S: Setting[] = [
   { name: 'retention-days', env: 'CLOUDSTORAGE_RETENTION_DAYS', parse: int(0, 36500), default: 30, apply: (c, v) => (c.retention.maxAgeDays = v), inSection: (f) => f.retention?.['max-age-days'] !== undefined },
   { name: 'disk-reserve', env: 'CLOUDSTORAGE_DISK_RESERVE', parse: size, default: 256 * 2 ** 20, apply: (c, v) => (c.diskReserveBytes = v) },
   { name: 'gc-grace-seconds', env: 'CLOUDSTORAGE_GC_GRACE_SECONDS', parse: int(0, 7 * 86400), default: 600, apply: (c, v) => (c.gcGraceSeconds = v) },
+  // Below the server's 255 s connection idle timeout, which would otherwise end the request first.
+  { name: 'body-idle-timeout', env: 'CLOUDSTORAGE_BODY_IDLE_TIMEOUT', parse: int(1, 250), default: 20, apply: (c, v) => (c.bodyIdleTimeoutSeconds = v) },
   { name: 'multipart-min-part-size', env: 'CLOUDSTORAGE_MULTIPART_MIN_PART_SIZE', parse: size, default: 5 * 2 ** 20, apply: (c, v) => (c.minPartSize = v) },
   { name: 'stale-upload-days', env: 'CLOUDSTORAGE_STALE_UPLOAD_DAYS', parse: int(1, 3650), default: 7, apply: (c, v) => (c.staleUploadDays = v) },
   { name: 'secure-cookies', env: 'CLOUDSTORAGE_SECURE_COOKIES', parse: onOff, default: false, apply: (c, v) => (c.secureCookies = v) },
@@ -70,13 +72,13 @@ const DEFAULT_RATES = { write: 100, read: 300, list: 50, dashboardPerMinute: 30 
 
 function baseConfig(): Config {
   return {
-    dataDir: '', host: '', s3Port: 0, port: 0, region: '', domain: null, logFormat: 'text', signup: 'closed',
+    dataDir: '', configFile: null, host: '', s3Port: 0, port: 0, region: '', domain: null, logFormat: 'text', signup: 'closed',
     rateLimits: true, adminRateLimitExempt: true, defaultPlan: 'default',
     plans: { default: { name: 'default', quotaBytes: -1, maxBuckets: 10, maxKeys: 5, rates: { ...DEFAULT_RATES } } },
     defaultQuotaBytes: 0,
     webhookAllowlist: [], webhookRetryBaseMs: 1000, blobBackend: 'fs', upstream: null, masterKeyFile: null, masterKey: null, metricsToken: null,
     maxInflight: 512, retention: { maxVersions: 10, maxAgeDays: 30 }, quotaWarningThresholds: [80, 90, 95],
-    diskReserveBytes: 0, gcGraceSeconds: 600, minPartSize: 5 * 2 ** 20, staleUploadDays: 7, secureCookies: false, trustProxy: false,
+    diskReserveBytes: 0, gcGraceSeconds: 600, bodyIdleTimeoutSeconds: 20, minPartSize: 5 * 2 ** 20, staleUploadDays: 7, secureCookies: false, trustProxy: false,
     sessionIdleMinutes: 0, sessionAbsoluteHours: 0,
     image: { maxInputBytes: 50 * 2 ** 20, maxInputPixels: 50_000_000, maxOutputDimension: 4096, timeoutSeconds: 10, cacheDays: 7 },
     root: { email: null, password: null, accessKey: null, secretKey: null },
@@ -181,6 +183,7 @@ export function loadConfig(flags: Record<string, string>, env: Record<string, st
   const c = baseConfig()
   const configPath = flags['--config'] ?? env.CLOUDSTORAGE_CONFIG
   const file = configPath ? readConfigFile(resolve(configPath)) : {}
+  c.configFile = configPath ? resolve(configPath) : null
   const known = new Set([...S.map((s) => s.name), ...OBJECT_SECTIONS])
   for (const k of Object.keys(file)) {
     if (!known.has(k)) throw new ConfigError(`invalid --config: unknown setting '${k}' in ${configPath}`)

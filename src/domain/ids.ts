@@ -44,6 +44,25 @@ export function newUlid(now = Date.now()): string {
   return t + lastRandom.map((v) => CROCKFORD[v]).join('')
 }
 
+/**
+ * Multipart upload id: 48 lowercase hex digits, the first 12 a millisecond timestamp, the rest
+ * random (143 bits). Ids of one process strictly increase, so upload-id order is initiation
+ * order: ListMultipartUploads lists a key's uploads by id, and an upload-id-marker is a position
+ * in that order even after its upload was completed or aborted.
+ */
+let lastUploadTime = -Infinity
+let lastUploadRandom = 0n
+export function newUploadId(now = Date.now()): string {
+  if (now > lastUploadTime) {
+    lastUploadTime = now
+    // The top bit stays clear: room to count up within one millisecond without overflowing.
+    lastUploadRandom = BigInt('0x' + randomBytes(18).toString('hex')) >> 1n
+  } else {
+    lastUploadRandom++
+  }
+  return lastUploadTime.toString(16).padStart(12, '0').slice(-12) + lastUploadRandom.toString(16).padStart(36, '0')
+}
+
 /** Access key id: "CS" + 18 upper-case alphanumerics = 20 characters, like AWS's AKIA… ids. */
 export const newAccessKeyId = (): string => 'CS' + randomString(ALNUM_UPPER, 18)
 /** Secret access key: 40 alphanumerics (~238 bits). */

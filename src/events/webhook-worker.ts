@@ -3,6 +3,7 @@ import type { AppContext } from '../app'
 import type { Logger } from '../http/common/log'
 import type { DeliveryRow, WebhookRow } from '../db/repos/webhooks'
 import { BlockedTargetError, parseAllowlist, resolveTarget } from './ssrf'
+import { openSecret } from '../auth/master-key'
 import type { EventType } from './catalog'
 
 /** Failed deliveries are retried this many times (so 1 + 3 attempts), with exponential backoff. */
@@ -69,6 +70,7 @@ export function startWebhookWorker(ctx: AppContext, log: Logger) {
     let status: number | null = null
     let error: string | null = null
     try {
+      const secret = openSecret(ctx.masterKey, w.secretEnc, w.id)
       const url = new URL(w.url)
       const address = await resolveTarget(url, allow)
       // Plain http connects to the address just checked (no DNS rebinding window); https must
@@ -78,7 +80,7 @@ export function startWebhookWorker(ctx: AppContext, log: Logger) {
         method: 'POST', redirect: 'manual', signal: AbortSignal.timeout(TIMEOUT_MS),
         headers: {
           host: url.host, 'content-type': 'application/json', 'user-agent': 'CloudStorage-Webhooks/1',
-          'x-cloudstorage-signature': signPayload(w.secret, body), 'x-cloudstorage-event': event.type,
+          'x-cloudstorage-signature': signPayload(secret, body), 'x-cloudstorage-event': event.type,
           'x-cloudstorage-delivery': String(d.id), 'x-cloudstorage-webhook': w.id,
         },
         body,

@@ -1,7 +1,8 @@
-import { closeSync, fsyncSync, mkdirSync, mkdtempSync, openSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs'
+import { closeSync, fsyncSync, mkdtempSync, openSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import type sharpDefault from 'sharp'
 import { embeddedSharp, type EmbeddedSharp } from './sharp-embedded'
+import { mkdirDurable } from '../fs/durable'
 
 export type SharpFn = typeof sharpDefault
 
@@ -43,7 +44,7 @@ export async function extractSharp(e: EmbeddedSharp, runtimeDir: string): Promis
   const dir = join(runtimeDir, name)
   if (isComplete(dir, e)) return dir
 
-  mkdirSync(runtimeDir, { recursive: true, mode: 0o755 })
+  mkdirDurable(runtimeDir)
   const tmp = mkdtempSync(join(runtimeDir, `.${name}.tmp-`))
   try {
     await new Bun.Archive(await Bun.file(e.archive).bytes()).extract(tmp)

@@ -8,7 +8,7 @@ import { rateLimitService } from './usage/rate-limits'
 import { putObjectService } from './objects/put-object'
 import { copyObjectService } from './objects/copy-object'
 import { deleteObject } from './objects/delete'
-import { listObjects } from './objects/list'
+import { listObjects, listObjectVersions, versionCursor } from './objects/list'
 import { multipartService } from './multipart/multipart'
 import { usageReportService } from './maintenance/usage-report'
 import { gcService } from './maintenance/gc'
@@ -44,6 +44,8 @@ export function createServices(d: Deps) {
       copy: copyObjectService(d, quota),
       delete: (bucketId: string, key: string, versionId: string | null) => deleteObject(d, bucketId, key, versionId),
       list: (bucketId: string, q: Parameters<typeof listObjects>[2]) => listObjects(d, bucketId, q),
+      listVersions: (bucketId: string, q: Parameters<typeof listObjectVersions>[2]) => listObjectVersions(d, bucketId, q),
+      versionCursor: (bucketId: string, keyMarker: string, versionIdMarker: string) => versionCursor(d, bucketId, keyMarker, versionIdMarker),
     },
     multipart: multipartService(d, quota),
     versions: versionsService(d, quota),

@@ -128,6 +128,12 @@ async function exerciseBinary(binary: string, expectedPngBytes: number, launcher
     const accounts = JSON.parse(list.stdout).accounts as Array<{ email: string; isAdmin: boolean }>
     expect(accounts.map((a) => [a.email, a.isAdmin])).toEqual([[ROOT_EMAIL, true]])
 
+    // One appliance per data dir in the binary too (its lock is flock through bun:ffi).
+    const second = await run([launcher, 'serve', '--data', dataDir, '--host', '127.0.0.1', '--s3-port', '0', '--port', '0'], cwd)
+    const holder = launcher === binary ? String(server.proc.pid) : '\\d+'
+    expect(second.code).toBe(1)
+    expect(second.stderr).toMatch(new RegExp(`^cloudstorage: data directory ${dataDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is in use by another cloudstorage server \\(pid ${holder}\\); stop it first, or use another --data\n$`))
+
     const code = await server.stop('SIGTERM')
     server = null
     expect(code).toBe(0)

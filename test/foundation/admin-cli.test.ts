@@ -7,7 +7,7 @@ import { ListBucketsCommand } from '@aws-sdk/client-s3'
 import { ROOT_EMAIL, ROOT_ACCESS_KEY, startServer, type TestServer } from '../helpers/server'
 import { s3Client, sdkError } from '../helpers/s3-client'
 import { logSettled } from '../helpers/output'
-import { ADMIN_USAGE } from '../../src/cli/usage'
+import { ADMIN_COMMAND_USAGE } from '../../src/cli/usage'
 
 // Each admin command is a process start on a shared 2-core box (hang guard only).
 setDefaultTimeout(120_000)
@@ -163,7 +163,7 @@ describe('keys', () => {
     expect(r.code).toBe(2)
     expect(r.stdout).toBe('')
     expect(r.stderr).toStartWith('cloudstorage: key list needs --email\n')
-    expect(r.stderr).toContain(ADMIN_USAGE.trimEnd())
+    expect(r.stderr).toContain(ADMIN_COMMAND_USAGE['key list'].trimEnd())
   })
 })
 

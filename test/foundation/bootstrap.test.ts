@@ -1,12 +1,15 @@
 /** First start: the admin account and its first key pair, from CLOUDSTORAGE_ROOT_* or generated. */
 import { describe, test, expect, afterAll, setDefaultTimeout } from 'bun:test'
+import { mkdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { ListBucketsCommand } from '@aws-sdk/client-s3'
 import { ROOT_ACCESS_KEY, ROOT_EMAIL, ROOT_PASSWORD, ROOT_SECRET_KEY, startServer } from '../helpers/server'
 import { s3Client } from '../helpers/s3-client'
 import { loadConfig } from '../../src/config/load'
 import { createAppContext } from '../../src/app'
-import { tempDir } from './util'
+import { startJsonLogServer, tempDir } from './util'
+import { hasTool, testWithTool } from '../helpers/tools'
+import { runOk, toolEnv } from '../helpers/cli'
 
 // Real servers on a shared 2-core box; a hang guard, not a performance limit.
 setDefaultTimeout(120_000)
@@ -57,8 +60,9 @@ describe('with CLOUDSTORAGE_ROOT_*', () => {
 describe('without CLOUDSTORAGE_ROOT_*', () => {
   const dataDir = join(tmp.dir, 'generated')
   let creds: { email: string; password: string; accessKeyId: string; secretAccessKey: string }
+  let awsLines: string[] = []
 
-  test('generates credentials and prints them once with a ready-to-paste aws configure hint', async () => {
+  test('generates credentials and prints them once, with an AWS CLI profile, the TUI, the API docs and a password change', async () => {
     const srv = await startServer({ dataDir, env: NO_ROOT_ENV })
     try {
       const out = srv.output()
@@ -71,16 +75,42 @@ describe('without CLOUDSTORAGE_ROOT_*', () => {
       expect(password.length).toBeGreaterThanOrEqual(16)
       expect(accessKeyId).toMatch(/^CS[A-Z0-9]{18}$/)
       expect(secretAccessKey).toMatch(/^[A-Za-z0-9]{40}$/)
-      // The hint is literally runnable: the same values, the region and this server's endpoint.
-      expect(out).toContain(`  aws configure set aws_access_key_id ${accessKeyId}\n`)
-      expect(out).toContain(`  aws configure set aws_secret_access_key ${secretAccessKey}\n`)
-      expect(out).toContain('  aws configure set region eu-central-1\n')
-      expect(out).toContain(`  aws --endpoint-url ${srv.s3Url} s3 ls\n`)
+      // The hint configures a "cloudstorage" profile (the operator's default profile is left
+      // alone), with the same values, the region and this server's endpoint.
+      expect(out).toContain('`aws configure --profile cloudstorage`')
+      const aws = [
+        `aws configure set aws_access_key_id ${accessKeyId} --profile cloudstorage`,
+        `aws configure set aws_secret_access_key ${secretAccessKey} --profile cloudstorage`,
+        'aws configure set region eu-central-1 --profile cloudstorage',
+        `aws --profile cloudstorage --endpoint-url ${srv.s3Url} s3 ls`,
+      ]
+      for (const l of aws) expect(out).toContain(`  ${l}\n`)
+      expect(out).toContain(`  cloudstorage tui --data ${dataDir}\n`)
+      expect(out).toContain(`  npm run cli -- tui --data ${dataDir}   (from a source checkout)\n`)
+      expect(out).toContain(`API docs:  ${srv.httpUrl}/api/docs\n`)
+      expect((await fetch(`${srv.httpUrl}/api/docs`)).status).toBe(200)
       // Printed once, not repeated in the log.
       expect(out.split(secretAccessKey).length - 1).toBe(2)
       creds = { email, password, accessKeyId, secretAccessKey }
       const list = await s3Client(srv.s3Url, { accessKeyId, secretAccessKey }).send(new ListBucketsCommand({}))
       expect(list.Buckets?.map((b) => b.Name)).toEqual(['admin'])
+
+      awsLines = aws
+
+      // The password change command works as printed once the new password is filled in.
+      const change = /^ {2}(curl -X POST \S+\/api\/auth\/password .*)$/m.exec(out)![1]
+      expect(change).toContain(`"currentPassword":"${password}"`)
+      const next = 'a-brand-new-password-1'
+      const r = await runOk(['sh', '-c', change.replace('<new password>', next) + ' --silent --show-error'])
+      expect(JSON.parse(r.stdout)).toEqual({ success: true })
+      const login = await fetch(`${srv.httpUrl}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password: next }) })
+      expect(login.status).toBe(200)
+      // Back to the printed one, which the tests below use.
+      const token = readFileSync(join(dataDir, 'admin.token'), 'utf8').trim()
+      const back = await fetch(`${srv.httpUrl}/api/auth/password`, {
+        method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ currentPassword: next, newPassword: password }),
+      })
+      expect(back.status).toBe(200)
     } finally {
       expect(await srv.stop()).toBe(0)
     }
@@ -102,6 +132,22 @@ describe('without CLOUDSTORAGE_ROOT_*', () => {
     }
   })
 
+  testWithTool('aws', hasTool('aws'), 'the printed AWS CLI lines work as pasted, in a clean HOME with no credentials in the environment', async () => {
+    const srv = await startServer({ dataDir, env: NO_ROOT_ENV })
+    try {
+      const home = join(tmp.dir, 'aws-home')
+      mkdirSync(home)
+      const env = toolEnv(home)
+      for (const k of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_DEFAULT_REGION', 'AWS_REGION']) delete env[k]
+      for (const l of awsLines.slice(0, 3)) await runOk(['sh', '-c', l], { env })
+      // This start has new ephemeral ports; the command is otherwise the printed one.
+      const ls = awsLines[3].replace(/--endpoint-url \S+/, `--endpoint-url ${srv.s3Url}`)
+      expect((await runOk(['sh', '-c', ls], { env })).stdout).toMatch(/ admin\n$/)
+    } finally {
+      expect(await srv.stop()).toBe(0)
+    }
+  })
+
   test('the printed password is the admin password (argon2id hash, not the clear text, stored)', async () => {
     const ctx = createAppContext(loadConfig({ '--data': dataDir }, {}))
     try {
@@ -113,4 +159,22 @@ describe('without CLOUDSTORAGE_ROOT_*', () => {
       ctx.db.close()
     }
   })
+})
+
+test('--log-format json: the same first-start hints as fields of one record', async () => {
+  const srv = await startJsonLogServer({ env: NO_ROOT_ENV })
+  try {
+    const rec = srv.output().split('\n').filter(Boolean).map((l) => JSON.parse(l)).find((l) => String(l.msg).startsWith('first start'))
+    expect(rec.awsConfigure).toEqual([
+      `aws configure set aws_access_key_id ${rec.accessKey} --profile cloudstorage`,
+      `aws configure set aws_secret_access_key ${rec.secretKey} --profile cloudstorage`,
+      'aws configure set region eu-central-1 --profile cloudstorage',
+      `aws --profile cloudstorage --endpoint-url ${srv.s3Url} s3 ls`,
+    ])
+    expect(rec.tui).toBe(`cloudstorage tui --data ${srv.dataDir}`)
+    expect(rec.apiDocs).toBe(`${srv.httpUrl}/api/docs`)
+    expect(rec.changePassword).toBe(`curl -X POST ${srv.httpUrl}/api/auth/password -H "Authorization: Bearer $(cat ${srv.dataDir}/admin.token)" -H 'Content-Type: application/json' -d '{"currentPassword":"${rec.adminPassword}","newPassword":"<new password>"}'`)
+  } finally {
+    expect(await srv.stop()).toBe(0)
+  }
 })

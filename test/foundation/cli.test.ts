@@ -3,7 +3,7 @@ import { describe, test, expect, afterAll, setDefaultTimeout } from 'bun:test'
 import { existsSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { VERSION } from '../../src/version'
-import { MAIN_USAGE, SERVE_USAGE, ADMIN_USAGE } from '../../src/cli/usage'
+import { MAIN_USAGE, SERVE_USAGE, ADMIN_USAGE, ADMIN_COMMAND_USAGE } from '../../src/cli/usage'
 import { expectOneLineError, runCli, tempDir } from './util'
 
 // Each case spawns the CLI; a loaded 2-core box can take seconds per start (hang guard only).
@@ -22,10 +22,30 @@ describe('--version and --help', () => {
     [['help'], MAIN_USAGE],
     [['serve', '--help'], SERVE_USAGE],
     [['admin', '--help'], ADMIN_USAGE],
-    [['admin', 'key', 'create', '--help'], ADMIN_USAGE],
+    [['admin', 'key', 'create', '--help'], ADMIN_COMMAND_USAGE['key create']],
+    [['admin', 'account', 'create', '--help'], ADMIN_COMMAND_USAGE['account create']],
+    [['admin', 'usage', '--recompute', '--help'], ADMIN_COMMAND_USAGE.usage],
   ].map(([args, usage]) => [(args as string[]).join(' '), args, usage]) as Array<[string, string[], string]>)('%s prints its usage on stdout, exit 0', async (_, args, usage) => {
     const r = await runCli(args)
     expect(r).toEqual({ code: 0, stdout: usage.endsWith('\n') ? usage : usage + '\n', stderr: '' })
+  })
+
+  test('admin --help lists the flags every admin command takes, --config and --init included', () => {
+    for (const flag of ['--data', '--config', '--init', '--master-key-file', '--json', '--help']) expect(ADMIN_USAGE).toContain(`\n  ${flag} `)
+  })
+
+  test('every admin command has its own --help listing its flags and the common ones', async () => {
+    const own: Record<string, string[]> = {
+      'account create': ['--email', '--password', '--password-stdin', '--admin', '--quota', '--plan', '--access-key', '--secret-key'],
+      'account list': [], 'key create': ['--email', '--name', '--access-key', '--secret-key'], 'key list': ['--email'],
+      'key revoke': ['--access-key'], usage: ['--recompute'], scrub: [],
+    }
+    expect(Object.keys(ADMIN_COMMAND_USAGE).sort()).toEqual(Object.keys(own).sort())
+    for (const [cmd, flags] of Object.entries(own)) {
+      const text = ADMIN_COMMAND_USAGE[cmd]
+      expect(text).toStartWith(`Usage: cloudstorage admin ${cmd} `)
+      for (const flag of [...flags, '--data', '--config', '--init', '--json']) expect(text).toContain(`\n  ${flag} `)
+    }
   })
 
   test('serve --help documents every contract flag', () => {
@@ -43,15 +63,14 @@ describe('usage errors: message + usage on stderr, exit 2', () => {
     [['serve', '--help=yes'], '--help takes no value', SERVE_USAGE],
     [['admin'], 'admin needs a command', ADMIN_USAGE],
     [['admin', 'frob'], "unknown admin command 'frob'", ADMIN_USAGE],
-    [['admin', '--json'], 'admin needs a command', ADMIN_USAGE],
-    [['admin', 'frob', '--json'], "unknown admin command 'frob'", ADMIN_USAGE],
     [['admin', 'account', 'delete'], "unknown admin command 'account delete'", ADMIN_USAGE],
-    [['admin', 'key', 'create'], 'key create needs --email', ADMIN_USAGE],
-    [['admin', 'key', 'revoke'], 'key revoke needs --access-key', ADMIN_USAGE],
-    [['admin', 'account', 'create', '--email', 'a@b.c'], 'account create needs --password', ADMIN_USAGE],
-    [['admin', 'account', 'list', '--bogus'], 'unknown flag --bogus', ADMIN_USAGE],
-    [['admin', 'account', 'create', '--email', 'a@b.c', '--password', 'pw-123456789', '--quota', 'lots'], "invalid --quota: 'lots' is not a size such as 10GiB", ADMIN_USAGE],
-    [['admin', 'key', 'create', '--email', 'a@b.c', '--access-key', 'CSONLYTHEACCESSKEY00'], '--access-key and --secret-key go together', ADMIN_USAGE],
+    [['admin', 'key', 'create'], 'key create needs --email', ADMIN_COMMAND_USAGE['key create']],
+    [['admin', 'key', 'revoke'], 'key revoke needs --access-key', ADMIN_COMMAND_USAGE['key revoke']],
+    [['admin', 'account', 'create', '--email', 'a@b.c'], 'account create needs --password (or --password-stdin)', ADMIN_COMMAND_USAGE['account create']],
+    [['admin', 'account', 'create', '--email', 'a@b.c', '--password', 'pw-123456789', '--password-stdin'], '--password and --password-stdin exclude each other', ADMIN_COMMAND_USAGE['account create']],
+    [['admin', 'account', 'list', '--bogus'], 'unknown flag --bogus', ADMIN_COMMAND_USAGE['account list']],
+    [['admin', 'account', 'create', '--email', 'a@b.c', '--password', 'pw-123456789', '--quota', 'lots'], "invalid --quota: 'lots' is not a size such as 10GiB", ADMIN_COMMAND_USAGE['account create']],
+    [['admin', 'key', 'create', '--email', 'a@b.c', '--access-key', 'CSONLYTHEACCESSKEY00'], '--access-key and --secret-key go together', ADMIN_COMMAND_USAGE['key create']],
   ].map(([args, message, usage]) => [(args as string[]).join(' '), args, message, usage]) as Array<[string, string[], string, string]>)('%s', async (_, args, message, usage) => {
     // The data dir comes from the environment so no flag can swallow or follow the arguments.
     const r = await runCli(args, { env: { CLOUDSTORAGE_DATA: join(tmp.dir, 'never-created') } })

@@ -25,7 +25,7 @@ const freshDir = () => join(tmp.dir, `d${n++}`)
 /** A data dir with a real, migrated database holding one account (made by the admin CLI). */
 async function populatedDataDir(): Promise<string> {
   const dir = freshDir()
-  const r = await runCli(['admin', 'account', 'create', '--email', 'owner@test.local', '--password', 'owner-password-1', '--data', dir])
+  const r = await runCli(['admin', 'account', 'create', '--email', 'owner@test.local', '--password', 'owner-password-1', '--data', dir, '--init'])
   expect(r.code).toBe(0)
   return dir
 }
@@ -60,11 +60,13 @@ describe('data directory not usable', () => {
     expect(readFileSync(file, 'utf8')).toBe('still a file')
   })
 
-  test('admin commands fail the same way', async () => {
+  test('admin commands fail the same way (with --init; without it the path holds no data)', async () => {
     const file = join(tmp.dir, 'c-file')
     writeFileSync(file, '')
-    const r = await runCli(['admin', 'account', 'list', '--data', join(file, 'x')])
+    const r = await runCli(['admin', 'account', 'list', '--data', join(file, 'x'), '--init'])
     expect(expectOneLineError(r, 1)).toBe(`cloudstorage: data directory ${join(file, 'x')} is not writable (ENOTDIR)`)
+    const without = await runCli(['admin', 'account', 'list', '--data', join(file, 'x')])
+    expect(expectOneLineError(without, 1)).toBe(`cloudstorage: no CloudStorage data in ${join(file, 'x')} (pass --init to create a new data directory there)`)
   })
 })
 

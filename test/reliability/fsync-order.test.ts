@@ -80,6 +80,11 @@ function audit(calls: Call[], from: number, response: Call, dataDir: string, kin
 const name = 'R4 fsync order: PUT, UploadPart, Complete and DELETE make their bytes and metadata durable before answering'
 const body = async () => {
   const dataDir = join(dir, 'data')
+  // A first start makes its bootstrap durable before printing it, which also fsyncs the new WAL's
+  // directory (audited in test/foundation/durable-dirs.test.ts). The start traced here is a
+  // restart: its WAL is new again and the first acknowledged write below must sync that directory.
+  srv = await startServer({ dataDir })
+  expect(await srv.stop('SIGTERM')).toBe(0)
   srv = await startServer({ dataDir })
   const s3 = srv.s3Url
 
@@ -130,7 +135,8 @@ const body = async () => {
   // syncs its directory only at its first checkpoint: the data dir itself must have been fsynced
   // before the first write is acknowledged, or a power cut could lose the whole WAL file.
   const first = audit(calls, -1, rBucket, dataDir, 'commit-only', 'CreateBucket')
-  const walSync = first.seg.find((c) => isSync(c) && fdPath(c) === `${dataDir}/cloudstorage.db-wal`)!
+  // The fsync that acknowledges the commit (SQLite may sync a new WAL's header before it).
+  const walSync = first.seg.findLast((c) => isSync(c) && fdPath(c) === `${dataDir}/cloudstorage.db-wal`)!
   const rootSync = calls.find((c) => isSync(c) && fdPath(c) === dataDir && c.end < rBucket.start)
   if (!rootSync) throw new Error(`CreateBucket: no fsync(${dataDir}) — the new WAL file's directory entry — before the process's first acknowledged write`)
   expect(rootSync.end).toBeLessThan(walSync.end)

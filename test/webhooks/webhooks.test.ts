@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import crypto from 'node:crypto'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { PutObjectCommand, DeleteObjectCommand } from '@aws-sdk/client-s3'
 import { ROOT_ACCESS_KEY, ROOT_SECRET_KEY, startServer, type TestServer } from '../helpers/server'
 import { s3Client } from '../helpers/s3-client'
@@ -138,33 +141,41 @@ describe('webhooks', () => {
 })
 
 describe('SSRF protection', () => {
-  test('a loopback target not on the allowlist is never contacted', async () => {
-    const blocked = await startServer({ env: { CLOUDSTORAGE_WEBHOOK_RETRY_BASE_MS: '10' } })
+  test('a target that was allowed at creation but is blocked at delivery is never contacted', async () => {
+    // Created while the allowlist admitted loopback; the operator then removed the allowlist.
+    // Creation refuses blocked targets (test/webhooks/security.test.ts); delivery checks again.
+    const dataDir = mkdtempSync(join(tmpdir(), 'cs-ssrf-'))
     const local = receiver()
+    const h = { 'x-api-key': `${ROOT_ACCESS_KEY}:${ROOT_SECRET_KEY}`, 'content-type': 'application/json' }
     try {
-      const h = { 'x-api-key': `${ROOT_ACCESS_KEY}:${ROOT_SECRET_KEY}`, 'content-type': 'application/json' }
-      for (const url of [local.url, local.url.replace('127.0.0.1', 'localhost'), 'http://169.254.169.254/latest/meta-data/', 'http://[::1]:9/x', 'http://10.0.0.1/x']) {
-        const c = await fetch(`${blocked.httpUrl}/api/webhooks`, { method: 'POST', headers: h, body: JSON.stringify({ url, events: ['object.created'] }) })
+      const first = await startServer({ dataDir, env: { CLOUDSTORAGE_WEBHOOK_ALLOWLIST: '127.0.0.1,localhost', CLOUDSTORAGE_WEBHOOK_RETRY_BASE_MS: '10' } })
+      for (const url of [local.url, local.url.replace('127.0.0.1', 'localhost')]) {
+        const c = await fetch(`${first.httpUrl}/api/webhooks`, { method: 'POST', headers: h, body: JSON.stringify({ url, events: ['object.created'] }) })
         expect(c.status).toBe(201)
       }
-      await s3Client(blocked.s3Url).send(new PutObjectCommand({ Bucket: 'root', Key: 'k', Body: 'x' }))
-      const hooks = (await (await fetch(`${blocked.httpUrl}/api/webhooks`, { headers: h })).json()).webhooks as Array<{ id: string }>
-      for (const hook of hooks) {
-        const d = await until(async () => undefined, '').catch(() => null)
-        void d
-        let last: { status: string; lastError: string } | undefined
-        for (let i = 0; i < 400; i++) {
-          last = (await (await fetch(`${blocked.httpUrl}/api/webhooks/${hook.id}/deliveries`, { headers: h })).json()).deliveries[0]
-          if (last?.status === 'failed') break
-          await Bun.sleep(50)
+      await first.stop()
+      const blocked = await startServer({ dataDir, env: { CLOUDSTORAGE_WEBHOOK_RETRY_BASE_MS: '10' } })
+      try {
+        await s3Client(blocked.s3Url).send(new PutObjectCommand({ Bucket: 'root', Key: 'k', Body: 'x' }))
+        const hooks = (await (await fetch(`${blocked.httpUrl}/api/webhooks`, { headers: h })).json()).webhooks as Array<{ id: string }>
+        expect(hooks).toHaveLength(2)
+        for (const hook of hooks) {
+          let last: { status: string; lastError: string } | undefined
+          for (let i = 0; i < 400; i++) {
+            last = (await (await fetch(`${blocked.httpUrl}/api/webhooks/${hook.id}/deliveries`, { headers: h })).json()).deliveries[0]
+            if (last?.status === 'failed') break
+            await Bun.sleep(50)
+          }
+          expect(last!.status).toBe('failed')
+          expect(last!.lastError).toMatch(/^blocked: .*CLOUDSTORAGE_WEBHOOK_ALLOWLIST/)
         }
-        expect(last!.status).toBe('failed')
-        expect(last!.lastError).toMatch(/^blocked: /)
+        expect(local.got).toHaveLength(0)
+      } finally {
+        await blocked.stop()
       }
-      expect(local.got).toHaveLength(0)
     } finally {
       local.stop()
-      await blocked.stop()
+      rmSync(dataDir, { recursive: true, force: true })
     }
   }, 120_000)
 })

@@ -1,4 +1,5 @@
 import type { Db } from '../client'
+import { utf8Compare } from '../../domain/utf8'
 
 export interface UploadRow {
   id: string
@@ -37,7 +38,10 @@ export function multipartRepo(db: Db) {
   const upsertPart = s.prepare('INSERT INTO multipart_parts (upload_id, part_number, blob_id, size, etag, checksum_json, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (upload_id, part_number) DO UPDATE SET blob_id = excluded.blob_id, size = excluded.size, etag = excluded.etag, checksum_json = excluded.checksum_json, created_at = excluded.created_at')
   const parts = s.prepare(`SELECT ${PART} FROM multipart_parts WHERE upload_id = ? AND part_number > ? ORDER BY part_number LIMIT ?`)
   const allParts = s.prepare(`SELECT ${PART} FROM multipart_parts WHERE upload_id = ? ORDER BY part_number`)
-  const listUploads = s.prepare(`SELECT ${UP} FROM multipart_uploads WHERE bucket_id = ? AND (key > ? OR (key = ? AND id > ?)) AND key >= ? ORDER BY key, id LIMIT ?`)
+  // One lower bound per statement, so the index scan starts there (see objects.listLive).
+  const uploadsInKey = s.prepare(`SELECT ${UP} FROM multipart_uploads WHERE bucket_id = ? AND key = ? AND id > ? ORDER BY id LIMIT ?`)
+  const uploadsAfter = s.prepare(`SELECT ${UP} FROM multipart_uploads WHERE bucket_id = ? AND key > ? ORDER BY key, id LIMIT ?`)
+  const uploadsFrom = s.prepare(`SELECT ${UP} FROM multipart_uploads WHERE bucket_id = ? AND key >= ? ORDER BY key, id LIMIT ?`)
   const forBucket = s.prepare('SELECT id FROM multipart_uploads WHERE bucket_id = ?')
   const staleBefore = s.prepare('SELECT id FROM multipart_uploads WHERE updated_at < ? LIMIT ?')
   const anyInBucket = s.prepare('SELECT 1 AS x FROM multipart_uploads WHERE bucket_id = ? LIMIT 1')
@@ -51,9 +55,16 @@ export function multipartRepo(db: Db) {
     upsertPart: (p: UploadPartRow) => upsertPart.run(p.uploadId, p.partNumber, p.blobId, p.size, p.etag, p.checksumJson, p.createdAt),
     parts: (uploadId: string, after: number, limit: number) => parts.all(uploadId, after, limit) as UploadPartRow[],
     allParts: (uploadId: string) => allParts.all(uploadId) as UploadPartRow[],
-    /** Uploads after (keyMarker, uploadIdMarker) in key then upload-id order, at or after `from`. */
-    list: (bucketId: string, keyMarker: string, uploadIdMarker: string, from: string, limit: number) =>
-      listUploads.all(bucketId, keyMarker, keyMarker, uploadIdMarker, from, limit) as UploadRow[],
+    /**
+     * Uploads after (keyMarker, uploadIdMarker) in key then upload-id order (ids are time-ordered:
+     * initiation order), at or after `from`. A null uploadIdMarker: after every upload of keyMarker.
+     */
+    list(bucketId: string, keyMarker: string, uploadIdMarker: string | null, from: string, limit: number): UploadRow[] {
+      if (utf8Compare(keyMarker, from) < 0) return uploadsFrom.all(bucketId, from, limit) as UploadRow[]
+      const rows = uploadIdMarker === null ? [] : (uploadsInKey.all(bucketId, keyMarker, uploadIdMarker, limit) as UploadRow[])
+      if (rows.length < limit) rows.push(...(uploadsAfter.all(bucketId, keyMarker, limit - rows.length) as UploadRow[]))
+      return rows
+    },
     idsForBucket: (bucketId: string) => (forBucket.all(bucketId) as Array<{ id: string }>).map((r) => r.id),
     staleBefore: (t: number, limit: number) => (staleBefore.all(t, limit) as Array<{ id: string }>).map((r) => r.id),
     hasUploads: (bucketId: string) => anyInBucket.get(bucketId) !== null,

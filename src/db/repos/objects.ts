@@ -1,4 +1,5 @@
 import type { Db } from '../client'
+import { utf8Compare } from '../../domain/utf8'
 
 export interface ObjectRow {
   id: string
@@ -70,10 +71,23 @@ export function objectsRepo(db: Db) {
   const deleteVer = s.prepare('DELETE FROM object_versions WHERE id = ?')
   const parts = s.prepare('SELECT version_id AS versionId, part_number AS partNumber, blob_id AS blobId, offset, size, etag, checksum FROM version_parts WHERE version_id = ? ORDER BY part_number')
   const insertPart = s.prepare('INSERT INTO version_parts (version_id, part_number, blob_id, offset, size, etag, checksum) VALUES (?, ?, ?, ?, ?, ?, ?)')
-  const listLive = s.prepare('SELECT id, key, size, etag, content_type AS contentType, last_modified AS lastModified FROM objects WHERE bucket_id = ? AND is_live = 1 AND key > ? AND key >= ? ORDER BY key LIMIT ?')
+  // Listing statements take one lower bound each (key > cursor, or key >= prefix start): SQLite
+  // ranges an index scan by one of them only, and the other one would be a filter over every
+  // row before it — O(bucket) per page.
+  const LIVE = 'SELECT id, key, size, etag, content_type AS contentType, last_modified AS lastModified FROM objects WHERE bucket_id = ? AND is_live = 1'
+  const liveAfter = s.prepare(`${LIVE} AND key > ? ORDER BY key LIMIT ?`)
+  const liveFrom = s.prepare(`${LIVE} AND key >= ? ORDER BY key LIMIT ?`)
   const anyLive = s.prepare('SELECT 1 AS x FROM objects WHERE bucket_id = ? AND is_live = 1 LIMIT 1')
-  const s3Versions = s.prepare(`SELECT ${VER.split(', ').map((c) => 'v.' + c).join(', ')}, (o.current_version_id = v.id) AS isLatest FROM object_versions v JOIN objects o ON o.id = v.object_id WHERE v.bucket_id = ? AND v.s3_hidden = 0 AND (v.key > ? OR (v.key = ? AND v.version_number < ?)) AND v.key >= ? ORDER BY v.key, v.version_number DESC LIMIT ?`)
+  const S3V = `SELECT ${VER.split(', ').map((c) => 'v.' + c).join(', ')}, (o.current_version_id = v.id) AS isLatest FROM object_versions v JOIN objects o ON o.id = v.object_id WHERE v.bucket_id = ? AND v.s3_hidden = 0`
+  const s3VersionsInKey = s.prepare(`${S3V} AND v.key = ? AND v.version_number < ? ORDER BY v.version_number DESC LIMIT ?`)
+  const s3VersionsAfter = s.prepare(`${S3V} AND v.key > ? ORDER BY v.key, v.version_number DESC LIMIT ?`)
+  const s3VersionsFrom = s.prepare(`${S3V} AND v.key >= ? ORDER BY v.key, v.version_number DESC LIMIT ?`)
+  const nullNumber = s.prepare('SELECT version_number AS n FROM object_versions WHERE bucket_id = ? AND key = ? AND s3_null = 1 AND s3_hidden = 0 LIMIT 1')
+  const oldestNewerThan = s.prepare('SELECT min(version_number) AS n FROM object_versions WHERE bucket_id = ? AND key = ? AND id > ?')
   const expose = s.prepare('UPDATE object_versions SET s3_hidden = 0, s3_null = 0 WHERE bucket_id = ? AND s3_hidden = 1')
+  const deletedWithHistory = s.prepare(`SELECT ${OBJ} FROM objects WHERE bucket_id = ? AND current_version_id IS NULL AND EXISTS (SELECT 1 FROM object_versions v WHERE v.object_id = objects.id)`)
+  const lastNoncurrent = s.prepare('SELECT max(noncurrent_since) AS t FROM object_versions WHERE object_id = ?')
+  const lastChange = s.prepare('SELECT max(coalesce(max(created_at), 0), coalesce(max(noncurrent_since), 0)) AS t FROM object_versions WHERE object_id = ?')
   const idsInBucket = s.prepare('SELECT id FROM object_versions WHERE bucket_id = ?')
   const anyS3Version = s.prepare('SELECT 1 AS x FROM object_versions WHERE bucket_id = ? AND s3_hidden = 0 LIMIT 1')
 
@@ -111,14 +125,36 @@ export function objectsRepo(db: Db) {
     insertPart: (p: PartRow) => insertPart.run(p.versionId, p.partNumber, p.blobId, p.offset, p.size, p.etag, p.checksum),
     /** Live keys after `after` and at or after `from` (prefix start), in UTF-8 byte order. */
     listLive: (bucketId: string, after: string, from: string, limit: number) =>
-      listLive.all(bucketId, after, from, limit) as Array<{ id: string; key: string; size: number; etag: string; contentType: string; lastModified: number }>,
+      (utf8Compare(after, from) >= 0 ? liveAfter.all(bucketId, after, limit) : liveFrom.all(bucketId, from, limit)) as Array<{ id: string; key: string; size: number; etag: string; contentType: string; lastModified: number }>,
     hasLiveObjects: (bucketId: string) => anyLive.get(bucketId) !== null,
     hasS3Versions: (bucketId: string) => anyS3Version.get(bucketId) !== null,
-    /** S3-visible versions in (key asc, newest first) order after (key, versionNumber). */
-    s3VersionsPage: (bucketId: string, afterKey: string, afterNumber: number, from: string, limit: number) =>
-      s3Versions.all(bucketId, afterKey, afterKey, afterNumber, from, limit) as Array<VersionRow & { isLatest: number }>,
+    /**
+     * S3-visible versions in (key asc, newest first) order after (afterKey, afterNumber) and at or
+     * after `from`: afterKey's versions older than afterNumber, then the following keys'. A null
+     * afterNumber starts after every version of afterKey.
+     */
+    s3VersionsPage(bucketId: string, afterKey: string, afterNumber: number | null, from: string, limit: number) {
+      type Row = VersionRow & { isLatest: number }
+      if (utf8Compare(afterKey, from) < 0) return s3VersionsFrom.all(bucketId, from, limit) as Row[]
+      const rows = afterNumber === null ? [] : (s3VersionsInKey.all(bucketId, afterKey, afterNumber, limit) as Row[])
+      if (rows.length < limit) rows.push(...(s3VersionsAfter.all(bucketId, afterKey, limit - rows.length) as Row[]))
+      return rows
+    },
+    /** The per-key number of a key's S3 "null" version, if it has one. */
+    nullVersionNumber: (bucketId: string, key: string) => (nullNumber.get(bucketId, key) as { n: number } | null)?.n ?? null,
+    /**
+     * The lowest version number among the key's versions whose (time-ordered) id sorts after
+     * `id`: the versions created after a version with that id, which need not exist any more.
+     */
+    oldestNumberNewerThan: (bucketId: string, key: string, id: string) => (oldestNewerThan.get(bucketId, key, id) as { n: number | null }).n,
     /** Makes a bucket's Time Machine history S3 versions with their own ids. */
     exposeHistory: (bucketId: string) => expose.run(bucketId),
+    /** Keys with kept versions but no current one (deleted while the bucket was unversioned). */
+    deletedWithHistory: (bucketId: string) => deletedWithHistory.all(bucketId) as ObjectRow[],
+    /** The key's last write or delete that left a trace (a version made or superseded), 0 if none. */
+    lastChangeAt: (objectId: string) => (lastChange.get(objectId) as { t: number }).t,
+    /** When the key's last content stopped being current. */
+    lastNoncurrentAt: (objectId: string) => (lastNoncurrent.get(objectId) as { t: number | null }).t,
     versionIdsInBucket: (bucketId: string) => (idsInBucket.all(bucketId) as Array<{ id: string }>).map((r) => r.id),
   }
 }

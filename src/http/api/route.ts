@@ -6,6 +6,7 @@ import type { Logger } from '../common/log'
 import { newRequestId } from '../common/request-id'
 import { clientIp } from '../common/client-ip'
 import { checkCsrf } from '../../services/sessions/sessions'
+import { readRequestBody } from '../../blob/streams'
 import { resolveApiPrincipal, type ApiPrincipal } from './principal'
 
 export type AuthMode =
@@ -93,9 +94,8 @@ export function createApiRoute(ctx: AppContext, log: Logger, adminToken: string 
           async json<T>(max = 64 * 1024): Promise<T> {
             const type = request.headers.get('content-type') ?? ''
             if (!/^application\/json\b/i.test(type)) throw new AppError('UnsupportedMediaType', { message: 'Send the body as application/json.' })
-            const text = await request.text()
-            counter.bytes += text.length
-            if (text.length > max) throw new AppError('RequestEntityTooLarge')
+            // Unauthenticated routes (login, signup) read this too: never more than `max` bytes.
+            const text = (await readRequestBody(request, max, counter)).toString('utf8')
             let body: unknown
             try { body = JSON.parse(text) } catch { throw new AppError('InvalidJSON') }
             if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new AppError('ValidationError', { message: 'The body must be a JSON object.' })

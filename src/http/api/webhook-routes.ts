@@ -13,7 +13,7 @@ export function webhookRoutes(app: Elysia<any, any, any, any, any, any, any>, ct
     .get('/api/webhooks', r('ListWebhooks', (call) => ({ webhooks: ctx.services.webhooks.list(call.who().accountId) })), o)
     .post('/api/webhooks', r('CreateWebhook', async (call) => {
       const b = checkFields<{ url: string; events: unknown[] }>(await call.json(), { url: 'string', events: 'array' }, ['url', 'events'])
-      const w = ctx.services.webhooks.create(call.who().accountId, b)
+      const w = await ctx.services.webhooks.create(call.who().accountId, b)
       return json({ id: w.id, url: w.url, events: w.events, secret: w.secret, active: w.active, createdAt: w.createdAt }, 201)
     }), o)
     .patch('/api/webhooks', r('UpdateWebhook', async (call) => {

@@ -26,10 +26,11 @@ async function serveImage(call: ApiCall): Promise<Response> {
   }
   checkApiKey(key)
   const bucket = ctx.repos.buckets.byName(bucketName)
-  const owner = call.principal?.accountId === bucket?.accountId
-  if (!bucket || (!bucket.publicRead && !owner)) {
-    throw bucket ? new AppError('AccessDenied', { message: 'This bucket is private: make it public-read or send the owner\'s credentials.' }) : new AppError('NoSuchBucket')
-  }
+  if (!bucket) throw new AppError('NoSuchBucket')
+  const owner = call.principal?.accountId === bucket.accountId
+  if (!owner && !bucket.publicRead) throw new AppError('AccessDenied', { message: 'This bucket is private: make it public-read or send the owner\'s credentials.' })
+  // A suspended account publishes nothing: its public-read buckets go dark with it.
+  if (!owner && !ctx.services.buckets.ownerActive(bucket)) throw new AppError('AccessDenied', { message: 'The account that owns this bucket is suspended.' })
   const params = parseImageParams(url.searchParams, ctx.config.image.maxOutputDimension)
   const { version } = resolveVersion(ctx, bucket, key, null)
   const r = await ctx.services.images.transform({ bucket, key, version, params, accept: request.headers.get('accept') ?? '' })

@@ -1,6 +1,10 @@
 import { Readable } from 'node:stream'
 import busboy from 'busboy'
 import { AppError } from '../../errors/app-error'
+import { requestTimeout, withIdleTimeout } from '../../blob/streams'
+
+/** The longest text field value accepted (a key is at most 1024 bytes). */
+const MAX_FIELD_BYTES = 4096
 
 export interface FormFile {
   stream: AsyncIterable<Uint8Array>
@@ -15,6 +19,8 @@ export interface FormFile {
  */
 export async function readForm<T>(
   request: Request,
+  /** A body that stalls this long fails the form with RequestTimeout (0: never). */
+  idleTimeoutMs: number,
   allowedFields: string[],
   onFile: (file: FormFile, fieldsSoFar: Record<string, string>) => Promise<T>,
   /** Undoes onFile's work when the form turns out invalid after the file was read. */
@@ -25,7 +31,9 @@ export async function readForm<T>(
   try {
     // busboy fires 'partsLimit' when the count *reaches* the limit (files/fields fire only past
     // theirs), so a complete form of file + every field needs one more than it has parts.
-    bb = busboy({ headers: { 'content-type': type }, limits: { files: 1, fields: allowedFields.length, fieldSize: 4096, parts: allowedFields.length + 2, headerPairs: 20 } })
+    // Text fields are small (bucket, key): busboy keeps at most fieldSize bytes of each and
+    // skips the rest, so a huge field costs time, never memory, and is refused below.
+    bb = busboy({ headers: { 'content-type': type }, limits: { files: 1, fields: allowedFields.length, fieldSize: MAX_FIELD_BYTES, fieldNameSize: 100, parts: allowedFields.length + 2, headerPairs: 20 } })
   } catch {
     throw new AppError('ValidationError', { message: 'The multipart/form-data body has no boundary.' })
   }
@@ -35,8 +43,10 @@ export async function readForm<T>(
   const fail = (e: AppError) => { failure ??= e }
 
   const done = new Promise<void>((resolve, reject) => {
-    bb.on('field', (name, value) => {
-      if (name === 'file') fail(new AppError('ValidationError', { message: "The 'file' field arrived as text, not as a file part: send it with a filename (curl -F file=@path)." }))
+    bb.on('field', (name, value, info) => {
+      if (info.nameTruncated) fail(new AppError('ValidationError', { message: 'A form field name is too long.' }))
+      else if (info.valueTruncated) fail(new AppError('RequestEntityTooLarge', { message: `The form field '${name}' exceeds ${MAX_FIELD_BYTES} bytes.` }))
+      else if (name === 'file') fail(new AppError('ValidationError', { message: "The 'file' field arrived as text, not as a file part: send it with a filename (curl -F file=@path)." }))
       else if (!allowedFields.includes(name)) fail(new AppError('ValidationError', { message: `Unknown form field '${name}'. Allowed: file, ${allowedFields.join(', ')}.` }))
       else fields[name] = value
     })
@@ -57,14 +67,15 @@ export async function readForm<T>(
     bb.on('filesLimit', () => fail(new AppError('ValidationError', { message: 'Send exactly one file.' })))
     bb.on('fieldsLimit', () => fail(new AppError('ValidationError', { message: 'Too many form fields.' })))
     bb.on('partsLimit', () => fail(new AppError('ValidationError', { message: 'Too many form parts.' })))
-    bb.on('error', (e) => reject(new AppError('ValidationError', { message: `Malformed multipart/form-data: ${(e as Error).message}` })))
+    bb.on('error', (e) => reject(e instanceof AppError ? e : new AppError('ValidationError', { message: `Malformed multipart/form-data: ${(e as Error).message}` })))
     bb.on('close', () => resolve())
   })
   if (!request.body) throw new AppError('ValidationError', { message: 'The upload has no body.' })
   // A client that goes away mid-body errors the source; pipe() would then just stop feeding
   // busboy and the form would never finish (a hung request holding its temp blob and quota
   // reservation). Fail busboy instead: that rejects `done` and errors the file part.
-  Readable.fromWeb(request.body as never).on('error', (e) => bb.destroy(new Error(`the request body failed: ${e.message}`))).pipe(bb)
+  const body = withIdleTimeout(request.body, idleTimeoutMs, requestTimeout)
+  Readable.fromWeb(body as never).on('error', (e) => bb.destroy(e instanceof AppError ? e : new Error(`the request body failed: ${e.message}`))).pipe(bb)
   try {
     await done
   } catch (e) {

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream'
 import { AppError } from '../../errors/app-error'
 import { DEFAULT_CONTENT_TYPE } from '../../domain/object-meta'
-import { iterateStream } from '../../blob/streams'
+import { iterateStream, requestTimeout, withIdleTimeout } from '../../blob/streams'
 import { restBucket } from '../../services/objects/files'
 import type { StagedUpload } from '../../services/objects/put-object'
 import type { BucketRow } from '../../db/repos/buckets'
@@ -39,6 +39,7 @@ async function* countBytes(call: ApiCall, source: AsyncIterable<Uint8Array>) {
         r = await it.next()
       } catch (e) {
         done = true
+        if (e instanceof AppError && e.code === 'RequestTimeout') throw e
         throw new AppError('IncompleteBody', { message: `The upload body ended early: ${(e as Error).message}`, cause: e })
       }
       if (r.done) { done = true; return }
@@ -87,7 +88,7 @@ export async function stageUpload(call: ApiCall): Promise<UploadRequest> {
     // ?bucket=x must never land silently in the default bucket.
     if (query.bucket !== undefined) restBucket(ctx, accountId, query.bucket)
     let file: { filename: string; mimeType: string } | null = null
-    const form = await readForm(request, ['bucket', 'key'], async (f, early) => {
+    const form = await readForm(request, ctx.config.bodyIdleTimeoutSeconds * 1000, ['bucket', 'key'], async (f, early) => {
       // Fail fast, before the file's bytes, on names that came before it.
       agree(early, query)
       if (early.bucket !== undefined) restBucket(ctx, accountId, early.bucket)
@@ -116,7 +117,8 @@ export async function stageUpload(call: ApiCall): Promise<UploadRequest> {
   const target = restBucket(ctx, accountId, bucketName)
   const length = request.headers.get('content-length')
   const contentType = contentTypeFor(type, key)
-  const staged = await ctx.services.objects.stage(accountId, { source: countBytes(call, iterateStream(request.body)), size: length !== null ? Number(length) : null }, ctx.services.quota.overwriteCredit(target, key))
+  const body = withIdleTimeout(request.body, ctx.config.bodyIdleTimeoutSeconds * 1000, requestTimeout)
+  const staged = await ctx.services.objects.stage(accountId, { source: countBytes(call, iterateStream(body)), size: length !== null ? Number(length) : null }, ctx.services.quota.overwriteCredit(target, key))
   if (staged.digests.size === 0) {
     ctx.services.objects.discardStaged(staged)
     throw new AppError('ValidationError', { message: 'The upload is empty.' })

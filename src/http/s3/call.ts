@@ -2,6 +2,7 @@ import type { AppContext } from '../../app'
 import type { BucketRow } from '../../db/repos/buckets'
 import { AppError } from '../../errors/app-error'
 import { readCapped } from '../../blob/streams'
+import type { Principal } from '../../services/deps'
 import type { S3Auth } from './authenticate'
 import { planBody, type BodyOptions, type BodyPlan } from './payload'
 import type { S3Target } from './resolve'
@@ -16,7 +17,11 @@ export interface S3Call {
   requestId: string
   now: number
   counter: { bytes: number }
-  /** The addressed bucket, owned by the caller (or public-read for anonymous reads). */
+  /**
+   * The addressed bucket: NoSuchBucket when it does not exist (whoever asks), else the caller's
+   * own; with `anonymousRead` (the read operations) also a public-read bucket, for anonymous
+   * callers and other accounts alike, unless its owner is suspended. Otherwise AccessDenied.
+   */
   bucket(opts?: { anonymousRead?: boolean }): BucketRow
   /** The caller's account id; AccessDenied for anonymous requests. */
   accountId(): string
@@ -28,19 +33,26 @@ export interface S3Call {
 
 export type S3Handler = (c: S3Call) => Promise<Response> | Response
 
+/**
+ * The one access rule of the S3 surface. Existence is answered first, to anyone (AWS answers
+ * NoSuchBucket to anonymous callers too): a missing bucket is 404, never 403. The owner has full
+ * access; `publicRead` operations also serve public-read buckets to everyone else, except while
+ * the owning account is suspended (its data must go dark, not stay published).
+ */
+export function accessBucket(ctx: AppContext, name: string, p: Principal, publicRead: boolean): BucketRow {
+  const b = ctx.services.buckets.find(name)
+  if (!b) throw new AppError('NoSuchBucket', { fields: { BucketName: name } })
+  if (p.kind === 'system' || (p.kind === 'account' && p.accountId === b.accountId)) return b
+  if (publicRead && b.publicRead && ctx.services.buckets.ownerActive(b)) return b
+  throw new AppError('AccessDenied')
+}
+
 export function makeCall(ctx: AppContext, request: Request, target: S3Target, auth: S3Auth, requestId: string, now: number, counter: { bytes: number }): S3Call {
   let plan: BodyPlan | null = null
   const call: S3Call = {
     ctx, request, target, auth, requestId, now, counter,
     bucket(opts = {}) {
-      const name = target.bucket!
-      const p = auth.principal
-      if (p.kind === 'anonymous') {
-        const b = ctx.repos.buckets.byName(name)
-        if (opts.anonymousRead && b?.publicRead) return b
-        throw new AppError('AccessDenied')
-      }
-      return ctx.services.buckets.require(name, p)
+      return accessBucket(ctx, target.bucket!, auth.principal, opts.anonymousRead === true)
     },
     accountId() {
       const p = auth.principal
@@ -48,13 +60,17 @@ export function makeCall(ctx: AppContext, request: Request, target: S3Target, au
       return p.accountId
     },
     body(opts = {}) {
-      return (plan ??= planBody(request, auth, counter, opts))
+      return (plan ??= planBody(request, auth, counter, { idleTimeoutMs: ctx.config.bodyIdleTimeoutSeconds * 1000, ...opts }))
     },
     async readSmallBody(max = 1024 * 1024, opts = {}) {
       const b = call.body(opts)
-      if (b.size !== null && b.size > max) throw new AppError('RequestEntityTooLarge', { message: `The request body exceeds ${max} bytes.` })
+      // b.size is the declared length (Content-Length, or x-amz-decoded-content-length for
+      // aws-chunked): an oversized document is refused before a byte is read, and one without a
+      // declared length is cut off at the cap.
+      const tooBig = () => new AppError('MaxMessageLengthExceeded', { message: `Your request was too big (an XML document here may have at most ${max} bytes).` })
+      if (b.size !== null && b.size > max) throw tooBig()
       const tap = new HashingTap({ sha256: true, checksum: b.checksum })
-      const buf = await readCapped(tap.pipe(b.source), max)
+      const buf = await readCapped(tap.pipe(b.source), max, tooBig)
       b.verify(await tap.digests())
       return buf
     },

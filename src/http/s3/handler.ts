@@ -12,6 +12,9 @@ import { resolveS3, type S3Target } from './resolve'
 import { OPERATIONS } from './operations'
 import { withCorsHeaders } from './operations/bucket-cors'
 
+/** Who a preflight is: always anonymous. */
+const preflightAuth = (): S3Auth => ({ principal: { kind: 'anonymous', ip: '' }, accessKeyId: null, payload: { kind: 'none' }, signing: null, presigned: false, hoisted: false })
+
 function principalLabel(auth: S3Auth | null): string {
   if (!auth) return '-'
   const p = auth.principal
@@ -38,15 +41,23 @@ export function createS3Handler(ctx: AppContext, log: Logger) {
     let auth: S3Auth | null = null
     let response: Response
     let errorCode: string | undefined
+    /** Set for requests answered before an S3 operation runs (the health probe). */
+    let answeredAs: string | undefined
     const acquired = gate.tryAcquire()
     try {
       if (!acquired) throw new AppError('SlowDown', { headers: { 'retry-after': '1' } })
       target = resolveS3(request.method, request.url, request.headers, ctx.config.domain)
       if (target.decodedPath === '/healthz' && request.method === 'GET' && !request.headers.has('authorization') && !target.query.has('X-Amz-Signature')) {
         response = new Response(healthBody(), { headers: { 'content-type': 'application/json' } })
+        answeredAs = 'Health' // the path parses as ListObjects on a bucket named "healthz"
       } else {
         const now = ctx.now()
-        auth = authenticateS3(ctx, request, target, now)
+        // A CORS preflight carries no credentials of its own: the X-Amz-* query of a presigned
+        // URL signs the actual request (another method), so it is never checked here.
+        auth = target.op === 'PreflightCors' ? preflightAuth() : authenticateS3(ctx, request, target, now)
+        // Signed x-amz-* query parameters now stand as headers; x-amz-copy-source among them
+        // turns PutObject into CopyObject (and UploadPart into UploadPartCopy).
+        if (auth.hoisted) target = resolveS3(request.method, request.url, request.headers, ctx.config.domain)
         if (auth.principal.kind === 'anonymous') auth.principal.ip = clientIp(request, server, ctx.config.trustProxy)
         await ctx.services.rateLimits.checkS3(auth.principal, target.op, request.method)
         const call = makeCall(ctx, request, target, auth, requestId, now, counter)
@@ -62,7 +73,8 @@ export function createS3Handler(ctx: AppContext, log: Logger) {
       // A failed request may still have committed something (e.g. part of a batch): sync it too.
       if (request.method !== 'GET' && request.method !== 'HEAD') await ctx.db.durable().catch(() => {})
       const err = toAppError(e)
-      if (err.status >= 500) log.error(`S3 ${request.method} ${target?.op ?? '?'} failed [${requestId}]`, (e as AppError).cause ?? e)
+      // 501 answers a request for something we do not implement: the client's doing, not a fault.
+      if (err.status >= 500 && err.code !== 'NotImplemented') log.error(`S3 ${request.method} ${target?.op ?? '?'} failed [${requestId}]`, (e as AppError).cause ?? e)
       errorCode = err.code
       response = s3ErrorResponse(err, request.method, target?.decodedPath ?? '/', requestId)
       if (target) response = withCorsHeaders(ctx, target, request, response)
@@ -73,7 +85,7 @@ export function createS3Handler(ctx: AppContext, log: Logger) {
     response.headers.set('x-amz-id-2', requestId)
     response.headers.set('server', 'CloudStorage')
     const ms = performance.now() - started
-    const op = target?.op ?? 'Unknown'
+    const op = answeredAs ?? target?.op ?? 'Unknown'
     const bytesOut = request.method === 'HEAD' ? 0 : responseBytes(response)
     ctx.metrics.recordRequest({ surface: 's3', operation: op, status: response.status, seconds: ms / 1000, bytesIn: counter.bytes, bytesOut, error: errorCode })
     log.request({

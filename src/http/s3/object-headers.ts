@@ -22,6 +22,15 @@ export function metaFromHeaders(h: Headers, contentEncoding: string | null): Obj
 }
 
 export const quoteEtag = (etag: string) => `"${etag}"`
+
+/**
+ * x-amz-version-id of a write (PutObject, CopyObject, CompleteMultipartUpload): the new
+ * version's id when versioning was Enabled, nothing when it wrote the "null" version (a
+ * never-versioned or a Suspended bucket). AWS's PutObject reference shows no version id for a
+ * versioning-suspended bucket; clients treat "null" there as an id of their own.
+ */
+export const writtenVersionId = (v: VersionRow): string | null => (v.s3Null ? null : v.id)
+
 export const httpDate = (ms: number) => new Date(ms).toUTCString()
 
 const OVERRIDES: Array<[string, string]> = [

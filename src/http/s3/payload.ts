@@ -1,7 +1,7 @@
 import { AppError } from '../../errors/app-error'
 import { decodeAwsChunked } from '../../auth/sigv4-chunked'
 import { CHECKSUMS, algorithmOfHeader, checksumAlgorithmOf, isValidChecksumValue, type ChecksumAlgorithm } from '../../domain/checksums'
-import { iterateStream, type Digests } from '../../blob/streams'
+import { iterateStream, requestTimeout, withIdleTimeout, type Digests } from '../../blob/streams'
 import type { S3Auth } from './authenticate'
 
 export interface BodyPlan {
@@ -9,6 +9,11 @@ export interface BodyPlan {
   source: AsyncIterable<Uint8Array>
   /** Declared payload length, when the client stated one. */
   size: number | null
+  /**
+   * The body comes with `Transfer-Encoding: chunked` and no length (curl -T -, clients
+   * streaming from a pipe): accepted, and cut off at the operation's size cap and the quota.
+   */
+  streamed: boolean
   /** The flexible checksum to compute, if the client asked for one. */
   checksum: ChecksumAlgorithm | null
   /** Checks Content-MD5, the signed SHA-256 and the x-amz-checksum value (header or trailer). */
@@ -66,6 +71,8 @@ export function requestedChecksum(headers: Headers): { algorithm: ChecksumAlgori
 }
 
 export interface BodyOptions {
+  /** Fail with RequestTimeout when no body bytes arrive for this long while we wait (0: never). */
+  idleTimeoutMs?: number
   /**
    * The request's x-amz-checksum-* headers describe the object being assembled, not this body
    * (CompleteMultipartUpload's full-object checksum): they are not checked against the body.
@@ -84,7 +91,7 @@ export function planBody(request: Request, auth: S3Auth, counter: { bytes: numbe
   let trailerValue: string | null = null
 
   async function* raw() {
-    for await (const c of iterateStream(request.body)) {
+    for await (const c of iterateStream(withIdleTimeout(request.body, opts.idleTimeoutMs ?? 0, requestTimeout))) {
       counter.bytes += c.byteLength
       yield c
     }
@@ -111,15 +118,18 @@ export function planBody(request: Request, auth: S3Auth, counter: { bytes: numbe
       },
     })
   } else {
-    if (chunkedEncoding && auth.payload.kind !== 'none') throw new AppError('InvalidRequest', { message: 'Content-Encoding aws-chunked requires a STREAMING-… x-amz-content-sha256.' })
+    // Content-Encoding: aws-chunked with a literal or UNSIGNED-PAYLOAD hash: the body is not
+    // framed (some SDKs label every upload so); the label only leaves the stored encoding.
     if (requested.inTrailer) throw new AppError('InvalidRequest', { message: 'x-amz-trailer requires an aws-chunked streaming payload.' })
     size = declaredLength(h.get('content-length'), 'Content-Length')
     source = raw()
   }
+  const streamed = size === null && /\bchunked\b/i.test(h.get('transfer-encoding') ?? '')
 
   return {
     source,
     size,
+    streamed,
     checksum: requested.algorithm,
     contentEncoding: encodings.filter((e) => e !== 'aws-chunked').join(', ') || null,
     clientChecksum: () => requested.value ?? trailerValue,

@@ -7,7 +7,7 @@ export type S3OperationName =
   | 'ListBuckets' | 'CreateBucket' | 'DeleteBucket' | 'HeadBucket' | 'GetBucketLocation'
   | 'GetBucketVersioning' | 'PutBucketVersioning' | 'GetBucketCors' | 'PutBucketCors' | 'DeleteBucketCors'
   | 'ListObjects' | 'ListObjectsV2' | 'ListObjectVersions' | 'ListMultipartUploads' | 'DeleteObjects'
-  | 'PutObject' | 'GetObject' | 'HeadObject' | 'DeleteObject' | 'CopyObject'
+  | 'PutObject' | 'GetObject' | 'HeadObject' | 'DeleteObject' | 'CopyObject' | 'GetObjectAttributes'
   | 'CreateMultipartUpload' | 'UploadPart' | 'UploadPartCopy' | 'CompleteMultipartUpload' | 'AbortMultipartUpload' | 'ListParts'
   | 'PreflightCors' | 'Unsupported'
 
@@ -15,6 +15,12 @@ export interface S3Target {
   op: S3OperationName
   /** For Unsupported: the subresource or method that is not implemented. */
   detail?: string
+  /**
+   * For Unsupported requests: what is checked before the answer is 501, as on S3 — that the
+   * bucket exists (`bucket-exists`), that it exists and is the caller's (`bucket`), or that and
+   * that the object exists (`object`). None: 501 at once.
+   */
+  scope?: 'bucket-exists' | 'bucket' | 'object'
   bucket: string | null
   key: string | null
   /** Decoded path used for the SigV4 canonical URI. */
@@ -32,7 +38,7 @@ const UNSUPPORTED_BUCKET_SUBRESOURCES = [
   'analytics', 'metrics', 'inventory', 'intelligent-tiering', 'session', 'metadataTable', 'abac',
 ]
 const UNSUPPORTED_OBJECT_SUBRESOURCES = [
-  'acl', 'tagging', 'retention', 'legal-hold', 'torrent', 'restore', 'select', 'attributes', 'renameObject',
+  'acl', 'tagging', 'retention', 'legal-hold', 'torrent', 'restore', 'select', 'renameObject',
 ]
 
 function splitUrl(rawUrl: string): { rawPath: string; rawQuery: string } {
@@ -79,9 +85,9 @@ export function resolveS3(method: string, rawUrl: string, headers: Headers, doma
   if (key !== null) checkKey(key)
   const base = { bucket, key, decodedPath, query, queryPairs: pairs }
   const has = (q: string) => query.has(q)
-  const unsupported = (detail: string): S3Target => ({ ...base, op: 'Unsupported', detail })
+  const unsupported = (detail: string, scope?: S3Target['scope']): S3Target => ({ ...base, op: 'Unsupported', detail, scope })
 
-  if (method === 'OPTIONS') return { ...base, op: bucket ? 'PreflightCors' : 'Unsupported', detail: 'OPTIONS' }
+  if (method === 'OPTIONS') return { ...base, op: 'PreflightCors' }
 
   if (!bucket) {
     if (method === 'GET') return { ...base, op: 'ListBuckets' }
@@ -95,7 +101,7 @@ export function resolveS3(method: string, rawUrl: string, headers: Headers, doma
         if (has('location')) return { ...base, op: 'GetBucketLocation' }
         if (has('versioning')) return { ...base, op: 'GetBucketVersioning' }
         if (has('cors')) return { ...base, op: 'GetBucketCors' }
-        if (sub) return unsupported(sub)
+        if (sub) return unsupported(sub, 'bucket')
         if (has('uploads')) return { ...base, op: 'ListMultipartUploads' }
         if (has('versions')) return { ...base, op: 'ListObjectVersions' }
         if (query.get('list-type') === '2') return { ...base, op: 'ListObjectsV2' }
@@ -105,25 +111,28 @@ export function resolveS3(method: string, rawUrl: string, headers: Headers, doma
       case 'PUT':
         if (has('versioning')) return { ...base, op: 'PutBucketVersioning' }
         if (has('cors')) return { ...base, op: 'PutBucketCors' }
-        if (sub) return unsupported(sub)
+        if (sub) return unsupported(sub, 'bucket')
         return { ...base, op: 'CreateBucket' }
       case 'DELETE':
         if (has('cors')) return { ...base, op: 'DeleteBucketCors' }
-        if (sub) return unsupported(sub)
+        if (sub) return unsupported(sub, 'bucket')
         return { ...base, op: 'DeleteBucket' }
       case 'POST':
         if (has('delete')) return { ...base, op: 'DeleteObjects' }
-        return unsupported('POST object upload')
+        // Its credentials are inside the form, which we do not parse: only the bucket is looked up.
+        return unsupported('POST object upload', 'bucket-exists')
       default:
         return unsupported(method)
     }
   }
 
   const sub = UNSUPPORTED_OBJECT_SUBRESOURCES.find(has)
-  if (sub) return unsupported(sub)
+  // renameObject names its destination: there is no object to look for first.
+  if (sub) return unsupported(sub, sub === 'renameObject' ? 'bucket' : 'object')
   switch (method) {
     case 'GET':
       if (has('uploadId')) return { ...base, op: 'ListParts' }
+      if (has('attributes')) return { ...base, op: 'GetObjectAttributes' }
       return { ...base, op: 'GetObject' }
     case 'HEAD':
       return { ...base, op: 'HeadObject' }

@@ -6,6 +6,7 @@ import type { Deps, Principal } from '../deps'
 import { ReadCache } from '../../db/read-cache'
 import { planOf } from '../accounts/plans'
 import { removeVersion } from '../objects/commit'
+import { insertDeleteMarker } from '../objects/delete'
 import { UsageDelta } from '../objects/usage-delta'
 import { dropUpload } from '../multipart/drop-upload'
 import { checkQuotaWarnings } from '../usage/quota'
@@ -47,6 +48,16 @@ export function bucketsService(d: Deps) {
   }
 
   return {
+    /** The bucket of that name or null, with no access check (cached until the next commit). */
+    find(name: string): BucketRow | null {
+      return byName.get(name, () => repos.buckets.byName(name) ?? null)
+    },
+
+    /** Whether the owning account is active: a suspended account's public-read buckets serve nobody. */
+    ownerActive(b: BucketRow): boolean {
+      return repos.accounts.byId(b.accountId)?.status === 'active'
+    },
+
     /** Looks a bucket up for an actor: NoSuchBucket when absent, AccessDenied when not theirs. */
     require(name: string, p: Principal): BucketRow {
       const b = byName.get(name, () => repos.buckets.byName(name) ?? null)
@@ -130,13 +141,20 @@ export function bucketsService(d: Deps) {
     /**
      * PutBucketVersioning. The first time versioning is switched on, the history Time Machine
      * kept so far becomes S3 versions (each with its own id; only the current version stays
-     * "null"): one history, now visible in both views.
+     * "null"): one history, now visible in both views. A key deleted while unversioned gets a
+     * delete marker on top of its exposed versions, dated when it was deleted, so S3 shows it as
+     * versioning would have (deleted, with a latest entry) and undeleting it works the S3 way.
      */
     setVersioning(bucketId: string, status: 'Enabled' | 'Suspended') {
       d.db.tx(() => {
         const b = repos.buckets.byId(bucketId)
         if (!b) throw new AppError('NoSuchBucket')
-        if (b.s3Versioning === '') repos.objects.exposeHistory(bucketId)
+        if (b.s3Versioning === '') {
+          repos.objects.exposeHistory(bucketId)
+          for (const o of repos.objects.deletedWithHistory(bucketId)) {
+            insertDeleteMarker(d, o, { s3Null: false, at: repos.objects.lastNoncurrentAt(o.id) ?? d.now() })
+          }
+        }
         repos.buckets.update(bucketId, { s3Versioning: status })
       })
     },

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs'
+import { readdirSync, renameSync, rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { availableParallelism } from 'node:os'
 import { AppError } from '../../errors/app-error'
@@ -11,6 +11,7 @@ import { CONTENT_TYPES, negotiateFormat, type ImageParams, type OutputFormat } f
 import { buildPipeline, targetBox } from '../../image/pipeline'
 import { Semaphore } from '../../limits/semaphore'
 import { newHexId } from '../../domain/ids'
+import { mkdirDurable } from '../../fs/durable'
 import type { Deps } from '../deps'
 import { openContent } from '../objects/read'
 
@@ -57,8 +58,9 @@ export function imagesService(d: Deps) {
   async function render(cachePath: string, input: Buffer, meta: { width: number; height: number }, p: ImageParams, format: OutputFormat) {
     const t = await transformer()
     const out = await buildPipeline(t.sharp, input, meta, p, format, d.config.image).toBuffer()
-    mkdirSync(join(cachePath, '..'), { recursive: true })
-    // A cache needs atomicity, not durability: a lost rendition is simply rendered again.
+    // Directories are made durable like every other the appliance creates; a rendition itself
+    // needs atomicity, not durability: a lost one is simply rendered again.
+    mkdirDurable(join(cachePath, '..'))
     const tmp = `${cachePath}.${newHexId(4)}.tmp`
     await Bun.write(tmp, out)
     renameSync(tmp, cachePath)

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import { AppError } from '../../errors/app-error'
-import { newHexId } from '../../domain/ids'
+import { newUploadId } from '../../domain/ids'
+import { listMultipartUploads } from './list-uploads'
 import { compositeChecksum, type ChecksumAlgorithm, type ChecksumType } from '../../domain/checksums'
 import { crcCombine, crcFromBase64, crcToBase64, isCombinable } from '../../domain/crc-combine'
 import type { ObjectMeta, StoredChecksum } from '../../domain/object-meta'
@@ -9,7 +10,7 @@ import type { BucketRow } from '../../db/repos/buckets'
 import type { UploadPartRow, UploadRow } from '../../db/repos/multipart'
 import type { Deps } from '../deps'
 import type { QuotaService } from '../usage/quota'
-import { checkWriteConditions, commitVersion, type WriteConditions } from '../objects/commit'
+import { checkWriteConditions, commitVersion, keyChangedSince, validateWriteConditions, type WriteConditions } from '../objects/commit'
 import { discardBlob, ingest } from '../objects/ingest'
 import { iterateStream } from '../../blob/streams'
 import { UsageDelta } from '../objects/usage-delta'
@@ -74,7 +75,7 @@ export function multipartService(d: Deps, quota: QuotaService) {
       const type = checksum.algorithm ? checksumTypeFor(checksum.algorithm, checksum.type) : null
       if (!checksum.algorithm && checksum.type) throw new AppError('InvalidRequest', { message: 'x-amz-checksum-type requires x-amz-checksum-algorithm.' })
       const u: UploadRow = {
-        id: newHexId(24), bucketId: bucket.id, key, accountId: bucket.accountId, contentType: meta.contentType,
+        id: newUploadId(now), bucketId: bucket.id, key, accountId: bucket.accountId, contentType: meta.contentType,
         headersJson: JSON.stringify(meta.headers), userMetaJson: JSON.stringify(meta.userMeta),
         checksumAlgorithm: checksum.algorithm, checksumType: type, initiatedAt: now, updatedAt: now,
       }
@@ -104,7 +105,7 @@ export function multipartService(d: Deps, quota: QuotaService) {
       const reservation = quota.reserve(u.accountId, input.size, repos.multipart.part(input.uploadId, input.partNumber)?.size ?? 0)
       let blobId: string | null = null
       try {
-        const r = await ingest(d, input.source, { size: input.size, onBytes: reservation.cover, checksum: alg, verify: input.verify })
+        const r = await ingest(d, input.source, { size: input.size, onBytes: reservation.cover, cap: MAX_PART_SIZE, checksum: alg, verify: input.verify })
         blobId = r.blobId
         const checksum: StoredChecksum | null = r.digests.checksum ? { algorithm: r.digests.checksum.algorithm, type: 'FULL_OBJECT', value: r.digests.checksum.value } : null
         d.db.tx(() => {
@@ -151,6 +152,7 @@ export function multipartService(d: Deps, quota: QuotaService) {
      */
     async complete(input: { bucket: BucketRow; key: string; uploadId: string; parts: CompletePart[]; conditions?: WriteConditions; fullObjectChecksum?: string | null }) {
       const u = requireUpload(input.uploadId, input.bucket, input.key)
+      validateWriteConditions(input.conditions ?? {})
       if (input.parts.length === 0) throw new AppError('MalformedXML', { message: 'You must specify at least one part.' })
       if (input.parts.length > MAX_PARTS) throw new AppError('MalformedXML', { message: `You can specify at most ${MAX_PARTS} parts.` })
       const stored = new Map(repos.multipart.allParts(u.id).map((p) => [p.partNumber, p]))
@@ -179,8 +181,14 @@ export function multipartService(d: Deps, quota: QuotaService) {
       const size = chosen.reduce((n, p) => n + p.size, 0)
       const meta: ObjectMeta = { contentType: u.contentType, headers: JSON.parse(u.headersJson), userMeta: JSON.parse(u.userMetaJson) }
       // Conditions that already fail need no copy of the bytes (they are checked again at commit).
-      const head = repos.objects.byKey(input.bucket.id, input.key)
-      checkWriteConditions(head?.currentVersionId ? repos.objects.version(head.currentVersionId) : null, input.conditions ?? {})
+      const conditional = !!input.conditions && (input.conditions.ifMatch != null || input.conditions.ifNoneMatch != null)
+      const conditions: WriteConditions | undefined = conditional ? { ...input.conditions, since: u.initiatedAt } : input.conditions
+      if (conditional) {
+        const head = repos.objects.byKey(input.bucket.id, input.key)
+        const current = head?.currentVersionId ? repos.objects.version(head.currentVersionId) : null
+        checkWriteConditions(current, conditions!, { key: input.key, changedSince: keyChangedSince(d, head, u.initiatedAt) })
+        conditions!.observedHeadId = current?.id ?? null
+      }
       const whole = await ingest(d, partsContent(d, chosen), { size })
       try {
         return d.db.tx(() => {
@@ -192,7 +200,7 @@ export function multipartService(d: Deps, quota: QuotaService) {
             if (repos.multipart.part(u.id, p.partNumber)?.blobId !== p.blobId) throw new AppError('InvalidPart', { message: `Part ${p.partNumber} was replaced while the upload was being completed.`, fields: { PartNumber: p.partNumber } })
           }
           const result = commitVersion(d, {
-            bucketId: bucket.id, key: input.key, meta, conditions: input.conditions, accountedBytes: size,
+            bucketId: bucket.id, key: input.key, meta, conditions, accountedBytes: size,
             content: {
               kind: 'blob', blobId: whole.blobId, size, etag, sha256: whole.digests.sha256Hex, checksum, fresh: true,
               parts: chosen.map((p) => ({ partNumber: p.partNumber, size: p.size, etag: p.etag, checksum: p.checksumJson ? (JSON.parse(p.checksumJson) as { value: string }).value : null })),
@@ -226,7 +234,7 @@ export function multipartService(d: Deps, quota: QuotaService) {
     },
 
     parts: (uploadId: string, after: number, limit: number) => repos.multipart.parts(uploadId, after, limit),
-    list: repos.multipart.list,
+    list: (bucketId: string, q: Parameters<typeof listMultipartUploads>[2]) => listMultipartUploads(d, bucketId, q),
   }
 }
 export type MultipartService = ReturnType<typeof multipartService>

@@ -41,6 +41,17 @@ export type Content =
 export interface WriteConditions {
   ifNoneMatch?: string | null
   ifMatch?: string | null
+  /**
+   * The key's head (version id, null for none) when the conditions were first checked, before
+   * the body was read: if they fail at commit because the key changed meanwhile, that is a
+   * concurrent write, 409 ConditionalRequestConflict, not 412.
+   */
+  observedHeadId?: string | null
+  /**
+   * CompleteMultipartUpload: when the upload began. A conditional completion of a key that was
+   * written or deleted after that is 409 ConditionalRequestConflict (restart the upload).
+   */
+  since?: number
 }
 
 export interface CommitResult {
@@ -92,17 +103,58 @@ export function applyRetention(d: Deps, bucket: BucketRow, objectId: string, del
   })
 }
 
-/** Evaluates If-None-Match / If-Match for a write against the current version. */
-export function checkWriteConditions(current: VersionRow | null, c: WriteConditions) {
+const unsupportedCondition = (header: string, additionalMessage: string) =>
+  new AppError('NotImplemented', { fields: { Header: header, additionalMessage } })
+
+/**
+ * The forms of If-None-Match / If-Match S3 takes on writes (PutObject, CopyObject,
+ * CompleteMultipartUpload): If-None-Match only as "*", If-Match only with an ETag, never both.
+ * Anything else is AWS's 501 NotImplemented, checked before any byte of the body is read.
+ */
+export function validateWriteConditions(c: WriteConditions) {
+  if (c.ifNoneMatch != null && c.ifMatch != null) throw unsupportedCondition('If-Match,If-None-Match', 'Multiple conditional request headers present in the request')
+  if (c.ifNoneMatch != null && c.ifNoneMatch.trim() !== '*') throw unsupportedCondition('If-None-Match', "We don't accept the provided value of If-None-Match header for this API")
+  if (c.ifMatch != null && c.ifMatch.trim() === '*') throw unsupportedCondition('If-Match', "We don't accept the provided value of If-Match header for this API")
+}
+
+/**
+ * Evaluates If-None-Match / If-Match for a write against the key's current version, as S3 does:
+ * If-None-Match: * fails (412) when the key exists; If-Match fails with 404 NoSuchKey when it
+ * does not and 412 when the ETag differs. `raced`: the key changed since the conditions were
+ * first checked, so a failure now is 409 ConditionalRequestConflict. `changedSince`: the key
+ * changed after a multipart upload began, which fails a conditional completion that would
+ * otherwise pass (409, the upload must be restarted).
+ */
+export function checkWriteConditions(current: VersionRow | null, c: WriteConditions, opts: { key?: string; raced?: boolean; changedSince?: boolean } = {}) {
+  validateWriteConditions(c)
+  const condition = c.ifNoneMatch != null ? 'If-None-Match' : c.ifMatch != null ? 'If-Match' : null
+  if (!condition) return
   const live = current && !current.isDeleteMarker ? current : null
+  const conflict = () => new AppError('ConditionalRequestConflict', { fields: { Condition: condition, ...(opts.key !== undefined ? { Key: opts.key } : {}) } })
+  let failure: AppError | null = null
   if (c.ifNoneMatch != null) {
-    if (c.ifNoneMatch.trim() !== '*') throw new AppError('NotImplemented', { message: 'If-None-Match on writes supports only "*".' })
-    if (live) throw new AppError('PreconditionFailed', { fields: { Condition: 'If-None-Match' } })
+    if (live) failure = new AppError('PreconditionFailed', { fields: { Condition: 'If-None-Match' } })
+  } else if (!live) {
+    failure = new AppError('NoSuchKey', { fields: opts.key !== undefined ? { Key: opts.key } : undefined })
+  } else if (!etagMatches(c.ifMatch!, live.etag)) {
+    failure = new AppError('PreconditionFailed', { fields: { Condition: 'If-Match' } })
   }
-  if (c.ifMatch != null) {
-    if (!live) throw new AppError('NoSuchKey')
-    if (!etagMatches(c.ifMatch, live.etag)) throw new AppError('PreconditionFailed', { fields: { Condition: 'If-Match' } })
-  }
+  if (failure) throw opts.raced ? conflict() : failure
+  if (opts.changedSince) throw conflict()
+}
+
+/** Whether a key was written or deleted after `t` (a version made, or one stopping being current). */
+export function keyChangedSince(d: Deps, obj: ObjectRow | null, t: number): boolean {
+  return !!obj && d.repos.objects.lastChangeAt(obj.id) > t
+}
+
+/** The conditions' check at commit: against the head now, knowing what the first check saw. */
+function checkAtCommit(d: Deps, obj: ObjectRow, current: VersionRow | null, key: string, c: WriteConditions) {
+  checkWriteConditions(current, c, {
+    key,
+    raced: c.observedHeadId !== undefined && (obj.currentVersionId ?? null) !== c.observedHeadId,
+    changedSince: c.since !== undefined && keyChangedSince(d, obj, c.since),
+  })
 }
 
 /** The key's object row, created at `now` (the version's time) when the key is new. */
@@ -136,7 +188,7 @@ export function commitVersion(
     const delta = new UsageDelta(bucket)
     const obj = objectFor(d, bucket, input.key, now)
     const current = obj.currentVersionId ? d.repos.objects.version(obj.currentVersionId) : null
-    checkWriteConditions(current, input.conditions ?? {})
+    checkAtCommit(d, obj, current, input.key, input.conditions ?? {})
     const wasLive = !!current && !current.isDeleteMarker
 
     const c = input.content

@@ -35,6 +35,18 @@ function emitCurrent(d: Deps, bucket: BucketRow, key: string, v: VersionRow, typ
   }, d.now())
 }
 
+/** Writes a delete marker as the key's current version (the previous head is the caller's business). */
+export function insertDeleteMarker(d: Deps, obj: ObjectRow, opts: { s3Null: boolean; at: number }): VersionRow {
+  const marker: VersionRow = {
+    id: newUlid(opts.at), objectId: obj.id, bucketId: obj.bucketId, key: obj.key, versionNumber: d.repos.objects.takeVersionNumber(obj.id),
+    s3Null: opts.s3Null ? 1 : 0, s3Hidden: 0, isDeleteMarker: 1, blobId: null, size: 0, etag: '', partsCount: 0,
+    contentType: '', headersJson: '{}', userMetaJson: '{}', checksumJson: null, sha256: null, createdAt: opts.at, noncurrentSince: null,
+  }
+  d.repos.objects.insertVersion(marker)
+  d.repos.objects.setHead(obj.id, marker)
+  return marker
+}
+
 /**
  * DeleteObject with S3 semantics. Without a version id: unversioned buckets drop the key (Time
  * Machine keeps the content as history), versioned ones add a delete marker. With a version id:
@@ -89,13 +101,7 @@ export function deleteObject(d: Deps, bucketId: string, key: string, versionId: 
     const suspended = bucket.s3Versioning === 'Suspended'
     if (current) d.repos.objects.markNoncurrent(current.id, now)
     if (suspended) supersedeNullVersion(d, bucket, target, delta)
-    const marker: VersionRow = {
-      id: newUlid(now), objectId: target.id, bucketId: bucket.id, key, versionNumber: d.repos.objects.takeVersionNumber(target.id),
-      s3Null: suspended ? 1 : 0, s3Hidden: 0, isDeleteMarker: 1, blobId: null, size: 0, etag: '', partsCount: 0,
-      contentType: '', headersJson: '{}', userMetaJson: '{}', checksumJson: null, sha256: null, createdAt: now, noncurrentSince: null,
-    }
-    d.repos.objects.insertVersion(marker)
-    d.repos.objects.setHead(target.id, marker)
+    const marker = insertDeleteMarker(d, target, { s3Null: suspended, at: now })
     if (wasLive) { delta.objects -= 1; emitDeleted(d, bucket, key, current) }
     delta.apply(d)
     return { versionId: s3VersionId(marker), deleteMarker: true }

@@ -1,4 +1,5 @@
 import { newHexId } from '../../domain/ids'
+import { AppError } from '../../errors/app-error'
 import type { ChecksumAlgorithm } from '../../domain/checksums'
 import { HashingTap, limitBytes, type Digests } from '../../blob/streams'
 import type { Deps } from '../deps'
@@ -8,6 +9,8 @@ export interface IngestOptions {
   size: number | null
   /** Unknown lengths: sees the byte count so far before those bytes are written; throws to stop (QuotaExceeded). */
   onBytes?: (seen: number) => void
+  /** The operation's own size limit for a body of unknown length (5 GiB for a PUT): EntityTooLarge. */
+  cap?: number | null
   checksum?: ChecksumAlgorithm | null
   /** Runs when the last byte arrived, before the blob is made durable: throw to reject. */
   verify?: (digests: Digests) => void | Promise<void>
@@ -20,7 +23,10 @@ export interface IngestOptions {
 export async function ingest(d: Deps, source: AsyncIterable<Uint8Array>, opts: IngestOptions): Promise<{ blobId: string; digests: Digests }> {
   const blobId = newHexId()
   const tap = new HashingTap({ sha256: true, checksum: opts.checksum ?? null })
-  const limited = limitBytes(source, { exact: opts.size })
+  const capped = opts.size == null && opts.cap != null
+    ? limitBytes(source, { max: opts.cap, onExceed: () => new AppError('EntityTooLarge', { fields: { MaxSizeAllowed: opts.cap! } }) })
+    : source
+  const limited = limitBytes(capped, { exact: opts.size })
   async function* metered() {
     let seen = 0
     for await (const chunk of limited) {

@@ -4,13 +4,15 @@ import type { Digests } from '../../blob/streams'
 import type { BucketRow } from '../../db/repos/buckets'
 import type { Deps } from '../deps'
 import type { QuotaService, Reservation } from '../usage/quota'
-import { commitVersion, type CommitResult, type WriteConditions } from './commit'
+import { checkWriteConditions, commitVersion, type CommitResult, type WriteConditions } from './commit'
 import { discardBlob, ingest } from './ingest'
 
 export interface UploadInput {
   source: AsyncIterable<Uint8Array>
-  /** Declared length; null when unknown (then cut off at the remaining quota). */
+  /** Declared length; null when unknown (then cut off at the remaining quota and `cap`). */
   size: number | null
+  /** Largest body of unknown length the operation accepts (EntityTooLarge beyond). */
+  cap?: number
   checksum?: ChecksumAlgorithm | null
   verify?: (d: Digests) => void
 }
@@ -40,7 +42,7 @@ export function putObjectService(d: Deps, quota: QuotaService) {
   async function stage(accountId: string, input: UploadInput, credit = 0): Promise<StagedUpload> {
     const reservation = quota.reserve(accountId, input.size, credit)
     try {
-      const r = await ingest(d, input.source, { size: input.size, onBytes: reservation.cover, checksum: input.checksum, verify: input.verify })
+      const r = await ingest(d, input.source, { size: input.size, onBytes: reservation.cover, cap: input.cap, checksum: input.checksum, verify: input.verify })
       const checksum: StoredChecksum | null = r.digests.checksum ? { algorithm: r.digests.checksum.algorithm, type: 'FULL_OBJECT', value: r.digests.checksum.value } : null
       return { accountId, blobId: r.blobId, digests: r.digests, checksum, reservation }
     } catch (e) {
@@ -76,8 +78,16 @@ export function putObjectService(d: Deps, quota: QuotaService) {
     commit,
     discard,
     async put(input: UploadInput & { bucket: BucketRow; key: string; meta: ObjectMeta; conditions?: WriteConditions }): Promise<PutObjectResult> {
+      // Conditions that already fail cost no upload; the commit checks them again.
+      let conditions = input.conditions
+      if (conditions && (conditions.ifMatch != null || conditions.ifNoneMatch != null)) {
+        const obj = d.repos.objects.byKey(input.bucket.id, input.key)
+        const head = obj?.currentVersionId ? d.repos.objects.version(obj.currentVersionId) : null
+        checkWriteConditions(head, conditions, { key: input.key })
+        conditions = { ...conditions, observedHeadId: head?.id ?? null }
+      }
       const staged = await stage(input.bucket.accountId, input, quota.overwriteCredit(input.bucket, input.key))
-      return commit(staged, input)
+      return commit(staged, { ...input, conditions })
     },
   }
 }

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto'
+import crypto, { createHash, randomBytes } from 'node:crypto'
 import { AppError } from '../../errors/app-error'
 import type { Deps } from '../deps'
 import type { ApiPrincipal } from '../../http/api/principal'
@@ -7,6 +7,18 @@ export const SESSION_COOKIE = 'session'
 export const CSRF_HEADER = 'x-csrf-token'
 
 const hashId = (value: string) => createHash('sha256').update(value).digest('hex')
+
+/**
+ * Compares a presented CSRF token with the session's in constant time: `!==` stops at the first
+ * differing character, which lets a timing attacker guess the token byte by byte. Only the
+ * length (the same for every token) can show.
+ */
+export function csrfTokenMatches(given: string | null, expected: string | null | undefined): boolean {
+  if (!given || !expected) return false
+  const a = Buffer.from(given)
+  const b = Buffer.from(expected)
+  return a.length === b.length && crypto.timingSafeEqual(a, b)
+}
 
 function cookieValue(request: Request, name: string): string | null {
   const header = request.headers.get('cookie')
@@ -107,6 +119,6 @@ export function checkCsrf(request: Request, principal: ApiPrincipal, opts: { tru
   if (site === 'cross-site' || site === 'same-site') throw new AppError('CsrfFailed', { message: 'Cross-site request rejected.' })
   if (origin || site) {
     const token = request.headers.get(CSRF_HEADER)
-    if (!token || token !== principal.csrfToken) throw new AppError('CsrfFailed')
+    if (!csrfTokenMatches(token, principal.csrfToken)) throw new AppError('CsrfFailed')
   }
 }

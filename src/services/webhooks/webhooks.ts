@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto'
 import { AppError } from '../../errors/app-error'
 import { EVENT_TYPES, type EventType } from '../../events/catalog'
-import { BlockedTargetError, checkWebhookUrl } from '../../events/ssrf'
+import { BlockedTargetError, checkWebhookUrl, parseAllowlist, resolveTarget, type Allowlist } from '../../events/ssrf'
 import type { WebhookRow } from '../../db/repos/webhooks'
+import type { Db } from '../../db/client'
+import { sealSecret } from '../../auth/master-key'
 import type { Deps } from '../deps'
 import { WEBHOOK_CURSOR } from '../../events/webhook-worker'
 
@@ -31,17 +33,65 @@ function checkEvents(events: unknown): EventType[] {
   return [...new Set(events as EventType[])]
 }
 
-function checkUrl(url: string): string {
+function checkUrl(url: string): URL {
   try {
-    return checkWebhookUrl(url).toString()
+    return checkWebhookUrl(url)
   } catch (e) {
     throw new AppError('ValidationError', { message: `Invalid webhook url: ${(e as BlockedTargetError).message}.` })
+  }
+}
+
+const RESOLVE_TIMEOUT_MS = 10_000
+
+/**
+ * The delivery's SSRF check, run up front: a URL whose host is (or resolves to) a private or
+ * reserved address would only ever fail at delivery, silently, so it is refused here with a
+ * message naming the allowlist. Delivery checks again (DNS may change).
+ */
+async function checkReachable(url: URL, allow: Allowlist): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new BlockedTargetError(`${url.hostname} did not resolve within ${RESOLVE_TIMEOUT_MS / 1000} s`)), RESOLVE_TIMEOUT_MS)
+  })
+  try {
+    await Promise.race([resolveTarget(url, allow), timeout])
+  } catch (e) {
+    if (e instanceof BlockedTargetError) throw new AppError('ValidationError', { message: `Webhook url refused: ${e.message}.` })
+    throw e
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+/**
+ * Seals webhook secrets an older version stored in clear (migration 0003 renamed the column;
+ * SQL cannot encrypt). Runs at startup after the migrations; idempotent (sealed values start
+ * with "v1:", clear ones with "whsec_"). secure_delete zeroes the replaced bytes and the
+ * checkpoint moves the pages out of the WAL, so the clear text does not linger in the files.
+ */
+export function sealClearWebhookSecrets(db: Db, masterKey: Buffer): number {
+  const s = db.sqlite
+  const clear = () => s.query("SELECT id, secret_enc AS secret FROM webhooks WHERE secret_enc NOT LIKE 'v1:%'").all() as Array<{ id: string; secret: string }>
+  if (clear().length === 0) return 0
+  const before = (s.query('PRAGMA secure_delete').get() as { secure_delete: number }).secure_delete
+  s.run('PRAGMA secure_delete = ON')
+  try {
+    const n = db.tx(() => {
+      const rows = clear()
+      for (const r of rows) s.run('UPDATE webhooks SET secret_enc = ? WHERE id = ?', [sealSecret(masterKey, r.secret, r.id), r.id])
+      return rows.length
+    })
+    s.run('PRAGMA wal_checkpoint(TRUNCATE)')
+    return n
+  } finally {
+    s.run(`PRAGMA secure_delete = ${before ? 'ON' : 'OFF'}`)
   }
 }
 
 /** Webhook subscriptions per account (the delivery worker lives in events/webhook-worker.ts). */
 export function webhooksService(d: Deps) {
   const { repos } = d
+  const allow = parseAllowlist(d.config.webhookAllowlist)
   /**
    * The dispatcher skips the outbox while no webhook is active; the first one to become active
    * starts from the newest event instead of scanning history it would filter out anyway.
@@ -55,9 +105,11 @@ export function webhooksService(d: Deps) {
     return w
   }
   return {
-    create(accountId: string, input: { url: string; events: unknown }) {
-      const url = checkUrl(input.url)
+    async create(accountId: string, input: { url: string; events: unknown }) {
+      const parsed = checkUrl(input.url)
       const events = checkEvents(input.events)
+      await checkReachable(parsed, allow)
+      const url = parsed.toString()
       const now = d.now()
       const secret = 'whsec_' + randomBytes(24).toString('base64url')
       const id = 'wh_' + randomBytes(9).toString('hex')
@@ -66,16 +118,21 @@ export function webhooksService(d: Deps) {
           throw new AppError('ValidationError', { message: `An account can have at most ${MAX_WEBHOOKS_PER_ACCOUNT} webhooks.` })
         }
         startCursorIfIdle()
-        repos.webhooks.insert({ id, accountId, url, eventsJson: JSON.stringify(events), secret, active: 1, createdAt: now, updatedAt: now })
+        repos.webhooks.insert({ id, accountId, url, eventsJson: JSON.stringify(events), secretEnc: sealSecret(d.masterKey, secret, id), active: 1, createdAt: now, updatedAt: now })
       })
       return { ...info(repos.webhooks.get(id)!), secret }
     },
     list: (accountId: string) => repos.webhooks.forAccount(accountId).map(info),
-    update(accountId: string, id: string, patch: { url?: string; events?: unknown; active?: boolean }) {
+    async update(accountId: string, id: string, patch: { url?: string; events?: unknown; active?: boolean }) {
       owned(accountId, id)
       const row: Parameters<typeof repos.webhooks.update>[1] = {}
-      if (patch.url !== undefined) row.url = checkUrl(patch.url)
+      const parsed = patch.url !== undefined ? checkUrl(patch.url) : null
       if (patch.events !== undefined) row.eventsJson = JSON.stringify(checkEvents(patch.events))
+      if (parsed) {
+        await checkReachable(parsed, allow)
+        row.url = parsed.toString()
+      }
+      owned(accountId, id) // still there after the lookup
       if (patch.active !== undefined) {
         row.active = patch.active ? 1 : 0
         // Re-enabling starts a fresh failure count.

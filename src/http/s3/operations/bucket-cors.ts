@@ -32,43 +32,72 @@ export function deleteBucketCors(c: S3Call): Response {
   return new Response(null, { status: 204 })
 }
 
-function allowHeaders(rule: CorsRule, origin: string): Record<string, string> {
+/** Access-Control-Request-Headers as a list of lower-case names (S3 echoes them lower-cased). */
+function requestedHeaders(h: Headers): string[] {
+  return (h.get('access-control-request-headers') ?? '').split(',').map((s) => s.trim().toLowerCase()).filter(Boolean)
+}
+
+/**
+ * The response headers of a matched rule, as S3 sends them on preflights and actual responses:
+ * a rule allowing any origin answers `*` (and no credentials), any other echoes the origin.
+ */
+function corsHeaders(rule: CorsRule, origin: string, requested: string[]): Record<string, string> {
+  const any = rule.allowedOrigins.includes('*')
   const h: Record<string, string> = {
-    'access-control-allow-origin': rule.allowedOrigins.includes('*') ? '*' : origin,
+    'access-control-allow-origin': any ? '*' : origin,
     'access-control-allow-methods': rule.allowedMethods.join(', '),
     vary: 'Origin, Access-Control-Request-Headers, Access-Control-Request-Method',
   }
+  if (!any) h['access-control-allow-credentials'] = 'true'
+  if (requested.length) h['access-control-allow-headers'] = requested.join(', ')
   if (rule.exposeHeaders.length) h['access-control-expose-headers'] = rule.exposeHeaders.join(', ')
   if (rule.maxAgeSeconds !== undefined) h['access-control-max-age'] = String(rule.maxAgeSeconds)
-  if (!rule.allowedOrigins.includes('*')) h['access-control-allow-credentials'] = 'true'
   return h
 }
 
-/** OPTIONS preflight: anonymous by design (browsers send no credentials). */
-export function preflightCors(c: S3Call): Response {
-  const origin = c.request.headers.get('origin')
-  const method = c.request.headers.get('access-control-request-method')
-  if (!origin || !method) throw new AppError('BadRequest', { message: 'Insufficient information. Origin request header needed.' })
-  const b = c.ctx.repos.buckets.byName(c.target.bucket!)
-  if (!b) throw new AppError('NoSuchBucket')
-  const requested = (c.request.headers.get('access-control-request-headers') ?? '').split(',').map((s) => s.trim()).filter(Boolean)
-  const rule = matchCorsRule(rulesOf(b.corsJson) ?? [], origin, method, requested)
-  if (!rule) throw new AppError('AccessForbidden')
-  const headers = allowHeaders(rule, origin)
-  if (requested.length) headers['access-control-allow-headers'] = requested.join(', ')
-  return new Response(null, { status: 200, headers })
+/**
+ * The rule S3 applies to a request from `origin`: like S3, a request that carries
+ * Access-Control-Request-Method / -Headers is judged by them (as a preflight would be), any
+ * other by its own method and no headers.
+ */
+function ruleFor(rules: CorsRule[], request: Request, origin: string): CorsRule | null {
+  const h = request.headers
+  return matchCorsRule(rules, origin, h.get('access-control-request-method') ?? request.method, requestedHeaders(h))
 }
 
-/** Adds CORS headers to an actual (non-preflight) response when the bucket's rules allow it. */
+/**
+ * OPTIONS preflight: anonymous by design (browsers send no credentials, and the query of a
+ * presigned URL signs the actual request, not this one). Answers as S3: 400 without Origin,
+ * 403 AccessForbidden when the bucket is missing, has no CORS configuration or no rule matches.
+ */
+export function preflightCors(c: S3Call): Response {
+  const h = c.request.headers
+  const origin = h.get('origin')
+  if (!origin) throw new AppError('BadRequest', { message: 'Insufficient information. Origin request header needed.' })
+  const method = h.get('access-control-request-method')
+  const forbidden = (message: string | undefined, resourceType: 'BUCKET' | 'OBJECT') =>
+    new AppError('AccessForbidden', { message, fields: { Method: method ?? 'OPTIONS', ResourceType: resourceType } })
+  const b = c.target.bucket ? c.ctx.services.buckets.find(c.target.bucket) : null
+  if (!b) throw forbidden('CORSResponse: Bucket not found', 'BUCKET')
+  const rules = rulesOf(b.corsJson)
+  if (!rules) throw forbidden('CORSResponse: CORS is not enabled for this bucket.', 'BUCKET')
+  const rule = method ? ruleFor(rules, c.request, origin) : null
+  if (!rule) throw forbidden(undefined, c.target.key === null ? 'BUCKET' : 'OBJECT')
+  return new Response(null, { status: 200, headers: corsHeaders(rule, origin, requestedHeaders(h)) })
+}
+
+/**
+ * Adds CORS headers to an actual (non-preflight) response, errors included, when the bucket's
+ * rules allow the request; otherwise the response goes out unchanged and the browser blocks it.
+ */
 export function withCorsHeaders(ctx: AppContext, target: S3Target, request: Request, response: Response): Response {
   const origin = request.headers.get('origin')
   if (!origin || !target.bucket || target.op === 'PreflightCors') return response
-  const b = ctx.repos.buckets.byName(target.bucket)
+  const b = ctx.services.buckets.find(target.bucket)
   const rules = b ? rulesOf(b.corsJson) : null
   if (!rules) return response
-  const rule = matchCorsRule(rules, origin, request.method, [])
+  const rule = ruleFor(rules, request, origin)
   if (!rule) return response
-  const h = allowHeaders(rule, origin)
-  for (const [k, v] of Object.entries(h)) response.headers.set(k, v)
+  for (const [k, v] of Object.entries(corsHeaders(rule, origin, requestedHeaders(request.headers)))) response.headers.set(k, v)
   return response
 }

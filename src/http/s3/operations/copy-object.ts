@@ -3,24 +3,23 @@ import { CHECKSUMS, type ChecksumAlgorithm } from '../../../domain/checksums'
 import { parseCopySource } from '../../../services/objects/copy-object'
 import { checkS3Key } from '../../../domain/object-key'
 import { s3VersionId } from '../../../services/objects/read'
-import type { S3Call } from '../call'
-import { metaFromHeaders, quoteEtag } from '../object-headers'
+import { accessBucket, type S3Call } from '../call'
+import { metaFromHeaders, quoteEtag, writtenVersionId } from '../object-headers'
 import { el, isoMs, xmlDoc, xmlResponse } from '../xml'
+import { refuseServerSideEncryption } from '../sse'
 
-/** The source bucket of a copy, which the caller must own (reads of public buckets included). */
+/** The source bucket of a copy: one the caller may read (its own, or a public-read bucket). */
 export function copySourceOf(c: S3Call) {
   const src = parseCopySource(c.request.headers.get('x-amz-copy-source')!)
   checkS3Key(src.key)
-  const p = c.auth.principal
-  if (p.kind !== 'account') throw new AppError('AccessDenied')
-  const bucket = c.ctx.services.buckets.require(src.bucket, p)
-  return { ...src, bucketRow: bucket }
+  return { ...src, bucketRow: accessBucket(c.ctx, src.bucket, c.auth.principal, true) }
 }
 
 export async function copyObject(c: S3Call): Promise<Response> {
   const dest = c.bucket()
   const src = copySourceOf(c)
   const h = c.request.headers
+  refuseServerSideEncryption(h, { managed: true, customer: true, copySource: true })
   const directive = (h.get('x-amz-metadata-directive') ?? 'COPY').toUpperCase()
   if (directive !== 'COPY' && directive !== 'REPLACE') throw new AppError('InvalidArgument', { message: 'Unknown metadata directive.', fields: { ArgumentName: 'x-amz-metadata-directive', ArgumentValue: directive } })
   const r = c.ctx.services.objects.copy({
@@ -34,7 +33,8 @@ export async function copyObject(c: S3Call): Promise<Response> {
   const checksumXml = cs ? el(`Checksum${cs.algorithm}`, cs.value) + el('ChecksumType', cs.type) : ''
   const headers: Record<string, string> = {}
   if (src.bucketRow.s3Versioning) headers['x-amz-copy-source-version-id'] = s3VersionId(r.source)
-  if (dest.s3Versioning) headers['x-amz-version-id'] = s3VersionId(r.version)
+  const versionId = writtenVersionId(r.version)
+  if (versionId) headers['x-amz-version-id'] = versionId
   if (cs) headers[CHECKSUMS[cs.algorithm].header] = cs.value
   return xmlResponse(xmlDoc('CopyObjectResult', el('LastModified', isoMs(r.version.createdAt)) + el('ETag', quoteEtag(r.version.etag)) + checksumXml), 200, headers)
 }

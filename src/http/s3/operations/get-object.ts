@@ -4,14 +4,22 @@ import { parseRange } from '../../../domain/range'
 import { openContent, partRange, resolveVersion } from '../../../services/objects/read'
 import type { S3Call } from '../call'
 import { objectHeaders } from '../object-headers'
+import { refuseServerSideEncryption } from '../sse'
 
 /** GetObject and HeadObject: versionId, partNumber, Range, conditional headers, overrides. */
 export async function getObject(c: S3Call): Promise<Response> {
   const bucket = c.bucket({ anonymousRead: true })
   const q = c.target.query
+  // Arguments are checked before the object is looked up: a bad partNumber is 400 even for a missing key.
+  const partNumberRaw = q.get('partNumber')
+  if (partNumberRaw !== undefined && (!/^\d+$/.test(partNumberRaw) || Number(partNumberRaw) < 1 || Number(partNumberRaw) > 10000)) {
+    throw new AppError('InvalidArgument', { message: 'Part number must be an integer between 1 and 10000, inclusive', fields: { ArgumentName: 'partNumber', ArgumentValue: partNumberRaw } })
+  }
   const { version } = resolveVersion(c.ctx, bucket, c.target.key!, q.has('versionId') ? q.get('versionId')! : null)
   const h = c.request.headers
   const head = c.request.method === 'HEAD'
+  // An SSE-C read names the key the object was written with: never serve it as if it matched.
+  refuseServerSideEncryption(h, { customer: true })
 
   const outcome = evaluateReadConditions(h, version.etag, version.createdAt)
   if (outcome === 'precondition-failed') throw new AppError('PreconditionFailed', { fields: { Condition: h.has('if-match') ? 'If-Match' : 'If-Unmodified-Since' } })
@@ -25,12 +33,10 @@ export async function getObject(c: S3Call): Promise<Response> {
     return new Response(null, { status: 304, headers: nm })
   }
 
-  const partNumberRaw = q.get('partNumber')
   const rangeHeader = h.get('range')
   let range: { start: number; end: number } | null = null
   let partsCount: number | null = null
   if (partNumberRaw !== undefined) {
-    if (!/^\d+$/.test(partNumberRaw) || Number(partNumberRaw) < 1 || Number(partNumberRaw) > 10000) throw new AppError('InvalidArgument', { message: 'Part number must be an integer between 1 and 10000, inclusive.', fields: { ArgumentName: 'partNumber', ArgumentValue: partNumberRaw } })
     if (rangeHeader) throw new AppError('InvalidRequest', { message: 'Cannot specify both Range header and partNumber query parameter.' })
     const pr = partRange(c.ctx, version, Number(partNumberRaw))
     partsCount = pr.count

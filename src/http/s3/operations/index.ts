@@ -14,6 +14,7 @@ import { getObject } from './get-object'
 import { deleteObject } from './delete-object'
 import { deleteObjects } from './delete-objects'
 import { copyObject } from './copy-object'
+import { getObjectAttributes } from './get-object-attributes'
 import {
   abortMultipartUpload, completeMultipartUpload, createMultipartUpload, listMultipartUploads, listParts, uploadPart, uploadPartCopy,
 } from './multipart'
@@ -42,6 +43,7 @@ export const OPERATIONS: Record<S3OperationName, S3Handler> = {
   HeadObject: getObject,
   DeleteObject: deleteObject,
   CopyObject: copyObject,
+  GetObjectAttributes: getObjectAttributes,
   CreateMultipartUpload: createMultipartUpload,
   UploadPart: uploadPart,
   UploadPartCopy: uploadPartCopy,

@@ -17,13 +17,31 @@ export function parseMaxKeys(raw: string | undefined): number {
   return Math.min(Number(raw), MAX_KEYS)
 }
 
-/** encoding-type=url: only url is defined; values are encoded, never markers twice. */
+/**
+ * encoding-type=url: only url is defined. Every key-bearing element (Key, Prefix, Delimiter,
+ * StartAfter, Marker, NextMarker, KeyMarker, NextKeyMarker, CommonPrefixes/Prefix) is
+ * percent-encoded as UTF-8 with %20 for a space and '/' kept, which every client's decoder
+ * (botocore's unquote_plus, the Java SDK's URLDecoder, decodeURIComponent) maps back to the
+ * original. Version and upload ids and continuation tokens are never encoded.
+ */
 export function encoder(q: Map<string, string>): (s: string) => string {
   const t = q.get('encoding-type')
   if (t === undefined) return (s) => s
   if (t.toLowerCase() !== 'url') throw new AppError('InvalidArgument', { message: 'Invalid Encoding Method specified in Request', fields: { ArgumentName: 'encoding-type', ArgumentValue: t } })
   return (s) => awsUriEncode(s, true)
 }
+
+/** Text XML carries exactly and URL-decoding leaves as it is: no '%', no '+', no control characters but tab and newline. */
+const DECODE_STABLE = /^[^%+\u0000-\u0008\u000b-\u001f\ufffe\uffff]*$/
+
+/**
+ * ListObjects (v1) <Prefix> under encoding-type=url. AWS documents it as encoded and the Java SDK
+ * decodes it, but botocore, which asks for url encoding on every list_objects call, leaves it as
+ * received (it decodes Marker, NextMarker, Delimiter, Key and CommonPrefixes only). So the prefix
+ * is written as it is whenever decoding would not change it — both kinds of client then read the
+ * original, a prefix "\n" included — and encoded otherwise.
+ */
+const v1Prefix = (prefix: string, enc: (s: string) => string) => (DECODE_STABLE.test(prefix) ? prefix : enc(prefix))
 
 function contentsXml(entries: ListEntry[], enc: (s: string) => string, owner: string | null): string {
   return entries.map((e) =>
@@ -56,7 +74,9 @@ export function listObjectsV2(c: S3Call): Response {
   const prefix = q.get('prefix') ?? ''
   const delimiter = q.get('delimiter') ?? ''
   const maxKeys = parseMaxKeys(q.get('max-keys'))
-  const token = q.get('continuation-token')
+  // An empty continuation-token is no token (clients send the empty NextContinuationToken of a
+  // last page back as-is).
+  const token = q.get('continuation-token') || undefined
   const startAfter = q.get('start-after') ?? ''
   const after = token !== undefined ? utf8Max(decodeToken(token), startAfter) : startAfter
   const r = c.ctx.services.objects.list(bucket.id, { prefix, delimiter, after, maxKeys })
@@ -83,7 +103,7 @@ export function listObjects(c: S3Call): Response {
   const marker = q.get('marker') ?? ''
   const r = c.ctx.services.objects.list(bucket.id, { prefix, delimiter, after: marker, maxKeys })
   const inner =
-    el('Name', bucket.name) + el('Prefix', enc(prefix)) + el('Marker', enc(marker)) +
+    el('Name', bucket.name) + el('Prefix', q.has('encoding-type') ? v1Prefix(prefix, enc) : prefix) + el('Marker', enc(marker)) +
     (r.isTruncated && delimiter && r.last !== null ? el('NextMarker', enc(r.last)) : '') +
     el('MaxKeys', maxKeys) + (delimiter ? el('Delimiter', enc(delimiter)) : '') + el('IsTruncated', r.isTruncated) +
     (q.has('encoding-type') ? el('EncodingType', 'url') : '') +

@@ -1,17 +1,17 @@
 import { AppError } from '../../../errors/app-error'
 import { CHECKSUMS, CHECKSUM_ALGORITHMS, checksumAlgorithmOf, type ChecksumAlgorithm } from '../../../domain/checksums'
 import { parseRange } from '../../../domain/range'
-import { commonPrefixOf } from '../../../domain/listing'
 import { openContent, resolveVersion, s3VersionId } from '../../../services/objects/read'
 import { checkCopySourceConditions } from '../../../services/objects/copy-object'
 import { MAX_PARTS, type CompletePart } from '../../../services/multipart/multipart'
 import { iterateStream } from '../../../blob/streams'
 import type { S3Call } from '../call'
-import { metaFromHeaders, quoteEtag } from '../object-headers'
+import { metaFromHeaders, quoteEtag, writtenVersionId } from '../object-headers'
 import { el, isoMs, parseXmlBody, xmlDoc, xmlResponse } from '../xml'
 import { keepAliveXml } from '../keepalive'
 import { copySourceOf } from './copy-object'
 import { MAX_INT32, encoder } from './list-objects'
+import { refuseServerSideEncryption } from '../sse'
 
 function partNumberOf(c: S3Call): number {
   const raw = c.target.query.get('partNumber')
@@ -37,6 +37,7 @@ function checksumHeaders(cs: { algorithm: string; value: string; type?: string }
 export function createMultipartUpload(c: S3Call): Response {
   const bucket = c.bucket()
   const h = c.request.headers
+  refuseServerSideEncryption(h, { managed: true, customer: true })
   const algRaw = h.get('x-amz-checksum-algorithm')
   const algorithm = algRaw ? checksumAlgorithmOf(algRaw) : null
   if (algRaw && !algorithm) throw new AppError('InvalidRequest', { message: `Checksum algorithm ${algRaw} is not supported.` })
@@ -52,8 +53,9 @@ export function createMultipartUpload(c: S3Call): Response {
 export async function uploadPart(c: S3Call): Promise<Response> {
   const bucket = c.bucket()
   const partNumber = partNumberOf(c)
+  refuseServerSideEncryption(c.request.headers, { customer: true })
   const plan = c.body()
-  if (plan.size === null) throw new AppError('MissingContentLength')
+  if (plan.size === null && !plan.streamed) throw new AppError('MissingContentLength')
   const r = await c.ctx.services.multipart.uploadPart({
     bucket, key: c.target.key!, uploadId: uploadIdOf(c), partNumber, source: plan.source, size: plan.size, checksum: plan.checksum, verify: plan.verify,
   })
@@ -66,6 +68,7 @@ export async function uploadPartCopy(c: S3Call): Promise<Response> {
   const partNumber = partNumberOf(c)
   const uploadId = uploadIdOf(c)
   c.ctx.services.multipart.requireUpload(uploadId, bucket, c.target.key!)
+  refuseServerSideEncryption(c.request.headers, { customer: true, copySource: true })
   const src = copySourceOf(c)
   const { version } = resolveVersion(c.ctx, src.bucketRow, src.key, src.versionId)
   checkCopySourceConditions(c.request.headers, version)
@@ -93,12 +96,20 @@ export async function completeMultipartUpload(c: S3Call): Promise<Response> {
   const bucket = c.bucket()
   const uploadId = uploadIdOf(c)
   c.ctx.services.multipart.requireUpload(uploadId, bucket, c.target.key!)
+  refuseServerSideEncryption(c.request.headers, { customer: true })
   // x-amz-checksum-<alg> here is the client's full-object checksum, not the XML body's.
   const doc = parseXmlBody(await c.readSmallBody(4 * 1024 * 1024, { objectChecksumHeaders: true }), 'CompleteMultipartUpload')
   const rawParts = (doc.Part ?? []) as Array<Record<string, unknown>>
+  let prev = 0
+  let ordered = true
   const parts: CompletePart[] = rawParts.map((p) => {
-    const n = String(p.PartNumber ?? '')
-    if (!/^\d+$/.test(n) || p.ETag === undefined) throw new AppError('MalformedXML')
+    const n = String(p.PartNumber ?? '').trim()
+    if (!/^-?\d+$/.test(n) || p.ETag === undefined) throw new AppError('MalformedXML')
+    // S3 checks the parts in order: a number below 1 is refused as such (InvalidArgument), one
+    // after an out-of-order part is left to the InvalidPartOrder check.
+    if (Number(n) < 1 && ordered) throw new AppError('InvalidArgument', { message: 'PartNumber must be >= 1' })
+    if (Number(n) <= prev) ordered = false
+    prev = Number(n)
     let checksum: string | null = null
     for (const a of CHECKSUM_ALGORITHMS) if (p[`Checksum${a}`] !== undefined) checksum = String(p[`Checksum${a}`])
     return { partNumber: Number(n), etag: String(p.ETag), checksum }
@@ -114,7 +125,8 @@ export async function completeMultipartUpload(c: S3Call): Promise<Response> {
     // A late answer is sent from here, past the handler's own durability wait.
     await c.ctx.db.durable()
     const headers: Record<string, string> = {}
-    if (bucket.s3Versioning) headers['x-amz-version-id'] = s3VersionId(r.version)
+    const versionId = writtenVersionId(r.version)
+    if (versionId) headers['x-amz-version-id'] = versionId
     const cs = r.checksum
     const checksumXml = cs ? el(`Checksum${cs.algorithm}`, cs.value) + el('ChecksumType', cs.type) : ''
     const location = `${new URL(c.request.url).origin}/${encodeURIComponent(bucket.name)}/${c.target.key!.split('/').map(encodeURIComponent).join('/')}`
@@ -148,6 +160,7 @@ export function listParts(c: S3Call): Response {
   const bucket = c.bucket()
   const uploadId = uploadIdOf(c)
   const u = c.ctx.services.multipart.requireUpload(uploadId, bucket, c.target.key!)
+  refuseServerSideEncryption(c.request.headers, { customer: true })
   const maxParts = intParam(c, 'max-parts', 1000, 1000)
   const marker = intParam(c, 'part-number-marker', 0, MAX_PARTS)
   const rows = c.ctx.services.multipart.parts(uploadId, marker, maxParts + 1)
@@ -167,7 +180,11 @@ export function listParts(c: S3Call): Response {
     (u.checksumAlgorithm ? el('ChecksumAlgorithm', u.checksumAlgorithm) + el('ChecksumType', u.checksumType) : '') + partsXml))
 }
 
-/** ListMultipartUploads with prefix, delimiter, key-marker, upload-id-marker, max-uploads. */
+/**
+ * ListMultipartUploads with prefix, delimiter, key-marker, upload-id-marker, max-uploads: key
+ * ascending, then initiation order. The markers are positions (services/multipart/list-uploads);
+ * a page that ends on a CommonPrefix resumes after every key under it.
+ */
 export function listMultipartUploads(c: S3Call): Response {
   const bucket = c.bucket()
   const q = c.target.query
@@ -175,38 +192,20 @@ export function listMultipartUploads(c: S3Call): Response {
   const prefix = q.get('prefix') ?? ''
   const delimiter = q.get('delimiter') ?? ''
   const keyMarker = q.get('key-marker') ?? ''
+  // upload-id-marker is ignored without key-marker (S3 documents the same).
   const uploadIdMarker = keyMarker ? q.get('upload-id-marker') ?? '' : ''
   const maxUploads = intParam(c, 'max-uploads', 1000, 1000)
-  const uploads: string[] = []
-  const prefixes: string[] = []
-  let truncated = false
-  let nextKey = ''
-  let nextId = ''
-  let cursorKey = keyMarker
-  let cursorId = uploadIdMarker || (keyMarker ? '\u{10FFFF}' : '')
-  outer: for (;;) {
-    const rows = c.ctx.services.multipart.list(bucket.id, cursorKey, cursorId, prefix, 500)
-    if (rows.length === 0) break
-    for (const u of rows) {
-      cursorKey = u.key
-      cursorId = u.id
-      if (!u.key.startsWith(prefix)) break outer
-      const cp = commonPrefixOf(u.key, prefix, delimiter)
-      if (cp !== null && prefixes[prefixes.length - 1] === cp) continue
-      if (uploads.length + prefixes.length >= maxUploads) { truncated = true; break outer }
-      if (cp !== null) { prefixes.push(cp); nextKey = cp; nextId = ''; continue }
-      const account = c.ctx.repos.accounts.byId(u.accountId)
-      const owner = `${el('ID', u.accountId)}${el('DisplayName', account?.email ?? '')}`
-      uploads.push(`<Upload>${el('Key', enc(u.key))}${el('UploadId', u.id)}<Initiator>${owner}</Initiator><Owner>${owner}</Owner><StorageClass>STANDARD</StorageClass>${el('Initiated', isoMs(u.initiatedAt))}${u.checksumAlgorithm ? el('ChecksumAlgorithm', u.checksumAlgorithm) + el('ChecksumType', u.checksumType) : ''}</Upload>`)
-      nextKey = u.key
-      nextId = u.id
-    }
-    if (rows.length < 500) break
-  }
+  const r = c.ctx.services.multipart.list(bucket.id, { prefix, delimiter, keyMarker, uploadIdMarker, maxUploads })
+  const uploads = r.uploads.map((u) => {
+    const account = c.ctx.repos.accounts.byId(u.accountId)
+    const owner = `${el('ID', u.accountId)}${el('DisplayName', account?.email ?? '')}`
+    return `<Upload>${el('Key', enc(u.key))}${el('UploadId', u.id)}<Initiator>${owner}</Initiator><Owner>${owner}</Owner><StorageClass>STANDARD</StorageClass>${el('Initiated', isoMs(u.initiatedAt))}${u.checksumAlgorithm ? el('ChecksumAlgorithm', u.checksumAlgorithm) + el('ChecksumType', u.checksumType) : ''}</Upload>`
+  })
+  const next = r.isTruncated ? r.next : null
   return xmlResponse(xmlDoc('ListMultipartUploadsResult',
     el('Bucket', bucket.name) + el('KeyMarker', enc(keyMarker)) + el('UploadIdMarker', uploadIdMarker) +
-    (truncated ? el('NextKeyMarker', enc(nextKey)) + el('NextUploadIdMarker', nextId) : '') +
-    (delimiter ? el('Delimiter', enc(delimiter)) : '') + el('Prefix', enc(prefix)) + el('MaxUploads', maxUploads) + el('IsTruncated', truncated) +
+    (next ? el('NextKeyMarker', enc(next.key)) + el('NextUploadIdMarker', next.uploadId ?? '') : '') +
+    (delimiter ? el('Delimiter', enc(delimiter)) : '') + el('Prefix', enc(prefix)) + el('MaxUploads', maxUploads) + el('IsTruncated', r.isTruncated) +
     (q.has('encoding-type') ? el('EncodingType', 'url') : '') +
-    uploads.join('') + prefixes.map((p) => `<CommonPrefixes>${el('Prefix', enc(p))}</CommonPrefixes>`).join('')))
+    uploads.join('') + r.commonPrefixes.map((p) => `<CommonPrefixes>${el('Prefix', enc(p))}</CommonPrefixes>`).join('')))
 }

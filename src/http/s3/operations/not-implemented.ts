@@ -1,7 +1,20 @@
 import { AppError } from '../../../errors/app-error'
+import { resolveVersion } from '../../../services/objects/read'
 import type { S3Call } from '../call'
 
-/** Anything we do not serve: 501 NotImplemented in S3 XML, never a wrong success. */
+/**
+ * Anything we do not serve: 501 NotImplemented in S3 XML, never a wrong success. A subresource
+ * is answered 501 only once the request would otherwise have reached it, as on S3: a missing
+ * bucket is still 404 NoSuchBucket, another account's bucket 403, a missing object 404 NoSuchKey
+ * (so a client probing ?tagging or ?acl learns the same as from a GET).
+ */
 export function notImplemented(c: S3Call): Response {
-  throw new AppError('NotImplemented', { message: `${c.target.detail ?? 'This operation'} is not implemented by CloudStorage.` })
+  const t = c.target
+  if (t.scope === 'bucket-exists' && !c.ctx.services.buckets.find(t.bucket!)) throw new AppError('NoSuchBucket', { fields: { BucketName: t.bucket! } })
+  if (t.scope === 'bucket' || t.scope === 'object') {
+    const bucket = c.bucket()
+    const q = t.query
+    if (t.scope === 'object') resolveVersion(c.ctx, bucket, t.key!, q.has('versionId') ? q.get('versionId')! : null)
+  }
+  throw new AppError('NotImplemented', { message: `${t.detail ?? 'This operation'} is not implemented by CloudStorage.` })
 }
