@@ -18,7 +18,7 @@ async function main(argv: string[]): Promise<number> {
     case 'serve': return runServe(rest, out)
     case 'admin': return runAdmin(rest, out, err)
     case 'tui': {
-      const { runTui } = await import('../tui/main')
+      const { runTui } = await import('./cli/tui')
       return runTui(rest, out)
     }
     default:

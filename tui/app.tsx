@@ -1,7 +1,5 @@
 import React, { useCallback, useEffect, useMemo, useReducer, useRef } from 'react'
 import { Box, render, Text, useApp, useInput, type Key } from 'ink'
-import { UsageError } from '../src/cli/args'
-import { TUI_USAGE } from '../src/cli/usage'
 import { createApiClient, toProblem, type ApiClient } from './client'
 import { createTokenProvider } from './token'
 import { charName, GLOBAL_BINDINGS, isPrintable, keyName, MODAL_QUIT, resolveKey, screenBindings, type Binding, type Command } from './keymap'
@@ -166,18 +164,11 @@ export function App({ client, intervalMs = POLL_INTERVAL_MS, screens = SCREENS, 
 const ENTER_ALT_SCREEN = '\x1b[?1049h\x1b[2J\x1b[H'
 const LEAVE_ALT_SCREEN = '\x1b[?1049l'
 
-function parseBaseUrl(url: string): string {
-  let u: URL
-  try { u = new URL(url) } catch { throw new UsageError(`--url '${url}' is not a URL (e.g. http://127.0.0.1:9001)`, TUI_USAGE) }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new UsageError(`--url must be http:// or https://, got '${url}'`, TUI_USAGE)
-  return u.origin + u.pathname.replace(/\/+$/, '')
-}
-
 /**
  * Runs the TUI on the process's terminal until the user quits. Returns the exit code: 0 on q,
  * Ctrl+C or a termination signal; 2 when there is no terminal to run in.
  */
-export async function startTui(opts: { url: string; dataDir: string }): Promise<number> {
+export async function startTui(opts: { baseUrl: string; tokenPath: string }): Promise<number> {
   const { stdin, stdout, stderr } = process
   // Ink needs raw mode to read keys; without a TTY it throws deep inside React. Say it plainly.
   if (!stdin.isTTY || typeof stdin.setRawMode !== 'function' || !stdout.isTTY) {
@@ -185,9 +176,8 @@ export async function startTui(opts: { url: string; dataDir: string }): Promise<
     stderr.write(`cloudstorage tui: needs an interactive terminal (${which} is not a TTY); for scripts use 'cloudstorage admin … --json'\n`)
     return 2
   }
-  const baseUrl = parseBaseUrl(opts.url)
-  const tokens = createTokenProvider({ dataDir: opts.dataDir })
-  const client = createApiClient({ baseUrl, token: tokens.get, onTokenRejected: tokens.invalidate, describeToken: tokens.describe })
+  const tokens = createTokenProvider({ tokenPath: opts.tokenPath })
+  const client = createApiClient({ baseUrl: opts.baseUrl, token: tokens.get, onTokenRejected: tokens.invalidate, describeToken: tokens.describe })
 
   let restored = false
   const restore = () => {

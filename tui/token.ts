@@ -1,5 +1,5 @@
-import { resolve, join } from 'node:path'
-import { ADMIN_TOKEN_FILE, readAdminToken } from '../src/auth/admin-token'
+import { readFileSync } from 'node:fs'
+import { basename } from 'node:path'
 
 export const TOKEN_ENV = 'CLOUDSTORAGE_ADMIN_TOKEN'
 
@@ -18,23 +18,25 @@ export interface TokenProvider {
  * missing or was rejected, so starting the TUI before the server, or after a data dir reset,
  * recovers on the next poll without a restart.
  */
-export function createTokenProvider(opts: { dataDir: string; env?: Record<string, string | undefined> }): TokenProvider {
+export function createTokenProvider(opts: { tokenPath: string; env?: Record<string, string | undefined> }): TokenProvider {
   const env = opts.env ?? process.env
   const fromEnv = env[TOKEN_ENV]?.trim()
-  const dataDir = resolve(opts.dataDir)
-  const path = join(dataDir, ADMIN_TOKEN_FILE)
+  const path = opts.tokenPath
   if (fromEnv) {
-    return { get: () => fromEnv, invalidate() {}, describe: () => `token from ${TOKEN_ENV}: does it match the server's ${ADMIN_TOKEN_FILE}?` }
+    return { get: () => fromEnv, invalidate() {}, describe: () => `token from ${TOKEN_ENV}: does it match the server's ${basename(path)}?` }
+  }
+  const read = () => {
+    try { return readFileSync(path, 'utf8').trim() || null } catch { return null }
   }
   let cached: string | null = null
   return {
     get() {
-      if (cached === null) cached = readAdminToken(dataDir) || null
+      if (cached === null) cached = read()
       return cached
     },
     invalidate() { cached = null },
     describe() {
-      return cached === null && !readAdminToken(dataDir)
+      return cached === null && !read()
         ? `no ${path}: pass the server's --data DIR, or set ${TOKEN_ENV}`
         : `token from ${path}: is that the data dir of the server at this URL?`
     },

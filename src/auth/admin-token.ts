@@ -20,11 +20,3 @@ export function ensureAdminToken(dataDir: string): string {
   writeFileAtomic(path, token + '\n', 0o600)
   return token
 }
-
-export function readAdminToken(dataDir: string): string | null {
-  try {
-    return readFileSync(join(dataDir, ADMIN_TOKEN_FILE), 'utf8').trim()
-  } catch {
-    return null
-  }
-}

@@ -1,6 +1,6 @@
 import { loadConfig, SERVE_FLAGS } from '../config/load'
 import { createAppContext, prepareDataDir, type AppContext } from '../app'
-import { Logger } from '../http/common/log'
+import { Logger } from '../log/logger'
 import { bindListeners, type Listeners } from '../server'
 import { bootstrapAdmin, bootstrapBanner, bootstrapFields } from '../services/accounts/bootstrap'
 import { startBackgroundJobs } from '../services/background'

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto'
 import type { AppContext } from '../app'
-import type { Logger } from '../http/common/log'
+import type { Logger } from '../log/logger'
 import type { DeliveryRow, WebhookRow } from '../db/repos/webhooks'
 import { BlockedTargetError, parseAllowlist, resolveTarget } from './ssrf'
 import { openSecret } from '../auth/master-key'

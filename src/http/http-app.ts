@@ -1,6 +1,6 @@
 import { Elysia } from 'elysia'
-import type { AppContext } from '../app'
-import type { Logger } from './common/log'
+import type { SurfaceContext } from './context'
+import type { Logger } from '../log/logger'
 import { healthBody } from '../server'
 import { accountFromApiKey } from './common/api-key'
 import { signaturesEqual } from '../auth/sigv4'
@@ -17,16 +17,16 @@ import { webhookRoutes } from './api/webhook-routes'
 import { openApiDocument, openApiHtml } from './api/openapi'
 
 /** Is this request allowed to read /metrics: the metrics token, the admin token or an admin's key. */
-function metricsAllowed(ctx: AppContext, headers: Headers, adminToken: string): boolean {
+function metricsAllowed(ctx: SurfaceContext, headers: Headers, adminToken: string): boolean {
   const auth = headers.get('authorization') ?? ''
   const token = auth.replace(/^bearer\s+/i, '').trim()
   for (const t of [ctx.config.metricsToken, adminToken]) if (t && token.length === t.length && signaturesEqual(token, t)) return true
   const who = accountFromApiKey(ctx, headers)
-  return !!who && !!ctx.repos.accounts.byId(who.accountId)?.isAdmin
+  return !!who && ctx.services.access.isActiveAdmin(who.accountId)
 }
 
 /** The HTTP port: health, metrics, and the REST / dashboard / image APIs. */
-export function createHttpApp(ctx: AppContext, log: Logger) {
+export function createHttpApp(ctx: SurfaceContext, log: Logger) {
   const adminToken = ensureAdminToken(ctx.config.dataDir)
   const route = createApiRoute(ctx, log, adminToken)
   const app = new Elysia({ name: 'http' })

@@ -1,5 +1,5 @@
 import type { AppContext } from '../app'
-import type { Logger } from '../http/common/log'
+import type { Logger } from '../log/logger'
 
 const INTERVAL_MS = 60_000
 

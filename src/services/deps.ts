@@ -20,3 +20,13 @@ export type Principal =
   | { kind: 'account'; accountId: string; isAdmin: boolean; accessKeyId: string | null }
   | { kind: 'anonymous'; ip: string }
   | { kind: 'system'; job: string }
+
+/** Who calls the JSON API: the account, and how it proved it (a session, an API key, the local admin token). */
+export interface ApiPrincipal {
+  accountId: string
+  isAdmin: boolean
+  via: 'session' | 'apiKey' | 'adminToken'
+  accessKeyId?: string
+  sessionId?: string
+  csrfToken?: string
+}

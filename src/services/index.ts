@@ -18,6 +18,14 @@ import { sessionsService } from './sessions/sessions'
 import { versionsService } from './versions/versions'
 import { imagesService } from './images/images'
 import { webhooksService } from './webhooks/webhooks'
+import { accessService } from './access/access'
+import { filesService } from './objects/files'
+import { openContent, partRange, resolveVersion } from './objects/read'
+import { compareVersions } from './versions/compare'
+import { adminService } from './admin/admin'
+import type { BucketRow } from '../db/repos/buckets'
+import type { VersionRow } from '../db/repos/objects'
+import type { ByteRange } from '../blob/blob-store'
 
 /** Every use case, built once; all surfaces (S3, REST, dashboard, CLI) call these. */
 export function createServices(d: Deps) {
@@ -28,7 +36,16 @@ export function createServices(d: Deps) {
   const quota = quotaService(d)
   const usage = usageReportService(d)
   const uploads = putObjectService(d, quota)
+  const access = accessService(d, buckets)
   return {
+    access,
+    files: filesService(d, access),
+    /**
+     * Resolves once every change committed so far is on stable storage: surfaces await it before
+     * acknowledging (see Db.durable).
+     */
+    durable: () => d.db.durable(),
+    admin: adminService(d),
     keys,
     keyUsage: keyUsageService(d),
     sessions,
@@ -46,9 +63,21 @@ export function createServices(d: Deps) {
       list: (bucketId: string, q: Parameters<typeof listObjects>[2]) => listObjects(d, bucketId, q),
       listVersions: (bucketId: string, q: Parameters<typeof listObjectVersions>[2]) => listObjectVersions(d, bucketId, q),
       versionCursor: (bucketId: string, keyMarker: string, versionIdMarker: string) => versionCursor(d, bucketId, keyMarker, versionIdMarker),
+      /** The version a GET/HEAD/COPY addresses (current, or by S3 version id). */
+      resolveVersion: (bucket: BucketRow, key: string, versionId: string | null) => resolveVersion(d, bucket, key, versionId),
+      /** A version's bytes, optionally a range. */
+      openContent: (v: VersionRow, range?: ByteRange) => openContent(d, v, range),
+      /** Byte range of part N of a multipart version. */
+      partRange: (v: VersionRow, partNumber: number) => partRange(d, v, partNumber),
+      /** The part layout of a multipart version (empty for single PUTs). */
+      parts: (versionId: string) => d.repos.objects.parts(versionId),
     },
     multipart: multipartService(d, quota),
-    versions: versionsService(d, quota),
+    versions: {
+      ...versionsService(d, quota),
+      /** Unified diff for text, metadata otherwise. */
+      compare: (key: string, a: VersionRow, b: VersionRow) => compareVersions(d, key, a, b),
+    },
     images: imagesService(d),
     webhooks: webhooksService(d),
     usage,

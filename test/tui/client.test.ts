@@ -19,7 +19,7 @@ async function problemOf(p: Promise<unknown>) {
 }
 
 function clientFor(baseUrl: string, dataDir: string, env: Record<string, string | undefined> = {}, timeoutMs?: number): ApiClient {
-  const tokens = createTokenProvider({ dataDir, env })
+  const tokens = createTokenProvider({ tokenPath: join(dataDir, 'admin.token'), env })
   return createApiClient({ baseUrl, token: tokens.get, onTokenRejected: tokens.invalidate, describeToken: tokens.describe, timeoutMs })
 }
 

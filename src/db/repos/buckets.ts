@@ -20,6 +20,7 @@ export function bucketsRepo(db: Db) {
     byName: (name: string): BucketRow | undefined => toBucket(byName.get(name) as RawBucket | null),
     byId: (id: string): BucketRow | undefined => toBucket(byId.get(id) as RawBucket | null),
     listForAccount: (accountId: string): BucketRow[] => orm.select().from(buckets).where(eq(buckets.accountId, accountId)).orderBy(buckets.name).all(),
+    count: (): number => orm.select({ n: sql<number>`count(*)` }).from(buckets).get()!.n,
     countForAccount: (accountId: string): number => orm.select({ n: sql<number>`count(*)` }).from(buckets).where(eq(buckets.accountId, accountId)).get()!.n,
     defaultFor: (accountId: string): BucketRow | undefined => orm.select().from(buckets).where(and(eq(buckets.accountId, accountId), eq(buckets.isDefault, true))).get(),
     update: (id: string, patch: Partial<BucketRow>) => orm.update(buckets).set(patch).where(eq(buckets.id, id)).run(),

@@ -49,6 +49,8 @@ export function multipartRepo(db: Db) {
   return {
     insert: (u: UploadRow) => insert.run(u.id, u.bucketId, u.key, u.accountId, u.contentType, u.headersJson, u.userMetaJson, u.checksumAlgorithm, u.checksumType, u.initiatedAt, u.updatedAt),
     get: (id: string) => get.get(id) as UploadRow | null,
+    /** Uploads in progress, all accounts. */
+    count: () => (db.sqlite.query('SELECT count(*) AS n FROM multipart_uploads').get() as { n: number }).n,
     touch: (id: string, now: number) => touch.run(now, id),
     delete: (id: string) => del.run(id),
     part: (uploadId: string, n: number) => part.get(uploadId, n) as UploadPartRow | null,

@@ -1,5 +1,5 @@
 import type { Elysia } from 'elysia'
-import type { AppContext } from '../../app'
+import type { SurfaceContext } from '../context'
 import { AppError } from '../../errors/app-error'
 import { parseSize } from '../../config/size'
 import { VERSION } from '../../version'
@@ -8,18 +8,8 @@ import { json } from './route'
 import { checkFields, pathParam } from './validate'
 
 /** Aggregate numbers for the TUI overview and the dashboard's admin page. */
-export function overview(ctx: AppContext) {
-  const totals = ctx.db.sqlite.query('SELECT coalesce(sum(logical_bytes), 0) AS logical, coalesce(sum(stored_bytes), 0) AS stored, coalesce(sum(objects), 0) AS objects FROM account_usage').get() as { logical: number; stored: number; objects: number }
-  const counts = ctx.db.sqlite.query('SELECT (SELECT count(*) FROM accounts) AS accounts, (SELECT count(*) FROM buckets) AS buckets, (SELECT count(*) FROM multipart_uploads) AS uploads').get() as { accounts: number; buckets: number; uploads: number }
-  return {
-    version: VERSION,
-    ...ctx.metrics.snapshot(),
-    accounts: counts.accounts,
-    buckets: counts.buckets,
-    multipartUploads: counts.uploads,
-    storage: { logicalBytes: totals.logical, storedBytes: totals.stored, objects: totals.objects },
-    region: ctx.config.region,
-  }
+export function overview(ctx: SurfaceContext) {
+  return { version: VERSION, ...ctx.metrics.snapshot(), ...ctx.services.admin.totals(), region: ctx.config.region }
 }
 
 function quotaValue(v: unknown): number | null | undefined {
@@ -30,7 +20,7 @@ function quotaValue(v: unknown): number | null | undefined {
 }
 
 /** /api/admin/*: accounts for administrators (the TUI and CLI use these). */
-export function adminRoutes(app: Elysia<any, any, any, any, any, any, any>, ctx: AppContext, route: ApiRoute) {
+export function adminRoutes(app: Elysia<any, any, any, any, any, any, any>, ctx: SurfaceContext, route: ApiRoute) {
   const o = { parse: 'none' as const }
   const idOf = (url: URL) => pathParam(url, 4)
   return app

@@ -1,13 +1,12 @@
 import type { Elysia } from 'elysia'
-import type { AppContext } from '../../app'
+import type { SurfaceContext } from '../context'
 import { AppError } from '../../errors/app-error'
-import { planOf } from '../../services/accounts/plans'
 import type { ApiCall, ApiRoute } from './route'
 import { json } from './route'
 import { checkFields } from './validate'
 
 /** Is the request (or configuration) on TLS, for the cookie's Secure flag. */
-const secureCookie = (ctx: AppContext, request: Request) =>
+const secureCookie = (ctx: SurfaceContext, request: Request) =>
   ctx.config.secureCookies || new URL(request.url).protocol === 'https:' || (ctx.config.trustProxy && request.headers.get('x-forwarded-proto') === 'https')
 
 function withSession(call: ApiCall, accountId: string, body: Record<string, unknown>, status = 200): Response {
@@ -17,29 +16,8 @@ function withSession(call: ApiCall, accountId: string, body: Record<string, unkn
   return json({ ...body, csrfToken: s.csrfToken }, status, { 'set-cookie': ctx.services.sessions.setCookie(s.cookie, maxAge, secureCookie(ctx, request)) })
 }
 
-/** The caller's account, plan, quota, usage and limits. */
-export function meBody(ctx: AppContext, accountId: string) {
-  const a = ctx.repos.accounts.byId(accountId)
-  if (!a) throw new AppError('NoSuchAccount')
-  const s = ctx.services.accounts.summary(a)
-  const plan = planOf(ctx, a)
-  const def = ctx.repos.buckets.defaultFor(accountId)
-  return {
-    account: { id: s.id, email: s.email, isAdmin: s.isAdmin, status: s.status, createdAt: s.createdAt, defaultBucket: def?.name ?? null },
-    plan: { name: plan.name, quotaBytes: plan.quotaBytes, maxBuckets: plan.maxBuckets, maxKeys: plan.maxKeys },
-    quota: { bytes: s.quotaBytes, usedBytes: s.usage.bytes, remainingBytes: Math.max(0, s.quotaBytes - s.usage.bytes) },
-    usage: s.usage,
-    limits: {
-      rateLimits: ctx.config.rateLimits,
-      requestsPerSecond: { write: plan.rates.write, read: plan.rates.read, list: plan.rates.list },
-      dashboardRequestsPerMinute: plan.rates.dashboardPerMinute,
-      maxBuckets: plan.maxBuckets, maxAccessKeys: plan.maxKeys,
-    },
-  }
-}
-
 /** Sign-up, login, logout, password change and /api/me. */
-export function authRoutes(app: Elysia<any, any, any, any, any, any, any>, ctx: AppContext, route: ApiRoute) {
+export function authRoutes(app: Elysia<any, any, any, any, any, any, any>, ctx: SurfaceContext, route: ApiRoute) {
   const o = { parse: 'none' as const }
   return app
     .post('/api/auth/signup', route({ surface: 'auth', operation: 'Signup', auth: 'none' }, async (call) => {
@@ -71,6 +49,6 @@ export function authRoutes(app: Elysia<any, any, any, any, any, any, any>, ctx: 
     }), o)
     .get('/api/me', route({ surface: 'dashboard', operation: 'GetMe', auth: 'dashboard' }, (call) => {
       const p = call.who()
-      return { ...meBody(ctx, p.accountId), ...(p.csrfToken ? { csrfToken: p.csrfToken } : {}) }
+      return { ...ctx.services.accounts.me(p.accountId), ...(p.csrfToken ? { csrfToken: p.csrfToken } : {}) }
     }), o)
 }

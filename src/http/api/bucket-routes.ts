@@ -1,8 +1,8 @@
 import type { Elysia } from 'elysia'
-import type { AppContext } from '../../app'
+import type { SurfaceContext } from '../context'
 import { AppError } from '../../errors/app-error'
 import { bucketSummary } from '../../services/buckets/buckets'
-import type { BucketRow } from '../../db/repos/buckets'
+import type { BucketRow } from '../../services/types'
 import { corsRulesFromXml, type CorsRule } from '../../domain/cors'
 import type { ApiCall, ApiRoute } from './route'
 import { json } from './route'
@@ -17,12 +17,7 @@ function withCors(b: BucketRow) {
  * (creating a taken name says BucketAlreadyExists), so another account's bucket is 403
  * AccessDenied, as on S3 and the REST file API.
  */
-function ownBucket(call: ApiCall, name: string): BucketRow {
-  const b = call.ctx.repos.buckets.byName(name)
-  if (!b) throw new AppError('NoSuchBucket', { message: `The bucket '${name}' does not exist.` })
-  if (b.accountId !== call.who().accountId) throw new AppError('AccessDenied', { message: `The bucket '${name}' belongs to another account.` })
-  return b
-}
+const ownBucket = (call: ApiCall, name: string): BucketRow => call.ctx.services.access.ownBucket(call.who().accountId, name)
 
 /** CORS rules as JSON: the same shape and limits as the S3 CORS XML. */
 function corsFromJson(v: unknown): CorsRule[] | null {
@@ -55,7 +50,7 @@ function retentionFromJson(r: Record<string, unknown>) {
 }
 
 /** /api/buckets: list with usage, create, delete (force), settings. */
-export function bucketRoutes(app: Elysia<any, any, any, any, any, any, any>, ctx: AppContext, route: ApiRoute) {
+export function bucketRoutes(app: Elysia<any, any, any, any, any, any, any>, ctx: SurfaceContext, route: ApiRoute) {
   const o = { parse: 'none' as const }
   return app
     .get('/api/buckets', route({ surface: 'dashboard', operation: 'ListBuckets', auth: 'dashboard' }, (call) => ({

@@ -1,12 +1,12 @@
 import type { Elysia } from 'elysia'
-import type { AppContext } from '../../app'
+import type { SurfaceContext } from '../context'
 import { AppError } from '../../errors/app-error'
 import type { ApiRoute } from './route'
 import { json } from './route'
 import { checkFields } from './validate'
 
 /** /api/keys: list (never secrets), create (secret shown once), revoke (immediate). */
-export function keyRoutes(app: Elysia<any, any, any, any, any, any, any>, ctx: AppContext, route: ApiRoute) {
+export function keyRoutes(app: Elysia<any, any, any, any, any, any, any>, ctx: SurfaceContext, route: ApiRoute) {
   const o = { parse: 'none' as const }
   return app
     .get('/api/keys', route({ surface: 'dashboard', operation: 'ListKeys', auth: 'dashboard' }, (call) => ({

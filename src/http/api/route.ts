@@ -1,8 +1,8 @@
 import type { Server } from 'bun'
-import type { AppContext } from '../../app'
+import type { SurfaceContext } from '../context'
 import { AppError, toAppError } from '../../errors/app-error'
 import { jsonErrorBody } from '../../errors/render'
-import type { Logger } from '../common/log'
+import type { Logger } from '../../log/logger'
 import { newRequestId } from '../common/request-id'
 import { clientIp } from '../common/client-ip'
 import { checkCsrf } from '../../services/sessions/sessions'
@@ -17,7 +17,7 @@ export type AuthMode =
   | 'optional' // credentials used when present (public resources such as image URLs)
 
 export interface ApiCall {
-  ctx: AppContext
+  ctx: SurfaceContext
   request: Request
   url: URL
   requestId: string
@@ -54,7 +54,7 @@ function errorResponse(err: AppError, requestId: string): Response {
  * Wraps a JSON API handler: authentication per mode, CSRF for cookie writes, the dashboard rate
  * limit, JSON errors in the catalog's shape, one log line and metrics per request.
  */
-export function createApiRoute(ctx: AppContext, log: Logger, adminToken: string | null) {
+export function createApiRoute(ctx: SurfaceContext, log: Logger, adminToken: string | null) {
   return function route(opts: ApiRouteOptions, fn: (call: ApiCall) => Promise<unknown> | unknown) {
     // Elysia's context is typed per route; only request and server are used here.
     return async (c: Record<string, any>): Promise<Response> => {
@@ -106,8 +106,8 @@ export function createApiRoute(ctx: AppContext, log: Logger, adminToken: string 
         // Acknowledge changes only once they are on disk (shared WAL fsync); reads wait too, so
         // nobody is shown a change a power cut could still undo (free when no write is pending).
         // After a failed WAL fsync writes are refused for good, but reads go on.
-        if (request.method === 'GET' || request.method === 'HEAD') await ctx.db.durable().catch(() => {})
-        else await ctx.db.durable()
+        if (request.method === 'GET' || request.method === 'HEAD') await ctx.services.durable().catch(() => {})
+        else await ctx.services.durable()
         response = result instanceof Response ? result : json(result)
       } catch (e) {
         const err = toAppError(e)

@@ -1,9 +1,6 @@
 import type { Elysia } from 'elysia'
-import type { AppContext } from '../../app'
+import type { SurfaceContext } from '../context'
 import { AppError } from '../../errors/app-error'
-import { restBucket } from '../../services/objects/files'
-import { openContent } from '../../services/objects/read'
-import { compareVersions } from '../../services/versions/compare'
 import { stageUpload } from '../rest/staged-upload'
 import type { ApiCall, ApiRoute } from './route'
 import { json } from './route'
@@ -54,7 +51,7 @@ async function downloadVersion(call: ApiCall, versionId: string) {
   if (call.url.searchParams.get('meta') === 'true') {
     return { versionId: version.id, versionNumber: version.versionNumber, key: object.key, bucket: bucket.name, size: version.size, contentType: version.contentType, etag: `"${version.etag}"`, createdAt: iso(version.createdAt), isCurrent: version.id === object.currentVersionId }
   }
-  return new Response(await openContent(call.ctx, version), {
+  return new Response(await call.ctx.services.objects.openContent(version), {
     headers: {
       'content-type': version.contentType || 'application/octet-stream', 'content-length': String(version.size), etag: `"${version.etag}"`,
       'content-disposition': `attachment; filename*=UTF-8''${encodeURIComponent(object.key.split('/').pop() || 'download')}`,
@@ -64,14 +61,14 @@ async function downloadVersion(call: ApiCall, versionId: string) {
 }
 
 /** Time Machine: /api/versions (session cookie or API key). */
-export function versionRoutes(app: Elysia<any, any, any, any, any, any, any>, ctx: AppContext, route: ApiRoute) {
+export function versionRoutes(app: Elysia<any, any, any, any, any, any, any>, ctx: SurfaceContext, route: ApiRoute) {
   const o = { parse: 'none' as const }
   const r = (operation: string, fn: (call: ApiCall) => unknown) => route({ surface: 'dashboard', operation, auth: 'dashboard' }, fn)
   const idOf = (url: URL) => pathParam(url, 3)
   return app
     .post('/api/versions', r('UploadVersion', uploadVersion), o)
     .get('/api/versions', r('ListVersions', (call) => {
-      const bucket = restBucket(ctx, call.who().accountId, requireParam(call, 'bucket'))
+      const bucket = ctx.services.files.bucket(call.who().accountId, requireParam(call, 'bucket'))
       const key = keyParam(call)
       if (key !== null) return { bucket: bucket.name, key, versions: ctx.services.versions.history(bucket, key) }
       const res = ctx.services.versions.versionedFiles(bucket, page(call))
@@ -83,24 +80,24 @@ export function versionRoutes(app: Elysia<any, any, any, any, any, any, any>, ct
       return { success: res.success, restoredVersion: res.restoredVersion, newVersionNumber: res.newVersionNumber }
     }), o)
     .delete('/api/versions', r('PurgeHistory', (call) => {
-      const bucket = restBucket(ctx, call.who().accountId, requireParam(call, 'bucket'))
+      const bucket = ctx.services.files.bucket(call.who().accountId, requireParam(call, 'bucket'))
       return ctx.services.versions.purge(bucket, keyParam(call))
     }), o)
     .get('/api/versions/deleted', r('ListDeletedFiles', (call) => {
-      const bucket = restBucket(ctx, call.who().accountId, requireParam(call, 'bucket'))
+      const bucket = ctx.services.files.bucket(call.who().accountId, requireParam(call, 'bucket'))
       const res = ctx.services.versions.deletedFiles(bucket, page(call))
       return { bucket: bucket.name, files: res.files, hasMore: res.hasMore, nextCursor: nextCursor(res) }
     }), o)
     .post('/api/versions/undelete', r('UndeleteFile', async (call) => {
       const body = checkFields<{ bucket?: string; key: string }>(await call.json(), { bucket: 'string', key: 'string' }, ['key'])
-      return ctx.services.versions.undelete(restBucket(ctx, call.who().accountId, body.bucket), checkApiKey(body.key))
+      return ctx.services.versions.undelete(ctx.services.files.bucket(call.who().accountId, body.bucket), checkApiKey(body.key))
     }), o)
     .get('/api/versions/compare', r('CompareVersions', async (call) => {
       const who = call.who().accountId
       const a = ctx.services.versions.owned(requireParam(call, 'from'), who)
       const b = ctx.services.versions.owned(requireParam(call, 'to'), who)
       if (a.object.id !== b.object.id) throw new AppError('ValidationError', { message: 'Both versions must belong to the same file.' })
-      return compareVersions(ctx, a.object.key, a.version, b.version)
+      return ctx.services.versions.compare(a.object.key, a.version, b.version)
     }), o)
     .get('/api/versions/:versionId', r('GetVersion', (call) => downloadVersion(call, idOf(call.url))), o)
     .delete('/api/versions/:versionId', r('DeleteVersion', (call) => ctx.services.versions.deleteVersion(call.who().accountId, idOf(call.url))), o)

@@ -1,12 +1,12 @@
 import type { Elysia } from 'elysia'
-import type { AppContext } from '../../app'
+import type { SurfaceContext } from '../context'
 import { AppError } from '../../errors/app-error'
 import type { ApiRoute } from './route'
 import { json } from './route'
 import { checkFields } from './validate'
 
 /** /api/webhooks as documented: create (secret shown once), list, PATCH {id,…}, DELETE ?id=. */
-export function webhookRoutes(app: Elysia<any, any, any, any, any, any, any>, ctx: AppContext, route: ApiRoute) {
+export function webhookRoutes(app: Elysia<any, any, any, any, any, any, any>, ctx: SurfaceContext, route: ApiRoute) {
   const o = { parse: 'none' as const }
   const r = (operation: string, fn: Parameters<ApiRoute>[1]) => route({ surface: 'dashboard', operation, auth: 'dashboard' }, fn)
   return app

@@ -1,11 +1,11 @@
-import type { AppContext } from '../../app'
+import type { SurfaceContext } from '../context'
 import { signaturesEqual } from '../../auth/sigv4'
 
 /**
  * Resolves `X-API-Key: ACCESS:SECRET` or `Authorization: Bearer ACCESS:SECRET` (the REST API's
  * credentials) to the key's account; null when absent or wrong. Constant-time secret check.
  */
-export function accountFromApiKey(ctx: AppContext, headers: Headers): { accountId: string; accessKeyId: string } | null {
+export function accountFromApiKey(ctx: SurfaceContext, headers: Headers): { accountId: string; accessKeyId: string } | null {
   let token = headers.get('x-api-key')
   if (!token) {
     const auth = headers.get('authorization')

@@ -1,8 +1,8 @@
 import type { Elysia } from 'elysia'
-import type { AppContext } from '../../app'
+import type { SurfaceContext } from '../context'
 import { AppError } from '../../errors/app-error'
 import { parseImageParams } from '../../image/params'
-import { resolveVersion } from '../../services/objects/read'
+import { accountPrincipal, anonymousPrincipal } from '../../services/access/access'
 import { checkApiKey } from '../../domain/object-key'
 import type { ApiCall, ApiRoute } from '../api/route'
 
@@ -25,14 +25,10 @@ async function serveImage(call: ApiCall): Promise<Response> {
     throw new AppError('ValidationError', { message: 'The image path is not correctly percent-encoded.' })
   }
   checkApiKey(key)
-  const bucket = ctx.repos.buckets.byName(bucketName)
-  if (!bucket) throw new AppError('NoSuchBucket')
-  const owner = call.principal?.accountId === bucket.accountId
-  if (!owner && !bucket.publicRead) throw new AppError('AccessDenied', { message: 'This bucket is private: make it public-read or send the owner\'s credentials.' })
-  // A suspended account publishes nothing: its public-read buckets go dark with it.
-  if (!owner && !ctx.services.buckets.ownerActive(bucket)) throw new AppError('AccessDenied', { message: 'The account that owns this bucket is suspended.' })
+  const who = call.principal ? accountPrincipal(call.principal.accountId, call.principal.isAdmin) : anonymousPrincipal(call.ip)
+  const bucket = ctx.services.access.bucket(who, bucketName, { publicRead: true, deniedMessage: 'This bucket is not public: make it public-read or send the owner\'s credentials.' })
   const params = parseImageParams(url.searchParams, ctx.config.image.maxOutputDimension)
-  const { version } = resolveVersion(ctx, bucket, key, null)
+  const { version } = ctx.services.objects.resolveVersion(bucket, key, null)
   const r = await ctx.services.images.transform({ bucket, key, version, params, accept: request.headers.get('accept') ?? '' })
   const headers: Record<string, string> = {
     'content-type': r.contentType,
@@ -52,6 +48,6 @@ async function serveImage(call: ApiCall): Promise<Response> {
   return new Response(file, { headers })
 }
 
-export function imageRoutes(app: Elysia<any, any, any, any, any, any, any>, _ctx: AppContext, route: ApiRoute) {
+export function imageRoutes(app: Elysia<any, any, any, any, any, any, any>, _ctx: SurfaceContext, route: ApiRoute) {
   return app.get('/api/img/*', route({ surface: 'image', operation: 'TransformImage', auth: 'optional' }, serveImage), { parse: 'none' })
 }

@@ -1,11 +1,9 @@
 import type { Elysia } from 'elysia'
-import type { AppContext } from '../../app'
+import type { SurfaceContext } from '../context'
 import { AppError } from '../../errors/app-error'
 import { DEFAULT_CONTENT_TYPE } from '../../domain/object-meta'
 import { evaluateReadConditions } from '../../domain/conditions'
 import { parseRange } from '../../domain/range'
-import { fileById, restBucket } from '../../services/objects/files'
-import { openContent } from '../../services/objects/read'
 import type { ApiCall, ApiRoute } from '../api/route'
 import { json } from '../api/route'
 import { pathParam } from '../api/validate'
@@ -30,7 +28,7 @@ async function upload(call: ApiCall): Promise<Response> {
 function list(call: ApiCall) {
   const { ctx, url } = call
   const q = url.searchParams
-  const bucket = restBucket(ctx, call.who().accountId, q.get('bucket'))
+  const bucket = ctx.services.files.bucket(call.who().accountId, q.get('bucket'))
   const limitRaw = q.get('limit') ?? '100'
   if (!/^\d+$/.test(limitRaw) || Number(limitRaw) < 1 || Number(limitRaw) > 1000) throw new AppError('ValidationError', { message: 'limit must be an integer from 1 to 1000.' })
   let after = ''
@@ -50,7 +48,7 @@ function list(call: ApiCall) {
 /** Download with Range, ETag/304, attachment disposition and no sniffing (no stored XSS). */
 async function download(call: ApiCall, id: string): Promise<Response> {
   const { ctx, request } = call
-  const f = fileById(ctx, id, call.who().accountId)
+  const f = ctx.services.files.byId(id, call.who().accountId)
   const v = f.version
   if (call.url.searchParams.get('meta') === 'true') {
     return json({
@@ -71,11 +69,11 @@ async function download(call: ApiCall, id: string): Promise<Response> {
   const range = rangeHeader ? parseRange(rangeHeader, v.size) : null
   if (range) headers.set('content-range', `bytes ${range.start}-${range.end}/${v.size}`)
   headers.set('content-length', String(range ? range.end - range.start + 1 : v.size))
-  return new Response(await openContent(ctx, v, range ?? undefined), { status: range ? 206 : 200, headers })
+  return new Response(await ctx.services.objects.openContent(v, range ?? undefined), { status: range ? 206 : 200, headers })
 }
 
 /** The simple REST file API (API key auth only; cookies never work here). */
-export function filesRoutes(app: Elysia<any, any, any, any, any, any, any>, ctx: AppContext, route: ApiRoute) {
+export function filesRoutes(app: Elysia<any, any, any, any, any, any, any>, ctx: SurfaceContext, route: ApiRoute) {
   const o = { parse: 'none' as const }
   const idOf = (url: URL) => pathParam(url, 4)
   return app
@@ -83,7 +81,7 @@ export function filesRoutes(app: Elysia<any, any, any, any, any, any, any>, ctx:
     .get('/api/v1/files', route({ surface: 'rest', operation: 'ListFiles', auth: 'apiKey' }, list), o)
     .get('/api/v1/files/:id', route({ surface: 'rest', operation: 'GetFile', auth: 'apiKey' }, (call) => download(call, idOf(call.url))), o)
     .delete('/api/v1/files/:id', route({ surface: 'rest', operation: 'DeleteFile', auth: 'apiKey' }, (call) => {
-      const f = fileById(ctx, idOf(call.url), call.who().accountId)
+      const f = ctx.services.files.byId(idOf(call.url), call.who().accountId)
       ctx.services.objects.delete(f.bucket.id, f.object.key, null)
       return { success: true }
     }), o)

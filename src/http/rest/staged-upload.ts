@@ -2,9 +2,8 @@ import { Readable } from 'node:stream'
 import { AppError } from '../../errors/app-error'
 import { DEFAULT_CONTENT_TYPE } from '../../domain/object-meta'
 import { iterateStream, requestTimeout, withIdleTimeout } from '../../blob/streams'
-import { restBucket } from '../../services/objects/files'
 import type { StagedUpload } from '../../services/objects/put-object'
-import type { BucketRow } from '../../db/repos/buckets'
+import type { BucketRow } from '../../services/types'
 import type { ApiCall } from '../api/route'
 import { readForm } from './form-upload'
 import { checkApiKey } from '../../domain/object-key'
@@ -86,12 +85,12 @@ export async function stageUpload(call: ApiCall): Promise<UploadRequest> {
   if (/^multipart\/form-data/i.test(type)) {
     // ?bucket=&key= work for forms too (fields win only when they agree): a form posted to
     // ?bucket=x must never land silently in the default bucket.
-    if (query.bucket !== undefined) restBucket(ctx, accountId, query.bucket)
+    if (query.bucket !== undefined) ctx.services.files.bucket(accountId, query.bucket)
     let file: { filename: string; mimeType: string } | null = null
     const form = await readForm(request, ctx.config.bodyIdleTimeoutSeconds * 1000, ['bucket', 'key'], async (f, early) => {
       // Fail fast, before the file's bytes, on names that came before it.
       agree(early, query)
-      if (early.bucket !== undefined) restBucket(ctx, accountId, early.bucket)
+      if (early.bucket !== undefined) ctx.services.files.bucket(accountId, early.bucket)
       if (early.key !== undefined) checkKey(early.key)
       // No key yet: the file's name is the key unless a key field follows the file.
       else if (query.key === undefined && f.filename) checkKey(f.filename, "file's name; send a key field before the file to name it differently")
@@ -106,7 +105,7 @@ export async function stageUpload(call: ApiCall): Promise<UploadRequest> {
       const bucketName = form.fields.bucket ?? query.bucket
       const key = checkKey(form.fields.key ?? query.key ?? f.filename)
       if (staged.digests.size === 0) throw new AppError('ValidationError', { message: 'The upload is empty.' })
-      return { staged, key, contentType: contentTypeFor(f.mimeType, key), bucket: () => restBucket(ctx, accountId, bucketName) }
+      return { staged, key, contentType: contentTypeFor(f.mimeType, key), bucket: () => ctx.services.files.bucket(accountId, bucketName) }
     } catch (e) {
       ctx.services.objects.discardStaged(staged)
       throw e
@@ -114,7 +113,7 @@ export async function stageUpload(call: ApiCall): Promise<UploadRequest> {
   }
   const bucketName = query.bucket
   const key = checkKey(query.key ?? request.headers.get('x-file-name'))
-  const target = restBucket(ctx, accountId, bucketName)
+  const target = ctx.services.files.bucket(accountId, bucketName)
   const length = request.headers.get('content-length')
   const contentType = contentTypeFor(type, key)
   const body = withIdleTimeout(request.body, ctx.config.bodyIdleTimeoutSeconds * 1000, requestTimeout)
@@ -123,7 +122,7 @@ export async function stageUpload(call: ApiCall): Promise<UploadRequest> {
     ctx.services.objects.discardStaged(staged)
     throw new AppError('ValidationError', { message: 'The upload is empty.' })
   }
-  return { staged, key, contentType, bucket: () => restBucket(ctx, accountId, bucketName) }
+  return { staged, key, contentType, bucket: () => ctx.services.files.bucket(accountId, bucketName) }
 }
 
 /** Form fields and ?bucket=&key= may both name the target only when they agree. */

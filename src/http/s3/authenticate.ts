@@ -1,5 +1,5 @@
 import { AppError } from '../../errors/app-error'
-import type { AppContext } from '../../app'
+import type { SurfaceContext } from '../context'
 import type { Principal } from '../../services/deps'
 import {
   EMPTY_SHA256, buildCanonicalRequest, checkSingleAuthParams, checkTime, hmacHex, isPresignParam, parseAuthorizationHeader, parsePresignedQuery,
@@ -95,7 +95,7 @@ function hoistSignedQueryHeaders(pairs: Array<[string, string]>, headers: Header
  * anonymous (allowed later only for public reads). Signatures compare in constant time; the
  * payload mode is taken from what was signed, never downgraded.
  */
-export function authenticateS3(ctx: AppContext, request: Request, target: S3Target, now: number): S3Auth {
+export function authenticateS3(ctx: SurfaceContext, request: Request, target: S3Target, now: number): S3Auth {
   const headers = request.headers
   const authHeader = headers.get('authorization')
   const presigned = target.query.has('X-Amz-Algorithm') || target.query.has('X-Amz-Signature') || target.query.has('X-Amz-Credential')

@@ -1,8 +1,7 @@
-import type { AppContext } from '../../app'
-import type { BucketRow } from '../../db/repos/buckets'
+import type { SurfaceContext } from '../context'
+import type { BucketRow } from '../../services/types'
 import { AppError } from '../../errors/app-error'
 import { readCapped } from '../../blob/streams'
-import type { Principal } from '../../services/deps'
 import type { S3Auth } from './authenticate'
 import { planBody, type BodyOptions, type BodyPlan } from './payload'
 import type { S3Target } from './resolve'
@@ -10,7 +9,7 @@ import { HashingTap } from '../../blob/streams'
 
 /** Everything an S3 operation handler gets: the request, who made it, and helpers. */
 export interface S3Call {
-  ctx: AppContext
+  ctx: SurfaceContext
   request: Request
   target: S3Target
   auth: S3Auth
@@ -33,26 +32,12 @@ export interface S3Call {
 
 export type S3Handler = (c: S3Call) => Promise<Response> | Response
 
-/**
- * The one access rule of the S3 surface. Existence is answered first, to anyone (AWS answers
- * NoSuchBucket to anonymous callers too): a missing bucket is 404, never 403. The owner has full
- * access; `publicRead` operations also serve public-read buckets to everyone else, except while
- * the owning account is suspended (its data must go dark, not stay published).
- */
-export function accessBucket(ctx: AppContext, name: string, p: Principal, publicRead: boolean): BucketRow {
-  const b = ctx.services.buckets.find(name)
-  if (!b) throw new AppError('NoSuchBucket', { fields: { BucketName: name } })
-  if (p.kind === 'system' || (p.kind === 'account' && p.accountId === b.accountId)) return b
-  if (publicRead && b.publicRead && ctx.services.buckets.ownerActive(b)) return b
-  throw new AppError('AccessDenied')
-}
-
-export function makeCall(ctx: AppContext, request: Request, target: S3Target, auth: S3Auth, requestId: string, now: number, counter: { bytes: number }): S3Call {
+export function makeCall(ctx: SurfaceContext, request: Request, target: S3Target, auth: S3Auth, requestId: string, now: number, counter: { bytes: number }): S3Call {
   let plan: BodyPlan | null = null
   const call: S3Call = {
     ctx, request, target, auth, requestId, now, counter,
     bucket(opts = {}) {
-      return accessBucket(ctx, target.bucket!, auth.principal, opts.anonymousRead === true)
+      return ctx.services.access.bucket(auth.principal, target.bucket!, { publicRead: opts.anonymousRead === true })
     },
     accountId() {
       const p = auth.principal

@@ -1,7 +1,7 @@
 import type { Server } from 'bun'
-import type { AppContext } from '../../app'
+import type { SurfaceContext } from '../context'
 import { AppError, toAppError } from '../../errors/app-error'
-import type { Logger } from '../common/log'
+import type { Logger } from '../../log/logger'
 import { newRequestId } from '../common/request-id'
 import { clientIp } from '../common/client-ip'
 import { healthBody } from '../../server'
@@ -30,7 +30,7 @@ function responseBytes(r: Response): number {
  * The S3 request pipeline: request id → in-flight gate → resolve → authenticate → rate limit →
  * operation → CORS headers, with one place that renders errors, logs and records metrics.
  */
-export function createS3Handler(ctx: AppContext, log: Logger) {
+export function createS3Handler(ctx: SurfaceContext, log: Logger) {
   const gate = ctx.gate
 
   return async function handleS3(request: Request, server: Server<unknown> | null): Promise<Response> {
@@ -65,13 +65,13 @@ export function createS3Handler(ctx: AppContext, log: Logger) {
         // Acknowledge changes only once they are on disk (shared WAL fsync); reads wait too, so
         // nobody is shown a change a power cut could still undo (free when no write is pending).
         // After a failed WAL fsync writes are refused for good, but reads go on.
-        if (request.method === 'GET' || request.method === 'HEAD') await ctx.db.durable().catch(() => {})
-        else await ctx.db.durable()
+        if (request.method === 'GET' || request.method === 'HEAD') await ctx.services.durable().catch(() => {})
+        else await ctx.services.durable()
         response = withCorsHeaders(ctx, target, request, response)
       }
     } catch (e) {
       // A failed request may still have committed something (e.g. part of a batch): sync it too.
-      if (request.method !== 'GET' && request.method !== 'HEAD') await ctx.db.durable().catch(() => {})
+      if (request.method !== 'GET' && request.method !== 'HEAD') await ctx.services.durable().catch(() => {})
       const err = toAppError(e)
       // 501 answers a request for something we do not implement: the client's doing, not a fault.
       if (err.status >= 500 && err.code !== 'NotImplemented') log.error(`S3 ${request.method} ${target?.op ?? '?'} failed [${requestId}]`, (e as AppError).cause ?? e)

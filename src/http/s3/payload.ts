@@ -100,7 +100,6 @@ export function planBody(request: Request, auth: S3Auth, counter: { bytes: numbe
   let source: AsyncIterable<Uint8Array>
   let size: number | null
   const encodings = (h.get('content-encoding') ?? '').split(',').map((s) => s.trim()).filter(Boolean)
-  const chunkedEncoding = encodings.includes('aws-chunked')
   if (auth.payload.kind === 'chunked') {
     size = declaredLength(h.get('x-amz-decoded-content-length'), 'x-amz-decoded-content-length')
     if (size === null) throw new AppError('MissingContentLength', { message: 'aws-chunked uploads must carry x-amz-decoded-content-length.' })

@@ -29,7 +29,6 @@ export interface S3Target {
   queryPairs: Array<[string, string]>
 }
 
-const MAX_KEY_BYTES = 1024
 
 /** Bucket subresources we do not implement: answered 501 NotImplemented, never misrouted. */
 const UNSUPPORTED_BUCKET_SUBRESOURCES = [

@@ -154,6 +154,36 @@ export function accountsService(d: Deps, keys: KeysService, buckets: BucketsServ
       }, { freesSpace: true })
     },
 
+    /** The account, or undefined (no error): for lookups of a principal's own account. */
+    find: (id: string): AccountRow | undefined => repos.accounts.byId(id),
+
+    /** What S3 shows as an owner's DisplayName (the email; empty for a deleted account). */
+    displayName: (id: string): string => repos.accounts.byId(id)?.email ?? '',
+
+    /** The account the local admin token acts as: the first active administrator. */
+    localAdmin: (): AccountRow | undefined => repos.accounts.list().find((a) => a.isAdmin && a.status === 'active'),
+
+    /** The caller's account, plan, quota, usage and limits (GET /api/me). */
+    me(accountId: string) {
+      const a = repos.accounts.byId(accountId)
+      if (!a) throw new AppError('NoSuchAccount')
+      const s = summary(a)
+      const plan = planOf(d, a)
+      const def = repos.buckets.defaultFor(accountId)
+      return {
+        account: { id: s.id, email: s.email, isAdmin: s.isAdmin, status: s.status, createdAt: s.createdAt, defaultBucket: def?.name ?? null },
+        plan: { name: plan.name, quotaBytes: plan.quotaBytes, maxBuckets: plan.maxBuckets, maxKeys: plan.maxKeys },
+        quota: { bytes: s.quotaBytes, usedBytes: s.usage.bytes, remainingBytes: Math.max(0, s.quotaBytes - s.usage.bytes) },
+        usage: s.usage,
+        limits: {
+          rateLimits: d.config.rateLimits,
+          requestsPerSecond: { write: plan.rates.write, read: plan.rates.read, list: plan.rates.list },
+          dashboardRequestsPerMinute: plan.rates.dashboardPerMinute,
+          maxBuckets: plan.maxBuckets, maxAccessKeys: plan.maxKeys,
+        },
+      }
+    },
+
     byEmail(email: string): AccountRow {
       const a = repos.accounts.byEmail(email.trim())
       if (!a) throw new AppError('NoSuchAccount', { message: `No account has the email '${email}'.` })

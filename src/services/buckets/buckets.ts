@@ -2,7 +2,7 @@ import { AppError } from '../../errors/app-error'
 import { bucketNameFrom, bucketNameProblem } from '../../domain/bucket-name'
 import { newHexId, randomString } from '../../domain/ids'
 import type { BucketRow } from '../../db/repos/buckets'
-import type { Deps, Principal } from '../deps'
+import type { Deps } from '../deps'
 import { ReadCache } from '../../db/read-cache'
 import { planOf } from '../accounts/plans'
 import { removeVersion } from '../objects/commit'
@@ -51,20 +51,6 @@ export function bucketsService(d: Deps) {
     /** The bucket of that name or null, with no access check (cached until the next commit). */
     find(name: string): BucketRow | null {
       return byName.get(name, () => repos.buckets.byName(name) ?? null)
-    },
-
-    /** Whether the owning account is active: a suspended account's public-read buckets serve nobody. */
-    ownerActive(b: BucketRow): boolean {
-      return repos.accounts.byId(b.accountId)?.status === 'active'
-    },
-
-    /** Looks a bucket up for an actor: NoSuchBucket when absent, AccessDenied when not theirs. */
-    require(name: string, p: Principal): BucketRow {
-      const b = byName.get(name, () => repos.buckets.byName(name) ?? null)
-      if (!b) throw new AppError('NoSuchBucket', { fields: { BucketName: name } })
-      if (p.kind === 'account' && b.accountId === p.accountId) return b
-      if (p.kind === 'system') return b
-      throw new AppError('AccessDenied')
     },
 
     create(accountId: string, name: string, opts: { location?: string | null } = {}): BucketRow {

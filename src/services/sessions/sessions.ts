@@ -1,7 +1,7 @@
 import crypto, { createHash, randomBytes } from 'node:crypto'
 import { AppError } from '../../errors/app-error'
 import type { Deps } from '../deps'
-import type { ApiPrincipal } from '../../http/api/principal'
+import type { ApiPrincipal } from '../deps'
 
 export const SESSION_COOKIE = 'session'
 export const CSRF_HEADER = 'x-csrf-token'

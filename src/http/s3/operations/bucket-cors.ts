@@ -1,4 +1,4 @@
-import type { AppContext } from '../../../app'
+import type { SurfaceContext } from '../../context'
 import { AppError } from '../../../errors/app-error'
 import { corsRulesFromXml, matchCorsRule, type CorsRule } from '../../../domain/cors'
 import type { S3Call } from '../call'
@@ -90,7 +90,7 @@ export function preflightCors(c: S3Call): Response {
  * Adds CORS headers to an actual (non-preflight) response, errors included, when the bucket's
  * rules allow the request; otherwise the response goes out unchanged and the browser blocks it.
  */
-export function withCorsHeaders(ctx: AppContext, target: S3Target, request: Request, response: Response): Response {
+export function withCorsHeaders(ctx: SurfaceContext, target: S3Target, request: Request, response: Response): Response {
   const origin = request.headers.get('origin')
   if (!origin || !target.bucket || target.op === 'PreflightCors') return response
   const b = ctx.services.buckets.find(target.bucket)

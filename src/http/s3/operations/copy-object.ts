@@ -3,7 +3,7 @@ import { CHECKSUMS, type ChecksumAlgorithm } from '../../../domain/checksums'
 import { parseCopySource } from '../../../services/objects/copy-object'
 import { checkS3Key } from '../../../domain/object-key'
 import { s3VersionId } from '../../../services/objects/read'
-import { accessBucket, type S3Call } from '../call'
+import type { S3Call } from '../call'
 import { metaFromHeaders, quoteEtag, writtenVersionId } from '../object-headers'
 import { el, isoMs, xmlDoc, xmlResponse } from '../xml'
 import { refuseServerSideEncryption } from '../sse'
@@ -12,7 +12,7 @@ import { refuseServerSideEncryption } from '../sse'
 export function copySourceOf(c: S3Call) {
   const src = parseCopySource(c.request.headers.get('x-amz-copy-source')!)
   checkS3Key(src.key)
-  return { ...src, bucketRow: accessBucket(c.ctx, src.bucket, c.auth.principal, true) }
+  return { ...src, bucketRow: c.ctx.services.access.bucket(c.auth.principal, src.bucket, { publicRead: true }) }
 }
 
 export async function copyObject(c: S3Call): Promise<Response> {

@@ -1,5 +1,5 @@
 import { AppError } from '../../../errors/app-error'
-import { resolveVersion, s3VersionId } from '../../../services/objects/read'
+import { s3VersionId } from '../../../services/objects/read'
 import type { S3Call } from '../call'
 import { refuseServerSideEncryption } from '../sse'
 import { httpDate, storedChecksum } from '../object-headers'
@@ -42,7 +42,7 @@ export function getObjectAttributes(c: S3Call): Response {
   const wanted = requestedAttributes(h)
   const maxParts = Math.min(intHeader(h, 'x-amz-max-parts', 1000), 1000)
   const marker = intHeader(h, 'x-amz-part-number-marker', 0)
-  const { version: v } = resolveVersion(c.ctx, bucket, c.target.key!, q.has('versionId') ? q.get('versionId')! : null)
+  const { version: v } = c.ctx.services.objects.resolveVersion(bucket, c.target.key!, q.has('versionId') ? q.get('versionId')! : null)
   // An SSE-C key proves access to an encrypted object; never answer as if it had been checked.
   refuseServerSideEncryption(h, { customer: true })
 
@@ -56,7 +56,7 @@ export function getObjectAttributes(c: S3Call): Response {
   if (wanted.has('ObjectParts') && v.partsCount > 0) {
     let inner = el('PartsCount', v.partsCount)
     if (cs?.type === 'COMPOSITE') {
-      const after = c.ctx.repos.objects.parts(v.id).filter((p) => p.partNumber > marker)
+      const after = c.ctx.services.objects.parts(v.id).filter((p) => p.partNumber > marker)
       const page = after.slice(0, maxParts)
       inner += el('PartNumberMarker', marker) + el('NextPartNumberMarker', page.length ? page[page.length - 1].partNumber : 0) +
         el('MaxParts', maxParts) + el('IsTruncated', after.length > page.length)

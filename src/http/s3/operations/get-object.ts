@@ -1,7 +1,6 @@
 import { AppError } from '../../../errors/app-error'
 import { evaluateReadConditions } from '../../../domain/conditions'
 import { parseRange } from '../../../domain/range'
-import { openContent, partRange, resolveVersion } from '../../../services/objects/read'
 import type { S3Call } from '../call'
 import { objectHeaders } from '../object-headers'
 import { refuseServerSideEncryption } from '../sse'
@@ -15,7 +14,7 @@ export async function getObject(c: S3Call): Promise<Response> {
   if (partNumberRaw !== undefined && (!/^\d+$/.test(partNumberRaw) || Number(partNumberRaw) < 1 || Number(partNumberRaw) > 10000)) {
     throw new AppError('InvalidArgument', { message: 'Part number must be an integer between 1 and 10000, inclusive', fields: { ArgumentName: 'partNumber', ArgumentValue: partNumberRaw } })
   }
-  const { version } = resolveVersion(c.ctx, bucket, c.target.key!, q.has('versionId') ? q.get('versionId')! : null)
+  const { version } = c.ctx.services.objects.resolveVersion(bucket, c.target.key!, q.has('versionId') ? q.get('versionId')! : null)
   const h = c.request.headers
   const head = c.request.method === 'HEAD'
   // An SSE-C read names the key the object was written with: never serve it as if it matched.
@@ -38,7 +37,7 @@ export async function getObject(c: S3Call): Promise<Response> {
   let partsCount: number | null = null
   if (partNumberRaw !== undefined) {
     if (rangeHeader) throw new AppError('InvalidRequest', { message: 'Cannot specify both Range header and partNumber query parameter.' })
-    const pr = partRange(c.ctx, version, Number(partNumberRaw))
+    const pr = c.ctx.services.objects.partRange(version, Number(partNumberRaw))
     partsCount = pr.count
     range = version.size === 0 ? null : { start: pr.start, end: pr.end }
   } else if (rangeHeader) {
@@ -56,6 +55,6 @@ export async function getObject(c: S3Call): Promise<Response> {
   if (range) headers.set('content-range', `bytes ${range.start}-${range.end}/${version.size}`)
   headers.set('content-length', String(length))
   if (head) return new Response(null, { status, headers })
-  const body = await openContent(c.ctx, version, range ?? undefined)
+  const body = await c.ctx.services.objects.openContent(version, range ?? undefined)
   return new Response(body, { status, headers })
 }

@@ -2,6 +2,7 @@ import { s3VersionId } from '../../../services/objects/read'
 import type { S3Call } from '../call'
 import { quoteEtag } from '../object-headers'
 import { el, isoMs, xmlDoc, xmlResponse } from '../xml'
+import { ownerXml } from '../owner'
 import { encoder, parseMaxKeys } from './list-objects'
 
 /**
@@ -23,8 +24,7 @@ export function listObjectVersions(c: S3Call): Response {
   const versionIdMarker = q.get('version-id-marker') ?? ''
   const after = c.ctx.services.objects.versionCursor(bucket.id, keyMarker, versionIdMarker)
   const r = c.ctx.services.objects.listVersions(bucket.id, { prefix, delimiter, after, maxKeys })
-  const account = c.ctx.repos.accounts.byId(bucket.accountId)
-  const owner = `<Owner>${el('ID', bucket.accountId)}${el('DisplayName', account?.email ?? '')}</Owner>`
+  const owner = ownerXml(c, bucket.accountId)
   const items = r.versions.map((v) => {
     const head = el('Key', enc(v.key)) + el('VersionId', s3VersionId(v)) + el('IsLatest', !!v.isLatest) + el('LastModified', isoMs(v.createdAt))
     return v.isDeleteMarker

@@ -5,6 +5,7 @@ import type { ListEntry } from '../../../services/objects/list'
 import type { S3Call } from '../call'
 import { el, isoMs, xmlDoc, xmlResponse } from '../xml'
 import { quoteEtag } from '../object-headers'
+import { ownerXml } from '../owner'
 
 export const MAX_KEYS = 1000
 
@@ -50,11 +51,6 @@ function contentsXml(entries: ListEntry[], enc: (s: string) => string, owner: st
 }
 
 const prefixesXml = (ps: string[], enc: (s: string) => string) => ps.map((p) => `<CommonPrefixes>${el('Prefix', enc(p))}</CommonPrefixes>`).join('')
-
-function ownerXml(c: S3Call, accountId: string): string {
-  const a = c.ctx.repos.accounts.byId(accountId)
-  return `<Owner>${el('ID', accountId)}${el('DisplayName', a?.email ?? '')}</Owner>`
-}
 
 /** Continuation tokens: the last key returned, tagged so a token we did not issue is refused. */
 const TOKEN_TAG = 'cs1\n'

@@ -1,7 +1,7 @@
 import { AppError } from '../../../errors/app-error'
 import { CHECKSUMS, CHECKSUM_ALGORITHMS, checksumAlgorithmOf, type ChecksumAlgorithm } from '../../../domain/checksums'
 import { parseRange } from '../../../domain/range'
-import { openContent, resolveVersion, s3VersionId } from '../../../services/objects/read'
+import { s3VersionId } from '../../../services/objects/read'
 import { checkCopySourceConditions } from '../../../services/objects/copy-object'
 import { MAX_PARTS, type CompletePart } from '../../../services/multipart/multipart'
 import { iterateStream } from '../../../blob/streams'
@@ -9,6 +9,7 @@ import type { S3Call } from '../call'
 import { metaFromHeaders, quoteEtag, writtenVersionId } from '../object-headers'
 import { el, isoMs, parseXmlBody, xmlDoc, xmlResponse } from '../xml'
 import { keepAliveXml } from '../keepalive'
+import { ownerFields } from '../owner'
 import { copySourceOf } from './copy-object'
 import { MAX_INT32, encoder } from './list-objects'
 import { refuseServerSideEncryption } from '../sse'
@@ -70,7 +71,7 @@ export async function uploadPartCopy(c: S3Call): Promise<Response> {
   c.ctx.services.multipart.requireUpload(uploadId, bucket, c.target.key!)
   refuseServerSideEncryption(c.request.headers, { customer: true, copySource: true })
   const src = copySourceOf(c)
-  const { version } = resolveVersion(c.ctx, src.bucketRow, src.key, src.versionId)
+  const { version } = c.ctx.services.objects.resolveVersion(src.bucketRow, src.key, src.versionId)
   checkCopySourceConditions(c.request.headers, version)
   const rangeHeader = c.request.headers.get('x-amz-copy-source-range')
   let range: { start: number; end: number } | undefined
@@ -81,7 +82,7 @@ export async function uploadPartCopy(c: S3Call): Promise<Response> {
     range = parseRange(`bytes=${m[1]}-${m[2]}`, version.size) ?? undefined
   }
   const size = range ? range.end - range.start + 1 : version.size
-  const content = await openContent(c.ctx, version, range)
+  const content = await c.ctx.services.objects.openContent(version, range)
   const r = await c.ctx.services.multipart.uploadPart({
     bucket, key: c.target.key!, uploadId, partNumber, size,
     source: iterateStream(content instanceof Blob ? content.stream() : content),
@@ -95,7 +96,7 @@ export async function uploadPartCopy(c: S3Call): Promise<Response> {
 export async function completeMultipartUpload(c: S3Call): Promise<Response> {
   const bucket = c.bucket()
   const uploadId = uploadIdOf(c)
-  c.ctx.services.multipart.requireUpload(uploadId, bucket, c.target.key!)
+  const u = c.ctx.services.multipart.requireUpload(uploadId, bucket, c.target.key!)
   refuseServerSideEncryption(c.request.headers, { customer: true })
   // x-amz-checksum-<alg> here is the client's full-object checksum, not the XML body's.
   const doc = parseXmlBody(await c.readSmallBody(4 * 1024 * 1024, { objectChecksumHeaders: true }), 'CompleteMultipartUpload')
@@ -115,7 +116,6 @@ export async function completeMultipartUpload(c: S3Call): Promise<Response> {
     return { partNumber: Number(n), etag: String(p.ETag), checksum }
   })
   const h = c.request.headers
-  const u = c.ctx.repos.multipart.get(uploadId)!
   const fullObject = u.checksumAlgorithm ? h.get(CHECKSUMS[u.checksumAlgorithm as ChecksumAlgorithm].header) : null
   const work = (async () => {
     const r = await c.ctx.services.multipart.complete({
@@ -123,7 +123,7 @@ export async function completeMultipartUpload(c: S3Call): Promise<Response> {
       conditions: { ifNoneMatch: h.get('if-none-match'), ifMatch: h.get('if-match') },
     })
     // A late answer is sent from here, past the handler's own durability wait.
-    await c.ctx.db.durable()
+    await c.ctx.services.durable()
     const headers: Record<string, string> = {}
     const versionId = writtenVersionId(r.version)
     if (versionId) headers['x-amz-version-id'] = versionId
@@ -166,8 +166,7 @@ export function listParts(c: S3Call): Response {
   const rows = c.ctx.services.multipart.parts(uploadId, marker, maxParts + 1)
   const truncated = rows.length > maxParts
   const page = rows.slice(0, maxParts)
-  const account = c.ctx.repos.accounts.byId(u.accountId)
-  const owner = `${el('ID', u.accountId)}${el('DisplayName', account?.email ?? '')}`
+  const owner = ownerFields(c, u.accountId)
   const partsXml = page.map((p) => {
     const cs = p.checksumJson ? (JSON.parse(p.checksumJson) as { algorithm: string; value: string }) : null
     return `<Part>${el('PartNumber', p.partNumber)}${el('LastModified', isoMs(p.createdAt))}${el('ETag', quoteEtag(p.etag))}${el('Size', p.size)}${cs ? el(`Checksum${cs.algorithm}`, cs.value) : ''}</Part>`
@@ -197,8 +196,7 @@ export function listMultipartUploads(c: S3Call): Response {
   const maxUploads = intParam(c, 'max-uploads', 1000, 1000)
   const r = c.ctx.services.multipart.list(bucket.id, { prefix, delimiter, keyMarker, uploadIdMarker, maxUploads })
   const uploads = r.uploads.map((u) => {
-    const account = c.ctx.repos.accounts.byId(u.accountId)
-    const owner = `${el('ID', u.accountId)}${el('DisplayName', account?.email ?? '')}`
+    const owner = ownerFields(c, u.accountId)
     return `<Upload>${el('Key', enc(u.key))}${el('UploadId', u.id)}<Initiator>${owner}</Initiator><Owner>${owner}</Owner><StorageClass>STANDARD</StorageClass>${el('Initiated', isoMs(u.initiatedAt))}${u.checksumAlgorithm ? el('ChecksumAlgorithm', u.checksumAlgorithm) + el('ChecksumType', u.checksumType) : ''}</Upload>`
   })
   const next = r.isTruncated ? r.next : null

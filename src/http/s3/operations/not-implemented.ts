@@ -1,5 +1,4 @@
 import { AppError } from '../../../errors/app-error'
-import { resolveVersion } from '../../../services/objects/read'
 import type { S3Call } from '../call'
 
 /**
@@ -14,7 +13,7 @@ export function notImplemented(c: S3Call): Response {
   if (t.scope === 'bucket' || t.scope === 'object') {
     const bucket = c.bucket()
     const q = t.query
-    if (t.scope === 'object') resolveVersion(c.ctx, bucket, t.key!, q.has('versionId') ? q.get('versionId')! : null)
+    if (t.scope === 'object') c.ctx.services.objects.resolveVersion(bucket, t.key!, q.has('versionId') ? q.get('versionId')! : null)
   }
   throw new AppError('NotImplemented', { message: `${t.detail ?? 'This operation'} is not implemented by CloudStorage.` })
 }
