@@ -4,14 +4,17 @@ import { AppError } from '../../errors/app-error'
 import { readCapped } from '../../blob/streams'
 import type { S3Auth } from './authenticate'
 import { planBody, type BodyOptions, type BodyPlan } from './payload'
-import type { S3Target } from './resolve'
+import type { S3OperationName, S3Target } from './resolve'
 import { HashingTap } from '../../blob/streams'
 
-/** Everything an S3 operation handler gets: the request, who made it, and helpers. */
-export interface S3Call {
+/**
+ * Everything an S3 operation handler gets: the request, who made it, and helpers. `S3Call<'GetObject'>`
+ * carries the target of exactly that operation (a bucket and a key); plain `S3Call` any of them.
+ */
+export interface S3Call<K extends S3OperationName = S3OperationName> {
   ctx: SurfaceContext
   request: Request
-  target: S3Target
+  target: S3Target<K>
   auth: S3Auth
   requestId: string
   now: number
@@ -20,8 +23,9 @@ export interface S3Call {
    * The addressed bucket: NoSuchBucket when it does not exist (whoever asks), else the caller's
    * own; with `anonymousRead` (the read operations) also a public-read bucket, for anonymous
    * callers and other accounts alike, unless its owner is suspended. Otherwise AccessDenied.
+   * Callable only on the call of an operation whose target names a bucket.
    */
-  bucket(opts?: { anonymousRead?: boolean }): BucketRow
+  bucket(this: S3Call<BucketScoped>, opts?: { anonymousRead?: boolean }): BucketRow
   /** The caller's account id; AccessDenied for anonymous requests. */
   accountId(): string
   /** The streaming body plan (decoder, declared size, digests to verify). */
@@ -30,14 +34,18 @@ export interface S3Call {
   readSmallBody(max?: number, opts?: BodyOptions): Promise<Buffer>
 }
 
-export type S3Handler = (c: S3Call) => Promise<Response> | Response
+/** The operations whose target always names a bucket. */
+export type BucketScoped = { [K in S3OperationName]: S3Target<K> extends { bucket: string } ? K : never }[S3OperationName]
+
+/** The handler of operation K (or of each of the operations K, for a shared handler). */
+export type S3Handler<K extends S3OperationName = S3OperationName> = (c: S3Call<K>) => Promise<Response> | Response
 
 export function makeCall(ctx: SurfaceContext, request: Request, target: S3Target, auth: S3Auth, requestId: string, now: number, counter: { bytes: number }): S3Call {
   let plan: BodyPlan | null = null
   const call: S3Call = {
     ctx, request, target, auth, requestId, now, counter,
     bucket(opts = {}) {
-      return ctx.services.access.bucket(auth.principal, target.bucket!, { publicRead: opts.anonymousRead === true })
+      return ctx.services.access.bucket(auth.principal, this.target.bucket, { publicRead: opts.anonymousRead === true })
     },
     accountId() {
       const p = auth.principal

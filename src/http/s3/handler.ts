@@ -9,7 +9,7 @@ import { authenticateS3, type S3Auth } from './authenticate'
 import { makeCall } from './call'
 import { s3ErrorResponse } from './render'
 import { resolveS3, type S3Target } from './resolve'
-import { OPERATIONS } from './operations'
+import { runOperation } from './operations'
 import { withCorsHeaders } from './operations/bucket-cors'
 
 /** Who a preflight is: always anonymous. */
@@ -61,7 +61,7 @@ export function createS3Handler(ctx: SurfaceContext, log: Logger) {
         if (auth.principal.kind === 'anonymous') auth.principal.ip = clientIp(request, server, ctx.config.trustProxy)
         await ctx.services.rateLimits.checkS3(auth.principal, target.op, request.method)
         const call = makeCall(ctx, request, target, auth, requestId, now, counter)
-        response = await OPERATIONS[target.op](call)
+        response = await runOperation(call)
         // Acknowledge changes only once they are on disk (shared WAL fsync); reads wait too, so
         // nobody is shown a change a power cut could still undo (free when no write is pending).
         // After a failed WAL fsync writes are refused for good, but reads go on.

@@ -2,32 +2,52 @@ import { AppError } from '../../errors/app-error'
 import { parseRawQuery, percentDecode } from '../../auth/uri-encode'
 import { checkS3Key } from '../../domain/object-key'
 
-/** Every S3 operation the appliance serves; anything else resolves to Unsupported (501). */
-export type S3OperationName =
-  | 'ListBuckets' | 'CreateBucket' | 'DeleteBucket' | 'HeadBucket' | 'GetBucketLocation'
+/** Operations on a bucket as a whole (the path names a bucket and no key). */
+export type BucketOperationName =
+  | 'CreateBucket' | 'DeleteBucket' | 'HeadBucket' | 'GetBucketLocation'
   | 'GetBucketVersioning' | 'PutBucketVersioning' | 'GetBucketCors' | 'PutBucketCors' | 'DeleteBucketCors'
   | 'ListObjects' | 'ListObjectsV2' | 'ListObjectVersions' | 'ListMultipartUploads' | 'DeleteObjects'
+
+/** Operations on one key of a bucket. */
+export type ObjectOperationName =
   | 'PutObject' | 'GetObject' | 'HeadObject' | 'DeleteObject' | 'CopyObject' | 'GetObjectAttributes'
   | 'CreateMultipartUpload' | 'UploadPart' | 'UploadPartCopy' | 'CompleteMultipartUpload' | 'AbortMultipartUpload' | 'ListParts'
-  | 'PreflightCors' | 'Unsupported'
 
-export interface S3Target {
-  op: S3OperationName
-  /** For Unsupported: the subresource or method that is not implemented. */
-  detail?: string
-  /**
-   * For Unsupported requests: what is checked before the answer is 501, as on S3 — that the
-   * bucket exists (`bucket-exists`), that it exists and is the caller's (`bucket`), or that and
-   * that the object exists (`object`). None: 501 at once.
-   */
-  scope?: 'bucket-exists' | 'bucket' | 'object'
-  bucket: string | null
-  key: string | null
+/** Every S3 operation the appliance serves; anything else resolves to Unsupported (501). */
+export type S3OperationName = 'ListBuckets' | BucketOperationName | ObjectOperationName | 'PreflightCors' | 'Unsupported'
+
+/**
+ * What an Unsupported request is checked for before the answer is 501, as on S3: that the bucket
+ * exists (`bucket-exists`), that it exists and is the caller's (`bucket`), or that and that the
+ * object exists (`object`); `none`: 501 at once. `detail` names the subresource or method.
+ */
+type UnsupportedFields = { detail: string } & (
+  | { scope: 'none'; bucket: string | null }
+  | { scope: 'bucket-exists' | 'bucket'; bucket: string }
+  | { scope: 'object'; bucket: string; key: string }
+)
+
+/** The addressed resource of each operation: exactly the fields it has, none nullable that cannot be. */
+type TargetFields =
+  & { ListBuckets: {} }
+  & { [K in BucketOperationName]: { bucket: string } }
+  & { [K in ObjectOperationName]: { bucket: string; key: string } }
+  // A preflight may be sent to any URL; it answers for the bucket and key it names, if any.
+  & { PreflightCors: { bucket: string | null; key: string | null } }
+  & { Unsupported: UnsupportedFields }
+
+interface TargetCommon {
   /** Decoded path used for the SigV4 canonical URI. */
   decodedPath: string
   query: Map<string, string>
   queryPairs: Array<[string, string]>
 }
+
+/**
+ * A resolved request: a union discriminated by `op`, so `S3Target<'GetObject'>` has a bucket and
+ * a key, `S3Target<'CreateBucket'>` a bucket only and `S3Target<'ListBuckets'>` neither.
+ */
+export type S3Target<K extends S3OperationName = S3OperationName> = { [P in K]: TargetCommon & { op: P } & TargetFields[P] }[K]
 
 
 /** Bucket subresources we do not implement: answered 501 NotImplemented, never misrouted. */
@@ -57,6 +77,14 @@ export function bucketFromHost(host: string | null, domain: string | null): stri
   return h.slice(0, -(domain.length + 1))
 }
 
+/** The bucket and key a request names: virtual-hosted style (bucket in the Host) or path style. */
+function addressOf(decodedPath: string, hostBucket: string | null): { bucket: string | null; key: string | null } {
+  if (hostBucket !== null) return { bucket: hostBucket, key: decodedPath.length > 1 ? decodedPath.slice(1) : null }
+  const path = decodedPath.slice(1)
+  const slash = path.indexOf('/')
+  return { bucket: (slash < 0 ? path : path.slice(0, slash)) || null, key: slash < 0 ? null : path.slice(slash + 1) || null }
+}
+
 function checkKey(key: string) {
   checkS3Key(key)
 }
@@ -71,81 +99,76 @@ export function resolveS3(method: string, rawUrl: string, headers: Headers, doma
   const query = new Map<string, string>()
   for (const [k, v] of pairs) if (!query.has(k)) query.set(k, v)
 
-  let bucket = bucketFromHost(headers.get('host'), domain)
-  let key: string | null
-  if (bucket !== null) {
-    key = decodedPath.length > 1 ? decodedPath.slice(1) : null
-  } else {
-    const path = decodedPath.slice(1)
-    const slash = path.indexOf('/')
-    bucket = (slash < 0 ? path : path.slice(0, slash)) || null
-    key = slash < 0 ? null : path.slice(slash + 1) || null
-  }
+  const { bucket, key } = addressOf(decodedPath, bucketFromHost(headers.get('host'), domain))
   if (key !== null) checkKey(key)
-  const base = { bucket, key, decodedPath, query, queryPairs: pairs }
+  const common: TargetCommon = { decodedPath, query, queryPairs: pairs }
   const has = (q: string) => query.has(q)
-  const unsupported = (detail: string, scope?: S3Target['scope']): S3Target => ({ ...base, op: 'Unsupported', detail, scope })
 
-  if (method === 'OPTIONS') return { ...base, op: 'PreflightCors' }
+  if (method === 'OPTIONS') return { ...common, op: 'PreflightCors', bucket, key }
 
   if (!bucket) {
-    if (method === 'GET') return { ...base, op: 'ListBuckets' }
-    return unsupported(`${method} /`)
+    if (method === 'GET') return { ...common, op: 'ListBuckets' }
+    return { ...common, op: 'Unsupported', detail: `${method} /`, scope: 'none', bucket }
   }
 
   if (key === null) {
+    const onBucket = (op: BucketOperationName): S3Target => ({ ...common, op, bucket })
+    const unsupported = (detail: string, scope: 'none' | 'bucket-exists' | 'bucket'): S3Target => ({ ...common, op: 'Unsupported', detail, scope, bucket })
     const sub = UNSUPPORTED_BUCKET_SUBRESOURCES.find(has)
     switch (method) {
       case 'GET':
-        if (has('location')) return { ...base, op: 'GetBucketLocation' }
-        if (has('versioning')) return { ...base, op: 'GetBucketVersioning' }
-        if (has('cors')) return { ...base, op: 'GetBucketCors' }
+        if (has('location')) return onBucket('GetBucketLocation')
+        if (has('versioning')) return onBucket('GetBucketVersioning')
+        if (has('cors')) return onBucket('GetBucketCors')
         if (sub) return unsupported(sub, 'bucket')
-        if (has('uploads')) return { ...base, op: 'ListMultipartUploads' }
-        if (has('versions')) return { ...base, op: 'ListObjectVersions' }
-        if (query.get('list-type') === '2') return { ...base, op: 'ListObjectsV2' }
-        return { ...base, op: 'ListObjects' }
+        if (has('uploads')) return onBucket('ListMultipartUploads')
+        if (has('versions')) return onBucket('ListObjectVersions')
+        if (query.get('list-type') === '2') return onBucket('ListObjectsV2')
+        return onBucket('ListObjects')
       case 'HEAD':
-        return { ...base, op: 'HeadBucket' }
+        return onBucket('HeadBucket')
       case 'PUT':
-        if (has('versioning')) return { ...base, op: 'PutBucketVersioning' }
-        if (has('cors')) return { ...base, op: 'PutBucketCors' }
+        if (has('versioning')) return onBucket('PutBucketVersioning')
+        if (has('cors')) return onBucket('PutBucketCors')
         if (sub) return unsupported(sub, 'bucket')
-        return { ...base, op: 'CreateBucket' }
+        return onBucket('CreateBucket')
       case 'DELETE':
-        if (has('cors')) return { ...base, op: 'DeleteBucketCors' }
+        if (has('cors')) return onBucket('DeleteBucketCors')
         if (sub) return unsupported(sub, 'bucket')
-        return { ...base, op: 'DeleteBucket' }
+        return onBucket('DeleteBucket')
       case 'POST':
-        if (has('delete')) return { ...base, op: 'DeleteObjects' }
+        if (has('delete')) return onBucket('DeleteObjects')
         // Its credentials are inside the form, which we do not parse: only the bucket is looked up.
         return unsupported('POST object upload', 'bucket-exists')
       default:
-        return unsupported(method)
+        return unsupported(method, 'none')
     }
   }
 
+  const onObject = (op: ObjectOperationName): S3Target => ({ ...common, op, bucket, key })
+  const unsupported = (detail: string): S3Target => ({ ...common, op: 'Unsupported', detail, scope: 'none', bucket })
   const sub = UNSUPPORTED_OBJECT_SUBRESOURCES.find(has)
   // renameObject names its destination: there is no object to look for first.
-  if (sub) return unsupported(sub, sub === 'renameObject' ? 'bucket' : 'object')
+  if (sub === 'renameObject') return { ...common, op: 'Unsupported', detail: sub, scope: 'bucket', bucket }
+  if (sub) return { ...common, op: 'Unsupported', detail: sub, scope: 'object', bucket, key }
+  const copy = headers.has('x-amz-copy-source')
   switch (method) {
     case 'GET':
-      if (has('uploadId')) return { ...base, op: 'ListParts' }
-      if (has('attributes')) return { ...base, op: 'GetObjectAttributes' }
-      return { ...base, op: 'GetObject' }
+      if (has('uploadId')) return onObject('ListParts')
+      if (has('attributes')) return onObject('GetObjectAttributes')
+      return onObject('GetObject')
     case 'HEAD':
-      return { ...base, op: 'HeadObject' }
+      return onObject('HeadObject')
     case 'PUT':
-      if (has('uploadId') || has('partNumber')) return { ...base, op: headers.has('x-amz-copy-source') ? 'UploadPartCopy' : 'UploadPart' }
-      if (headers.has('x-amz-copy-source')) return { ...base, op: 'CopyObject' }
-      return { ...base, op: 'PutObject' }
+      if (has('uploadId') || has('partNumber')) return onObject(copy ? 'UploadPartCopy' : 'UploadPart')
+      return onObject(copy ? 'CopyObject' : 'PutObject')
     case 'POST':
-      if (has('uploads')) return { ...base, op: 'CreateMultipartUpload' }
-      if (has('uploadId')) return { ...base, op: 'CompleteMultipartUpload' }
+      if (has('uploads')) return onObject('CreateMultipartUpload')
+      if (has('uploadId')) return onObject('CompleteMultipartUpload')
       return unsupported('POST')
     case 'DELETE':
-      if (has('uploadId')) return { ...base, op: 'AbortMultipartUpload' }
-      return { ...base, op: 'DeleteObject' }
+      if (has('uploadId')) return onObject('AbortMultipartUpload')
+      return onObject('DeleteObject')
     default:
       return unsupported(method)
   }

@@ -7,7 +7,7 @@ import { el, parseXmlBody, xmlDoc, xmlResponse } from '../xml'
 
 const rulesOf = (json: string | null): CorsRule[] | null => (json ? (JSON.parse(json) as CorsRule[]) : null)
 
-export function getBucketCors(c: S3Call): Response {
+export function getBucketCors(c: S3Call<'GetBucketCors'>): Response {
   const rules = rulesOf(c.bucket().corsJson)
   if (!rules) throw new AppError('NoSuchCORSConfiguration')
   const body = rules.map((r) =>
@@ -20,14 +20,14 @@ export function getBucketCors(c: S3Call): Response {
   return xmlResponse(xmlDoc('CORSConfiguration', body))
 }
 
-export async function putBucketCors(c: S3Call): Promise<Response> {
+export async function putBucketCors(c: S3Call<'PutBucketCors'>): Promise<Response> {
   const b = c.bucket()
   const rules = corsRulesFromXml(parseXmlBody(await c.readSmallBody(64 * 1024), 'CORSConfiguration'))
   c.ctx.services.buckets.setCors(b.id, rules)
   return new Response(null, { status: 200 })
 }
 
-export function deleteBucketCors(c: S3Call): Response {
+export function deleteBucketCors(c: S3Call<'DeleteBucketCors'>): Response {
   c.ctx.services.buckets.setCors(c.bucket().id, null)
   return new Response(null, { status: 204 })
 }
@@ -70,7 +70,7 @@ function ruleFor(rules: CorsRule[], request: Request, origin: string): CorsRule 
  * presigned URL signs the actual request, not this one). Answers as S3: 400 without Origin,
  * 403 AccessForbidden when the bucket is missing, has no CORS configuration or no rule matches.
  */
-export function preflightCors(c: S3Call): Response {
+export function preflightCors(c: S3Call<'PreflightCors'>): Response {
   const h = c.request.headers
   const origin = h.get('origin')
   if (!origin) throw new AppError('BadRequest', { message: 'Insufficient information. Origin request header needed.' })
@@ -92,8 +92,9 @@ export function preflightCors(c: S3Call): Response {
  */
 export function withCorsHeaders(ctx: SurfaceContext, target: S3Target, request: Request, response: Response): Response {
   const origin = request.headers.get('origin')
-  if (!origin || !target.bucket || target.op === 'PreflightCors') return response
-  const b = ctx.services.buckets.find(target.bucket)
+  const bucket = 'bucket' in target ? target.bucket : null
+  if (!origin || !bucket || target.op === 'PreflightCors') return response
+  const b = ctx.services.buckets.find(bucket)
   const rules = b ? rulesOf(b.corsJson) : null
   if (!rules) return response
   const rule = ruleFor(rules, request, origin)

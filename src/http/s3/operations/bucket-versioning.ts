@@ -3,12 +3,12 @@ import type { S3Call } from '../call'
 import { el, parseXmlBody, xmlDoc, xmlResponse } from '../xml'
 
 /** An unversioned bucket answers an empty VersioningConfiguration, as on AWS. */
-export function getBucketVersioning(c: S3Call): Response {
+export function getBucketVersioning(c: S3Call<'GetBucketVersioning'>): Response {
   const b = c.bucket()
   return xmlResponse(xmlDoc('VersioningConfiguration', b.s3Versioning ? el('Status', b.s3Versioning) : ''))
 }
 
-export async function putBucketVersioning(c: S3Call): Promise<Response> {
+export async function putBucketVersioning(c: S3Call<'PutBucketVersioning'>): Promise<Response> {
   const b = c.bucket()
   const doc = parseXmlBody(await c.readSmallBody(64 * 1024), 'VersioningConfiguration')
   const status = doc.Status

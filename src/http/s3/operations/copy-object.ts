@@ -15,7 +15,7 @@ export function copySourceOf(c: S3Call) {
   return { ...src, bucketRow: c.ctx.services.access.bucket(c.auth.principal, src.bucket, { publicRead: true }) }
 }
 
-export async function copyObject(c: S3Call): Promise<Response> {
+export async function copyObject(c: S3Call<'CopyObject'>): Promise<Response> {
   const dest = c.bucket()
   const src = copySourceOf(c)
   const h = c.request.headers
@@ -24,7 +24,7 @@ export async function copyObject(c: S3Call): Promise<Response> {
   if (directive !== 'COPY' && directive !== 'REPLACE') throw new AppError('InvalidArgument', { message: 'Unknown metadata directive.', fields: { ArgumentName: 'x-amz-metadata-directive', ArgumentValue: directive } })
   const r = c.ctx.services.objects.copy({
     source: { bucket: src.bucketRow, key: src.key, versionId: src.versionId },
-    dest: { bucket: dest, key: c.target.key! },
+    dest: { bucket: dest, key: c.target.key },
     meta: directive === 'REPLACE' ? metaFromHeaders(h, h.get('content-encoding')) : null,
     headers: h,
     conditions: { ifNoneMatch: h.get('if-none-match'), ifMatch: h.get('if-match') },

@@ -8,7 +8,7 @@ import { checkS3Key } from '../../../domain/object-key'
 const MAX_KEYS = 1000
 
 /** DeleteObjects (multi-delete): up to 1000 keys, Quiet mode, per-key results and errors. */
-export async function deleteObjects(c: S3Call): Promise<Response> {
+export async function deleteObjects(c: S3Call<'DeleteObjects'>): Promise<Response> {
   const bucket = c.bucket()
   const h = c.request.headers
   if (!h.has('content-md5') && !requestedChecksum(h).algorithm) {

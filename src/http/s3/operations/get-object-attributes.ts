@@ -35,14 +35,14 @@ function intHeader(h: Headers, name: string, def: number): number {
  * x-amz-part-number-marker); for other objects it holds only the parts count, as on S3. The ETag
  * is unquoted and a composite checksum has no "-N" suffix here, unlike HeadObject.
  */
-export function getObjectAttributes(c: S3Call): Response {
+export function getObjectAttributes(c: S3Call<'GetObjectAttributes'>): Response {
   const bucket = c.bucket({ anonymousRead: true })
   const h = c.request.headers
   const q = c.target.query
   const wanted = requestedAttributes(h)
   const maxParts = Math.min(intHeader(h, 'x-amz-max-parts', 1000), 1000)
   const marker = intHeader(h, 'x-amz-part-number-marker', 0)
-  const { version: v } = c.ctx.services.objects.resolveVersion(bucket, c.target.key!, q.has('versionId') ? q.get('versionId')! : null)
+  const { version: v } = c.ctx.services.objects.resolveVersion(bucket, c.target.key, q.has('versionId') ? q.get('versionId')! : null)
   // An SSE-C key proves access to an encrypted object; never answer as if it had been checked.
   refuseServerSideEncryption(h, { customer: true })
 

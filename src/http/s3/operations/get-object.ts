@@ -6,7 +6,7 @@ import { objectHeaders } from '../object-headers'
 import { refuseServerSideEncryption } from '../sse'
 
 /** GetObject and HeadObject: versionId, partNumber, Range, conditional headers, overrides. */
-export async function getObject(c: S3Call): Promise<Response> {
+export async function getObject(c: S3Call<'GetObject' | 'HeadObject'>): Promise<Response> {
   const bucket = c.bucket({ anonymousRead: true })
   const q = c.target.query
   // Arguments are checked before the object is looked up: a bad partNumber is 400 even for a missing key.
@@ -14,7 +14,7 @@ export async function getObject(c: S3Call): Promise<Response> {
   if (partNumberRaw !== undefined && (!/^\d+$/.test(partNumberRaw) || Number(partNumberRaw) < 1 || Number(partNumberRaw) > 10000)) {
     throw new AppError('InvalidArgument', { message: 'Part number must be an integer between 1 and 10000, inclusive', fields: { ArgumentName: 'partNumber', ArgumentValue: partNumberRaw } })
   }
-  const { version } = c.ctx.services.objects.resolveVersion(bucket, c.target.key!, q.has('versionId') ? q.get('versionId')! : null)
+  const { version } = c.ctx.services.objects.resolveVersion(bucket, c.target.key, q.has('versionId') ? q.get('versionId')! : null)
   const h = c.request.headers
   const head = c.request.method === 'HEAD'
   // An SSE-C read names the key the object was written with: never serve it as if it matched.

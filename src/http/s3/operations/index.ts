@@ -1,5 +1,5 @@
 import type { S3OperationName } from '../resolve'
-import type { S3Handler } from '../call'
+import type { S3Call, S3Handler } from '../call'
 import { listBuckets } from './list-buckets'
 import { createBucket } from './create-bucket'
 import { deleteBucket } from './delete-bucket'
@@ -20,8 +20,12 @@ import {
 } from './multipart'
 import { notImplemented } from './not-implemented'
 
-/** The closed mapping from resolved operation to handler (Health is answered before auth). */
-export const OPERATIONS: Record<S3OperationName, S3Handler> = {
+/**
+ * The closed mapping from resolved operation to handler (Health is answered before auth). Each
+ * handler is typed with its own operation's call, so it sees exactly that target's fields, and an
+ * operation without a handler does not compile.
+ */
+export const OPERATIONS: { [K in S3OperationName]: S3Handler<K> } = {
   ListBuckets: listBuckets,
   CreateBucket: createBucket,
   DeleteBucket: deleteBucket,
@@ -51,4 +55,9 @@ export const OPERATIONS: Record<S3OperationName, S3Handler> = {
   AbortMultipartUpload: abortMultipartUpload,
   ListParts: listParts,
   Unsupported: notImplemented,
+}
+
+/** Runs the handler of the call's operation. */
+export function runOperation<K extends S3OperationName>(c: S3Call<K>): Promise<Response> | Response {
+  return OPERATIONS[c.target.op](c)
 }

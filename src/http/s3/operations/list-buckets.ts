@@ -2,7 +2,7 @@ import type { S3Call } from '../call'
 import { el, isoMs, xmlDoc, xmlResponse } from '../xml'
 import { ownerXml } from '../owner'
 
-export function listBuckets(c: S3Call): Response {
+export function listBuckets(c: S3Call<'ListBuckets'>): Response {
   const accountId = c.accountId()
   const prefix = c.target.query.get('prefix') ?? ''
   const buckets = c.ctx.services.buckets.list(accountId).filter((b) => b.name.startsWith(prefix))

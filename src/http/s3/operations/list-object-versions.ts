@@ -13,7 +13,7 @@ import { encoder, parseMaxKeys } from './list-objects'
  * one empties the bucket. A page that ends on a CommonPrefix has NextKeyMarker = the prefix and
  * no NextVersionIdMarker.
  */
-export function listObjectVersions(c: S3Call): Response {
+export function listObjectVersions(c: S3Call<'ListObjectVersions'>): Response {
   const bucket = c.bucket()
   const q = c.target.query
   const enc = encoder(q)

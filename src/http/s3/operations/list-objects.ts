@@ -63,7 +63,7 @@ function decodeToken(t: string): string {
   return s.slice(TOKEN_TAG.length)
 }
 
-export function listObjectsV2(c: S3Call): Response {
+export function listObjectsV2(c: S3Call<'ListObjectsV2'>): Response {
   const bucket = c.bucket({ anonymousRead: true })
   const q = c.target.query
   const enc = encoder(q)
@@ -89,7 +89,7 @@ export function listObjectsV2(c: S3Call): Response {
 }
 
 /** ListObjects (v1): Marker / NextMarker (NextMarker only with a delimiter, as on AWS). */
-export function listObjects(c: S3Call): Response {
+export function listObjects(c: S3Call<'ListObjects'>): Response {
   const bucket = c.bucket({ anonymousRead: true })
   const q = c.target.query
   const enc = encoder(q)

@@ -35,14 +35,14 @@ function checksumHeaders(cs: { algorithm: string; value: string; type?: string }
   return h
 }
 
-export function createMultipartUpload(c: S3Call): Response {
+export function createMultipartUpload(c: S3Call<'CreateMultipartUpload'>): Response {
   const bucket = c.bucket()
   const h = c.request.headers
   refuseServerSideEncryption(h, { managed: true, customer: true })
   const algRaw = h.get('x-amz-checksum-algorithm')
   const algorithm = algRaw ? checksumAlgorithmOf(algRaw) : null
   if (algRaw && !algorithm) throw new AppError('InvalidRequest', { message: `Checksum algorithm ${algRaw} is not supported.` })
-  const u = c.ctx.services.multipart.create(bucket, c.target.key!, metaFromHeaders(h, h.get('content-encoding')), { algorithm, type: h.get('x-amz-checksum-type') })
+  const u = c.ctx.services.multipart.create(bucket, c.target.key, metaFromHeaders(h, h.get('content-encoding')), { algorithm, type: h.get('x-amz-checksum-type') })
   const headers: Record<string, string> = {}
   if (u.checksumAlgorithm) {
     headers['x-amz-checksum-algorithm'] = u.checksumAlgorithm
@@ -51,24 +51,24 @@ export function createMultipartUpload(c: S3Call): Response {
   return xmlResponse(xmlDoc('InitiateMultipartUploadResult', el('Bucket', bucket.name) + el('Key', c.target.key) + el('UploadId', u.id)), 200, headers)
 }
 
-export async function uploadPart(c: S3Call): Promise<Response> {
+export async function uploadPart(c: S3Call<'UploadPart'>): Promise<Response> {
   const bucket = c.bucket()
   const partNumber = partNumberOf(c)
   refuseServerSideEncryption(c.request.headers, { customer: true })
   const plan = c.body()
   if (plan.size === null && !plan.streamed) throw new AppError('MissingContentLength')
   const r = await c.ctx.services.multipart.uploadPart({
-    bucket, key: c.target.key!, uploadId: uploadIdOf(c), partNumber, source: plan.source, size: plan.size, checksum: plan.checksum, verify: plan.verify,
+    bucket, key: c.target.key, uploadId: uploadIdOf(c), partNumber, source: plan.source, size: plan.size, checksum: plan.checksum, verify: plan.verify,
   })
   return new Response(null, { status: 200, headers: { etag: quoteEtag(r.etag), ...checksumHeaders(r.checksum) } })
 }
 
 /** UploadPartCopy: copies (a range of) an existing object into a part. */
-export async function uploadPartCopy(c: S3Call): Promise<Response> {
+export async function uploadPartCopy(c: S3Call<'UploadPartCopy'>): Promise<Response> {
   const bucket = c.bucket()
   const partNumber = partNumberOf(c)
   const uploadId = uploadIdOf(c)
-  c.ctx.services.multipart.requireUpload(uploadId, bucket, c.target.key!)
+  c.ctx.services.multipart.requireUpload(uploadId, bucket, c.target.key)
   refuseServerSideEncryption(c.request.headers, { customer: true, copySource: true })
   const src = copySourceOf(c)
   const { version } = c.ctx.services.objects.resolveVersion(src.bucketRow, src.key, src.versionId)
@@ -84,7 +84,7 @@ export async function uploadPartCopy(c: S3Call): Promise<Response> {
   const size = range ? range.end - range.start + 1 : version.size
   const content = await c.ctx.services.objects.openContent(version, range)
   const r = await c.ctx.services.multipart.uploadPart({
-    bucket, key: c.target.key!, uploadId, partNumber, size,
+    bucket, key: c.target.key, uploadId, partNumber, size,
     source: iterateStream(content instanceof Blob ? content.stream() : content),
   })
   const headers: Record<string, string> = {}
@@ -93,10 +93,10 @@ export async function uploadPartCopy(c: S3Call): Promise<Response> {
   return xmlResponse(xmlDoc('CopyPartResult', el('LastModified', isoMs(c.now)) + el('ETag', quoteEtag(r.etag)) + checksumXml), 200, headers)
 }
 
-export async function completeMultipartUpload(c: S3Call): Promise<Response> {
+export async function completeMultipartUpload(c: S3Call<'CompleteMultipartUpload'>): Promise<Response> {
   const bucket = c.bucket()
   const uploadId = uploadIdOf(c)
-  const u = c.ctx.services.multipart.requireUpload(uploadId, bucket, c.target.key!)
+  const u = c.ctx.services.multipart.requireUpload(uploadId, bucket, c.target.key)
   refuseServerSideEncryption(c.request.headers, { customer: true })
   // x-amz-checksum-<alg> here is the client's full-object checksum, not the XML body's.
   const doc = parseXmlBody(await c.readSmallBody(4 * 1024 * 1024, { objectChecksumHeaders: true }), 'CompleteMultipartUpload')
@@ -119,7 +119,7 @@ export async function completeMultipartUpload(c: S3Call): Promise<Response> {
   const fullObject = u.checksumAlgorithm ? h.get(CHECKSUMS[u.checksumAlgorithm as ChecksumAlgorithm].header) : null
   const work = (async () => {
     const r = await c.ctx.services.multipart.complete({
-      bucket, key: c.target.key!, uploadId, parts, fullObjectChecksum: fullObject,
+      bucket, key: c.target.key, uploadId, parts, fullObjectChecksum: fullObject,
       conditions: { ifNoneMatch: h.get('if-none-match'), ifMatch: h.get('if-match') },
     })
     // A late answer is sent from here, past the handler's own durability wait.
@@ -129,7 +129,7 @@ export async function completeMultipartUpload(c: S3Call): Promise<Response> {
     if (versionId) headers['x-amz-version-id'] = versionId
     const cs = r.checksum
     const checksumXml = cs ? el(`Checksum${cs.algorithm}`, cs.value) + el('ChecksumType', cs.type) : ''
-    const location = `${new URL(c.request.url).origin}/${encodeURIComponent(bucket.name)}/${c.target.key!.split('/').map(encodeURIComponent).join('/')}`
+    const location = `${new URL(c.request.url).origin}/${encodeURIComponent(bucket.name)}/${c.target.key.split('/').map(encodeURIComponent).join('/')}`
     return {
       body: xmlDoc('CompleteMultipartUploadResult', el('Location', location) + el('Bucket', bucket.name) + el('Key', c.target.key) + el('ETag', quoteEtag(r.version.etag)) + checksumXml),
       headers: { ...headers, ...checksumHeaders(cs, true) },
@@ -143,9 +143,9 @@ export async function completeMultipartUpload(c: S3Call): Promise<Response> {
 export const COMPLETE_KEEPALIVE_AFTER_MS = 5_000
 export const COMPLETE_KEEPALIVE_INTERVAL_MS = 5_000
 
-export function abortMultipartUpload(c: S3Call): Response {
+export function abortMultipartUpload(c: S3Call<'AbortMultipartUpload'>): Response {
   const bucket = c.bucket()
-  c.ctx.services.multipart.abort(bucket, c.target.key!, uploadIdOf(c))
+  c.ctx.services.multipart.abort(bucket, c.target.key, uploadIdOf(c))
   return new Response(null, { status: 204 })
 }
 
@@ -156,10 +156,10 @@ function intParam(c: S3Call, name: string, def: number, max: number): number {
   return Math.min(Number(raw), max)
 }
 
-export function listParts(c: S3Call): Response {
+export function listParts(c: S3Call<'ListParts'>): Response {
   const bucket = c.bucket()
   const uploadId = uploadIdOf(c)
-  const u = c.ctx.services.multipart.requireUpload(uploadId, bucket, c.target.key!)
+  const u = c.ctx.services.multipart.requireUpload(uploadId, bucket, c.target.key)
   refuseServerSideEncryption(c.request.headers, { customer: true })
   const maxParts = intParam(c, 'max-parts', 1000, 1000)
   const marker = intParam(c, 'part-number-marker', 0, MAX_PARTS)
@@ -184,7 +184,7 @@ export function listParts(c: S3Call): Response {
  * ascending, then initiation order. The markers are positions (services/multipart/list-uploads);
  * a page that ends on a CommonPrefix resumes after every key under it.
  */
-export function listMultipartUploads(c: S3Call): Response {
+export function listMultipartUploads(c: S3Call<'ListMultipartUploads'>): Response {
   const bucket = c.bucket()
   const q = c.target.query
   const enc = encoder(q)

@@ -7,13 +7,13 @@ import type { S3Call } from '../call'
  * bucket is still 404 NoSuchBucket, another account's bucket 403, a missing object 404 NoSuchKey
  * (so a client probing ?tagging or ?acl learns the same as from a GET).
  */
-export function notImplemented(c: S3Call): Response {
+export function notImplemented(c: S3Call<'Unsupported'>): Response {
   const t = c.target
-  if (t.scope === 'bucket-exists' && !c.ctx.services.buckets.find(t.bucket!)) throw new AppError('NoSuchBucket', { fields: { BucketName: t.bucket! } })
+  if (t.scope === 'bucket-exists' && !c.ctx.services.buckets.find(t.bucket)) throw new AppError('NoSuchBucket', { fields: { BucketName: t.bucket } })
   if (t.scope === 'bucket' || t.scope === 'object') {
-    const bucket = c.bucket()
+    const bucket = c.ctx.services.access.bucket(c.auth.principal, t.bucket, { publicRead: false })
     const q = t.query
-    if (t.scope === 'object') c.ctx.services.objects.resolveVersion(bucket, t.key!, q.has('versionId') ? q.get('versionId')! : null)
+    if (t.scope === 'object') c.ctx.services.objects.resolveVersion(bucket, t.key, q.has('versionId') ? q.get('versionId')! : null)
   }
   throw new AppError('NotImplemented', { message: `${t.detail ?? 'This operation'} is not implemented by CloudStorage.` })
 }

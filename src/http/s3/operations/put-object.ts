@@ -7,7 +7,7 @@ import { refuseServerSideEncryption } from '../sse'
 /** AWS's single-PUT limit. */
 export const MAX_PUT_BYTES = 5 * 1024 ** 3
 
-export async function putObject(c: S3Call): Promise<Response> {
+export async function putObject(c: S3Call<'PutObject'>): Promise<Response> {
   const bucket = c.bucket()
   refuseServerSideEncryption(c.request.headers, { managed: true, customer: true })
   const plan = c.body()
@@ -15,7 +15,7 @@ export async function putObject(c: S3Call): Promise<Response> {
   if (plan.size !== null && plan.size > MAX_PUT_BYTES) throw new AppError('EntityTooLarge', { fields: { ProposedSize: plan.size, MaxSizeAllowed: MAX_PUT_BYTES } })
   const h = c.request.headers
   const r = await c.ctx.services.objects.put({
-    bucket, key: c.target.key!, source: plan.source, size: plan.size, cap: MAX_PUT_BYTES, meta: metaFromHeaders(h, plan.contentEncoding),
+    bucket, key: c.target.key, source: plan.source, size: plan.size, cap: MAX_PUT_BYTES, meta: metaFromHeaders(h, plan.contentEncoding),
     checksum: plan.checksum, verify: plan.verify, conditions: { ifNoneMatch: h.get('if-none-match'), ifMatch: h.get('if-match') },
   })
   const headers: Record<string, string> = { etag: quoteEtag(r.version.etag) }
