@@ -25,7 +25,9 @@ import { notImplemented } from './not-implemented'
  * handler is typed with its own operation's call, so it sees exactly that target's fields, and an
  * operation without a handler does not compile.
  */
-export const OPERATIONS: { [K in S3OperationName]: S3Handler<K> } = {
+export type S3Operations = { [K in S3OperationName]: S3Handler<K> }
+
+export const OPERATIONS: S3Operations = {
   ListBuckets: listBuckets,
   CreateBucket: createBucket,
   DeleteBucket: deleteBucket,
