@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import type { Config } from './config/config'
 import { openDatabase, type Db } from './db/client'
 import { migrate } from './db/migrate'
+import { quickCheck } from './db/pragmas'
 import { createRepos, type Repos } from './db/repos'
 import { FsBlobStore } from './blob/fs-store'
 import type { BlobStore } from './blob/blob-store'
@@ -51,8 +52,8 @@ function openDb(path: string): Db {
   let db: Db
   try {
     db = openDatabase(path)
-    const check = db.sqlite.query('PRAGMA quick_check').get() as { quick_check: string }
-    if (check.quick_check !== 'ok') throw new Error(check.quick_check)
+    const check = quickCheck(db)
+    if (check !== 'ok') throw new Error(check)
   } catch (e) {
     // quick_check's report starts with a "*** in database main ***" banner; show the finding.
     const detail = (e as Error).message.replace(/^\*\*\* in database \w+ \*\*\*\s*/, '').split('\n')[0]
@@ -102,7 +103,7 @@ export function createAppContext(config: Config, opts: { now?: () => number } = 
     }
     const masterKey = loadMasterKey({ dataDir: config.dataDir, masterKey: config.masterKey, masterKeyFile: config.masterKeyFile, create: true })
     checkMasterKey(config, masterKey, repos)
-    sealClearWebhookSecrets(db, masterKey)
+    sealClearWebhookSecrets(db, repos, masterKey)
     const blobs: BlobStore = new FsBlobStore(config.dataDir, config.diskReserveBytes)
     const bus = new EventBus(db, repos.events)
     const deps: Deps = { config, db, repos, blobs, bus, masterKey, now: opts.now ?? Date.now }

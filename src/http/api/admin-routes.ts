@@ -9,15 +9,14 @@ import { checkFields, pathParam } from './validate'
 
 /** Aggregate numbers for the TUI overview and the dashboard's admin page. */
 export function overview(ctx: AppContext) {
-  const totals = ctx.db.sqlite.query('SELECT coalesce(sum(logical_bytes), 0) AS logical, coalesce(sum(stored_bytes), 0) AS stored, coalesce(sum(objects), 0) AS objects FROM account_usage').get() as { logical: number; stored: number; objects: number }
-  const counts = ctx.db.sqlite.query('SELECT (SELECT count(*) FROM accounts) AS accounts, (SELECT count(*) FROM buckets) AS buckets, (SELECT count(*) FROM multipart_uploads) AS uploads').get() as { accounts: number; buckets: number; uploads: number }
+  const counts = ctx.repos.stats.overview()
   return {
     version: VERSION,
     ...ctx.metrics.snapshot(),
     accounts: counts.accounts,
     buckets: counts.buckets,
     multipartUploads: counts.uploads,
-    storage: { logicalBytes: totals.logical, storedBytes: totals.stored, objects: totals.objects },
+    storage: { logicalBytes: counts.logical, storedBytes: counts.stored, objects: counts.objects },
     region: ctx.config.region,
   }
 }
