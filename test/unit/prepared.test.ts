@@ -2,11 +2,11 @@ import { describe, test, expect, afterAll, beforeAll } from 'bun:test'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { count, eq, getTableColumns, is, max, sql } from 'drizzle-orm'
+import { and, count, eq, getTableColumns, is, max, sql } from 'drizzle-orm'
 import { SQLiteTable } from 'drizzle-orm/sqlite-core'
 import { openDatabase, type Db } from '../../src/db/client'
 import { migrate } from '../../src/db/migrate'
-import { placeholderFor, prepareSelect } from '../../src/db/prepared'
+import { aliased, placeholderFor, prepareSelect } from '../../src/db/prepared'
 import { createRepos, type Repos } from '../../src/db/repos'
 import * as schema from '../../src/db/schema'
 
@@ -51,34 +51,51 @@ describe('prepareSelect', () => {
   test('every table: the same rows as drizzle returns', () => {
     for (const table of Object.values(schema)) {
       if (!is(table, SQLiteTable)) continue
-      const q = () => db.orm.select(getTableColumns(table)).from(table)
-      expect(prepareSelect(q()).all()).toEqual(q().all())
+      const columns = getTableColumns(table)
+      expect(prepareSelect(db, db.orm.select(aliased(columns)).from(table)).all()).toEqual(db.orm.select(columns).from(table).all())
     }
     // The fixture has rows where it matters: flags both ways, NULLs, a custom column type.
-    expect(prepareSelect(db.orm.select().from(schema.objects)).all().map((o) => o.isLive)).toEqual([true, false, true])
-    expect(prepareSelect(db.orm.select().from(schema.accounts)).all().map((a) => [a.email, a.isAdmin, a.plan])).toEqual([['One@Example.com', true, null], ['two@example.com', false, 'basic']])
+    expect(prepareSelect(db, db.orm.select(aliased(getTableColumns(schema.objects))).from(schema.objects)).all().map((o) => o.isLive)).toEqual([true, false, true])
+    expect(prepareSelect(db, db.orm.select(aliased(getTableColumns(schema.accounts))).from(schema.accounts)).all().map((a) => [a.email, a.isAdmin, a.plan])).toEqual([['One@Example.com', true, null], ['two@example.com', false, 'basic']])
   })
 
   test('joins, placeholders, aggregates and mapWith expressions', () => {
-    const q = () => db.orm.select({
+    const fields = {
       ...getTableColumns(schema.objectVersions), isLatest: sql`${schema.objects.currentVersionId} IS ${schema.objectVersions.id}`.mapWith(Boolean),
-      admin: schema.accounts.isAdmin, n: count(), newest: max(schema.objectVersions.createdAt),
-    }).from(schema.objectVersions)
-      .innerJoin(schema.objects, eq(schema.objects.id, schema.objectVersions.objectId))
-      .innerJoin(schema.buckets, eq(schema.buckets.id, schema.objectVersions.bucketId))
-      .innerJoin(schema.accounts, eq(schema.accounts.id, schema.buckets.accountId))
-      .where(eq(schema.objectVersions.bucketId, sql.placeholder('bucket'))).groupBy(schema.objectVersions.id).orderBy(schema.objectVersions.id)
-    const mine = prepareSelect(q())
-    const theirs = q().prepare()
-    expect(mine.all({ bucket: 'b1' })).toEqual(theirs.all({ bucket: 'b1' }))
-    expect(mine.get({ bucket: 'b1' })).toEqual(theirs.get({ bucket: 'b1' }))
-    expect(mine.all({ bucket: 'b1' }).map((r) => [r.isDeleteMarker, r.s3Null, r.isLatest, r.admin])).toEqual([[false, false, true, true], [true, false, true, true], [false, true, true, true]])
-    expect(mine.get({ bucket: 'nope' })).toBeUndefined()
-    expect(mine.all({ bucket: 'nope' })).toEqual([])
+      admin: schema.accounts.isAdmin, n: count(), newest: max(schema.objectVersions.createdAt), plan: schema.accounts.plan,
+    }
+    const join = eq(schema.objects.id, schema.objectVersions.objectId)
+    const bucketJoin = eq(schema.buckets.id, schema.objectVersions.bucketId)
+    const accountJoin = eq(schema.accounts.id, schema.buckets.accountId)
+    const where = eq(schema.objectVersions.bucketId, sql.placeholder('bucket'))
+    const limit = sql.placeholder('limit')
+    const mineQuery = db.orm.select(aliased(fields)).from(schema.objectVersions).innerJoin(schema.objects, join).innerJoin(schema.buckets, bucketJoin)
+      .innerJoin(schema.accounts, accountJoin).where(where).groupBy(schema.objectVersions.id).orderBy(schema.objectVersions.id).limit(limit)
+    const theirQuery = db.orm.select(fields).from(schema.objectVersions).innerJoin(schema.objects, join).innerJoin(schema.buckets, bucketJoin)
+      .innerJoin(schema.accounts, accountJoin).where(where).groupBy(schema.objectVersions.id).orderBy(schema.objectVersions.id).limit(limit)
+    const mine = prepareSelect(db, mineQuery)
+    const theirs = theirQuery.prepare()
+    const b1 = { bucket: 'b1', limit: 10 }
+    expect(mine.all(b1)).toEqual(theirs.all(b1))
+    expect(mine.get(b1)).toEqual(theirs.get(b1)!)
+    expect(mine.all(b1).map((r) => [r.isDeleteMarker, r.s3Null, r.isLatest, r.admin, r.plan])).toEqual([[false, false, true, true, null], [true, false, true, true, null], [false, true, true, true, null]])
+    expect(mine.all({ bucket: 'b1', limit: 1 })).toEqual(theirs.all({ bucket: 'b1', limit: 1 }))
+    expect(mine.get({ bucket: 'nope', limit: 10 })).toBeUndefined()
+    expect(mine.all({ bucket: 'nope', limit: 10 })).toEqual([])
+    // A placeholder without a value is refused, as drizzle refuses it.
+    expect(() => mine.all({ bucket: 'b1' })).toThrow('No value for placeholder "limit" was provided')
   })
 
-  test('a select that is not a flat list of fields is refused when prepared, not misread later', () => {
-    expect(() => prepareSelect(db.orm.select({ nested: { id: schema.objects.id } }).from(schema.objects))).toThrow(/neither a column nor an sql expression/)
+  test('a select of fields not aliased to their names is refused when prepared, not misread later', () => {
+    expect(() => prepareSelect(db, db.orm.select({ id: schema.objects.id }).from(schema.objects))).toThrow(/not aliased to its name/)
+    expect(() => prepareSelect(db, db.orm.select({ id: sql`1`.as('other') }).from(schema.objects))).toThrow(/not aliased to its name/)
+    expect(() => prepareSelect(db, db.orm.select({ nested: { id: schema.objects.id } }).from(schema.objects))).toThrow(/not aliased to its name/)
+  })
+
+  test('an encoded constant and an encoded placeholder in the WHERE clause', () => {
+    const byFlag = prepareSelect(db, db.orm.select(aliased({ id: schema.objects.id })).from(schema.objects)
+      .where(and(eq(schema.objects.isLive, true), eq(schema.objects.bucketId, sql`${sql.param(sql.placeholder('b'), schema.objects.bucketId)}`))).orderBy(schema.objects.id))
+    expect(byFlag.all({ b: 'b1' })).toEqual([{ id: 'o0' }, { id: 'o2' }])
   })
 
   test('placeholderFor encodes like its column: a boolean SET value is stored as 0/1', () => {

@@ -1,6 +1,6 @@
 import { and, count, eq, getTableColumns, sql } from 'drizzle-orm'
 import type { Db } from '../client'
-import { prepareSelect } from '../prepared'
+import { aliased, prepareSelect } from '../prepared'
 import { accessKeys, accounts } from '../schema'
 
 export type AccessKeyRow = typeof accessKeys.$inferSelect
@@ -12,8 +12,8 @@ const ph = sql.placeholder
 export function accessKeysRepo(db: Db) {
   const { orm } = db
   // Looked up on every signed request: prepared once.
-  const byId = prepareSelect(orm.select().from(accessKeys).where(eq(accessKeys.id, ph('id'))))
-  const withAccount = prepareSelect(orm.select({ ...getTableColumns(accessKeys), isAdmin: accounts.isAdmin, status: accounts.status })
+  const byId = prepareSelect(db, orm.select(aliased(getTableColumns(accessKeys))).from(accessKeys).where(eq(accessKeys.id, ph('id'))))
+  const withAccount = prepareSelect(db, orm.select(aliased({ ...getTableColumns(accessKeys), isAdmin: accounts.isAdmin, status: accounts.status }))
     .from(accessKeys).innerJoin(accounts, eq(accounts.id, accessKeys.accountId)).where(eq(accessKeys.id, ph('id'))))
   const touch = orm.update(accessKeys).set({ lastUsedAt: sql`${ph('now')}` }).where(eq(accessKeys.id, ph('id'))).prepare()
   return {

@@ -1,6 +1,6 @@
-import { count, eq, sql } from 'drizzle-orm'
+import { count, eq, getTableColumns, sql } from 'drizzle-orm'
 import type { Db } from '../client'
-import { prepareSelect } from '../prepared'
+import { aliased, prepareSelect } from '../prepared'
 import { accounts, accountUsage, plans } from '../schema'
 
 export type AccountRow = typeof accounts.$inferSelect
@@ -15,8 +15,8 @@ const ph = sql.placeholder
  */
 export function accountsRepo(db: Db) {
   const { orm } = db
-  const byId = prepareSelect(orm.select().from(accounts).where(eq(accounts.id, ph('id'))))
-  const usage = prepareSelect(orm.select().from(accountUsage).where(eq(accountUsage.accountId, ph('id'))))
+  const byId = prepareSelect(db, orm.select(aliased(getTableColumns(accounts))).from(accounts).where(eq(accounts.id, ph('id'))))
+  const usage = prepareSelect(db, orm.select(aliased(getTableColumns(accountUsage))).from(accountUsage).where(eq(accountUsage.accountId, ph('id'))))
   const addUsage = orm.update(accountUsage).set({
     logicalBytes: sql`${accountUsage.logicalBytes} + ${ph('logical')}`,
     storedBytes: sql`${accountUsage.storedBytes} + ${ph('stored')}`,

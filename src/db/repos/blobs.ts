@@ -1,6 +1,6 @@
-import { and, eq, gt, lte, sql } from 'drizzle-orm'
+import { and, eq, getTableColumns, gt, lte, sql } from 'drizzle-orm'
 import type { Db } from '../client'
-import { prepareSelect } from '../prepared'
+import { aliased, prepareSelect } from '../prepared'
 import { blobs, buckets, multipartParts, multipartUploads, objectVersions, versionParts } from '../schema'
 
 export type BlobRow = typeof blobs.$inferSelect
@@ -19,25 +19,25 @@ export function blobsRepo(db: Db) {
   const insert = orm.insert(blobs).values({
     id: ph('id'), accountId: ph('accountId'), size: ph('size'), sha256: ph('sha256'), md5: ph('md5'), state: 'live', refcount: 1, createdAt: ph('now'),
   }).prepare()
-  const get = prepareSelect(orm.select().from(blobs).where(eq(blobs.id, ph('id'))))
+  const get = prepareSelect(db, orm.select(aliased(getTableColumns(blobs))).from(blobs).where(eq(blobs.id, ph('id'))))
   const isLive = and(eq(blobs.id, ph('id')), eq(blobs.state, LIVE))
   const incRef = orm.update(blobs).set({ refcount: sql`${blobs.refcount} + 1` }).where(isLive).returning({ id: blobs.id }).prepare()
   const decRef = orm.update(blobs).set({ refcount: sql`${blobs.refcount} - 1` }).where(isLive).returning({ refcount: blobs.refcount, size: blobs.size }).prepare()
   const kill = orm.update(blobs).set({ state: 'dead', deadAt: sql`${ph('now')}` }).where(eq(blobs.id, ph('id'))).prepare()
-  const dedup = prepareSelect(orm.select().from(blobs)
+  const dedup = prepareSelect(db, orm.select(aliased(getTableColumns(blobs))).from(blobs)
     .where(and(eq(blobs.accountId, ph('accountId')), eq(blobs.sha256, ph('sha256')), eq(blobs.size, ph('size')), eq(blobs.state, LIVE))).limit(1))
-  const deadBefore = prepareSelect(orm.select({ id: blobs.id }).from(blobs).where(and(eq(blobs.state, DEAD), lte(blobs.deadAt, ph('t')))).limit(ph('limit')))
+  const deadBefore = prepareSelect(db, orm.select(aliased({ id: blobs.id })).from(blobs).where(and(eq(blobs.state, DEAD), lte(blobs.deadAt, ph('t')))).limit(ph('limit')))
   const remove = orm.delete(blobs).where(eq(blobs.id, ph('id'))).prepare()
-  const exists = prepareSelect(orm.select({ x: sql`1` }).from(blobs).where(eq(blobs.id, ph('id'))))
-  const livePage = prepareSelect(orm.select({ id: blobs.id, size: blobs.size, sha256: blobs.sha256 }).from(blobs)
+  const exists = prepareSelect(db, orm.select(aliased({ x: sql`1` })).from(blobs).where(eq(blobs.id, ph('id'))))
+  const livePage = prepareSelect(db, orm.select(aliased({ id: blobs.id, size: blobs.size, sha256: blobs.sha256 })).from(blobs)
     .where(and(eq(blobs.state, LIVE), gt(blobs.id, ph('after')))).orderBy(blobs.id).limit(ph('limit')))
   // Who references a blob: a version's content, a multipart version's part, or an upload's part.
   const owner = { bucket: buckets.name, key: objectVersions.key }
-  const ownerOf = prepareSelect(orm.select(owner).from(objectVersions).innerJoin(buckets, eq(buckets.id, objectVersions.bucketId))
+  const ownerOf = prepareSelect(db, orm.select(aliased(owner)).from(objectVersions).innerJoin(buckets, eq(buckets.id, objectVersions.bucketId))
     .where(eq(objectVersions.blobId, ph('blobId')))
-    .unionAll(orm.select(owner).from(versionParts).innerJoin(objectVersions, eq(objectVersions.id, versionParts.versionId))
+    .unionAll(orm.select(aliased(owner)).from(versionParts).innerJoin(objectVersions, eq(objectVersions.id, versionParts.versionId))
       .innerJoin(buckets, eq(buckets.id, objectVersions.bucketId)).where(eq(versionParts.blobId, ph('blobId'))))
-    .unionAll(orm.select({ bucket: buckets.name, key: multipartUploads.key }).from(multipartParts)
+    .unionAll(orm.select(aliased({ bucket: buckets.name, key: multipartUploads.key })).from(multipartParts)
       .innerJoin(multipartUploads, eq(multipartUploads.id, multipartParts.uploadId)).innerJoin(buckets, eq(buckets.id, multipartUploads.bucketId))
       .where(eq(multipartParts.blobId, ph('blobId'))))
     .limit(1))

@@ -1,6 +1,6 @@
-import { and, count, eq, sql } from 'drizzle-orm'
+import { and, count, eq, getTableColumns, sql } from 'drizzle-orm'
 import type { Db } from '../client'
-import { prepareSelect } from '../prepared'
+import { aliased, prepareSelect } from '../prepared'
 import { buckets } from '../schema'
 
 export type BucketRow = typeof buckets.$inferSelect
@@ -10,8 +10,8 @@ const ph = sql.placeholder
 /** Buckets. Lookups by name and id run on every request: prepared once. */
 export function bucketsRepo(db: Db) {
   const { orm } = db
-  const byName = prepareSelect(orm.select().from(buckets).where(eq(buckets.name, ph('name'))))
-  const byId = prepareSelect(orm.select().from(buckets).where(eq(buckets.id, ph('id'))))
+  const byName = prepareSelect(db, orm.select(aliased(getTableColumns(buckets))).from(buckets).where(eq(buckets.name, ph('name'))))
+  const byId = prepareSelect(db, orm.select(aliased(getTableColumns(buckets))).from(buckets).where(eq(buckets.id, ph('id'))))
   const addUsage = orm.update(buckets).set({
     usageBytes: sql`${buckets.usageBytes} + ${ph('bytes')}`,
     usageObjects: sql`${buckets.usageObjects} + ${ph('objects')}`,

@@ -1,6 +1,6 @@
-import { eq, gt, sql } from 'drizzle-orm'
+import { eq, getTableColumns, gt, sql } from 'drizzle-orm'
 import type { Db } from '../client'
-import { prepareSelect } from '../prepared'
+import { aliased, prepareSelect } from '../prepared'
 import { events } from '../schema'
 
 export type EventRow = typeof events.$inferSelect
@@ -12,8 +12,8 @@ export function eventsRepo(db: Db) {
   const { orm } = db
   const insert = orm.insert(events).values({ type: ph('type'), accountId: ph('accountId'), payloadJson: ph('payloadJson'), createdAt: ph('now') })
     .returning({ id: events.id }).prepare()
-  const after = prepareSelect(orm.select().from(events).where(gt(events.id, ph('afterId'))).orderBy(events.id).limit(ph('limit')))
-  const byId = prepareSelect(orm.select().from(events).where(eq(events.id, ph('id'))))
+  const after = prepareSelect(db, orm.select(aliased(getTableColumns(events))).from(events).where(gt(events.id, ph('afterId'))).orderBy(events.id).limit(ph('limit')))
+  const byId = prepareSelect(db, orm.select(aliased(getTableColumns(events))).from(events).where(eq(events.id, ph('id'))))
   return {
     insert(type: string, accountId: string | null, payload: unknown, now: number): number {
       return insert.get({ type, accountId, payloadJson: JSON.stringify(payload), now })!.id

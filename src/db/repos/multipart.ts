@@ -1,6 +1,6 @@
 import { and, eq, getTableColumns, gt, gte, lt, sql } from 'drizzle-orm'
 import type { Db } from '../client'
-import { prepareSelect } from '../prepared'
+import { aliased, prepareSelect } from '../prepared'
 import { multipartParts, multipartUploads } from '../schema'
 import { utf8Compare } from '../../domain/utf8'
 
@@ -17,10 +17,10 @@ export function multipartRepo(db: Db) {
     id: ph('id'), bucketId: ph('bucketId'), key: ph('key'), accountId: ph('accountId'), contentType: ph('contentType'), headersJson: ph('headersJson'),
     userMetaJson: ph('userMetaJson'), checksumAlgorithm: ph('checksumAlgorithm'), checksumType: ph('checksumType'), initiatedAt: ph('initiatedAt'), updatedAt: ph('updatedAt'),
   }).prepare()
-  const get = prepareSelect(orm.select(UP).from(multipartUploads).where(eq(multipartUploads.id, ph('id'))))
+  const get = prepareSelect(db, orm.select(aliased(UP)).from(multipartUploads).where(eq(multipartUploads.id, ph('id'))))
   const touch = orm.update(multipartUploads).set({ updatedAt: sql`${ph('now')}` }).where(eq(multipartUploads.id, ph('id'))).prepare()
   const del = orm.delete(multipartUploads).where(eq(multipartUploads.id, ph('id'))).prepare()
-  const part = prepareSelect(orm.select(PART).from(multipartParts).where(and(eq(multipartParts.uploadId, ph('uploadId')), eq(multipartParts.partNumber, ph('partNumber')))))
+  const part = prepareSelect(db, orm.select(aliased(PART)).from(multipartParts).where(and(eq(multipartParts.uploadId, ph('uploadId')), eq(multipartParts.partNumber, ph('partNumber')))))
   const excluded = (column: string) => sql.raw(`excluded.${column}`)
   const upsertPart = orm.insert(multipartParts).values({
     uploadId: ph('uploadId'), partNumber: ph('partNumber'), blobId: ph('blobId'), size: ph('size'), etag: ph('etag'), checksumJson: ph('checksumJson'), createdAt: ph('createdAt'),
@@ -28,20 +28,20 @@ export function multipartRepo(db: Db) {
     target: [multipartParts.uploadId, multipartParts.partNumber],
     set: { blobId: excluded('blob_id'), size: excluded('size'), etag: excluded('etag'), checksumJson: excluded('checksum_json'), createdAt: excluded('created_at') },
   }).prepare()
-  const parts = prepareSelect(orm.select(PART).from(multipartParts).where(and(eq(multipartParts.uploadId, ph('uploadId')), gt(multipartParts.partNumber, ph('after'))))
+  const parts = prepareSelect(db, orm.select(aliased(PART)).from(multipartParts).where(and(eq(multipartParts.uploadId, ph('uploadId')), gt(multipartParts.partNumber, ph('after'))))
     .orderBy(multipartParts.partNumber).limit(ph('limit')))
-  const allParts = prepareSelect(orm.select(PART).from(multipartParts).where(eq(multipartParts.uploadId, ph('uploadId'))).orderBy(multipartParts.partNumber))
+  const allParts = prepareSelect(db, orm.select(aliased(PART)).from(multipartParts).where(eq(multipartParts.uploadId, ph('uploadId'))).orderBy(multipartParts.partNumber))
   // One lower bound per statement, so the index scan starts there (see objects.listLive).
   const inBucket = eq(multipartUploads.bucketId, ph('bucketId'))
-  const uploadsInKey = prepareSelect(orm.select(UP).from(multipartUploads).where(and(inBucket, eq(multipartUploads.key, ph('key')), gt(multipartUploads.id, ph('afterId'))))
+  const uploadsInKey = prepareSelect(db, orm.select(aliased(UP)).from(multipartUploads).where(and(inBucket, eq(multipartUploads.key, ph('key')), gt(multipartUploads.id, ph('afterId'))))
     .orderBy(multipartUploads.id).limit(ph('limit')))
-  const uploadsAfter = prepareSelect(orm.select(UP).from(multipartUploads).where(and(inBucket, gt(multipartUploads.key, ph('after'))))
+  const uploadsAfter = prepareSelect(db, orm.select(aliased(UP)).from(multipartUploads).where(and(inBucket, gt(multipartUploads.key, ph('after'))))
     .orderBy(multipartUploads.key, multipartUploads.id).limit(ph('limit')))
-  const uploadsFrom = prepareSelect(orm.select(UP).from(multipartUploads).where(and(inBucket, gte(multipartUploads.key, ph('from'))))
+  const uploadsFrom = prepareSelect(db, orm.select(aliased(UP)).from(multipartUploads).where(and(inBucket, gte(multipartUploads.key, ph('from'))))
     .orderBy(multipartUploads.key, multipartUploads.id).limit(ph('limit')))
-  const forBucket = prepareSelect(orm.select({ id: multipartUploads.id }).from(multipartUploads).where(inBucket))
-  const staleBefore = prepareSelect(orm.select({ id: multipartUploads.id }).from(multipartUploads).where(lt(multipartUploads.updatedAt, ph('t'))).limit(ph('limit')))
-  const anyInBucket = prepareSelect(orm.select({ x: sql`1` }).from(multipartUploads).where(inBucket).limit(1))
+  const forBucket = prepareSelect(db, orm.select(aliased({ id: multipartUploads.id })).from(multipartUploads).where(inBucket))
+  const staleBefore = prepareSelect(db, orm.select(aliased({ id: multipartUploads.id })).from(multipartUploads).where(lt(multipartUploads.updatedAt, ph('t'))).limit(ph('limit')))
+  const anyInBucket = prepareSelect(db, orm.select(aliased({ x: sql`1` })).from(multipartUploads).where(inBucket).limit(1))
 
   return {
     insert: (u: UploadRow) => insert.run(u),

@@ -1,6 +1,6 @@
 import { and, count, desc, eq, exists, getTableColumns, gt, gte, isNull, lt, max, min, or, sql } from 'drizzle-orm'
 import type { Db } from '../client'
-import { placeholderFor, prepareSelect } from '../prepared'
+import { aliased, placeholderFor, prepareSelect } from '../prepared'
 import { buckets, objects, objectVersions, versionParts } from '../schema'
 import { utf8Compare } from '../../domain/utf8'
 
@@ -28,8 +28,8 @@ const ZERO = sql`0`
  */
 export function objectsRepo(db: Db) {
   const { orm } = db
-  const byKey = prepareSelect(orm.select(OBJ).from(objects).where(and(eq(objects.bucketId, ph('bucketId')), eq(objects.key, ph('key')))))
-  const byId = prepareSelect(orm.select(OBJ).from(objects).where(eq(objects.id, ph('id'))))
+  const byKey = prepareSelect(db, orm.select(aliased(OBJ)).from(objects).where(and(eq(objects.bucketId, ph('bucketId')), eq(objects.key, ph('key')))))
+  const byId = prepareSelect(db, orm.select(aliased(OBJ)).from(objects).where(eq(objects.id, ph('id'))))
   const insertObj = orm.insert(objects).values({
     id: ph('id'), bucketId: ph('bucketId'), key: ph('key'), currentVersionId: null, isLive: false, size: 0, etag: '', contentType: '',
     lastModified: 0, nextVersionNumber: 1, createdAt: ph('now'),
@@ -42,12 +42,12 @@ export function objectsRepo(db: Db) {
   const takeNumber = orm.update(objects).set({ nextVersionNumber: sql`${objects.nextVersionNumber} + 1` })
     .where(eq(objects.id, ph('id'))).returning({ n: sql<number>`${objects.nextVersionNumber} - 1` }).prepare()
   const deleteObj = orm.delete(objects).where(eq(objects.id, ph('id'))).prepare()
-  const version = prepareSelect(orm.select(VER).from(objectVersions).where(eq(objectVersions.id, ph('id'))))
-  const versionsOf = prepareSelect(orm.select(VER).from(objectVersions).where(eq(objectVersions.objectId, ph('objectId'))).orderBy(desc(objectVersions.versionNumber)))
-  const hiddenOf = prepareSelect(orm.select(VER).from(objectVersions)
+  const version = prepareSelect(db, orm.select(aliased(VER)).from(objectVersions).where(eq(objectVersions.id, ph('id'))))
+  const versionsOf = prepareSelect(db, orm.select(aliased(VER)).from(objectVersions).where(eq(objectVersions.objectId, ph('objectId'))).orderBy(desc(objectVersions.versionNumber)))
+  const hiddenOf = prepareSelect(db, orm.select(aliased(VER)).from(objectVersions)
     .where(and(eq(objectVersions.objectId, ph('objectId')), eq(objectVersions.s3Hidden, ONE))).orderBy(desc(objectVersions.versionNumber)))
-  const countVersions = prepareSelect(orm.select({ n: count() }).from(objectVersions).where(eq(objectVersions.objectId, ph('objectId'))))
-  const nullVersion = prepareSelect(orm.select(VER).from(objectVersions)
+  const countVersions = prepareSelect(db, orm.select(aliased({ n: count() })).from(objectVersions).where(eq(objectVersions.objectId, ph('objectId'))))
+  const nullVersion = prepareSelect(db, orm.select(aliased(VER)).from(objectVersions)
     .where(and(eq(objectVersions.objectId, ph('objectId')), eq(objectVersions.s3Null, ONE), eq(objectVersions.s3Hidden, ZERO))))
   const insertVer = orm.insert(objectVersions).values({
     id: ph('id'), objectId: ph('objectId'), bucketId: ph('bucketId'), key: ph('key'), versionNumber: ph('versionNumber'), s3Null: ph('s3Null'),
@@ -60,7 +60,7 @@ export function objectsRepo(db: Db) {
   const noncurrent = orm.update(objectVersions).set({ noncurrentSince }).where(eq(objectVersions.id, ph('id'))).prepare()
   const current = orm.update(objectVersions).set({ noncurrentSince: null }).where(eq(objectVersions.id, ph('id'))).prepare()
   const deleteVer = orm.delete(objectVersions).where(eq(objectVersions.id, ph('id'))).prepare()
-  const parts = prepareSelect(orm.select(getTableColumns(versionParts)).from(versionParts).where(eq(versionParts.versionId, ph('versionId'))).orderBy(versionParts.partNumber))
+  const parts = prepareSelect(db, orm.select(aliased(getTableColumns(versionParts))).from(versionParts).where(eq(versionParts.versionId, ph('versionId'))).orderBy(versionParts.partNumber))
   const insertPart = orm.insert(versionParts).values({
     versionId: ph('versionId'), partNumber: ph('partNumber'), blobId: ph('blobId'), offset: ph('offset'), size: ph('size'), etag: ph('etag'), checksum: ph('checksum'),
   }).prepare()
@@ -68,45 +68,45 @@ export function objectsRepo(db: Db) {
   // ranges an index scan by one of them only, and the other one would be a filter over every
   // row before it — O(bucket) per page.
   const live = and(eq(objects.bucketId, ph('bucketId')), eq(objects.isLive, ONE))
-  const liveAfter = prepareSelect(orm.select(LIVE).from(objects).where(and(live, gt(objects.key, ph('after')))).orderBy(objects.key).limit(ph('limit')))
-  const liveFrom = prepareSelect(orm.select(LIVE).from(objects).where(and(live, gte(objects.key, ph('from')))).orderBy(objects.key).limit(ph('limit')))
-  const anyLive = prepareSelect(orm.select({ x: ONE }).from(objects).where(live).limit(1))
-  const s3Versions = (bound: ReturnType<typeof and>) => orm.select({ ...VER, isLatest: sql`${objects.currentVersionId} IS ${objectVersions.id}`.mapWith(Boolean) })
+  const liveAfter = prepareSelect(db, orm.select(aliased(LIVE)).from(objects).where(and(live, gt(objects.key, ph('after')))).orderBy(objects.key).limit(ph('limit')))
+  const liveFrom = prepareSelect(db, orm.select(aliased(LIVE)).from(objects).where(and(live, gte(objects.key, ph('from')))).orderBy(objects.key).limit(ph('limit')))
+  const anyLive = prepareSelect(db, orm.select(aliased({ x: ONE })).from(objects).where(live).limit(1))
+  const s3Versions = (bound: ReturnType<typeof and>) => orm.select(aliased({ ...VER, isLatest: sql`${objects.currentVersionId} IS ${objectVersions.id}`.mapWith(Boolean) }))
     .from(objectVersions).innerJoin(objects, eq(objects.id, objectVersions.objectId))
     .where(and(eq(objectVersions.bucketId, ph('bucketId')), eq(objectVersions.s3Hidden, ZERO), bound))
-  const s3VersionsInKey = prepareSelect(s3Versions(and(eq(objectVersions.key, ph('key')), lt(objectVersions.versionNumber, ph('before'))))
+  const s3VersionsInKey = prepareSelect(db, s3Versions(and(eq(objectVersions.key, ph('key')), lt(objectVersions.versionNumber, ph('before'))))
     .orderBy(desc(objectVersions.versionNumber)).limit(ph('limit')))
-  const s3VersionsAfter = prepareSelect(s3Versions(gt(objectVersions.key, ph('after'))).orderBy(objectVersions.key, desc(objectVersions.versionNumber)).limit(ph('limit')))
-  const s3VersionsFrom = prepareSelect(s3Versions(gte(objectVersions.key, ph('from'))).orderBy(objectVersions.key, desc(objectVersions.versionNumber)).limit(ph('limit')))
-  const nullNumber = prepareSelect(orm.select({ n: objectVersions.versionNumber }).from(objectVersions).where(and(
+  const s3VersionsAfter = prepareSelect(db, s3Versions(gt(objectVersions.key, ph('after'))).orderBy(objectVersions.key, desc(objectVersions.versionNumber)).limit(ph('limit')))
+  const s3VersionsFrom = prepareSelect(db, s3Versions(gte(objectVersions.key, ph('from'))).orderBy(objectVersions.key, desc(objectVersions.versionNumber)).limit(ph('limit')))
+  const nullNumber = prepareSelect(db, orm.select(aliased({ n: objectVersions.versionNumber })).from(objectVersions).where(and(
     eq(objectVersions.bucketId, ph('bucketId')), eq(objectVersions.key, ph('key')), eq(objectVersions.s3Null, ONE), eq(objectVersions.s3Hidden, ZERO))).limit(1))
-  const oldestNewerThan = prepareSelect(orm.select({ n: min(objectVersions.versionNumber) }).from(objectVersions)
+  const oldestNewerThan = prepareSelect(db, orm.select(aliased({ n: min(objectVersions.versionNumber) })).from(objectVersions)
     .where(and(eq(objectVersions.bucketId, ph('bucketId')), eq(objectVersions.key, ph('key')), gt(objectVersions.id, ph('id')))))
   const expose = orm.update(objectVersions).set({ s3Hidden: false, s3Null: false })
     .where(and(eq(objectVersions.bucketId, ph('bucketId')), eq(objectVersions.s3Hidden, ONE))).prepare()
-  const deletedWithHistory = prepareSelect(orm.select(OBJ).from(objects).where(and(eq(objects.bucketId, ph('bucketId')), isNull(objects.currentVersionId),
+  const deletedWithHistory = prepareSelect(db, orm.select(aliased(OBJ)).from(objects).where(and(eq(objects.bucketId, ph('bucketId')), isNull(objects.currentVersionId),
     exists(orm.select({ x: ONE }).from(objectVersions).where(eq(objectVersions.objectId, objects.id))))))
-  const lastNoncurrent = prepareSelect(orm.select({ t: max(objectVersions.noncurrentSince) }).from(objectVersions).where(eq(objectVersions.objectId, ph('objectId'))))
-  const lastChange = prepareSelect(orm.select({ t: sql<number>`max(coalesce(max(${objectVersions.createdAt}), 0), coalesce(max(${objectVersions.noncurrentSince}), 0))` })
+  const lastNoncurrent = prepareSelect(db, orm.select(aliased({ t: max(objectVersions.noncurrentSince) })).from(objectVersions).where(eq(objectVersions.objectId, ph('objectId'))))
+  const lastChange = prepareSelect(db, orm.select(aliased({ t: sql<number>`max(coalesce(max(${objectVersions.createdAt}), 0), coalesce(max(${objectVersions.noncurrentSince}), 0))` }))
     .from(objectVersions).where(eq(objectVersions.objectId, ph('objectId'))))
-  const idsInBucket = prepareSelect(orm.select({ id: objectVersions.id }).from(objectVersions).where(eq(objectVersions.bucketId, ph('bucketId'))))
-  const objectIdsInBucket = prepareSelect(orm.select({ id: objects.id }).from(objects).where(eq(objects.bucketId, ph('bucketId'))))
-  const anyS3Version = prepareSelect(orm.select({ x: ONE }).from(objectVersions).where(and(eq(objectVersions.bucketId, ph('bucketId')), eq(objectVersions.s3Hidden, ZERO))).limit(1))
+  const idsInBucket = prepareSelect(db, orm.select(aliased({ id: objectVersions.id })).from(objectVersions).where(eq(objectVersions.bucketId, ph('bucketId'))))
+  const objectIdsInBucket = prepareSelect(db, orm.select(aliased({ id: objects.id })).from(objects).where(eq(objects.bucketId, ph('bucketId'))))
+  const anyS3Version = prepareSelect(db, orm.select(aliased({ x: ONE })).from(objectVersions).where(and(eq(objectVersions.bucketId, ph('bucketId')), eq(objectVersions.s3Hidden, ZERO))).limit(1))
   // Time Machine's views: keys with content history (the inner join keeps only keys with at least
   // one version that is not a delete marker, so max() is never NULL there), paged by key.
   const contentVersions = and(eq(objectVersions.objectId, objects.id), eq(objectVersions.isDeleteMarker, ZERO))
   const underPrefixAfter = and(gt(objects.key, ph('after')), sql`substr(${objects.key}, 1, length(${ph('prefix')})) = ${ph('prefix')}`)
-  const versionedFiles = prepareSelect(orm.select({
+  const versionedFiles = prepareSelect(db, orm.select(aliased({
     id: objects.id, key: objects.key, isLive: objects.isLive, lastModified: objects.lastModified, versions: count(objectVersions.id),
     latestAt: sql<number>`max(${objectVersions.createdAt})`,
-  }).from(objects).innerJoin(objectVersions, contentVersions).where(and(eq(objects.bucketId, ph('bucketId')), underPrefixAfter))
+  })).from(objects).innerJoin(objectVersions, contentVersions).where(and(eq(objects.bucketId, ph('bucketId')), underPrefixAfter))
     .groupBy(objects.id).orderBy(objects.key).limit(ph('limit')))
-  const deletedFiles = prepareSelect(orm.select({
+  const deletedFiles = prepareSelect(db, orm.select(aliased({
     id: objects.id, key: objects.key, deletedAt: sql<number | null>`coalesce(nullif(${objects.lastModified}, 0), max(${objectVersions.noncurrentSince}))`,
     versions: count(objectVersions.id), lastNumber: sql<number>`max(${objectVersions.versionNumber})`,
-  }).from(objects).innerJoin(objectVersions, contentVersions).where(and(eq(objects.bucketId, ph('bucketId')), eq(objects.isLive, ZERO), underPrefixAfter))
+  })).from(objects).innerJoin(objectVersions, contentVersions).where(and(eq(objects.bucketId, ph('bucketId')), eq(objects.isLive, ZERO), underPrefixAfter))
     .groupBy(objects.id).orderBy(objects.key).limit(ph('limit')))
-  const expired = prepareSelect(orm.select({ id: objectVersions.id, bucketId: objectVersions.bucketId }).from(objectVersions)
+  const expired = prepareSelect(db, orm.select(aliased({ id: objectVersions.id, bucketId: objectVersions.bucketId })).from(objectVersions)
     .innerJoin(buckets, eq(buckets.id, objectVersions.bucketId)).innerJoin(objects, eq(objects.id, objectVersions.objectId))
     .where(and(
       or(eq(objectVersions.s3Hidden, ONE), eq(buckets.timeMachine, ONE)), eq(objectVersions.isDeleteMarker, ZERO),

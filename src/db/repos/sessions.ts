@@ -1,6 +1,6 @@
-import { eq, lt, or, sql } from 'drizzle-orm'
+import { eq, getTableColumns, lt, or, sql } from 'drizzle-orm'
 import type { Db } from '../client'
-import { prepareSelect } from '../prepared'
+import { aliased, prepareSelect } from '../prepared'
 import { sessions } from '../schema'
 
 export type SessionRow = typeof sessions.$inferSelect
@@ -12,7 +12,7 @@ export function sessionsRepo(db: Db) {
   const insert = orm.insert(sessions).values({
     idHash: ph('idHash'), accountId: ph('accountId'), csrfToken: ph('csrfToken'), createdAt: ph('createdAt'), lastSeenAt: ph('lastSeenAt'), expiresAt: ph('expiresAt'),
   }).prepare()
-  const get = prepareSelect(orm.select().from(sessions).where(eq(sessions.idHash, ph('idHash'))))
+  const get = prepareSelect(db, orm.select(aliased(getTableColumns(sessions))).from(sessions).where(eq(sessions.idHash, ph('idHash'))))
   const touch = orm.update(sessions).set({ lastSeenAt: sql`${ph('now')}` }).where(eq(sessions.idHash, ph('idHash'))).prepare()
   const del = orm.delete(sessions).where(eq(sessions.idHash, ph('idHash'))).prepare()
   const delAccount = orm.delete(sessions).where(eq(sessions.accountId, ph('accountId'))).prepare()

@@ -1,6 +1,6 @@
-import { and, count, desc, eq, like, lte, notLike, sql } from 'drizzle-orm'
+import { and, count, desc, eq, getTableColumns, like, lte, notLike, sql } from 'drizzle-orm'
 import type { Db } from '../client'
-import { placeholderFor, prepareSelect } from '../prepared'
+import { aliased, placeholderFor, prepareSelect } from '../prepared'
 import { settings, webhookDeliveries, webhooks } from '../schema'
 
 export type WebhookRow = typeof webhooks.$inferSelect
@@ -18,27 +18,27 @@ export function webhooksRepo(db: Db) {
     id: ph('id'), accountId: ph('accountId'), url: ph('url'), eventsJson: ph('eventsJson'), secretEnc: ph('secretEnc'), active: ph('active'),
     consecutiveFailures: 0, disabledReason: null, createdAt: ph('createdAt'), updatedAt: ph('updatedAt'),
   }).prepare()
-  const get = prepareSelect(orm.select().from(webhooks).where(eq(webhooks.id, ph('id'))))
-  const forAccount = prepareSelect(orm.select().from(webhooks).where(eq(webhooks.accountId, ph('accountId'))).orderBy(webhooks.createdAt))
-  const activeFor = prepareSelect(orm.select().from(webhooks).where(and(eq(webhooks.accountId, ph('accountId')), eq(webhooks.active, sql`1`))))
+  const get = prepareSelect(db, orm.select(aliased(getTableColumns(webhooks))).from(webhooks).where(eq(webhooks.id, ph('id'))))
+  const forAccount = prepareSelect(db, orm.select(aliased(getTableColumns(webhooks))).from(webhooks).where(eq(webhooks.accountId, ph('accountId'))).orderBy(webhooks.createdAt))
+  const activeFor = prepareSelect(db, orm.select(aliased(getTableColumns(webhooks))).from(webhooks).where(and(eq(webhooks.accountId, ph('accountId')), eq(webhooks.active, sql`1`))))
   const del = orm.delete(webhooks).where(eq(webhooks.id, ph('id'))).prepare()
-  const anyActive = prepareSelect(orm.select({ x: sql`1` }).from(webhooks).where(eq(webhooks.active, sql`1`)).limit(1))
-  const anySealed = prepareSelect(orm.select({ x: sql`1` }).from(webhooks).where(like(webhooks.secretEnc, SEALED)).limit(1))
-  const unsealed = prepareSelect(orm.select({ id: webhooks.id, secret: webhooks.secretEnc }).from(webhooks).where(notLike(webhooks.secretEnc, SEALED)))
+  const anyActive = prepareSelect(db, orm.select(aliased({ x: sql`1` })).from(webhooks).where(eq(webhooks.active, sql`1`)).limit(1))
+  const anySealed = prepareSelect(db, orm.select(aliased({ x: sql`1` })).from(webhooks).where(like(webhooks.secretEnc, SEALED)).limit(1))
+  const unsealed = prepareSelect(db, orm.select(aliased({ id: webhooks.id, secret: webhooks.secretEnc })).from(webhooks).where(notLike(webhooks.secretEnc, SEALED)))
   const setSecret = orm.update(webhooks).set({ secretEnc: sql`${ph('secretEnc')}` }).where(eq(webhooks.id, ph('id'))).prepare()
   const insertDelivery = orm.insert(webhookDeliveries).values({
     webhookId: ph('webhookId'), eventId: ph('eventId'), status: 'pending', attempts: 0, nextAttemptAt: ph('now'), createdAt: ph('now'),
   }).onConflictDoNothing().prepare()
-  const due = prepareSelect(orm.select().from(webhookDeliveries).where(and(eq(webhookDeliveries.status, PENDING), lte(webhookDeliveries.nextAttemptAt, ph('now'))))
+  const due = prepareSelect(db, orm.select(aliased(getTableColumns(webhookDeliveries))).from(webhookDeliveries).where(and(eq(webhookDeliveries.status, PENDING), lte(webhookDeliveries.nextAttemptAt, ph('now'))))
     .orderBy(webhookDeliveries.nextAttemptAt).limit(ph('limit')))
   const updDelivery = orm.update(webhookDeliveries).set({
     status: placeholderFor(webhookDeliveries.status, 'status'), attempts: placeholderFor(webhookDeliveries.attempts, 'attempts'),
     nextAttemptAt: placeholderFor(webhookDeliveries.nextAttemptAt, 'nextAttemptAt'), lastStatus: placeholderFor(webhookDeliveries.lastStatus, 'lastStatus'),
     lastError: placeholderFor(webhookDeliveries.lastError, 'lastError'), finishedAt: placeholderFor(webhookDeliveries.finishedAt, 'finishedAt'),
   }).where(eq(webhookDeliveries.id, ph('id'))).prepare()
-  const deliveriesOf = prepareSelect(orm.select().from(webhookDeliveries).where(eq(webhookDeliveries.webhookId, ph('webhookId'))).orderBy(desc(webhookDeliveries.id)).limit(ph('limit')))
-  const pending = prepareSelect(orm.select({ n: count() }).from(webhookDeliveries).where(eq(webhookDeliveries.status, PENDING)))
-  const getSetting = prepareSelect(orm.select({ value: settings.value }).from(settings).where(eq(settings.name, ph('name'))))
+  const deliveriesOf = prepareSelect(db, orm.select(aliased(getTableColumns(webhookDeliveries))).from(webhookDeliveries).where(eq(webhookDeliveries.webhookId, ph('webhookId'))).orderBy(desc(webhookDeliveries.id)).limit(ph('limit')))
+  const pending = prepareSelect(db, orm.select(aliased({ n: count() })).from(webhookDeliveries).where(eq(webhookDeliveries.status, PENDING)))
+  const getSetting = prepareSelect(db, orm.select(aliased({ value: settings.value })).from(settings).where(eq(settings.name, ph('name'))))
   const setSetting = orm.insert(settings).values({ name: ph('name'), value: ph('value') })
     .onConflictDoUpdate({ target: settings.name, set: { value: sql.raw('excluded.value') } }).prepare()
 
