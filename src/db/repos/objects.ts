@@ -17,8 +17,8 @@ const OBJ = getTableColumns(objects)
 const VER = getTableColumns(objectVersions)
 const LIVE = { id: objects.id, key: objects.key, size: objects.size, etag: objects.etag, contentType: objects.contentType, lastModified: objects.lastModified }
 // Flag and state tests are written as literals, as the partial indexes' WHERE clauses are: SQLite
-// uses a partial index only for a query whose WHERE implies the index's, which a bound parameter
-// cannot (and a parameter in such a term re-prepares the statement at every new binding).
+// uses a partial index only when the query's WHERE implies the index's, and with a bound parameter
+// in that term it can tell only from the value, so it re-prepares the statement at every binding.
 const ONE = sql`1`
 const ZERO = sql`0`
 
@@ -103,7 +103,7 @@ export function objectsRepo(db: Db) {
     .groupBy(objects.id).orderBy(objects.key).limit(ph('limit')))
   const deletedFiles = prepareSelect(db, orm.select(aliased({
     id: objects.id, key: objects.key, deletedAt: sql<number | null>`coalesce(nullif(${objects.lastModified}, 0), max(${objectVersions.noncurrentSince}))`,
-    versions: count(objectVersions.id), lastNumber: sql<number>`max(${objectVersions.versionNumber})`,
+    versions: count(objectVersions.id),
   })).from(objects).innerJoin(objectVersions, contentVersions).where(and(eq(objects.bucketId, ph('bucketId')), eq(objects.isLive, ZERO), underPrefixAfter))
     .groupBy(objects.id).orderBy(objects.key).limit(ph('limit')))
   const expired = prepareSelect(db, orm.select(aliased({ id: objectVersions.id, bucketId: objectVersions.bucketId })).from(objectVersions)
