@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import type { Config } from './config/config'
 import { openDatabase, type Db } from './db/client'
 import { migrate } from './db/migrate'
+import { quickCheck } from './db/pragmas'
 import { createRepos, type Repos } from './db/repos'
 import { FsBlobStore } from './blob/fs-store'
 import { SpaceReserve, spaceReserveBytes } from './blob/space-reserve'
@@ -52,8 +53,8 @@ function openDb(path: string): Db {
   let db: Db
   try {
     db = openDatabase(path)
-    const check = db.sqlite.query('PRAGMA quick_check').get() as { quick_check: string }
-    if (check.quick_check !== 'ok') throw new Error(check.quick_check)
+    const check = quickCheck(db)
+    if (check !== 'ok') throw new Error(check)
   } catch (e) {
     // quick_check's report starts with a "*** in database main ***" banner; show the finding.
     const detail = (e as Error).message.replace(/^\*\*\* in database \w+ \*\*\*\s*/, '').split('\n')[0]
@@ -103,7 +104,7 @@ export function createAppContext(config: Config, opts: { now?: () => number } = 
     }
     const masterKey = loadMasterKey({ dataDir: config.dataDir, masterKey: config.masterKey, masterKeyFile: config.masterKeyFile, create: true })
     checkMasterKey(config, masterKey, repos)
-    sealClearWebhookSecrets(db, masterKey)
+    sealClearWebhookSecrets(db, repos, masterKey)
     const space = new SpaceReserve(config.dataDir, spaceReserveBytes(config.diskReserveBytes))
     const blobs: BlobStore = new FsBlobStore(config.dataDir, config.diskReserveBytes, space)
     // Deletes on a completely full disk commit into the metadata reserve.

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Config } from '../config/config'
 import { createAppContext } from '../app'
+import { userVersion } from '../db/pragmas'
 import { loadImageTransformer } from '../image/transformer'
 
 /**
@@ -25,7 +26,7 @@ export async function runSelfTest(config: Config, out: (s: string) => void): Pro
   try {
     await check('database', async () => {
       const ctx = createAppContext({ ...config, dataDir: scratch, masterKey: null, masterKeyFile: null })
-      const v = (ctx.db.sqlite.query('PRAGMA user_version').get() as { user_version: number }).user_version
+      const v = userVersion(ctx.db)
       const bytes = new TextEncoder().encode('self-test')
       await ctx.blobs.put('selftest0000', (async function* () { yield bytes })())
       const got = await ctx.blobs.get('selftest0000')

@@ -4,7 +4,6 @@ import type { Logger } from '../log/logger'
 import type { DeliveryRow, WebhookRow } from '../db/repos/webhooks'
 import { BlockedTargetError, parseAllowlist, resolveTarget } from './ssrf'
 import { openSecret } from '../auth/master-key'
-import type { EventType } from './catalog'
 
 /** Failed deliveries are retried this many times (so 1 + 3 attempts), with exponential backoff. */
 export const MAX_RETRIES = 3
@@ -60,7 +59,7 @@ export function startWebhookWorker(ctx: AppContext, log: Logger) {
 
   async function send(d: DeliveryRow) {
     const w = repo.get(d.webhookId)
-    const event = ctx.db.sqlite.query('SELECT id, type, payload_json AS payloadJson, created_at AS createdAt FROM events WHERE id = ?').get(d.eventId) as { id: number; type: EventType; payloadJson: string; createdAt: number } | null
+    const event = ctx.repos.events.byId(d.eventId)
     const now = () => ctx.now()
     if (!w || !w.active || !event) {
       ctx.db.tx(() => repo.updateDelivery({ ...d, status: 'failed', lastError: !w ? 'webhook deleted' : !event ? 'event missing' : 'webhook disabled', finishedAt: now() }))
@@ -105,7 +104,7 @@ export function startWebhookWorker(ctx: AppContext, log: Logger) {
       repo.updateDelivery({ ...d, status: 'failed', attempts, lastStatus: status, lastError: error, finishedAt: now() })
       const failures = (repo.get(w.id)?.consecutiveFailures ?? 0) + 1
       const disable = failures >= DISABLE_AFTER
-      repo.update(w.id, { consecutiveFailures: failures, ...(disable ? { active: 0, disabledReason: `disabled after ${failures} consecutive failed deliveries (last: ${error})` } : {}) }, now())
+      repo.update(w.id, { consecutiveFailures: failures, ...(disable ? { active: false, disabledReason: `disabled after ${failures} consecutive failed deliveries (last: ${error})` } : {}) }, now())
       if (disable) log.info('webhook disabled', { webhook: w.id, url: w.url, error })
     })
   }

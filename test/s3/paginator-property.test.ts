@@ -104,7 +104,7 @@ let uploadRows: Array<{ key: string; item: Item }> = []
 
 function version(objectId: string, bucketId: string, key: string, over: Partial<VersionRow> = {}): VersionRow {
   const v: VersionRow = {
-    id: newUlid(), objectId, bucketId, key, versionNumber: repos.objects.takeVersionNumber(objectId), s3Null: 0, s3Hidden: 0, isDeleteMarker: 0,
+    id: newUlid(), objectId, bucketId, key, versionNumber: repos.objects.takeVersionNumber(objectId), s3Null: false, s3Hidden: false, isDeleteMarker: false,
     blobId: null, size: 1, etag: 'e', partsCount: 0, contentType: 'x/y', headersJson: '{}', userMetaJson: '{}', checksumJson: null, sha256: null,
     createdAt: Date.now(), noncurrentSince: null, ...over,
   }
@@ -132,7 +132,7 @@ beforeAll(() => {
     for (const key of keys) {
       const obj = repos.objects.insertObject(newUlid(), OBJ, key, now)
       const first = version(obj.id, OBJ, key)
-      repos.objects.setHead(obj.id, rand() < 0.05 ? version(obj.id, OBJ, key, { isDeleteMarker: 1 }) : first)
+      repos.objects.setHead(obj.id, rand() < 0.05 ? version(obj.id, OBJ, key, { isDeleteMarker: true }) : first)
     }
     // Versions: 580 keys with 1–3 versions each, some ending in a delete marker, some with a
     // null version, a few Time Machine-only versions S3 must not list.
@@ -142,8 +142,8 @@ beforeAll(() => {
       const nullAt = rand() < 0.3 ? Math.floor(rand() * n) : -1
       let head: VersionRow | null = null
       for (let i = 0; i < n; i++) {
-        const hidden = rand() < 0.05 ? 1 : 0
-        const v = version(obj.id, VER, key, { s3Null: i === nullAt ? 1 : 0, s3Hidden: hidden, isDeleteMarker: i === n - 1 && rand() < 0.2 ? 1 : 0 })
+        const hidden = rand() < 0.05
+        const v = version(obj.id, VER, key, { s3Null: i === nullAt, s3Hidden: hidden, isDeleteMarker: i === n - 1 && rand() < 0.2 })
         if (!hidden) head = v
       }
       repos.objects.setHead(obj.id, head)
@@ -361,8 +361,8 @@ describe(`seed ${SEED}`, () => {
       const vs: VersionRow[] = []
       for (let i = 1; i <= 5; i++) {
         const v: VersionRow = {
-          id: newUlid(), objectId: obj.id, bucketId: VER, key, versionNumber: repos.objects.takeVersionNumber(obj.id), s3Null: i === 3 ? 1 : 0, s3Hidden: 0,
-          isDeleteMarker: 0, blobId: null, size: 1, etag: 'e', partsCount: 0, contentType: '', headersJson: '{}', userMetaJson: '{}', checksumJson: null, sha256: null, createdAt: now, noncurrentSince: null,
+          id: newUlid(), objectId: obj.id, bucketId: VER, key, versionNumber: repos.objects.takeVersionNumber(obj.id), s3Null: i === 3, s3Hidden: false,
+          isDeleteMarker: false, blobId: null, size: 1, etag: 'e', partsCount: 0, contentType: '', headersJson: '{}', userMetaJson: '{}', checksumJson: null, sha256: null, createdAt: now, noncurrentSince: null,
         }
         repos.objects.insertVersion(v)
         vs.push(v)

@@ -1,29 +1,33 @@
-import { eq, sql } from 'drizzle-orm'
+import { count, eq, getTableColumns, sql } from 'drizzle-orm'
 import type { Db } from '../client'
+import { aliased, prepareSelect } from '../prepared'
 import { accounts, accountUsage, plans } from '../schema'
 
 export type AccountRow = typeof accounts.$inferSelect
 export type UsageRow = typeof accountUsage.$inferSelect
+export type PlanRow = typeof plans.$inferSelect
 
-const ACCOUNT_COLS = 'id, email, password_hash AS passwordHash, is_admin AS isAdmin, plan, quota_override AS quotaOverride, status, password_changed_at AS passwordChangedAt, created_at AS createdAt'
-const USAGE_COLS = 'account_id AS accountId, logical_bytes AS logicalBytes, stored_bytes AS storedBytes, objects, warned_percent AS warnedPercent'
-const toAccount = (r: (Omit<AccountRow, 'isAdmin'> & { isAdmin: number }) | null): AccountRow | undefined => (r ? { ...r, isAdmin: !!r.isAdmin } : undefined)
+const ph = sql.placeholder
 
 /**
- * Accounts and their usage counters. The per-request lookups (byId, usage, addUsage) are plain
- * prepared statements: drizzle's query building cost more than the queries themselves.
+ * Accounts and their usage counters. The per-request lookups (byId, usage, addUsage) are
+ * prepared once: building a drizzle query per call cost more than the query itself.
  */
 export function accountsRepo(db: Db) {
   const { orm } = db
-  const byId = db.sqlite.prepare(`SELECT ${ACCOUNT_COLS} FROM accounts WHERE id = ?`)
-  const usage = db.sqlite.prepare(`SELECT ${USAGE_COLS} FROM account_usage WHERE account_id = ?`)
-  const addUsage = db.sqlite.prepare('UPDATE account_usage SET logical_bytes = logical_bytes + ?, stored_bytes = stored_bytes + ?, objects = objects + ? WHERE account_id = ?')
+  const byId = prepareSelect(db, orm.select(aliased(getTableColumns(accounts))).from(accounts).where(eq(accounts.id, ph('id'))))
+  const usage = prepareSelect(db, orm.select(aliased(getTableColumns(accountUsage))).from(accountUsage).where(eq(accountUsage.accountId, ph('id'))))
+  const addUsage = orm.update(accountUsage).set({
+    logicalBytes: sql`${accountUsage.logicalBytes} + ${ph('logical')}`,
+    storedBytes: sql`${accountUsage.storedBytes} + ${ph('stored')}`,
+    objects: sql`${accountUsage.objects} + ${ph('objects')}`,
+  }).where(eq(accountUsage.accountId, ph('id'))).prepare()
   return {
     insert(row: typeof accounts.$inferInsert) {
       orm.insert(accounts).values(row).run()
       orm.insert(accountUsage).values({ accountId: row.id, logicalBytes: 0, storedBytes: 0, objects: 0, warnedPercent: 0 }).run()
     },
-    byId: (id: string): AccountRow | undefined => toAccount(byId.get(id) as never),
+    byId: (id: string): AccountRow | undefined => byId.get({ id }),
     byEmail: (email: string): AccountRow | undefined => orm.select().from(accounts).where(sql`${accounts.email} = ${email} COLLATE NOCASE`).get(),
     list: (): AccountRow[] => orm.select().from(accounts).orderBy(accounts.createdAt).all(),
     update(id: string, patch: Partial<typeof accounts.$inferInsert>) {
@@ -32,18 +36,18 @@ export function accountsRepo(db: Db) {
     delete(id: string) {
       orm.delete(accounts).where(eq(accounts.id, id)).run()
     },
-    usage: (id: string): UsageRow | undefined => (usage.get(id) as UsageRow | null) ?? undefined,
+    usage: (id: string): UsageRow | undefined => usage.get({ id }),
     /** Appliance-wide sums for the metrics gauges. */
     usageTotals: (): { accounts: number; logicalBytes: number; storedBytes: number; objects: number } =>
       orm.select({
-        accounts: sql<number>`count(*)`,
+        accounts: count(),
         logicalBytes: sql<number>`coalesce(sum(${accountUsage.logicalBytes}), 0)`,
         storedBytes: sql<number>`coalesce(sum(${accountUsage.storedBytes}), 0)`,
         objects: sql<number>`coalesce(sum(${accountUsage.objects}), 0)`,
       }).from(accountUsage).get()!,
     /** Adds deltas to the account's usage counters (inside the caller's transaction). */
     addUsage(id: string, d: { logical?: number; stored?: number; objects?: number }) {
-      addUsage.run(d.logical ?? 0, d.stored ?? 0, d.objects ?? 0, id)
+      addUsage.run({ id, logical: d.logical ?? 0, stored: d.stored ?? 0, objects: d.objects ?? 0 })
     },
     setUsage(id: string, u: { logicalBytes: number; storedBytes: number; objects: number }) {
       orm.update(accountUsage).set(u).where(eq(accountUsage.accountId, id)).run()
@@ -54,7 +58,7 @@ export function accountsRepo(db: Db) {
     upsertPlan(p: typeof plans.$inferInsert) {
       orm.insert(plans).values(p).onConflictDoUpdate({ target: plans.name, set: { quotaBytes: p.quotaBytes, maxBuckets: p.maxBuckets, maxKeys: p.maxKeys, ratesJson: p.ratesJson } }).run()
     },
-    plans: () => orm.select().from(plans).all(),
+    plans: (): PlanRow[] => orm.select().from(plans).all(),
   }
 }
 export type AccountsRepo = ReturnType<typeof accountsRepo>

@@ -8,6 +8,7 @@ import { objectsRepo } from './objects'
 import { multipartRepo } from './multipart'
 import { sessionsRepo } from './sessions'
 import { webhooksRepo } from './webhooks'
+import { statsRepo } from './stats'
 
 export function createRepos(db: Db) {
   return {
@@ -20,6 +21,7 @@ export function createRepos(db: Db) {
     multipart: multipartRepo(db),
     sessions: sessionsRepo(db),
     webhooks: webhooksRepo(db),
+    stats: statsRepo(db),
   }
 }
 export type Repos = ReturnType<typeof createRepos>

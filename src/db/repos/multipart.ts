@@ -1,75 +1,70 @@
+import { and, eq, getTableColumns, gt, gte, lt, sql } from 'drizzle-orm'
 import type { Db } from '../client'
+import { aliased, prepareSelect } from '../prepared'
+import { multipartParts, multipartUploads } from '../schema'
 import { utf8Compare } from '../../domain/utf8'
 
-export interface UploadRow {
-  id: string
-  bucketId: string
-  key: string
-  accountId: string
-  contentType: string
-  headersJson: string
-  userMetaJson: string
-  checksumAlgorithm: string | null
-  checksumType: string | null
-  initiatedAt: number
-  updatedAt: number
-}
+export type UploadRow = typeof multipartUploads.$inferSelect
+export type UploadPartRow = typeof multipartParts.$inferSelect
 
-export interface UploadPartRow {
-  uploadId: string
-  partNumber: number
-  blobId: string
-  size: number
-  etag: string
-  checksumJson: string | null
-  createdAt: number
-}
-
-const UP = 'id, bucket_id AS bucketId, key, account_id AS accountId, content_type AS contentType, headers_json AS headersJson, user_meta_json AS userMetaJson, checksum_algorithm AS checksumAlgorithm, checksum_type AS checksumType, initiated_at AS initiatedAt, updated_at AS updatedAt'
-const PART = 'upload_id AS uploadId, part_number AS partNumber, blob_id AS blobId, size, etag, checksum_json AS checksumJson, created_at AS createdAt'
+const ph = sql.placeholder
+const UP = getTableColumns(multipartUploads)
+const PART = getTableColumns(multipartParts)
 
 export function multipartRepo(db: Db) {
-  const s = db.sqlite
-  const insert = s.prepare('INSERT INTO multipart_uploads (id, bucket_id, key, account_id, content_type, headers_json, user_meta_json, checksum_algorithm, checksum_type, initiated_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
-  const get = s.prepare(`SELECT ${UP} FROM multipart_uploads WHERE id = ?`)
-  const touch = s.prepare('UPDATE multipart_uploads SET updated_at = ? WHERE id = ?')
-  const del = s.prepare('DELETE FROM multipart_uploads WHERE id = ?')
-  const part = s.prepare(`SELECT ${PART} FROM multipart_parts WHERE upload_id = ? AND part_number = ?`)
-  const upsertPart = s.prepare('INSERT INTO multipart_parts (upload_id, part_number, blob_id, size, etag, checksum_json, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (upload_id, part_number) DO UPDATE SET blob_id = excluded.blob_id, size = excluded.size, etag = excluded.etag, checksum_json = excluded.checksum_json, created_at = excluded.created_at')
-  const parts = s.prepare(`SELECT ${PART} FROM multipart_parts WHERE upload_id = ? AND part_number > ? ORDER BY part_number LIMIT ?`)
-  const allParts = s.prepare(`SELECT ${PART} FROM multipart_parts WHERE upload_id = ? ORDER BY part_number`)
+  const { orm } = db
+  const insert = orm.insert(multipartUploads).values({
+    id: ph('id'), bucketId: ph('bucketId'), key: ph('key'), accountId: ph('accountId'), contentType: ph('contentType'), headersJson: ph('headersJson'),
+    userMetaJson: ph('userMetaJson'), checksumAlgorithm: ph('checksumAlgorithm'), checksumType: ph('checksumType'), initiatedAt: ph('initiatedAt'), updatedAt: ph('updatedAt'),
+  }).prepare()
+  const get = prepareSelect(db, orm.select(aliased(UP)).from(multipartUploads).where(eq(multipartUploads.id, ph('id'))))
+  const touch = orm.update(multipartUploads).set({ updatedAt: sql`${ph('now')}` }).where(eq(multipartUploads.id, ph('id'))).prepare()
+  const del = orm.delete(multipartUploads).where(eq(multipartUploads.id, ph('id'))).prepare()
+  const part = prepareSelect(db, orm.select(aliased(PART)).from(multipartParts).where(and(eq(multipartParts.uploadId, ph('uploadId')), eq(multipartParts.partNumber, ph('partNumber')))))
+  const excluded = (column: string) => sql.raw(`excluded.${column}`)
+  const upsertPart = orm.insert(multipartParts).values({
+    uploadId: ph('uploadId'), partNumber: ph('partNumber'), blobId: ph('blobId'), size: ph('size'), etag: ph('etag'), checksumJson: ph('checksumJson'), createdAt: ph('createdAt'),
+  }).onConflictDoUpdate({
+    target: [multipartParts.uploadId, multipartParts.partNumber],
+    set: { blobId: excluded('blob_id'), size: excluded('size'), etag: excluded('etag'), checksumJson: excluded('checksum_json'), createdAt: excluded('created_at') },
+  }).prepare()
+  const parts = prepareSelect(db, orm.select(aliased(PART)).from(multipartParts).where(and(eq(multipartParts.uploadId, ph('uploadId')), gt(multipartParts.partNumber, ph('after'))))
+    .orderBy(multipartParts.partNumber).limit(ph('limit')))
+  const allParts = prepareSelect(db, orm.select(aliased(PART)).from(multipartParts).where(eq(multipartParts.uploadId, ph('uploadId'))).orderBy(multipartParts.partNumber))
   // One lower bound per statement, so the index scan starts there (see objects.listLive).
-  const uploadsInKey = s.prepare(`SELECT ${UP} FROM multipart_uploads WHERE bucket_id = ? AND key = ? AND id > ? ORDER BY id LIMIT ?`)
-  const uploadsAfter = s.prepare(`SELECT ${UP} FROM multipart_uploads WHERE bucket_id = ? AND key > ? ORDER BY key, id LIMIT ?`)
-  const uploadsFrom = s.prepare(`SELECT ${UP} FROM multipart_uploads WHERE bucket_id = ? AND key >= ? ORDER BY key, id LIMIT ?`)
-  const forBucket = s.prepare('SELECT id FROM multipart_uploads WHERE bucket_id = ?')
-  const staleBefore = s.prepare('SELECT id FROM multipart_uploads WHERE updated_at < ? LIMIT ?')
-  const anyInBucket = s.prepare('SELECT 1 AS x FROM multipart_uploads WHERE bucket_id = ? LIMIT 1')
+  const inBucket = eq(multipartUploads.bucketId, ph('bucketId'))
+  const uploadsInKey = prepareSelect(db, orm.select(aliased(UP)).from(multipartUploads).where(and(inBucket, eq(multipartUploads.key, ph('key')), gt(multipartUploads.id, ph('afterId'))))
+    .orderBy(multipartUploads.id).limit(ph('limit')))
+  const uploadsAfter = prepareSelect(db, orm.select(aliased(UP)).from(multipartUploads).where(and(inBucket, gt(multipartUploads.key, ph('after'))))
+    .orderBy(multipartUploads.key, multipartUploads.id).limit(ph('limit')))
+  const uploadsFrom = prepareSelect(db, orm.select(aliased(UP)).from(multipartUploads).where(and(inBucket, gte(multipartUploads.key, ph('from'))))
+    .orderBy(multipartUploads.key, multipartUploads.id).limit(ph('limit')))
+  const forBucket = prepareSelect(db, orm.select(aliased({ id: multipartUploads.id })).from(multipartUploads).where(inBucket))
+  const staleBefore = prepareSelect(db, orm.select(aliased({ id: multipartUploads.id })).from(multipartUploads).where(lt(multipartUploads.updatedAt, ph('t'))).limit(ph('limit')))
+  const anyInBucket = prepareSelect(db, orm.select(aliased({ x: sql`1` })).from(multipartUploads).where(inBucket).limit(1))
 
   return {
-    insert: (u: UploadRow) => insert.run(u.id, u.bucketId, u.key, u.accountId, u.contentType, u.headersJson, u.userMetaJson, u.checksumAlgorithm, u.checksumType, u.initiatedAt, u.updatedAt),
-    get: (id: string) => get.get(id) as UploadRow | null,
-    /** Uploads in progress, all accounts. */
-    count: () => (db.sqlite.query('SELECT count(*) AS n FROM multipart_uploads').get() as { n: number }).n,
-    touch: (id: string, now: number) => touch.run(now, id),
-    delete: (id: string) => del.run(id),
-    part: (uploadId: string, n: number) => part.get(uploadId, n) as UploadPartRow | null,
-    upsertPart: (p: UploadPartRow) => upsertPart.run(p.uploadId, p.partNumber, p.blobId, p.size, p.etag, p.checksumJson, p.createdAt),
-    parts: (uploadId: string, after: number, limit: number) => parts.all(uploadId, after, limit) as UploadPartRow[],
-    allParts: (uploadId: string) => allParts.all(uploadId) as UploadPartRow[],
+    insert: (u: UploadRow) => insert.run(u),
+    get: (id: string): UploadRow | null => get.get({ id }) ?? null,
+    touch: (id: string, now: number) => touch.run({ id, now }),
+    delete: (id: string) => del.run({ id }),
+    part: (uploadId: string, n: number): UploadPartRow | null => part.get({ uploadId, partNumber: n }) ?? null,
+    upsertPart: (p: UploadPartRow) => upsertPart.run(p),
+    parts: (uploadId: string, after: number, limit: number): UploadPartRow[] => parts.all({ uploadId, after, limit }),
+    allParts: (uploadId: string): UploadPartRow[] => allParts.all({ uploadId }),
     /**
      * Uploads after (keyMarker, uploadIdMarker) in key then upload-id order (ids are time-ordered:
      * initiation order), at or after `from`. A null uploadIdMarker: after every upload of keyMarker.
      */
     list(bucketId: string, keyMarker: string, uploadIdMarker: string | null, from: string, limit: number): UploadRow[] {
-      if (utf8Compare(keyMarker, from) < 0) return uploadsFrom.all(bucketId, from, limit) as UploadRow[]
-      const rows = uploadIdMarker === null ? [] : (uploadsInKey.all(bucketId, keyMarker, uploadIdMarker, limit) as UploadRow[])
-      if (rows.length < limit) rows.push(...(uploadsAfter.all(bucketId, keyMarker, limit - rows.length) as UploadRow[]))
+      if (utf8Compare(keyMarker, from) < 0) return uploadsFrom.all({ bucketId, from, limit })
+      const rows = uploadIdMarker === null ? [] : uploadsInKey.all({ bucketId, key: keyMarker, afterId: uploadIdMarker, limit })
+      if (rows.length < limit) rows.push(...uploadsAfter.all({ bucketId, after: keyMarker, limit: limit - rows.length }))
       return rows
     },
-    idsForBucket: (bucketId: string) => (forBucket.all(bucketId) as Array<{ id: string }>).map((r) => r.id),
-    staleBefore: (t: number, limit: number) => (staleBefore.all(t, limit) as Array<{ id: string }>).map((r) => r.id),
-    hasUploads: (bucketId: string) => anyInBucket.get(bucketId) !== null,
+    idsForBucket: (bucketId: string) => forBucket.all({ bucketId }).map((r) => r.id),
+    staleBefore: (t: number, limit: number) => staleBefore.all({ t, limit }).map((r) => r.id),
+    hasUploads: (bucketId: string) => anyInBucket.get({ bucketId }) !== undefined,
   }
 }
 export type MultipartRepo = ReturnType<typeof multipartRepo>

@@ -1,31 +1,29 @@
+import { eq, getTableColumns, lt, or, sql } from 'drizzle-orm'
 import type { Db } from '../client'
+import { aliased, prepareSelect } from '../prepared'
+import { sessions } from '../schema'
 
-export interface SessionRow {
-  idHash: string
-  accountId: string
-  csrfToken: string
-  createdAt: number
-  lastSeenAt: number
-  expiresAt: number
-}
+export type SessionRow = typeof sessions.$inferSelect
 
-const COLS = 'id_hash AS idHash, account_id AS accountId, csrf_token AS csrfToken, created_at AS createdAt, last_seen_at AS lastSeenAt, expires_at AS expiresAt'
+const ph = sql.placeholder
 
 export function sessionsRepo(db: Db) {
-  const s = db.sqlite
-  const insert = s.prepare('INSERT INTO sessions (id_hash, account_id, csrf_token, created_at, last_seen_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)')
-  const get = s.prepare(`SELECT ${COLS} FROM sessions WHERE id_hash = ?`)
-  const touch = s.prepare('UPDATE sessions SET last_seen_at = ? WHERE id_hash = ?')
-  const del = s.prepare('DELETE FROM sessions WHERE id_hash = ?')
-  const delAccount = s.prepare('DELETE FROM sessions WHERE account_id = ?')
-  const delExpired = s.prepare('DELETE FROM sessions WHERE expires_at < ? OR last_seen_at < ?')
+  const { orm } = db
+  const insert = orm.insert(sessions).values({
+    idHash: ph('idHash'), accountId: ph('accountId'), csrfToken: ph('csrfToken'), createdAt: ph('createdAt'), lastSeenAt: ph('lastSeenAt'), expiresAt: ph('expiresAt'),
+  }).prepare()
+  const get = prepareSelect(db, orm.select(aliased(getTableColumns(sessions))).from(sessions).where(eq(sessions.idHash, ph('idHash'))))
+  const touch = orm.update(sessions).set({ lastSeenAt: sql`${ph('now')}` }).where(eq(sessions.idHash, ph('idHash'))).prepare()
+  const del = orm.delete(sessions).where(eq(sessions.idHash, ph('idHash'))).prepare()
+  const delAccount = orm.delete(sessions).where(eq(sessions.accountId, ph('accountId'))).prepare()
+  const delExpired = orm.delete(sessions).where(or(lt(sessions.expiresAt, ph('now')), lt(sessions.lastSeenAt, ph('idleBefore')))).returning({ idHash: sessions.idHash }).prepare()
   return {
-    insert: (r: SessionRow) => insert.run(r.idHash, r.accountId, r.csrfToken, r.createdAt, r.lastSeenAt, r.expiresAt),
-    get: (idHash: string) => get.get(idHash) as SessionRow | null,
-    touch: (idHash: string, now: number) => touch.run(now, idHash),
-    delete: (idHash: string) => del.run(idHash),
-    deleteForAccount: (accountId: string) => delAccount.run(accountId),
-    deleteExpired: (now: number, idleBefore: number) => delExpired.run(now, idleBefore).changes,
+    insert: (r: SessionRow) => insert.run(r),
+    get: (idHash: string): SessionRow | null => get.get({ idHash }) ?? null,
+    touch: (idHash: string, now: number) => touch.run({ idHash, now }),
+    delete: (idHash: string) => del.run({ idHash }),
+    deleteForAccount: (accountId: string) => delAccount.run({ accountId }),
+    deleteExpired: (now: number, idleBefore: number): number => delExpired.all({ now, idleBefore }).length,
   }
 }
 export type SessionsRepo = ReturnType<typeof sessionsRepo>

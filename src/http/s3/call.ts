@@ -1,5 +1,5 @@
 import type { SurfaceContext } from '../context'
-import type { BucketRow } from '../../services/types'
+import type { BucketRow } from '../../services/rows'
 import { AppError } from '../../errors/app-error'
 import { readCapped } from '../../blob/streams'
 import type { S3Auth } from './authenticate'

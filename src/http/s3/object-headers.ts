@@ -1,7 +1,7 @@
 import { AppError } from '../../errors/app-error'
 import { DEFAULT_CONTENT_TYPE, HEADER_FIELDS, MAX_USER_META_BYTES, userMetaSize, type ObjectMeta, type StoredChecksum, type StoredHeaders } from '../../domain/object-meta'
 import { CHECKSUMS, type ChecksumAlgorithm } from '../../domain/checksums'
-import type { VersionRow } from '../../services/types'
+import type { VersionRow } from '../../services/rows'
 import { s3VersionId } from '../../services/objects/read'
 
 /** Content-Type, standard headers and x-amz-meta-* from a write request. */

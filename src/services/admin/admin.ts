@@ -4,12 +4,12 @@ import type { Deps } from '../deps'
 export function adminService(d: Deps) {
   return {
     totals() {
-      const t = d.repos.accounts.usageTotals()
+      const t = d.repos.stats.overview()
       return {
         accounts: t.accounts,
-        buckets: d.repos.buckets.count(),
-        multipartUploads: d.repos.multipart.count(),
-        storage: { logicalBytes: t.logicalBytes, storedBytes: t.storedBytes, objects: t.objects },
+        buckets: t.buckets,
+        multipartUploads: t.uploads,
+        storage: { logicalBytes: t.logical, storedBytes: t.stored, objects: t.objects },
       }
     },
   }

@@ -86,7 +86,7 @@ export function keysService(d: Deps) {
       if (opened.size >= 10_000) opened.clear()
       opened.set(row.secretEnc, secret)
     }
-    return { accountId: row.accountId, secret, isAdmin: !!row.isAdmin, active: row.status === 'active' }
+    return { accountId: row.accountId, secret, isAdmin: row.isAdmin, active: row.status === 'active' }
   }
 }
 export type KeysService = ReturnType<typeof keysService>

@@ -36,12 +36,7 @@ export function gcService(d: Deps) {
 
     /** History past its bucket's age limit (the same versions applyRetention would prune). */
     pruneExpiredHistory(limit = 1000): number {
-      const rows = d.db.sqlite.query(`
-        SELECT v.id, v.bucket_id AS bucketId FROM object_versions v JOIN buckets b ON b.id = v.bucket_id JOIN objects o ON o.id = v.object_id
-        WHERE (v.s3_hidden = 1 OR b.time_machine = 1) AND v.is_delete_marker = 0 AND o.current_version_id IS NOT v.id
-          AND coalesce(b.retention_days, ?) > 0
-          AND coalesce(v.noncurrent_since, v.created_at) < ? - coalesce(b.retention_days, ?) * 86400000 LIMIT ?`)
-        .all(d.config.retention.maxAgeDays, d.now(), d.config.retention.maxAgeDays, limit) as Array<{ id: string; bucketId: string }>
+      const rows = d.repos.objects.expiredHistory(d.config.retention.maxAgeDays, d.now(), limit)
       for (const r of rows) {
         d.db.tx(() => {
           const v = d.repos.objects.version(r.id)

@@ -11,14 +11,7 @@ export interface ScrubFinding {
 
 /** Re-reads every live blob and compares its SHA-256 with the one recorded at write time. */
 export function scrubService(d: Deps) {
-  function ownerOf(blobId: string): { bucket: string; key: string } {
-    const r = d.db.sqlite.query(`
-      SELECT b.name AS bucket, v.key AS key FROM object_versions v JOIN buckets b ON b.id = v.bucket_id WHERE v.blob_id = ?1
-      UNION ALL SELECT b.name, v.key FROM version_parts p JOIN object_versions v ON v.id = p.version_id JOIN buckets b ON b.id = v.bucket_id WHERE p.blob_id = ?1
-      UNION ALL SELECT b.name, u.key FROM multipart_parts p JOIN multipart_uploads u ON u.id = p.upload_id JOIN buckets b ON b.id = u.bucket_id WHERE p.blob_id = ?1
-      LIMIT 1`).get(blobId) as { bucket: string; key: string } | null
-    return r ?? { bucket: '?', key: '?' }
-  }
+  const ownerOf = (blobId: string): { bucket: string; key: string } => d.repos.blobs.ownerOf(blobId) ?? { bucket: '?', key: '?' }
 
   return {
     async run(): Promise<{ checked: number; corrupt: ScrubFinding[]; missing: ScrubFinding[] }> {

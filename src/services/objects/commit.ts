@@ -217,7 +217,7 @@ export function commitVersion(
     const version: VersionRow = {
       id: newUlid(now), objectId: obj.id, bucketId: bucket.id, key: input.key,
       versionNumber: d.repos.objects.takeVersionNumber(obj.id),
-      s3Null: enabled ? 0 : 1, s3Hidden: 0, isDeleteMarker: 0, blobId,
+      s3Null: !enabled, s3Hidden: false, isDeleteMarker: false, blobId,
       size: c.size, etag: c.etag, partsCount: c.parts?.length ?? 0,
       contentType: input.meta.contentType, headersJson: JSON.stringify(input.meta.headers), userMetaJson: JSON.stringify(input.meta.userMeta),
       checksumJson: c.checksum ? JSON.stringify(c.checksum) : null, sha256: c.kind === 'blob' ? c.sha256 : null, createdAt: now, noncurrentSince: null,

@@ -39,7 +39,7 @@ function emitCurrent(d: Deps, bucket: BucketRow, key: string, v: VersionRow, typ
 export function insertDeleteMarker(d: Deps, obj: ObjectRow, opts: { s3Null: boolean; at: number }): VersionRow {
   const marker: VersionRow = {
     id: newUlid(opts.at), objectId: obj.id, bucketId: obj.bucketId, key: obj.key, versionNumber: d.repos.objects.takeVersionNumber(obj.id),
-    s3Null: opts.s3Null ? 1 : 0, s3Hidden: 0, isDeleteMarker: 1, blobId: null, size: 0, etag: '', partsCount: 0,
+    s3Null: opts.s3Null, s3Hidden: false, isDeleteMarker: true, blobId: null, size: 0, etag: '', partsCount: 0,
     contentType: '', headersJson: '{}', userMetaJson: '{}', checksumJson: null, sha256: null, createdAt: opts.at, noncurrentSince: null,
   }
   d.repos.objects.insertVersion(marker)
@@ -80,7 +80,7 @@ export function deleteObject(d: Deps, bucketId: string, key: string, versionId: 
       }
       dropIfEmpty(d, obj)
       delta.apply(d)
-      return { versionId: s3VersionId(v), deleteMarker: !!v.isDeleteMarker }
+      return { versionId: s3VersionId(v), deleteMarker: v.isDeleteMarker }
     }
 
     if (bucket.s3Versioning === '') {

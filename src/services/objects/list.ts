@@ -1,6 +1,6 @@
 import { AppError } from '../../errors/app-error'
 import { paginate, type Cursor, type RowSource } from '../../domain/paginate'
-import type { VersionRow } from '../../db/repos/objects'
+import type { ListedVersionRow } from '../../db/repos/objects'
 import type { Deps } from '../deps'
 import { s3VersionId } from './read'
 
@@ -38,7 +38,7 @@ export function listObjects(d: Repos, bucketId: string, q: { prefix: string; del
   return { contents: p.rows, commonPrefixes: p.commonPrefixes, isTruncated: p.isTruncated, last: p.next?.key ?? null }
 }
 
-export type ListedVersion = VersionRow & { isLatest: number }
+export type ListedVersion = ListedVersionRow
 
 export interface VersionsResult {
   versions: ListedVersion[]

@@ -73,11 +73,7 @@ export function versionsService(d: Deps, quota: QuotaService) {
 
     /** Keys in a bucket that have history, with their version counts (paged by key). */
     versionedFiles(bucket: BucketRow, opts: { prefix: string; after: string; limit: number }) {
-      const rows = d.db.sqlite.query(`
-        SELECT o.id, o.key, o.is_live AS isLive, o.last_modified AS lastModified, count(v.id) AS versions, max(v.created_at) AS latestAt
-        FROM objects o JOIN object_versions v ON v.object_id = o.id AND v.is_delete_marker = 0
-        WHERE o.bucket_id = ? AND o.key > ? AND substr(o.key, 1, length(?)) = ?
-        GROUP BY o.id ORDER BY o.key LIMIT ?`).all(bucket.id, opts.after, opts.prefix, opts.prefix, opts.limit + 1) as Array<{ id: string; key: string; isLive: number; versions: number; latestAt: number }>
+      const rows = repos.objects.versionedFiles(bucket.id, { ...opts, limit: opts.limit + 1 })
       const page = rows.slice(0, opts.limit)
       return {
         files: page.map((r) => ({ id: r.id, key: r.key, versions: r.versions, deleted: !r.isLive, updatedAt: iso(r.latestAt) })),
@@ -118,11 +114,7 @@ export function versionsService(d: Deps, quota: QuotaService) {
      * time, or (unversioned buckets, no marker) when the last content stopped being current.
      */
     deletedFiles(bucket: BucketRow, opts: { prefix: string; after: string; limit: number }) {
-      const rows = d.db.sqlite.query(`
-        SELECT o.id, o.key, coalesce(nullif(o.last_modified, 0), max(v.noncurrent_since)) AS deletedAt, count(v.id) AS versions, max(v.version_number) AS lastNumber
-        FROM objects o JOIN object_versions v ON v.object_id = o.id AND v.is_delete_marker = 0
-        WHERE o.bucket_id = ? AND o.is_live = 0 AND o.key > ? AND substr(o.key, 1, length(?)) = ?
-        GROUP BY o.id ORDER BY o.key LIMIT ?`).all(bucket.id, opts.after, opts.prefix, opts.prefix, opts.limit + 1) as Array<{ id: string; key: string; deletedAt: number; versions: number }>
+      const rows = repos.objects.deletedFiles(bucket.id, { ...opts, limit: opts.limit + 1 })
       const page = rows.slice(0, opts.limit)
       return {
         files: page.map((r) => ({ id: r.id, key: r.key, versions: r.versions, deletedAt: r.deletedAt ? iso(r.deletedAt) : null })),
@@ -150,7 +142,7 @@ export function versionsService(d: Deps, quota: QuotaService) {
     purge(bucket: BucketRow, key: string | null) {
       const objects = key !== null
         ? [repos.objects.byKey(bucket.id, key)].filter((o): o is ObjectRow => !!o)
-        : (d.db.sqlite.query('SELECT id FROM objects WHERE bucket_id = ?').all(bucket.id) as Array<{ id: string }>).map((r) => repos.objects.byId(r.id)!).filter(Boolean)
+        : repos.objects.objectIdsInBucket(bucket.id).map((id) => repos.objects.byId(id)).filter((o): o is ObjectRow => !!o)
       if (key !== null && objects.length === 0) throw new AppError('NoSuchKey', { message: `The file '${key}' has no versions.` })
       let freed = 0
       let removed = 0

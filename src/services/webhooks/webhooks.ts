@@ -4,6 +4,8 @@ import { EVENT_TYPES, type EventType } from '../../events/catalog'
 import { BlockedTargetError, checkWebhookUrl, parseAllowlist, resolveTarget, type Allowlist } from '../../events/ssrf'
 import type { WebhookRow } from '../../db/repos/webhooks'
 import type { Db } from '../../db/client'
+import { withSecureDelete } from '../../db/pragmas'
+import type { Repos } from '../../db/repos'
 import { sealSecret } from '../../auth/master-key'
 import type { Deps } from '../deps'
 import { WEBHOOK_CURSOR } from '../../events/webhook-worker'
@@ -21,7 +23,7 @@ export interface WebhookInfo {
 }
 
 const info = (w: WebhookRow): WebhookInfo => ({
-  id: w.id, url: w.url, events: JSON.parse(w.eventsJson), active: !!w.active, consecutiveFailures: w.consecutiveFailures,
+  id: w.id, url: w.url, events: JSON.parse(w.eventsJson), active: w.active, consecutiveFailures: w.consecutiveFailures,
   disabledReason: w.disabledReason, createdAt: new Date(w.createdAt).toISOString(),
 })
 
@@ -69,23 +71,13 @@ async function checkReachable(url: URL, allow: Allowlist): Promise<void> {
  * with "v1:", clear ones with "whsec_"). secure_delete zeroes the replaced bytes and the
  * checkpoint moves the pages out of the WAL, so the clear text does not linger in the files.
  */
-export function sealClearWebhookSecrets(db: Db, masterKey: Buffer): number {
-  const s = db.sqlite
-  const clear = () => s.query("SELECT id, secret_enc AS secret FROM webhooks WHERE secret_enc NOT LIKE 'v1:%'").all() as Array<{ id: string; secret: string }>
-  if (clear().length === 0) return 0
-  const before = (s.query('PRAGMA secure_delete').get() as { secure_delete: number }).secure_delete
-  s.run('PRAGMA secure_delete = ON')
-  try {
-    const n = db.tx(() => {
-      const rows = clear()
-      for (const r of rows) s.run('UPDATE webhooks SET secret_enc = ? WHERE id = ?', [sealSecret(masterKey, r.secret, r.id), r.id])
-      return rows.length
-    })
-    s.run('PRAGMA wal_checkpoint(TRUNCATE)')
-    return n
-  } finally {
-    s.run(`PRAGMA secure_delete = ${before ? 'ON' : 'OFF'}`)
-  }
+export function sealClearWebhookSecrets(db: Db, repos: Pick<Repos, 'webhooks'>, masterKey: Buffer): number {
+  if (repos.webhooks.unsealedSecrets().length === 0) return 0
+  return withSecureDelete(db, () => db.tx(() => {
+    const rows = repos.webhooks.unsealedSecrets()
+    for (const r of rows) repos.webhooks.setSealedSecret(r.id, sealSecret(masterKey, r.secret, r.id))
+    return rows.length
+  }))
 }
 
 /** Webhook subscriptions per account (the delivery worker lives in events/webhook-worker.ts). */
@@ -118,7 +110,7 @@ export function webhooksService(d: Deps) {
           throw new AppError('ValidationError', { message: `An account can have at most ${MAX_WEBHOOKS_PER_ACCOUNT} webhooks.` })
         }
         startCursorIfIdle()
-        repos.webhooks.insert({ id, accountId, url, eventsJson: JSON.stringify(events), secretEnc: sealSecret(d.masterKey, secret, id), active: 1, createdAt: now, updatedAt: now })
+        repos.webhooks.insert({ id, accountId, url, eventsJson: JSON.stringify(events), secretEnc: sealSecret(d.masterKey, secret, id), active: true, createdAt: now, updatedAt: now })
       })
       return { ...info(repos.webhooks.get(id)!), secret }
     },
@@ -134,7 +126,7 @@ export function webhooksService(d: Deps) {
       }
       owned(accountId, id) // still there after the lookup
       if (patch.active !== undefined) {
-        row.active = patch.active ? 1 : 0
+        row.active = patch.active
         // Re-enabling starts a fresh failure count.
         if (patch.active) { row.consecutiveFailures = 0; row.disabledReason = null }
       }
