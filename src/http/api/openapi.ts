@@ -1,5 +1,5 @@
 import type { AnyElysia, InternalRoute } from 'elysia'
-import { toOpenAPISchema } from '@elysiajs/openapi/openapi'
+import { toOpenAPISchema, unwrapSchema } from '@elysiajs/openapi/openapi'
 import { VERSION } from '../../version'
 import { Account, Bucket, BucketWithCors, CorsRule, ErrorBody, FileInfo, Key, Success, Version, Webhook } from './schemas'
 
@@ -60,6 +60,8 @@ export const UPLOAD_BODY = {
   },
 }
 
+const REASONS: Record<string, string> = { 200: 'OK', 201: 'Created', 204: 'No content', 206: 'Partial content (Range)', 304: 'Not modified' }
+
 /** Shapes several operations share, named in components.schemas and referenced by $ref. */
 const NAMED: Record<string, unknown> = { Error: ErrorBody, Success, Key, Bucket, BucketWithCors, CorsRule, Account, Webhook, Version, File: FileInfo }
 
@@ -117,7 +119,8 @@ export function openApiDocument(app: AnyElysia): OpenApiDocument {
     return parse?.some((p) => typeof p.fn === 'function') ? { ...r, hooks: { ...r.hooks, parse: [{ fn: 'json' }] } } : r
   })
   const view = { getGlobalRoutes: () => routes, getGlobalDefinitions: () => ({ type: {} }) } as unknown as AnyElysia
-  const schemas = Object.fromEntries(Object.entries(NAMED).map(([name, schema]) => [name, toOpenApi30(schema) as Json]))
+  // The same conversion the generator applies to inline schemas, so equal shapes compare equal.
+  const schemas = Object.fromEntries(Object.entries(NAMED).map(([name, schema]) => [name, toOpenApi30(unwrapSchema(schema as never, undefined, 'input', '3.0.3')) as Json]))
   const names = new Map(Object.entries(schemas).map(([name, schema]) => [JSON.stringify(schema), name]))
   const generated = useRefs(toOpenApi30(toOpenAPISchema(view, { staticFile: false }, undefined, undefined, '3.0.3').paths), names) as Record<string, Record<string, Operation>>
   const paths: OpenApiDocument['paths'] = {}
@@ -133,6 +136,7 @@ export function openApiDocument(app: AnyElysia): OpenApiDocument {
         for (const [type, c] of Object.entries(r.content ?? {})) if (c.schema?.type === 'null') delete r.content![type]
         if (r.content && Object.keys(r.content).length === 0) delete r.content
       }
+      for (const [status, r] of Object.entries(op.responses ?? {})) if (/^Response for status/.test(r.description)) r.description = REASONS[status] ?? 'OK'
       op.responses = { ...op.responses, default: { description: 'An error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } } }
       ;(paths[path] ??= {})[method] = op
     }
@@ -176,29 +180,30 @@ function constraints(s: Json): string {
 }
 
 /** The fields of an object schema as rows, nested objects (and lists of them) flattened as a.b / a[].b. */
-function fieldRows(s: Json | undefined, prefix = ''): string[] {
-  if (!s) return []
+function fieldRows(s: Json | undefined, prefix: string, named: Record<string, Json>, depth = 0): string[] {
+  if (!s || depth > 8) return []
+  if (typeof s.$ref === 'string') return fieldRows(named[s.$ref.split('/').pop()!], prefix, named, depth + 1)
   if (Array.isArray(s.anyOf)) {
     const objects = (s.anyOf as Json[]).filter((x) => x.type === 'object' && x.properties)
     if (objects.length > 1) {
-      return objects.flatMap((o, i) => [`<tr><td colspan="4" class="alt">${i === 0 ? 'either' : 'or'}${o.description ? `: ${esc(o.description)}` : ''}</td></tr>`, ...fieldRows(o, prefix)])
+      return objects.flatMap((o, i) => [`<tr><td colspan="4" class="alt">${i === 0 ? 'either' : 'or'}${o.description ? `: ${esc(o.description)}` : ''}</td></tr>`, ...fieldRows(o, prefix, named, depth + 1)])
     }
-    if (objects.length === 1) return fieldRows(objects[0], prefix)
+    if (objects.length === 1) return fieldRows(objects[0], prefix, named, depth + 1)
   }
-  if (s.type === 'array' && s.items) return fieldRows(s.items as Json, `${prefix}[]`)
+  if (s.type === 'array' && s.items) return fieldRows(s.items as Json, `${prefix}[]`, named, depth + 1)
   if (s.type !== 'object' || !s.properties) return []
   const required = new Set((s.required as string[] | undefined) ?? [])
   return Object.entries(s.properties as Record<string, Json>).flatMap(([name, f]) => {
     const full = prefix ? `${prefix}.${name}` : name
     const row = `<tr><td><code>${esc(full)}</code></td><td><code>${esc(typeOf(f))}</code></td><td>${required.has(name) ? 'required' : ''}</td><td>${esc([f.description, constraints(f)].filter(Boolean).join('; '))}</td></tr>`
-    return [row, ...fieldRows(f, full)]
+    return [row, ...fieldRows(f, full, named, depth + 1)]
   })
 }
 
 const table = (head: string[], rows: string[]) =>
   rows.length ? `<table><tr>${head.map((h) => `<th>${h}</th>`).join('')}</tr>${rows.join('')}</table>` : ''
 
-function operationHtml(method: string, path: string, op: Operation): string {
+function operationHtml(method: string, path: string, op: Operation, named: Record<string, Json>): string {
   const security = op.security?.length
     ? op.security.map((s) => Object.keys(s)[0] ?? 'anonymous').join(', ')
     : 'none'
@@ -206,12 +211,13 @@ function operationHtml(method: string, path: string, op: Operation): string {
     `<tr><td><code>${esc(p.name)}</code>${p.required ? ' <em>required</em>' : ''}</td><td>${esc(p.in)}</td><td><code>${esc(typeOf(p.schema))}</code></td><td>${esc([p.description ?? p.schema.description, constraints(p.schema)].filter(Boolean).join('; '))}</td></tr>`))
   const body = op.requestBody
     ? Object.entries(op.requestBody.content).map(([type, c]) =>
-      `<p>Body <code>${esc(type)}</code>${c.schema?.description ? ` — ${esc(c.schema.description)}` : ''}</p>${table(['Field', 'Type', '', 'Description'], fieldRows(c.schema))}`).join('')
+      `<p>Body <code>${esc(type)}</code>${c.schema?.description ? ` — ${esc(c.schema.description)}` : ''}</p>${table(['Field', 'Type', '', 'Description'], fieldRows(c.schema, '', named))}`).join('')
     : ''
   const responses = Object.entries(op.responses).map(([status, r]) => {
-    const content = Object.entries(r.content ?? {})
+    // Every operation's error answer is the one shape shown at the top of the page.
+    const content = status === 'default' ? [] : Object.entries(r.content ?? {})
     const kinds = content.map(([type, c]) => `<code>${esc(type)}</code>${c.schema && !c.schema.properties && !c.schema.anyOf ? ` ${esc(typeOf(c.schema))}` : ''}`).join(', ')
-    return `<p><strong>${esc(status)}</strong> ${esc(r.description)}${kinds ? ` — ${kinds}` : ''}</p>${content.map(([, c]) => table(['Field', 'Type', '', 'Description'], fieldRows(c.schema))).join('')}`
+    return `<p><strong>${esc(status)}</strong> ${esc(r.description)}${kinds ? ` — ${kinds}` : ''}</p>${content.map(([, c]) => table(['Field', 'Type', '', 'Description'], fieldRows(c.schema, '', named))).join('')}`
   }).join('')
   const id = esc(op.operationId ?? `${method}-${path}`)
   return `<section id="${id}"><h3><span class="m ${esc(method)}">${esc(method.toUpperCase())}</span> <code>${esc(path)}</code></h3>
@@ -225,7 +231,7 @@ export function openApiHtml(doc: OpenApiDocument): string {
   const untagged = ops.filter((o) => !o.op.tags?.length)
   if (untagged.length) groups.push({ tag: 'Other', ops: untagged })
   const toc = groups.map((g) => `<li>${esc(g.tag)}: ${g.ops.map((o) => `<a href="#${esc(o.op.operationId ?? '')}">${esc(o.method.toUpperCase())} ${esc(o.path)}</a>`).join(' · ')}</li>`).join('')
-  const body = groups.map((g) => `<h2>${esc(g.tag)}</h2>${g.ops.map((o) => operationHtml(o.method, o.path, o.op)).join('\n')}`).join('\n')
+  const body = groups.map((g) => `<h2>${esc(g.tag)}</h2>${g.ops.map((o) => operationHtml(o.method, o.path, o.op, doc.components.schemas)).join('\n')}`).join('\n')
   const schemes = Object.entries(doc.components.securitySchemes).map(([name, s]) => `<li><code>${esc(name)}</code>: ${esc(s.description)}</li>`).join('')
   return `<!doctype html><html><head><meta charset="utf-8"><title>CloudStorage API ${esc(doc.info.version)}</title>
 <style>body{font-family:system-ui,sans-serif;max-width:64rem;margin:2rem auto;padding:0 1rem;line-height:1.4}
@@ -233,6 +239,8 @@ table{border-collapse:collapse;margin:.3rem 0 .8rem}td,th{padding:.2rem .6rem;bo
 section{border-top:1px solid #bbb;padding-top:.3rem}.m{font-family:monospace;padding:0 .3rem;border-radius:3px;background:#eee}
 .get{background:#dbeafe}.post{background:#dcfce7}.patch{background:#fef9c3}.delete{background:#fee2e2}.alt{font-style:italic}</style></head>
 <body><h1>${esc(doc.info.title)} ${esc(doc.info.version)}</h1><p>${esc(doc.info.description)} Machine-readable: <a href="/api/openapi.json">/api/openapi.json</a> (OpenAPI ${esc(doc.openapi)}).</p>
-<p>Authentication:</p><ul>${schemes}</ul><ul>${toc}</ul>
+<p>Authentication:</p><ul>${schemes}</ul>
+<p>Every error (the <strong>default</strong> answer of each operation):</p>${table(['Field', 'Type', '', 'Description'], fieldRows(doc.components.schemas.Error, '', doc.components.schemas))}
+<ul>${toc}</ul>
 ${body}</body></html>`
 }
