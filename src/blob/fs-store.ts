@@ -186,7 +186,7 @@ export class FsBlobStore implements BlobStore {
       try { fsyncSync(fd) } finally { closeSync(fd) }
     }
     // The metadata reserve (missing on first start, or used while the disk was full).
-    if (this.space && !this.space.ensure()) console.error(`no room for the metadata reserve ${this.space.path} (${this.space.bytes} bytes): the disk is full; uploads are refused until there is`)
+    if (this.space && !this.space.ensure()) this.space.report(`no room for the metadata reserve ${this.space.path} (${this.space.bytes} bytes): the disk is full; uploads are refused until there is`)
     return { tempFilesRemoved: n }
   }
 
