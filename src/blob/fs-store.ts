@@ -35,7 +35,6 @@ const STATFS_TTL_MS = 250
  * created (and made durable) once, at open, so a PUT never pays for a mkdir and its fsyncs.
  */
 export class FsBlobStore implements BlobStore {
-  readonly kind = 'fs' as const
   private readonly blobsDir: string
   private readonly tmpDir: string
   private freeBytes = 0
