@@ -49,11 +49,15 @@ function systemRoutes(ctx: SurfaceContext, api: ApiPlugin, adminToken: string, d
     })
     .get('/api/openapi.json', () => Response.json(document()), {
       api: { surface: 'system', operation: 'GetOpenApi', auth: 'none' },
+      response: { 200: t.Record(t.String(), t.Unknown(), { description: 'The OpenAPI 3.0 document' }) },
       detail: { summary: 'This document (OpenAPI 3)', tags: ['System'] },
     })
     .get('/api/docs', () => new Response((html ??= openApiHtml(document())), { headers: { 'content-type': 'text/html; charset=utf-8' } }), {
       api: { surface: 'system', operation: 'GetApiDocs', auth: 'none' },
-      detail: { summary: 'The API reference as a page (works offline)', tags: ['System'] },
+      detail: {
+        summary: 'The API reference as a page (works offline)', tags: ['System'],
+        responses: { 200: { description: 'An HTML page, no script', content: { 'text/html': { schema: { type: 'string' } } } } },
+      },
     })
 }
 
