@@ -18,6 +18,7 @@ import { sealClearWebhookSecrets } from './services/webhooks/webhooks'
 import type { Deps } from './services/deps'
 import { Metrics } from './metrics/metrics'
 import { InflightGate } from './limits/inflight-gate'
+import { Logger, type ErrorReporter } from './log/logger'
 
 export { StartupError }
 
@@ -88,12 +89,16 @@ function checkMasterKey(config: Config, key: Buffer, repos: Repos) {
  * The composition root: config → data dir → database (migrated) → master key → blobs → bus →
  * services. Used by the server and, with the same wiring, by the admin CLI.
  */
-export function createAppContext(config: Config, opts: { now?: () => number } = {}): AppContext {
+export function createAppContext(config: Config, opts: { now?: () => number; report?: ErrorReporter } = {}): AppContext {
   if (config.blobBackend !== 'fs') {
     throw new StartupError(`blob backend '${config.blobBackend}' is not available in this version; use --blob-backend fs`)
   }
   prepareDataDir(config.dataDir)
+  // The server passes its request log's reporter; other users (admin CLI, self-test) log to stderr.
+  const fallback = opts.report ? null : new Logger(config.logFormat, (line) => { process.stderr.write(line + '\n') })
+  const report: ErrorReporter = opts.report ?? ((msg, err) => fallback!.error(msg, err))
   const db = openDb(join(config.dataDir, DB_FILE))
+  db.onError(report)
   try {
     const repos: Repos = createRepos(db)
     // A new key is created only for a database without sealed secrets: after restoring a database
@@ -105,12 +110,12 @@ export function createAppContext(config: Config, opts: { now?: () => number } = 
     const masterKey = loadMasterKey({ dataDir: config.dataDir, masterKey: config.masterKey, masterKeyFile: config.masterKeyFile, create: true })
     checkMasterKey(config, masterKey, repos)
     sealClearWebhookSecrets(db, repos, masterKey)
-    const space = new SpaceReserve(config.dataDir, spaceReserveBytes(config.diskReserveBytes))
+    const space = new SpaceReserve(config.dataDir, spaceReserveBytes(config.diskReserveBytes), report)
     const blobs: BlobStore = new FsBlobStore(config.dataDir, config.diskReserveBytes, space)
     // Deletes on a completely full disk commit into the metadata reserve.
     db.onDiskFull(() => space.release())
-    const bus = new EventBus(db, repos.events)
-    const deps: Deps = { config, db, repos, blobs, bus, masterKey, now: opts.now ?? Date.now }
+    const bus = new EventBus(db, repos.events, report)
+    const deps: Deps = { config, db, repos, blobs, bus, masterKey, now: opts.now ?? Date.now, report }
     syncPlans(deps)
     const metrics = new Metrics()
     const gate = new InflightGate(config.maxInflight)

@@ -3,20 +3,17 @@ import type { AppContext } from './app'
 import type { Config } from './config/config'
 import { StartupError } from './errors/startup-error'
 import { AppError } from './errors/app-error'
-import { jsonErrorBody } from './errors/render'
 import type { Logger } from './log/logger'
 import { newRequestId } from './http/common/request-id'
-import { createS3Handler } from './http/s3/handler'
+import { createS3Handler, isHealthProbe } from './http/s3/handler'
 import { s3ErrorResponse } from './http/s3/render'
-import { createHttpApp } from './http/http-app'
-import { VERSION } from './version'
+import { createHttpHandler } from './http/http-app'
+import { jsonErrorResponse } from './http/api/route'
 
 /** Bodies stream to disk and S3 allows 5 GiB single PUTs, so Bun's 128 MiB cap is lifted. */
 const MAX_BODY = Number.MAX_SAFE_INTEGER
 /** Seconds of silence before Bun drops a connection (its maximum; default 10 s is too short). */
 const IDLE_TIMEOUT = 255
-
-export const healthBody = () => JSON.stringify({ status: 'ok', version: VERSION })
 
 type Handler = (request: Request, server: Server<unknown>) => Response | Promise<Response>
 
@@ -40,7 +37,7 @@ const startingS3: Handler = (request) => {
   const url = new URL(request.url)
   const path = url.pathname
   // As on the running S3 port: a signed GET /healthz is ListObjects on a bucket named "healthz".
-  if (path === '/healthz' && request.method === 'GET' && !request.headers.has('authorization') && !url.searchParams.has('X-Amz-Signature')) return startingHealth()
+  if (isHealthProbe(request, path, url.searchParams.has('X-Amz-Signature'))) return startingHealth()
   const requestId = newRequestId()
   const res = s3ErrorResponse(starting(), request.method, path, requestId)
   res.headers.set('x-amz-request-id', requestId)
@@ -50,8 +47,10 @@ const startingS3: Handler = (request) => {
 
 const startingHttp: Handler = (request) => {
   if (new URL(request.url).pathname === '/healthz' && request.method === 'GET') return startingHealth()
-  const err = starting()
-  return new Response(jsonErrorBody(err, newRequestId()), { status: err.status, headers: { 'content-type': 'application/json', ...err.headers } })
+  const requestId = newRequestId()
+  const res = jsonErrorResponse(starting(), requestId)
+  res.headers.set('x-request-id', requestId)
+  return res
 }
 
 /**
@@ -92,13 +91,9 @@ export function bindListeners(config: Config): Listeners {
     s3Port: s3.server.port!,
     port: http.server.port!,
     activate(ctx, log) {
-      const s3Handler = createS3Handler(ctx, log)
-      const httpApp = createHttpApp(ctx, log)
-      // Elysia hands its handlers `server` (client addresses) from here; it does not listen itself.
-      httpApp.server = http.server
-      const httpFetch = httpApp.fetch
-      http.set((request) => httpFetch(request))
-      s3.set((request, server) => s3Handler(request, server))
+      // Both ports run every request through the one pipeline (src/http/pipeline.ts).
+      http.set(createHttpHandler(ctx, log))
+      s3.set(createS3Handler(ctx, log))
     },
     async stop() {
       // Stop accepting, let in-flight requests finish (bounded), then force-close.

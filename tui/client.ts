@@ -1,51 +1,28 @@
 /**
- * Typed client for the appliance's HTTP API. The TUI never opens the database: everything it
- * shows comes through here, so it works the same against a local or a remote appliance.
+ * The TUI's client for the appliance's HTTP API: Elysia's Eden treaty client typed by the server's
+ * own route declarations (`HttpApi`, a type-only import), wrapped in the TUI's error model. The
+ * TUI never opens the database: everything it shows comes through here, so it works the same
+ * against a local or a remote appliance.
  */
-import type { AccountSummary } from '../src/services/accounts/accounts'
+import { treaty } from '@elysiajs/eden'
+import type { HttpApi } from '../src/http/http-app'
 
-export interface Health {
-  status: string
-  version: string
-}
+type Api = ReturnType<typeof treaty<HttpApi>>
+/** What a successful call of an Eden method answers. */
+type Answer<F> = F extends (...args: never[]) => Promise<infer R> ? NonNullable<R extends { data: infer D } ? D : never> : never
 
-export interface Overview {
-  version: string
-  uptimeSeconds: number
-  requests: number
-  bytesIn: number
-  bytesOut: number
-  rateLimited: number
-  quotaRejected: number
-  accounts: number
-  buckets: number
-  multipartUploads: number
-  storage: { logicalBytes: number; storedBytes: number; objects: number }
-  region: string
-}
-
-/** One account as the admin API lists it (the server's own JSON shape; a type-only import). */
-export type Account = AccountSummary
-
-export interface NewAccount {
-  email: string
-  password: string
-  isAdmin: boolean
-}
-
+export type Health = Answer<Api['healthz']['get']>
+export type Overview = Answer<Api['api']['admin']['overview']['get']>
+/** One account as the admin API lists it. */
+export type Account = Answer<Api['api']['admin']['accounts']['get']>['accounts'][number]
+type CreateBody = Parameters<Api['api']['admin']['accounts']['post']>[0]
+type PatchBody = Parameters<ReturnType<Api['api']['admin']['accounts']>['patch']>[0]
+/** The fields the TUI's form fills in. */
+export type NewAccount = Required<Pick<CreateBody, 'email' | 'password' | 'isAdmin'>>
 /** Only the fields being changed; `quota: null` goes back to the plan's quota. */
-export interface AccountPatch {
-  status?: 'active' | 'suspended'
-  quota?: string | null
-}
-
+export type AccountPatch = Pick<NonNullable<PatchBody>, 'status' | 'quota'>
 /** The answer to a create: the only time the secret key is ever shown. */
-export interface CreatedAccount {
-  account: Account
-  accessKey: string
-  secretKey: string
-  bucket: string
-}
+export type CreatedAccount = Answer<Api['api']['admin']['accounts']['post']>
 
 /**
  * What went wrong, in terms an operator acts on: the server is down (`unreachable`, `timeout`),
@@ -226,65 +203,79 @@ function parseSuccess(body: unknown): true | null {
 
 function parseHealth(body: unknown): Health | null {
   const b = body as Record<string, unknown> | null
-  if (!b || typeof b.status !== 'string' || typeof b.version !== 'string') return null
+  if (!b || b.status !== 'ok' || typeof b.version !== 'string') return null
   return { status: b.status, version: b.version }
 }
+
+/** What an Eden call resolves to, as far as this wrapper reads it. */
+interface EdenResult {
+  data: unknown
+  error: { status: unknown; value: unknown } | null
+  /** Absent when the request never got an answer (Eden then reports the thrown error as value). */
+  response?: Response
+  status: number
+}
+
+/** The per-call part of an Eden request: credentials and the abort signal (timeout, caller). */
+interface CallInit { headers: Record<string, string>; fetch: RequestInit }
 
 export function createApiClient(opts: ClientOptions): ApiClient {
   const baseUrl = opts.baseUrl.replace(/\/+$/, '')
   const timeoutMs = opts.timeoutMs ?? 5000
   const writeTimeoutMs = opts.writeTimeoutMs ?? 30_000
-  const doFetch = opts.fetch ?? fetch
+  // parseDate: false keeps ISO times as the strings the API sends (Eden would make them Dates).
+  const api = treaty<HttpApi>(baseUrl, { fetcher: opts.fetch ?? fetch, fetch: { redirect: 'error' }, parseDate: false })
 
-  interface Call<T> { method?: 'GET' | 'POST' | 'PATCH' | 'DELETE'; body?: unknown; parse: (body: unknown) => T | null; auth: boolean; signal?: AbortSignal }
+  interface Call<T> { parse: (body: unknown) => T | null; auth: boolean; write?: boolean; signal?: AbortSignal }
 
-  /** One JSON request; every failure becomes an ApiError carrying a Problem. */
-  async function request<T>(path: string, call: Call<T>): Promise<T> {
-    const { method = 'GET', parse, auth, signal } = call
-    const timeout = AbortSignal.timeout(method === 'GET' ? timeoutMs : writeTimeoutMs)
+  const unreachable = (e: unknown) => {
+    const problem = toProblem(e, baseUrl)
+    problem.hint = 'is the appliance running (cloudstorage serve)? or point --url at it'
+    return new ApiError(problem)
+  }
+
+  /** One typed call; every failure becomes an ApiError carrying a Problem. */
+  async function request<T>(path: string, send: (init: CallInit) => Promise<EdenResult>, call: Call<T>): Promise<T> {
+    const { parse, auth, signal } = call
+    const timeout = AbortSignal.timeout(call.write ? writeTimeoutMs : timeoutMs)
     const headers: Record<string, string> = { accept: 'application/json' }
-    if (call.body !== undefined) headers['content-type'] = 'application/json'
     const token = auth ? opts.token() : null
     if (token) headers.authorization = `Bearer ${token}`
-    let res: Response
-    let text: string
+    let r: EdenResult
     try {
-      res = await doFetch(baseUrl + path, {
-        method, headers, body: call.body === undefined ? undefined : JSON.stringify(call.body),
-        signal: signal ? AbortSignal.any([signal, timeout]) : timeout, redirect: 'error',
-      })
-      text = await res.text()
+      r = await send({ headers, fetch: { signal: signal ? AbortSignal.any([signal, timeout]) : timeout } })
     } catch (e) {
-      // A caller's abort (screen closed) is not a server problem: let it propagate untouched.
+      // Reading the answer failed: the caller's abort (screen closed) propagates untouched, a
+      // body labelled JSON that is not is someone else's service, the rest is the transport.
       if (signal?.aborted) throw e
-      const problem = toProblem(e, baseUrl)
-      problem.hint = 'is the appliance running (cloudstorage serve)? or point --url at it'
-      throw new ApiError(problem)
+      if (e instanceof SyntaxError) throw protocolError(baseUrl, path, 'not JSON')
+      throw unreachable(e)
     }
-    let body: unknown = null
-    try { body = text ? JSON.parse(text) : null } catch { /* judged below by status */ }
-    if (!res.ok) {
-      const problem = problemFromResponse(res.status, res.statusText, body, baseUrl, token !== null)
-      if (res.status === 401) {
+    if (!r.response) {
+      if (signal?.aborted) throw r.error?.value
+      throw unreachable(r.error?.value)
+    }
+    if (r.error) {
+      const problem = problemFromResponse(r.status, r.response.statusText, r.error.value, baseUrl, token !== null)
+      if (r.status === 401) {
         opts.onTokenRejected?.()
         if (opts.describeToken) problem.hint = opts.describeToken()
       }
       throw new ApiError(problem)
     }
-    if (body === null) throw protocolError(baseUrl, path, 'not JSON')
-    const parsed = parse(body)
-    if (parsed === null) throw protocolError(baseUrl, path, 'missing fields')
+    const parsed = parse(r.data)
+    if (parsed === null) throw protocolError(baseUrl, path, r.data !== null && typeof r.data === 'object' ? 'missing fields' : 'not JSON')
     return parsed
   }
 
-  const accountPath = (id: string) => `/api/admin/accounts/${encodeURIComponent(id)}`
+  const account = (id: string) => api.api.admin.accounts({ id: encodeURIComponent(id) })
   return {
     baseUrl,
-    health: (signal) => request('/healthz', { parse: parseHealth, auth: false, signal }),
-    overview: (signal) => request('/api/admin/overview', { parse: parseOverview, auth: true, signal }),
-    listAccounts: (signal) => request('/api/admin/accounts', { parse: parseAccountList, auth: true, signal }),
-    createAccount: (input, signal) => request('/api/admin/accounts', { method: 'POST', body: input, parse: parseCreated, auth: true, signal }),
-    updateAccount: (id, patch, signal) => request(accountPath(id), { method: 'PATCH', body: patch, parse: parseAccount, auth: true, signal }),
-    deleteAccount: async (id, signal) => { await request(accountPath(id), { method: 'DELETE', parse: parseSuccess, auth: true, signal }) },
+    health: (signal) => request('/healthz', (init) => api.healthz.get(init), { parse: parseHealth, auth: false, signal }),
+    overview: (signal) => request('/api/admin/overview', (init) => api.api.admin.overview.get(init), { parse: parseOverview, auth: true, signal }),
+    listAccounts: (signal) => request('/api/admin/accounts', (init) => api.api.admin.accounts.get(init), { parse: parseAccountList, auth: true, signal }),
+    createAccount: (input, signal) => request('/api/admin/accounts', (init) => api.api.admin.accounts.post(input, init), { parse: parseCreated, auth: true, write: true, signal }),
+    updateAccount: (id, patch, signal) => request(`/api/admin/accounts/${id}`, (init) => account(id).patch(patch, init), { parse: parseAccount, auth: true, write: true, signal }),
+    deleteAccount: async (id, signal) => { await request(`/api/admin/accounts/${id}`, (init) => account(id).delete(undefined, init), { parse: parseSuccess, auth: true, write: true, signal }) },
   }
 }

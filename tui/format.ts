@@ -1,15 +1,24 @@
 const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB']
 
-/** Binary units, matching how quotas are written in config (`10GiB`). */
-export function formatBytes(n: number): string {
+/**
+ * Bytes in binary units, matching how quotas are written in config (`10GiB`). `long`: three
+ * significant digits and the unit (`1.50 KiB`, `150 GiB`), so a value's width stays stable as it
+ * grows. `short`: at most five characters (`1.50G`, `150G`, `1023B`), as `df -h` writes them, so
+ * a table column of sizes fits an 80-column terminal.
+ */
+export function formatBytes(n: number, style: 'long' | 'short' = 'long'): string {
   if (!Number.isFinite(n) || n < 0) return '?'
-  if (n < 1024) return `${n} B`
+  const short = style === 'short'
+  if (n < 1024) return short ? `${n}B` : `${n} B`
   let v = n
   let i = 0
   while (v >= 1024 && i < UNITS.length - 1) { v /= 1024; i++ }
-  // Three significant digits keep the column width stable as values grow.
-  const text = v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2)
-  return `${text} ${UNITS[i]}`
+  // Rounding can carry into a fourth digit (1023.9 → "1024"); the short form shows the next unit.
+  if (short && v >= 999.5 && i < UNITS.length - 1) { v /= 1024; i++ }
+  const text = short
+    ? (v >= 99.95 ? v.toFixed(0) : v >= 9.995 ? v.toFixed(1) : v.toFixed(2))
+    : (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2))
+  return short ? `${text}${UNITS[i][0]}` : `${text} ${UNITS[i]}`
 }
 
 /** Two most significant units (`3d 4h`, `12m 5s`): precise enough, and changes rarely once large. */
@@ -40,24 +49,6 @@ export function formatRatio(stored: number, logical: number): string {
   if (logical <= 0) return stored > 0 ? 'n/a' : '—'
   const pct = Math.round((stored / logical) * 100)
   return `${pct}% of logical`
-}
-
-const SHORT_UNITS = ['B', 'K', 'M', 'G', 'T', 'P', 'E']
-
-/**
- * Binary units in at most five characters (`1.50G`, `150G`, `1023B`), as `df -h` writes them:
- * a table column of sizes stays narrow enough for an 80-column terminal.
- */
-export function formatBytesShort(n: number): string {
-  if (!Number.isFinite(n) || n < 0) return '?'
-  if (n < 1024) return `${n}B`
-  let v = n
-  let i = 0
-  while (v >= 1024 && i < SHORT_UNITS.length - 1) { v /= 1024; i++ }
-  // Rounding can carry into a fourth digit (1023.9 → "1024"); show the next unit instead.
-  if (v >= 999.5 && i < SHORT_UNITS.length - 1) { v /= 1024; i++ }
-  const text = v >= 99.95 ? v.toFixed(0) : v >= 9.995 ? v.toFixed(1) : v.toFixed(2)
-  return `${text}${SHORT_UNITS[i]}`
 }
 
 /** Whole percent of the quota used; above 100 when over quota, '—' when there is no quota. */

@@ -11,7 +11,6 @@ export type BlobSource = AsyncIterable<Uint8Array>
  * every backend yields identical ETags and checksums. `put` is all-or-nothing.
  */
 export interface BlobStore {
-  readonly kind: 'fs' | 's3' | 'memory'
   /** Stores the whole source under blobId, durably, or nothing (the source throwing aborts it). */
   put(blobId: string, source: BlobSource): Promise<{ size: number }>
   /** The blob's bytes (a lazily read Blob where the backend can, for zero-copy responses). */

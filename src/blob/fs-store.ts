@@ -35,7 +35,6 @@ const STATFS_TTL_MS = 250
  * created (and made durable) once, at open, so a PUT never pays for a mkdir and its fsyncs.
  */
 export class FsBlobStore implements BlobStore {
-  readonly kind = 'fs' as const
   private readonly blobsDir: string
   private readonly tmpDir: string
   private freeBytes = 0
@@ -186,7 +185,7 @@ export class FsBlobStore implements BlobStore {
       try { fsyncSync(fd) } finally { closeSync(fd) }
     }
     // The metadata reserve (missing on first start, or used while the disk was full).
-    if (this.space && !this.space.ensure()) console.error(`no room for the metadata reserve ${this.space.path} (${this.space.bytes} bytes): the disk is full; uploads are refused until there is`)
+    if (this.space && !this.space.ensure()) this.space.report(`no room for the metadata reserve ${this.space.path} (${this.space.bytes} bytes): the disk is full; uploads are refused until there is`)
     return { tempFilesRemoved: n }
   }
 

@@ -1,6 +1,7 @@
 import { closeSync, fsyncSync, openSync, rmSync, statSync, writeSync } from 'node:fs'
 import { randomFillSync } from 'node:crypto'
 import { join } from 'node:path'
+import type { ErrorReporter } from '../log/logger'
 
 export const SPACE_RESERVE_FILE = 'space.reserve'
 
@@ -19,7 +20,8 @@ export class SpaceReserve {
   readonly path: string
   private held = false
 
-  constructor(dataDir: string, readonly bytes: number) {
+  /** `report`: where the reserve says it was released or cannot be put back (the operator must act). */
+  constructor(dataDir: string, readonly bytes: number, readonly report: ErrorReporter) {
     this.path = join(dataDir, SPACE_RESERVE_FILE)
   }
 
@@ -64,7 +66,7 @@ export class SpaceReserve {
     if (this.bytes <= 0 || !this.held) return false
     rmSync(this.path, { force: true })
     this.held = false
-    console.error(`disk full: released the ${this.bytes} bytes of ${this.path} so that deletes can commit; uploads are refused until free space allows restoring it`)
+    this.report(`disk full: released the ${this.bytes} bytes of ${this.path} so that deletes can commit; uploads are refused until free space allows restoring it`)
     return true
   }
 }

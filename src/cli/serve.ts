@@ -45,7 +45,7 @@ export async function runServe(argv: string[], out: (s: string) => void): Promis
   let stopJobs: () => Promise<void> = async () => {}
   try {
     listeners = bindListeners(config)
-    ctx = createAppContext(config)
+    ctx = createAppContext(config, { report: (msg, err) => log.error(msg, err) })
     const recovery = await ctx.services.recovery.run()
     log.info('recovery finished', recovery)
     const boot = await bootstrapAdmin(ctx, ctx.services.accounts)

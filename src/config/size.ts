@@ -14,11 +14,3 @@ export function parseSize(input: string | number): number | null {
   const n = Math.round(Number(m[1]) * unit)
   return Number.isSafeInteger(n) ? n : null
 }
-
-export function formatSize(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB']
-  let v = bytes
-  let i = 0
-  while (v >= 1024 && i < units.length - 1) { v /= 1024; i++ }
-  return `${i === 0 ? v : v.toFixed(v >= 100 ? 0 : 1)} ${units[i]}`
-}

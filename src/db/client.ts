@@ -23,6 +23,8 @@ export interface Db {
   tx<T>(fn: () => NotPromise<T>, opts?: { freesSpace?: boolean }): T
   /** Sets what a space-freeing transaction calls on SQLITE_FULL: true when it made room. */
   onDiskFull(handler: () => boolean): void
+  /** Where failures the client handles itself are reported (a failed WAL fsync, a failing afterCommit hook). */
+  onError(report: (msg: string, err?: unknown) => void): void
   /** Queues fn to run after the outermost transaction commits; runs now when none is open. */
   afterCommit(fn: () => void): void
   /**
@@ -79,6 +81,7 @@ export function openDatabase(path: string): Db {
    */
   let walFailure: Error | null = null
   let diskFull: (() => boolean) | null = null
+  let report: (msg: string, err?: unknown) => void = () => {}
 
   async function syncWal(): Promise<void> {
     if (walFailure) throw walFailure
@@ -97,7 +100,7 @@ export function openDatabase(path: string): Db {
       await fh.sync()
     } catch (e) {
       walFailure ??= new Error(`fsync of ${path}-wal (or its directory) failed (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): writes are refused until a restart`, { cause: e })
-      console.error(walFailure.message)
+      report(walFailure.message, e)
       throw walFailure
     }
     wal = fh
@@ -106,7 +109,7 @@ export function openDatabase(path: string): Db {
 
   const runAfter = (fns: Array<() => void>) => {
     for (const f of fns) {
-      try { f() } catch (e) { console.error('afterCommit hook failed:', e) }
+      try { f() } catch (e) { report('afterCommit hook failed', e) }
     }
   }
 
@@ -143,6 +146,9 @@ export function openDatabase(path: string): Db {
     },
     onDiskFull(handler) {
       diskFull = handler
+    },
+    onError(fn) {
+      report = fn
     },
     afterCommit(fn) {
       if (depth > 0) pending.push(fn)

@@ -1,6 +1,7 @@
 import type { Db } from '../db/client'
 import type { EventsRepo } from '../db/repos/events'
 import type { AppEvent, EventType } from './catalog'
+import type { ErrorReporter } from '../log/logger'
 
 type Listener = (e: AppEvent) => void
 
@@ -11,7 +12,7 @@ type Listener = (e: AppEvent) => void
 export class EventBus {
   private listeners = new Set<Listener>()
 
-  constructor(private readonly db: Db, private readonly events: EventsRepo) {}
+  constructor(private readonly db: Db, private readonly events: EventsRepo, private readonly report: ErrorReporter) {}
 
   subscribe(fn: Listener): () => void {
     this.listeners.add(fn)
@@ -24,7 +25,7 @@ export class EventBus {
     const event: AppEvent = { id, type, accountId, timestamp: new Date(now).toISOString(), data }
     this.db.afterCommit(() => {
       for (const l of this.listeners) {
-        try { l(event) } catch (e) { console.error('event listener failed:', e) }
+        try { l(event) } catch (e) { this.report('event listener failed', e) }
       }
     })
   }

@@ -1,3 +1,6 @@
+/** Where a component reports a failure it handles itself (the composition root connects it to the Logger). */
+export type ErrorReporter = (msg: string, err?: unknown) => void
+
 export interface RequestLogLine {
   time: string
   requestId: string

@@ -3,6 +3,7 @@ import type { Db } from '../db/client'
 import type { Repos } from '../db/repos'
 import type { BlobStore } from '../blob/blob-store'
 import type { EventBus } from '../events/bus'
+import type { ErrorReporter } from '../log/logger'
 
 /** What every service receives: the composition root builds this once. */
 export interface Deps {
@@ -13,6 +14,8 @@ export interface Deps {
   bus: EventBus
   masterKey: Buffer
   now: () => number
+  /** Failures a service handles itself (best-effort work); they go to the log. */
+  report: ErrorReporter
 }
 
 /** Who is acting. Services authorize against it; surfaces build it from their credentials. */

@@ -117,6 +117,18 @@ describe('content', () => {
   })
 })
 
+describe('the HTTP port through the pipeline', () => {
+  test('health probes and scrapes are counted like every request (surface system)', async () => {
+    const count = (t: string, op: string) => Number(/ (\d+)$/.exec(t.split('\n').find((l) => l.startsWith(`cloudstorage_requests_total{operation="${op}",status="200",surface="system"} `)) ?? ' 0')![1])
+    const first = await (await scrape(`Bearer ${adminToken}`)).text()
+    for (let i = 0; i < 3; i++) expect((await fetch(`${srv.httpUrl}/healthz`)).status).toBe(200)
+    const second = await (await scrape(`Bearer ${adminToken}`)).text()
+    // A scrape is recorded once answered: the second one sees the first.
+    expect(count(second, 'GetMetrics')).toBe(count(first, 'GetMetrics') + 1)
+    expect(count(second, 'Health')).toBe(count(first, 'Health') + 3)
+  })
+})
+
 // Runs last: it adds an account and requests that the exact counts above do not expect.
 describe('cloudstorage_quota_rejections_total', () => {
   test('counts every QuotaExceeded, by surface: S3 PutObject, UploadPart, CopyObject, UploadPartCopy; REST upload; /api/versions upload', async () => {

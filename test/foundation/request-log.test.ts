@@ -130,6 +130,25 @@ describe('--log-format text (default)', () => {
     }
   })
 
+  // Health probes, metric scrapes and unknown paths on the HTTP port go through the same pipeline
+  // as every other request: a request id, one log line, metrics.
+  test('the HTTP port logs /healthz, /metrics and unknown paths like every request, with X-Request-Id', async () => {
+    const probes: Array<[string, number, string]> = [['/healthz', 200, 'Health'], ['/metrics', 401, 'GetMetrics'], ['/no/such/page', 404, 'UnknownRoute']]
+    for (const [path, status, op] of probes) {
+      const res = await fetch(`${srv.httpUrl}${path}`)
+      expect(res.status).toBe(status)
+      const id = res.headers.get('x-request-id')!
+      expect(id).toMatch(/^[0-9A-F]{16}$/)
+      if (status !== 200) expect((await res.json()).error.requestId).toBe(id)
+      else await res.text()
+      await settle(srv, id)
+      const found = srv.output().split('\n').filter((l) => l.includes(` ${id} `))
+      expect(found).toHaveLength(1)
+      const m = LINE.exec(found[0])!
+      expect([m[3], m[4], m[5], m[6], m[10]]).toEqual(['system', 'GET', path, String(status), op])
+    }
+  })
+
   // A key with a newline used to be written raw: the request spanned two log lines and its tail
   // ("fake 200 line.txt …") read like a second request.
   test('a key with spaces and a newline stays on one line, percent-encoded', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'bun:test'
 import type { Key } from 'ink'
-import { formatBytes, formatBytesShort, formatCount, formatCountShort, formatDay, formatDuration, formatPercent, formatRatio } from '../../tui/format'
+import { formatBytes, formatCount, formatCountShort, formatDay, formatDuration, formatPercent, formatRatio } from '../../tui/format'
 import { charName, findConflicts, GLOBAL_BINDINGS, isPrintable, keyName, MODAL_QUIT, resolveKey, screenBindings } from '../../tui/keymap'
 import { ALL_ACCOUNTS_KEYS, LIST_BINDINGS } from '../../tui/screens/accounts-keys'
 import { fitHints } from '../../tui/components/HintBar'
@@ -32,16 +32,16 @@ describe('format', () => {
   })
 
   test('short sizes for table columns: at most five characters', () => {
-    expect(formatBytesShort(0)).toBe('0B')
-    expect(formatBytesShort(1023)).toBe('1023B')
-    expect(formatBytesShort(1536)).toBe('1.50K')
-    expect(formatBytesShort(10 * 1024 ** 3)).toBe('10.0G')
-    expect(formatBytesShort(150 * 1024 ** 3)).toBe('150G')
+    expect(formatBytes(0, 'short')).toBe('0B')
+    expect(formatBytes(1023, 'short')).toBe('1023B')
+    expect(formatBytes(1536, 'short')).toBe('1.50K')
+    expect(formatBytes(10 * 1024 ** 3, 'short')).toBe('10.0G')
+    expect(formatBytes(150 * 1024 ** 3, 'short')).toBe('150G')
     // Rounding up into four digits moves to the next unit instead.
-    expect(formatBytesShort(1024 ** 2 - 1)).toBe('1.00M')
-    expect(formatBytesShort(999.7 * 1024)).toBe('0.98M')
-    for (let n = 1; n < 2 ** 53; n = Math.ceil(n * 1.37)) expect(formatBytesShort(n).length).toBeLessThanOrEqual(5)
-    expect(formatBytesShort(-1)).toBe('?')
+    expect(formatBytes(1024 ** 2 - 1, 'short')).toBe('1.00M')
+    expect(formatBytes(999.7 * 1024, 'short')).toBe('0.98M')
+    for (let n = 1; n < 2 ** 53; n = Math.ceil(n * 1.37)) expect(formatBytes(n, 'short').length).toBeLessThanOrEqual(5)
+    expect(formatBytes(-1, 'short')).toBe('?')
   })
 
   test('percent of quota, day of a timestamp, short counts', () => {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { loadConfig } from '../../src/config/load'
 import { ConfigError } from '../../src/config/settings'
-import { parseSize, formatSize } from '../../src/config/size'
+import { parseSize } from '../../src/config/size'
 
 const dir = mkdtempSync(join(tmpdir(), 'cs-config-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -182,12 +182,6 @@ describe('sizes', () => {
   test('a quota from env and from a file', () => {
     expect(loadConfig({}, { CLOUDSTORAGE_DEFAULT_QUOTA: '10GiB' }).plans.default.quotaBytes).toBe(10737418240)
     expect(loadConfig({ '--config': file('yaml', 'default-quota: 250MiB\n') }, {}).plans.default.quotaBytes).toBe(250 * 2 ** 20)
-  })
-
-  test('formatSize renders binary units', () => {
-    expect(formatSize(0)).toBe('0 B')
-    expect(formatSize(1536)).toBe('1.5 KiB')
-    expect(formatSize(10 * 2 ** 30)).toBe('10.0 GiB')
   })
 })
 

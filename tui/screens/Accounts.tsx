@@ -1,7 +1,7 @@
 import React, { memo, useLayoutEffect, useRef } from 'react'
 import { Box, measureElement, Text, type DOMElement } from 'ink'
 import type { Account } from '../client'
-import { formatBytes, formatBytesShort, formatCountShort, formatDay, formatPercent } from '../format'
+import { formatBytes, formatCountShort, formatDay, formatPercent } from '../format'
 import {
   problemText, selectedIndex, sortedAccounts, visibleRange,
   type AccountsMode, type AccountsView, type Notice,
@@ -39,7 +39,7 @@ function fit(text: string, width: number, align: 'left' | 'right' = 'left'): str
 }
 
 function usageText(a: Account): string {
-  return fit(`${formatBytesShort(a.usage.bytes)}/${formatBytesShort(a.quotaBytes)}`, USAGE - 5, 'right') + ' ' + fit(formatPercent(a.usage.bytes, a.quotaBytes), 4, 'right')
+  return fit(`${formatBytes(a.usage.bytes, 'short')}/${formatBytes(a.quotaBytes, 'short')}`, USAGE - 5, 'right') + ' ' + fit(formatPercent(a.usage.bytes, a.quotaBytes), 4, 'right')
 }
 
 function usageColor(a: Account): string | undefined {

@@ -1,54 +1,93 @@
-import type { Elysia } from 'elysia'
+import { Elysia, t } from 'elysia'
 import type { SurfaceContext } from '../context'
 import { AppError } from '../../errors/app-error'
 import { parseSize } from '../../config/size'
 import { VERSION } from '../../version'
-import type { ApiRoute } from './route'
-import { json } from './route'
-import { checkFields, pathParam } from './validate'
+import type { ApiPlugin } from './route'
+import { Account, int, nullable, obj, opt, Success } from './schemas'
 
 /** Aggregate numbers for the TUI overview and the dashboard's admin page. */
 export function overview(ctx: SurfaceContext) {
   return { version: VERSION, ...ctx.metrics.snapshot(), ...ctx.services.admin.totals(), region: ctx.config.region }
 }
 
-function quotaValue(v: unknown): number | null | undefined {
-  if (v === undefined || v === null) return v as null | undefined
-  const n = parseSize(v as string | number)
+function quotaValue(v: string | number | null | undefined): number | null | undefined {
+  if (v === undefined || v === null) return v
+  const n = parseSize(v)
   if (n === null) throw new AppError('ValidationError', { message: `quota must be a size such as "10GiB" or a byte count.` })
   return n
 }
 
+const quota = t.Union([t.String(), t.Number(), t.Null()], { description: 'A size such as "10GiB" or a byte count; null: the plan\'s quota' })
+const id = t.Object({ id: t.String({ description: 'The account id' }) })
+const tags = ['Administration']
+
 /** /api/admin/*: accounts for administrators (the TUI and CLI use these). */
-export function adminRoutes(app: Elysia<any, any, any, any, any, any, any>, ctx: SurfaceContext, route: ApiRoute) {
-  const o = { parse: 'none' as const }
-  const idOf = (url: URL) => pathParam(url, 4)
-  return app
-    .get('/api/admin/overview', route({ surface: 'admin', operation: 'AdminOverview', auth: 'admin' }, () => overview(ctx)), o)
-    .get('/api/admin/accounts', route({ surface: 'admin', operation: 'AdminListAccounts', auth: 'admin' }, () => ({ accounts: ctx.services.accounts.list() })), o)
-    .post('/api/admin/accounts', route({ surface: 'admin', operation: 'AdminCreateAccount', auth: 'admin' }, async (call) => {
-      const b = checkFields<{ email: string; password: string; isAdmin?: boolean; plan?: string; quota?: string | number | null }>(
-        await call.json(), { email: 'string', password: 'string', isAdmin: 'boolean', plan: 'string', quota: 'string|number|null' }, ['email', 'password'])
-      const r = await ctx.services.accounts.create({ email: b.email, password: b.password, isAdmin: b.isAdmin, plan: b.plan ?? null, quotaBytes: quotaValue(b.quota) ?? null })
-      return json({ account: r.account, accessKey: r.key.accessKey, secretKey: r.key.secretKey, bucket: r.bucket.name }, 201)
-    }), o)
-    .get('/api/admin/accounts/:id', route({ surface: 'admin', operation: 'AdminGetAccount', auth: 'admin' }, (call) => {
-      const a = ctx.services.accounts.get(idOf(call.url))
+export function adminRoutes(ctx: SurfaceContext, api: ApiPlugin) {
+  return new Elysia().use(api)
+    .get('/api/admin/overview', () => overview(ctx), {
+      api: { surface: 'admin', operation: 'AdminOverview', auth: 'admin' },
+      response: {
+        200: obj({
+          version: t.String(), uptimeSeconds: int(), requests: int(), bytesIn: int(), bytesOut: int(),
+          rateLimited: int(), quotaRejected: int(), accounts: int(), buckets: int(), multipartUploads: int(),
+          storage: obj({ logicalBytes: int(), storedBytes: int(), objects: int() }), region: t.String(),
+        }),
+      },
+      detail: { summary: 'Appliance totals and request counters', tags },
+    })
+    .get('/api/admin/accounts', () => ({ accounts: ctx.services.accounts.list() }), {
+      api: { surface: 'admin', operation: 'AdminListAccounts', auth: 'admin' },
+      response: { 200: obj({ accounts: t.Array(Account) }) },
+      detail: { summary: 'List accounts with usage and quota', tags },
+    })
+    .post('/api/admin/accounts', async ({ body, status }) => {
+      const r = await ctx.services.accounts.create({ email: body.email, password: body.password, isAdmin: body.isAdmin, plan: body.plan ?? null, quotaBytes: quotaValue(body.quota) ?? null })
+      return status(201, { account: r.account, accessKey: r.key.accessKey, secretKey: r.key.secretKey, bucket: r.bucket.name })
+    }, {
+      api: { surface: 'admin', operation: 'AdminCreateAccount', auth: 'admin', json: true },
+      body: obj({ email: t.String(), password: t.String(), isAdmin: opt(t.Boolean()), plan: opt(t.String()), quota: opt(quota) }),
+      response: { 201: obj({ account: Account, accessKey: t.String(), secretKey: t.String({ description: 'Shown once' }), bucket: t.String() }) },
+      detail: { summary: 'Create an account with its first key pair and default bucket', tags },
+    })
+    .get('/api/admin/accounts/:id', ({ params }) => {
+      const a = ctx.services.accounts.get(params.id)
       // Bytes reserved by uploads in progress: what the quota holds back besides usage.
       return { ...a, usage: { ...a.usage, reservedBytes: ctx.services.quota.ledger.inFlight(a.id) } }
-    }), o)
-    .patch('/api/admin/accounts/:id', route({ surface: 'admin', operation: 'AdminUpdateAccount', auth: 'admin' }, async (call) => {
-      const b = await call.json()
-      checkFields(b, { status: 'string', plan: 'string|null', quota: 'string|number|null', isAdmin: 'boolean' })
-      if (b.status !== undefined && b.status !== 'active' && b.status !== 'suspended') throw new AppError('ValidationError', { message: "status must be 'active' or 'suspended'." })
-      const id = idOf(call.url)
-      if (id === call.who().accountId && (b.status === 'suspended' || b.isAdmin === false)) throw new AppError('ValidationError', { message: 'Administrators cannot suspend or demote themselves.' })
-      return ctx.services.accounts.update(id, { status: b.status as 'active' | 'suspended' | undefined, plan: b.plan as string | null | undefined, quotaBytes: quotaValue(b.quota), isAdmin: b.isAdmin as boolean | undefined })
-    }), o)
-    .delete('/api/admin/accounts/:id', route({ surface: 'admin', operation: 'AdminDeleteAccount', auth: 'admin' }, (call) => {
-      const id = idOf(call.url)
-      if (id === call.who().accountId) throw new AppError('ValidationError', { message: 'Administrators cannot delete their own account.' })
-      ctx.services.accounts.deleteWithData(id)
+    }, {
+      api: { surface: 'admin', operation: 'AdminGetAccount', auth: 'admin' },
+      params: id,
+      response: {
+        200: obj({
+          ...Account.properties,
+          usage: obj({ ...Account.properties.usage.properties, reservedBytes: int({ description: 'Reserved by uploads in progress' }) }),
+        }),
+      },
+      detail: { summary: 'One account; usage.reservedBytes: bytes reserved by uploads in progress', tags },
+    })
+    .patch('/api/admin/accounts/:id', ({ call, params, body }) => {
+      if (params.id === call.who().accountId && (body.status === 'suspended' || body.isAdmin === false)) throw new AppError('ValidationError', { message: 'Administrators cannot suspend or demote themselves.' })
+      return ctx.services.accounts.update(params.id, { status: body.status, plan: body.plan, quotaBytes: quotaValue(body.quota), isAdmin: body.isAdmin })
+    }, {
+      api: { surface: 'admin', operation: 'AdminUpdateAccount', auth: 'admin', json: true },
+      params: id,
+      body: obj({
+        status: opt(t.Union([t.Literal('active'), t.Literal('suspended')], { error: "status must be 'active' or 'suspended'." })),
+        plan: opt(nullable(t.String({ description: "null: the appliance's default plan" }))),
+        quota: opt(quota),
+        isAdmin: opt(t.Boolean()),
+      }),
+      response: { 200: Account },
+      detail: { summary: 'Suspend or activate, set plan or quota, admin flag', tags },
+    })
+    .delete('/api/admin/accounts/:id', ({ call, params }) => {
+      if (params.id === call.who().accountId) throw new AppError('ValidationError', { message: 'Administrators cannot delete their own account.' })
+      ctx.services.accounts.deleteWithData(params.id)
       return { success: true }
-    }), o)
+    }, {
+      api: { surface: 'admin', operation: 'AdminDeleteAccount', auth: 'admin' },
+      params: id,
+      response: { 200: Success },
+      detail: { summary: 'Delete an account with all its data', tags },
+    })
 }

@@ -1,31 +1,43 @@
-import type { Elysia } from 'elysia'
+import { Elysia, t } from 'elysia'
 import type { SurfaceContext } from '../context'
 import { AppError } from '../../errors/app-error'
-import type { ApiRoute } from './route'
-import { json } from './route'
-import { checkFields } from './validate'
+import type { ApiPlugin } from './route'
+import { iso, Key, obj, opt, query, Success } from './schemas'
+
+const tags = ['Access keys']
 
 /** /api/keys: list (never secrets), create (secret shown once), revoke (immediate). */
-export function keyRoutes(app: Elysia<any, any, any, any, any, any, any>, ctx: SurfaceContext, route: ApiRoute) {
-  const o = { parse: 'none' as const }
-  return app
-    .get('/api/keys', route({ surface: 'dashboard', operation: 'ListKeys', auth: 'dashboard' }, (call) => ({
+export function keyRoutes(ctx: SurfaceContext, api: ApiPlugin) {
+  return new Elysia().use(api)
+    .get('/api/keys', ({ call }) => ({
       keys: ctx.services.keys.list(call.who().accountId).map((k) => {
         const pending = ctx.services.keyUsage.pendingFor(k.accessKey)
         return pending === undefined ? k : { ...k, lastUsedAt: new Date(pending).toISOString() }
       }),
-    })), o)
-    .post('/api/keys', route({ surface: 'dashboard', operation: 'CreateKey', auth: 'dashboard' }, async (call) => {
-      const body = checkFields<{ name?: string }>(await call.json(), { name: 'string' })
+    }), {
+      api: { surface: 'dashboard', operation: 'ListKeys', auth: 'dashboard' },
+      response: { 200: obj({ keys: t.Array(Key) }) },
+      detail: { summary: 'List access keys (never secrets)', tags },
+    })
+    .post('/api/keys', ({ call, body, status }) => {
       const k = ctx.services.keys.create(call.who().accountId, { name: body.name ?? '' })
-      return json({ id: k.id, accessKey: k.accessKey, secretKey: k.secretKey, name: k.name, createdAt: k.createdAt }, 201)
-    }), o)
-    .delete('/api/keys', route({ surface: 'dashboard', operation: 'RevokeKey', auth: 'dashboard' }, (call) => {
-      const id = call.url.searchParams.get('id')
-      if (!id) throw new AppError('ValidationError', { message: 'Pass the access key to revoke as ?id=.' })
+      return status(201, { id: k.id, accessKey: k.accessKey, secretKey: k.secretKey, name: k.name, createdAt: k.createdAt })
+    }, {
+      api: { surface: 'dashboard', operation: 'CreateKey', auth: 'dashboard', json: true },
+      body: obj({ name: opt(t.String({ description: 'A label, at most 100 characters' })) }),
+      response: { 201: obj({ id: t.String(), accessKey: t.String(), secretKey: t.String({ description: 'Shown once' }), name: t.String(), createdAt: iso() }) },
+      detail: { summary: 'Create an access key (the secret is shown once; a plan allows a few)', tags },
+    })
+    .delete('/api/keys', ({ call, query }) => {
+      const id = query.id
       const p = call.who()
       if (p.accessKeyId === id) throw new AppError('ValidationError', { message: 'A key cannot revoke itself; use another key or a session.' })
       ctx.services.keys.revoke(id, p.accountId)
       return { success: true }
-    }), o)
+    }, {
+      api: { surface: 'dashboard', operation: 'RevokeKey', auth: 'dashboard' },
+      query: query({ id: t.String({ minLength: 1, description: 'The access key id to revoke', error: 'Pass the access key to revoke as ?id=.' }) }),
+      response: { 200: Success },
+      detail: { summary: 'Revoke an access key', tags },
+    })
 }

@@ -1,13 +1,15 @@
+import { Elysia, type DocumentDecoration } from 'elysia'
 import type { Server } from 'bun'
 import type { SurfaceContext } from '../context'
 import { AppError, toAppError } from '../../errors/app-error'
 import { jsonErrorBody } from '../../errors/render'
-import type { Logger } from '../../log/logger'
-import { newRequestId } from '../common/request-id'
 import { clientIp } from '../common/client-ip'
 import { checkCsrf } from '../../services/sessions/sessions'
 import { readRequestBody } from '../../blob/streams'
+import type { RequestState, Surface } from '../pipeline'
 import { resolveApiPrincipal, type ApiPrincipal } from './principal'
+import { validationError } from './validate'
+import { securityFor, UPLOAD_BODY } from './openapi'
 
 export type AuthMode =
   | 'none' // public (health, signup, login)
@@ -16,6 +18,28 @@ export type AuthMode =
   | 'admin' // dashboard auth, admin accounts only
   | 'optional' // credentials used when present (public resources such as image URLs)
 
+/** What a route declares about itself besides its schemas (the `api` macro of every route). */
+export interface ApiOptions {
+  surface: 'rest' | 'dashboard' | 'admin' | 'auth' | 'system' | 'image'
+  operation: string
+  auth: AuthMode
+  /**
+   * The body is a JSON object, read by the capped parser once the caller is authenticated (at
+   * most `max` bytes, 64 KiB by default). Routes without it never read a JSON body.
+   */
+  json?: true | { max: number }
+  /**
+   * The body streams (REST and version uploads): documented as a multipart form or raw bytes;
+   * the route reads it itself (`parse: 'none'`).
+   */
+  upload?: true
+  /** Runs after authentication, before the body is read (sign-up: open? within its rate?). */
+  precheck?: (call: ApiCall) => void
+  /** False for answers about the process, not stored data (health, metrics): no WAL wait. */
+  durable?: false
+}
+
+/** What a route handler gets besides its validated params, query and body. */
 export interface ApiCall {
   ctx: SurfaceContext
   request: Request
@@ -25,24 +49,39 @@ export interface ApiCall {
   principal: ApiPrincipal | null
   /** The authenticated principal (routes with auth). */
   who(): ApiPrincipal
-  /** The JSON body, size-capped; InvalidJSON when malformed, ValidationError when not an object. */
-  json<T = Record<string, unknown>>(max?: number): Promise<T>
   /** Count of request body bytes read (for logging), updated by streaming readers. */
   counter: { bytes: number }
 }
 
-export interface ApiRouteOptions {
-  surface: 'rest' | 'dashboard' | 'admin' | 'auth' | 'system' | 'image'
-  operation: string
-  auth: AuthMode
+/** The HTTP port's per-request data, kept by the pipeline and filled in by the `api` macro. */
+export interface ApiState {
+  server: Server<unknown> | null
+  principal: ApiPrincipal | null
+  /** The route's authentication ran (it runs once: in the body parser or in transform). */
+  authenticated: boolean
+  call: ApiCall | null
+}
+
+const DEFAULT_JSON_MAX = 64 * 1024
+/** Elysia deduplicates plugins by name and seed: one per app built (tests build several). */
+let instances = 0
+
+const states = new WeakMap<Request, RequestState<ApiState>>()
+
+/** The pipeline's state of a request the HTTP app handles. */
+function stateOf(request: Request): RequestState<ApiState> {
+  const s = states.get(request)
+  if (!s) throw new Error('a request reached the HTTP app without going through the pipeline')
+  return s
 }
 
 export function json(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
   const text = JSON.stringify(body)
-  return new Response(text, { status, headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)), ...headers } })
+  return new Response(text, { status, headers: { ...headers, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)) } })
 }
 
-function errorResponse(err: AppError, requestId: string): Response {
+/** The JSON surfaces' error answer: the catalog's shape, its status and headers. */
+export function jsonErrorResponse(err: AppError, requestId: string): Response {
   const headers: Record<string, string> = { 'content-type': 'application/json', ...(err.headers ?? {}) }
   if (err.status === 401) headers['www-authenticate'] = 'Bearer realm="cloudstorage"'
   const body = jsonErrorBody(err, requestId)
@@ -50,83 +89,123 @@ function errorResponse(err: AppError, requestId: string): Response {
   return new Response(body, { status: err.status, headers })
 }
 
-/**
- * Wraps a JSON API handler: authentication per mode, CSRF for cookie writes, the dashboard rate
- * limit, JSON errors in the catalog's shape, one log line and metrics per request.
- */
-export function createApiRoute(ctx: SurfaceContext, log: Logger, adminToken: string | null) {
-  return function route(opts: ApiRouteOptions, fn: (call: ApiCall) => Promise<unknown> | unknown) {
-    // Elysia's context is typed per route; only request and server are used here.
-    return async (c: Record<string, any>): Promise<Response> => {
-      const request = c.request as Request
-      const server = (c.server ?? null) as Server<unknown> | null
-      const started = performance.now()
-      const requestId = newRequestId()
-      const url = new URL(request.url)
-      const counter = { bytes: 0 }
-      let principal: ApiPrincipal | null = null
-      let response: Response
-      let errorCode: string | undefined
-      const acquired = ctx.gate.tryAcquire()
-      try {
-        if (!acquired) throw new AppError('SlowDown', { headers: { 'retry-after': '1' } })
-        if (opts.auth === 'optional') {
-          principal = resolveApiPrincipal(ctx, request, adminToken, { allowSession: true, allowApiKey: true })
-        } else if (opts.auth !== 'none') {
-          principal = resolveApiPrincipal(ctx, request, adminToken, { allowSession: opts.auth !== 'apiKey', allowApiKey: true })
-          if (!principal) throw new AppError('Unauthorized', { message: opts.auth === 'apiKey' ? 'Send X-API-Key: ACCESS_KEY:SECRET_KEY or Authorization: Bearer ACCESS_KEY:SECRET_KEY.' : 'Log in first, or send an API key.' })
-          if (opts.auth === 'admin' && !principal.isAdmin) throw new AppError('AccessDenied', { message: 'This endpoint is for administrators.' })
-          checkCsrf(request, principal, { trustProxy: ctx.config.trustProxy })
-          // The dashboard API budget (30/min) applies to sessions and API keys alike; the local admin
-          // token (the TUI on the appliance itself) is exempt.
-          if (opts.auth !== 'apiKey' && principal.via !== 'adminToken') await ctx.services.rateLimits.checkDashboard(principal.accountId, principal.isAdmin)
-          // REST calls with an access key share that key's S3 request budget.
-          if (opts.auth === 'apiKey' && principal.via === 'apiKey') {
-            await ctx.services.rateLimits.checkS3({ kind: 'account', accountId: principal.accountId, isAdmin: principal.isAdmin, accessKeyId: principal.accessKeyId ?? null }, opts.operation, request.method)
-          }
-        }
-        const call: ApiCall = {
-          ctx, request, url, requestId, ip: clientIp(request, server, ctx.config.trustProxy), principal, counter,
-          who() {
-            if (!principal) throw new AppError('Unauthorized')
-            return principal
-          },
-          async json<T>(max = 64 * 1024): Promise<T> {
-            const type = request.headers.get('content-type') ?? ''
-            if (!/^application\/json\b/i.test(type)) throw new AppError('UnsupportedMediaType', { message: 'Send the body as application/json.' })
-            // Unauthenticated routes (login, signup) read this too: never more than `max` bytes.
-            const text = (await readRequestBody(request, max, counter)).toString('utf8')
-            let body: unknown
-            try { body = JSON.parse(text) } catch { throw new AppError('InvalidJSON') }
-            if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new AppError('ValidationError', { message: 'The body must be a JSON object.' })
-            return body as T
-          },
-        }
-        const result = await fn(call)
-        // Acknowledge changes only once they are on disk (shared WAL fsync); reads wait too, so
-        // nobody is shown a change a power cut could still undo (free when no write is pending).
-        // After a failed WAL fsync writes are refused for good, but reads go on.
-        if (request.method === 'GET' || request.method === 'HEAD') await ctx.services.durable().catch(() => {})
-        else await ctx.services.durable()
-        response = result instanceof Response ? result : json(result)
-      } catch (e) {
-        const err = toAppError(e)
-        if (err.status >= 500) log.error(`${opts.surface} ${opts.operation} failed [${requestId}]`, err.cause ?? e)
-        errorCode = err.code
-        response = errorResponse(err, requestId)
-      } finally {
-        if (acquired) ctx.gate.release()
-      }
-      response.headers.set('x-request-id', requestId)
-      const ms = performance.now() - started
-      const bytesOut = Number(response.headers.get('content-length')) || 0
-      ctx.metrics.recordRequest({ surface: opts.surface, operation: opts.operation, status: response.status, seconds: ms / 1000, bytesIn: counter.bytes, bytesOut, error: errorCode })
-      log.request({
-        time: new Date().toISOString(), requestId, surface: opts.surface, method: request.method, path: url.pathname, operation: opts.operation,
-        status: response.status, bytesIn: counter.bytes, bytesOut, ms, principal: principal ? (principal.accessKeyId ?? `${principal.via}:${principal.accountId}`) : '-', error: errorCode,
-      })
+/** The HTTP port as a pipeline surface: the Elysia app dispatches, errors are JSON. */
+export function jsonSurface(app: { handle(request: Request): Response | Promise<Response> }): Surface<ApiState> {
+  return {
+    name: 'system',
+    init: () => ({ server: null, principal: null, authenticated: false, call: null }),
+    dispatch(request, server, state) {
+      state.x.server = server
+      states.set(request, state)
+      return app.handle(request)
+    },
+    render: (err, _request, state) => jsonErrorResponse(err, state.requestId),
+    finish(response, _request, state) {
+      response.headers.set('x-request-id', state.requestId)
       return response
-    }
+    },
   }
 }
-export type ApiRoute = ReturnType<typeof createApiRoute>
+
+function callOf(ctx: SurfaceContext, request: Request, state: RequestState<ApiState>): ApiCall {
+  if (state.x.call) return state.x.call
+  const principal = state.x.principal
+  let ip: string | null = null
+  return (state.x.call = {
+    ctx, request, url: new URL(request.url), requestId: state.requestId, principal, counter: state.counter,
+    get ip() { return (ip ??= clientIp(request, state.x.server, ctx.config.trustProxy)) },
+    who() {
+      if (!principal) throw new AppError('Unauthorized')
+      return principal
+    },
+  })
+}
+
+/** The JSON body: application/json, at most `max` bytes (Content-Length checked first), an object. */
+async function readJsonObject(request: Request, max: number, counter: { bytes: number }): Promise<Record<string, unknown>> {
+  const type = request.headers.get('content-type') ?? ''
+  if (!/^application\/json\b/i.test(type)) throw new AppError('UnsupportedMediaType', { message: 'Send the body as application/json.' })
+  // Unauthenticated routes (login, signup) read this too: never more than `max` bytes.
+  const text = (await readRequestBody(request, max, counter)).toString('utf8')
+  let body: unknown
+  try { body = JSON.parse(text) } catch { throw new AppError('InvalidJSON') }
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new AppError('ValidationError', { message: 'The body must be a JSON object.' })
+  return body as Record<string, unknown>
+}
+
+/** Maps whatever the app threw (our AppErrors, Elysia's validation, routing and parse errors) to an AppError. */
+function appErrorOf(code: unknown, error: unknown, request: Request): AppError {
+  if (error instanceof AppError) return error
+  if (code === 'VALIDATION') return validationError(error, request.url)
+  if (code === 'NOT_FOUND') return new AppError('NotFound', { message: `There is no API route ${request.method} ${new URL(request.url).pathname}. See /api/docs.` })
+  // Our body parser's errors (415, 413, InvalidJSON) arrive wrapped in Elysia's ParseError.
+  if (code === 'PARSE') return toAppError((error as { cause?: unknown }).cause ?? error)
+  return toAppError(error)
+}
+
+/**
+ * The HTTP app's part of the pipeline, as an Elysia plugin: the `api` macro every route declares
+ * (labels, authentication per mode, CSRF, rate limits, the capped JSON body parser, `call` for
+ * the handler), JSON answers with their length, and errors through the JSON renderer.
+ */
+export function apiPlugin(ctx: SurfaceContext, adminToken: string | null) {
+  return new Elysia({ name: 'cloudstorage-api', seed: ++instances })
+    .macro({
+      api: (o: ApiOptions) => {
+        // Authentication runs before the body is read: a caller without credentials, or over
+        // its rate, is answered without its body being touched.
+        const authenticate = async ({ request }: { request: Request }) => {
+          const state = stateOf(request)
+          if (state.x.authenticated) return
+          state.x.authenticated = true
+          state.surface = o.surface
+          state.operation = o.operation
+          if (o.durable === false) state.durable = false
+          if (o.auth !== 'none') {
+            const principal = resolveApiPrincipal(ctx, request, adminToken, { allowSession: o.auth !== 'apiKey', allowApiKey: true })
+            state.x.principal = principal
+            if (principal) state.principal = principal.accessKeyId ?? `${principal.via}:${principal.accountId}`
+            if (o.auth !== 'optional') {
+              if (!principal) throw new AppError('Unauthorized', { message: o.auth === 'apiKey' ? 'Send X-API-Key: ACCESS_KEY:SECRET_KEY or Authorization: Bearer ACCESS_KEY:SECRET_KEY.' : 'Log in first, or send an API key.' })
+              if (o.auth === 'admin' && !principal.isAdmin) throw new AppError('AccessDenied', { message: 'This endpoint is for administrators.' })
+              checkCsrf(request, principal, { trustProxy: ctx.config.trustProxy })
+              // The dashboard API budget (30/min) applies to sessions and API keys alike; the local admin
+              // token (the TUI on the appliance itself) is exempt.
+              if (o.auth !== 'apiKey' && principal.via !== 'adminToken') await ctx.services.rateLimits.checkDashboard(principal.accountId, principal.isAdmin)
+              // REST calls with an access key share that key's S3 request budget.
+              if (o.auth === 'apiKey' && principal.via === 'apiKey') {
+                await ctx.services.rateLimits.checkS3({ kind: 'account', accountId: principal.accountId, isAdmin: principal.isAdmin, accessKeyId: principal.accessKeyId ?? null }, o.operation, request.method)
+              }
+            }
+          }
+          o.precheck?.(callOf(ctx, request, state))
+        }
+        const max = o.json === true ? DEFAULT_JSON_MAX : o.json?.max
+        return {
+          parse: max === undefined ? undefined : async ({ request }: { request: Request }) => {
+            await authenticate({ request })
+            return readJsonObject(request, max, stateOf(request).counter)
+          },
+          transform: authenticate,
+          // For the OpenAPI document: the operation's name, who may call it, an upload's body.
+          detail: { operationId: o.operation, security: securityFor(o.auth), ...(o.upload ? { requestBody: UPLOAD_BODY } : {}) } as DocumentDecoration,
+          resolve: ({ request }: { request: Request }) => ({ call: callOf(ctx, request, stateOf(request)) }),
+        }
+      },
+    })
+    // Plain values become JSON with their length (the request log and byte metrics read it).
+    // Typed as returning nothing, so route types (and the Eden client) keep their own answers.
+    .mapResponse({ as: 'global' }, (({ responseValue, set }: { responseValue: unknown; set: { status?: number | string } }) => {
+      if (responseValue instanceof Response || responseValue === undefined) return
+      return json(responseValue, typeof set.status === 'number' ? set.status : 200)
+    }) as (c: unknown) => void)
+    .onError({ as: 'global' }, (({ code, error, request }: { code: unknown; error: unknown; request: Request }) => {
+      const state = stateOf(request)
+      const err = appErrorOf(code, error, request)
+      if (code === 'NOT_FOUND') state.operation = 'UnknownRoute'
+      state.error = err
+      return jsonErrorResponse(err, state.requestId)
+    }) as (c: unknown) => void)
+}
+
+export type ApiPlugin = ReturnType<typeof apiPlugin>

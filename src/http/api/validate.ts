@@ -1,47 +1,87 @@
 import { AppError } from '../../errors/app-error'
 
-type Base = 'string' | 'boolean' | 'number' | 'array' | 'object' | 'null'
-/** One type or several joined by '|', e.g. 'string|number|null'. */
-type Kind = Base | `${Base}|${Base}` | `${Base}|${Base}|${Base}`
+/** The parts of a TypeBox validation error (Elysia's ValidationError.all) read here. */
+interface SchemaError {
+  type: number
+  path: string
+  schema: Record<string, unknown> & { error?: unknown; properties?: Record<string, unknown> }
+  /** A union's: the errors of each of its variants. */
+  errors?: Iterable<SchemaError>[]
+}
+
+// TypeBox's ValueErrorType numbers for the cases worded separately.
+const ADDITIONAL_PROPERTY = 42
+const REQUIRED_PROPERTY = 45
+const UNION = 62
+
+/** Unknown fields first, then missing ones, then the first other problem. */
+const mostTelling = (all: SchemaError[]) =>
+  all.find((x) => x.type === ADDITIONAL_PROPERTY) ?? all.find((x) => x.type === REQUIRED_PROPERTY) ?? all[0]
 
 /**
- * Checks a JSON body against a field spec: unknown fields, missing required fields and wrong
- * types are a 400 ValidationError naming the field.
+ * A value that failed a union (`cors: [...] | null`) but has the shape of one variant failed
+ * inside it: that variant's own error (an unknown field of a rule) says more than "must be
+ * array or null". Without a custom message, the union's variants are searched for errors deeper
+ * than the union itself.
  */
-export function checkFields<T extends Record<string, unknown>>(body: Record<string, unknown>, spec: Record<string, Kind>, required: string[] = []): T {
-  for (const k of Object.keys(body)) {
-    if (!(k in spec)) throw new AppError('ValidationError', { message: `Unknown field '${k}'. Allowed: ${Object.keys(spec).join(', ')}.` })
+function deepest(e: SchemaError): SchemaError {
+  if (e.type !== UNION || typeof e.schema?.error === 'string' || !e.errors) return e
+  for (const variant of e.errors) {
+    const inner = [...variant].filter((x) => x.path.length > e.path.length)
+    if (inner.length) return deepest(mostTelling(inner))
   }
-  for (const k of required) {
-    if (body[k] === undefined) throw new AppError('ValidationError', { message: `The field '${k}' is required.` })
-  }
-  for (const [k, kind] of Object.entries(spec)) {
-    const v = body[k]
-    if (v === undefined) continue
-    const ok = kind.split('|').some((t) =>
-      t === 'null' ? v === null : t === 'array' ? Array.isArray(v) : t === 'object' ? typeof v === 'object' && v !== null && !Array.isArray(v) : typeof v === t)
-    if (!ok) throw new AppError('ValidationError', { message: `The field '${k}' must be ${kind.split('|').join(' or ')}.` })
-  }
-  return body as T
+  return e
+}
+
+/** '/cors/0/allowedOrigins' → 'cors[0].allowedOrigins'. */
+function fieldName(path: string): string {
+  return path.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .reduce((name, seg) => (/^\d+$/.test(seg) ? `${name}[${seg}]` : name ? `${name}.${seg}` : seg), '')
+}
+
+/** 'string', 'number or null', 'an integer from 1 to 1000' … from a (JSON) schema. */
+function describe(s: Record<string, unknown>): string {
+  if (Array.isArray(s.anyOf)) return [...new Set((s.anyOf as Array<Record<string, unknown>>).map(describe))].join(' or ')
+  if (s.const !== undefined) return JSON.stringify(s.const)
+  const range = typeof s.minimum === 'number' && typeof s.maximum === 'number' ? ` from ${s.minimum} to ${s.maximum}` : ''
+  if (s.type === 'integer' || (s.type === 'number' && s.multipleOf === 1)) return `an integer${range}`
+  return String(s.type ?? 'valid')
 }
 
 /**
- * The path segment at `index` (split on '/'), percent-decoded. Malformed escapes such as
- * '%E0%A4%A' are a 400 InvalidURI, not the URIError (500) decodeURIComponent throws.
+ * Elysia's validation failure as our 400 ValidationError naming the field, worded as the API
+ * always has: unknown fields first, then missing ones, then wrong types (a schema's own `error`
+ * text wins). A path parameter that failed is broken percent-encoding (400 InvalidURI); a
+ * response that does not match its declaration is our fault (500).
  */
-export function pathParam(url: URL, index: number): string {
-  const raw = url.pathname.split('/')[index] ?? ''
-  try {
-    return decodeURIComponent(raw)
-  } catch {
-    throw new AppError('InvalidURI', { message: `The path segment '${raw.slice(0, 100)}' is not valid percent-encoding.` })
+export function validationError(e: unknown, url: string): AppError {
+  const v = e as { type?: string; all?: SchemaError[] }
+  if (v.type === 'response') return new AppError('InternalError', { cause: e })
+  if (v.type === 'params') {
+    const raw = new URL(url).pathname.split('/').find((seg) => { try { decodeURIComponent(seg); return false } catch { return true } }) ?? ''
+    return new AppError('InvalidURI', { message: `The path segment '${raw.slice(0, 100)}' is not valid percent-encoding.` })
   }
+  const all = v.all ?? []
+  const what = v.type === 'query' ? 'query parameter' : 'field'
+  const top = mostTelling(all)
+  if (!top) return new AppError('ValidationError')
+  const first = deepest(top)
+  const name = fieldName(first.path)
+  if (typeof first.schema?.error === 'string') return new AppError('ValidationError', { message: first.schema.error })
+  if (first.type === ADDITIONAL_PROPERTY) {
+    const allowed = Object.keys(first.schema.properties ?? {}).join(', ')
+    return new AppError('ValidationError', { message: `Unknown ${what} '${name}'. Allowed: ${allowed}.` })
+  }
+  if (first.type === REQUIRED_PROPERTY) return new AppError('ValidationError', { message: `The ${what} '${name}' is required.` })
+  if (!name) return new AppError('ValidationError', { message: v.type === 'body' ? 'The body must be a JSON object.' : 'The request is invalid.' })
+  return new AppError('ValidationError', { message: `The ${what} '${name}' must be ${describe(first.schema)}.` })
 }
 
 /**
  * A query parameter as URLSearchParams reads it ('+' is a space), except that malformed
  * percent-encoding or invalid UTF-8 (`?key=%FF`) is a 400 ValidationError: URLSearchParams would
- * silently turn it into U+FFFD, storing a file under a name the client never sent.
+ * silently turn it into U+FFFD (and Elysia keep it raw), storing a file under a name the client
+ * never sent.
  */
 export function queryParam(url: URL, name: string): string | null {
   for (const part of url.search.slice(1).split('&')) {

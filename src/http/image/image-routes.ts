@@ -1,10 +1,11 @@
-import type { Elysia } from 'elysia'
+import { Elysia, t } from 'elysia'
 import type { SurfaceContext } from '../context'
 import { AppError } from '../../errors/app-error'
-import { parseImageParams } from '../../image/params'
+import { FITS, FORMATS, GRAVITIES, parseImageParams } from '../../image/params'
 import { accountPrincipal, anonymousPrincipal } from '../../services/access/access'
 import { checkApiKey } from '../../domain/object-key'
-import type { ApiCall, ApiRoute } from '../api/route'
+import type { ApiCall, ApiPlugin } from '../api/route'
+import { Binary, opt, query } from '../api/schemas'
 
 /**
  * GET /api/img/{bucket}/{key}?w=&h=&fit=&format=&q=&blur=&sharpen=&rotate=&gravity=&dpr=
@@ -48,6 +49,21 @@ async function serveImage(call: ApiCall): Promise<Response> {
   return new Response(file, { headers })
 }
 
-export function imageRoutes(app: Elysia<any, any, any, any, any, any, any>, _ctx: SurfaceContext, route: ApiRoute) {
-  return app.get('/api/img/*', route({ surface: 'image', operation: 'TransformImage', auth: 'optional' }, serveImage), { parse: 'none' })
+/** Declared for the documentation; parseImageParams checks them (its messages name the rule broken). */
+const param = (description: string) => opt(t.String({ description }))
+
+export function imageRoutes(_ctx: SurfaceContext, api: ApiPlugin) {
+  return new Elysia().use(api)
+    .get('/api/img/*', ({ call }) => serveImage(call), {
+      api: { surface: 'image', operation: 'TransformImage', auth: 'optional' },
+      params: t.Object({ '*': t.String({ description: '{bucket}/{key}, each percent-encoded' }) }),
+      query: query({
+        w: param('Width in pixels, 1 to the configured maximum'), h: param('Height in pixels, 1 to the configured maximum'),
+        fit: param(`One of ${FITS.join(', ')} (default fit)`), format: param(`One of ${FORMATS.join(', ')}, jpg; default: negotiated from Accept`),
+        q: param('Quality 1-100'), blur: param('Gaussian blur sigma 0.3-100'), sharpen: param('Sharpen sigma 0.5-10'),
+        rotate: param('0, 90, 180 or 270'), gravity: param(`Crop anchor: one of ${GRAVITIES.join(', ')} (default ce)`), dpr: param('Device pixel ratio 1-3'),
+      }),
+      response: { 200: Binary, 304: t.Null({ description: 'Not modified (If-None-Match)' }) },
+      detail: { summary: "Transform an image: public-read buckets for anyone, private ones with the owner's credentials", tags: ['Images'] },
+    })
 }

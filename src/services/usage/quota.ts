@@ -89,7 +89,7 @@ export function quotaService(d: Deps) {
         d.db.tx(() => d.bus.emit('quota.exceeded', accountId, { usedBytes: used, quotaBytes: quota }, now))
       } catch (err) {
         lastExceeded.delete(accountId)
-        console.error('quota.exceeded event not recorded:', err)
+        d.report('quota.exceeded event not recorded', err)
       }
     },
 
