@@ -7,10 +7,10 @@ const INTERVAL_MS = 60_000
  * Periodic jobs: flush key last-used times, GC dead blobs, abort stale uploads, prune expired
  * Time Machine history, and (once, after start) sweep orphaned blob files from before start.
  */
-export function startBackgroundJobs(ctx: AppContext, log: Logger) {
-  // The orphan sweep spares files newer than this. The process's start, not this call: the
+export function startBackgroundJobs(ctx: AppContext, log: Logger, opts: { startedAt: number }) {
+  // The orphan sweep spares files newer than this. The appliance's start, not this call: the
   // listeners are up before the jobs start, so a write may already be in flight by now.
-  const startedAt = Math.floor(performance.timeOrigin)
+  const { startedAt } = opts
   let orphanSweepDone = false
   let running: Promise<void> | null = null
 
