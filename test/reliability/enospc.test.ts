@@ -19,7 +19,7 @@ import { createHash } from 'node:crypto'
 import { Database } from 'bun:sqlite'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { startServer, ROOT_ACCESS_KEY, ROOT_SECRET_KEY, type TestServer } from '../helpers/server'
+import { startServer, ROOT_ACCESS_KEY, ROOT_SECRET_KEY, type ProcessTestServer } from '../helpers/server'
 import { errorOf, s3Fetch, xmlTags } from '../helpers/raw-s3'
 import { blobFiles, checkBlobsAgree, eventually, hex, payload, runSeed, sha256, tmpFiles } from './harness'
 
@@ -57,7 +57,7 @@ function mountScratch(): { root: string; mnt: string; kind: string } | { reason:
 
 const scratch = mountScratch()
 const mounted = 'mnt' in scratch ? scratch : null
-let srv: TestServer | null = null
+let srv: ProcessTestServer | null = null
 
 afterAll(async () => {
   if (srv && srv.proc.exitCode === null) await srv.stop('SIGKILL')
@@ -192,7 +192,7 @@ else test.skip(`${name} [skipped: cannot mount a scratch file system here: ${(sc
  */
 const scratch2 = mounted ? mountScratch() : null
 const mounted2 = scratch2 && 'mnt' in scratch2 ? scratch2 : null
-let srv2: TestServer | null = null
+let srv2: ProcessTestServer | null = null
 afterAll(async () => {
   if (srv2 && srv2.proc.exitCode === null) await srv2.stop('SIGKILL')
   if (mounted2) {

@@ -14,7 +14,7 @@ import {
   CompleteMultipartUploadCommand, CreateBucketCommand, CreateMultipartUploadCommand, GetObjectCommand, ListMultipartUploadsCommand,
   ListPartsCommand, UploadPartCommand,
 } from '@aws-sdk/client-s3'
-import { startServer, type TestServer } from '../helpers/server'
+import { startServer, type ProcessTestServer } from '../helpers/server'
 import { s3Client } from '../helpers/s3-client'
 import { checkBlobsAgree, hex, md5, payload, runSeed, sha256, waitForOutput } from './harness'
 
@@ -25,7 +25,7 @@ const sizeOf = (p: number) => (p < PARTS ? 5 * MiB : 1234567)
 const partBody = (p: number) => payload(SEED, sizeOf(p), 'big/object.bin', 'part', p)
 
 const dataDir = mkdtempSync(join(tmpdir(), 'cs-r10-'))
-let srv: TestServer | null = null
+let srv: ProcessTestServer | null = null
 
 afterAll(async () => {
   if (srv && srv.proc.exitCode === null) await srv.stop('SIGKILL')
