@@ -6,7 +6,7 @@ import {
   ListMultipartUploadsCommand, ListObjectsCommand, ListObjectsV2Command, ListObjectVersionsCommand, PutBucketVersioningCommand, PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3'
-import { REGION, ROOT_ACCESS_KEY, ROOT_SECRET_KEY, startServer, type TestServer } from '../helpers/server'
+import { REGION, ROOT_ACCESS_KEY, ROOT_SECRET_KEY, startInProcess, type TestServer } from '../helpers/server'
 import { s3Client, sdkError } from '../helpers/s3-client'
 import { s3Fetch } from '../helpers/raw-s3'
 import { installationsOf, runOk, scratchDir, toolEnv } from '../helpers/cli'
@@ -30,7 +30,7 @@ const AWS = installationsOf('aws', ['--version'], toolEnv(probe.dir))[0]
 probe.cleanup()
 
 beforeAll(async () => {
-  srv = await startServer()
+  srv = await startInProcess()
   s3 = s3Client(srv.s3Url)
 }, 60_000)
 afterAll(async () => {

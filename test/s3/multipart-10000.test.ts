@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, test } from 'bun:test'
 import { createHash } from 'node:crypto'
 import { CompleteMultipartUploadCommand, CreateBucketCommand, CreateMultipartUploadCommand, GetObjectCommand, ListPartsCommand, UploadPartCommand } from '@aws-sdk/client-s3'
-import { startServer, type TestServer } from '../helpers/server'
+import { startInProcess, type TestServer } from '../helpers/server'
 import { s3Client } from '../helpers/s3-client'
 
 /**
@@ -11,7 +11,7 @@ import { s3Client } from '../helpers/s3-client'
  */
 let server: TestServer
 beforeAll(async () => {
-  server = await startServer({ env: { CLOUDSTORAGE_MULTIPART_MIN_PART_SIZE: '1' } })
+  server = await startInProcess({ env: { CLOUDSTORAGE_MULTIPART_MIN_PART_SIZE: '1' } })
 }, 120_000)
 afterAll(() => server.stop())
 

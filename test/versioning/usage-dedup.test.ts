@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { DeleteObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3'
-import { startServer, type TestServer } from '../helpers/server'
+import { startInProcess, type TestServer } from '../helpers/server'
 import { s3Client, sdkError } from '../helpers/s3-client'
 import { api, createAccount, keyHeaders, type Account } from '../rest/rest-helpers'
 import { createAppContext, type AppContext } from '../../src/app'
@@ -30,7 +30,7 @@ describe('over the wire (quota 100 kB)', () => {
   const blobStates = () => Object.fromEntries(queryDb<{ state: string; n: number }>(srv.dataDir, 'SELECT state, count(*) AS n FROM blobs WHERE account_id = ? GROUP BY state', user.id).map((r) => [r.state, r.n]))
 
   beforeAll(async () => {
-    srv = await startServer()
+    srv = await startInProcess()
     user = await createAccount(srv, { quota: 100 * K })
     s3 = s3Client(srv.s3Url, { accessKeyId: user.accessKey, secretAccessKey: user.secretKey })
   }, 60_000)
