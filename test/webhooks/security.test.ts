@@ -36,12 +36,12 @@ function verifyWebhook(payload: string, signature: string, secret: string) {
 }
 
 async function until<T>(fn: () => T | undefined | false | Promise<T | undefined | false>, what: string): Promise<T> {
-  for (let i = 0; i < 600; i++) {
+  for (const deadline = Date.now() + 30_000; ;) {
     const v = await fn()
     if (v) return v
-    await Bun.sleep(50)
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await Bun.sleep(10)
   }
-  throw new Error(`timed out waiting for ${what}`)
 }
 
 /** The database file and its WAL, as bytes (what a stolen disk or backup would show). */
