@@ -308,10 +308,10 @@ describe('the global in-flight cap (CLOUDSTORAGE_MAX_INFLIGHT=1)', () => {
     try {
       // Wait until the held upload occupies the slot (a probe gets 503), without timing assumptions.
       let probe: Outcome | null = null
-      for (let i = 0; i < 100; i++) {
+      for (const deadline = Date.now() + 30_000; Date.now() < deadline;) {
         probe = await outcome(await s3Fetch(srv.s3Url, { method: 'GET', creds: root }))
         if (probe.status === 503) break
-        await Bun.sleep(20)
+        await Bun.sleep(10)
       }
       expect({ status: probe!.status, code: probe!.code }).toEqual({ status: 503, code: 'SlowDown' })
       expect(probe!.contentType).toStartWith('application/xml')
