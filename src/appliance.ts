@@ -40,6 +40,8 @@ export interface Appliance {
   s3Url: string
   httpUrl: string
   ctx: AppContext
+  /** Runs one pass of the periodic jobs (GC, stale uploads, history pruning) now. */
+  runBackgroundJobs(): Promise<void>
   /**
    * Stops cleanly: listeners (in-flight requests finish, bounded), background jobs and the
    * webhook worker, server.json, the database, the data-dir lock. Idempotent.
@@ -63,6 +65,7 @@ export async function startAppliance(config: Config, opts: ApplianceOptions): Pr
   let listeners: Listeners | null = null
   let ctx: AppContext | null = null
   let stopJobs: () => Promise<void> = async () => {}
+  let runJobs: () => Promise<void> = async () => {}
   try {
     listeners = bindListeners(config)
     ctx = createAppContext(config, { now: opts.now })
@@ -74,6 +77,7 @@ export async function startAppliance(config: Config, opts: ApplianceOptions): Pr
     listeners.activate(ctx, log)
     const jobs = startBackgroundJobs(ctx, log, { startedAt })
     const webhooks = startWebhookWorker(ctx, log)
+    runJobs = () => jobs.runOnce()
     stopJobs = async () => {
       await webhooks.stop()
       await jobs.stop()
@@ -101,6 +105,7 @@ export async function startAppliance(config: Config, opts: ApplianceOptions): Pr
       s3Url,
       httpUrl,
       ctx,
+      runBackgroundJobs: runJobs,
       stop: () => (stopped ??= (async () => {
         await running.listeners.stop()
         await stopJobs()

@@ -37,6 +37,8 @@ export interface ProcessTestServer extends TestServer {
 /** An appliance inside the test process; `app` reaches its context for hooks a test waits on. */
 export interface InProcessTestServer extends TestServer {
   app: Appliance
+  /** One pass of the periodic jobs (GC, stale uploads, history pruning) now, not on the 60 s timer. */
+  runBackgroundJobs(): Promise<void>
 }
 
 export interface ServerOptions {
@@ -144,6 +146,7 @@ export async function startInProcess(opts: ServerOptions & { now?: () => number 
     httpUrl: app.httpUrl,
     dataDir,
     app,
+    runBackgroundJobs: () => app.runBackgroundJobs(),
     output: () => out,
     async stop(signal = 'SIGTERM') {
       if (signal !== 'SIGTERM' && signal !== 'SIGINT') throw new Error(`an in-process server stops cleanly only; ${signal} needs startServer()`)
