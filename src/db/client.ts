@@ -183,7 +183,10 @@ export function openDatabase(path: string): Db {
       }
       void wal?.close().catch(() => {})
       try { sqlite.run('PRAGMA wal_checkpoint(TRUNCATE)') } catch { /* best effort */ }
-      sqlite.close()
+      // close(true) finalizes the prepared statements and closes now; plain close() leaves a
+      // connection with live statements open (sqlite3_close_v2) until they are garbage-collected,
+      // holding the files of a stopped appliance open in a process that goes on (tests, CLI).
+      try { sqlite.close(true) } catch { sqlite.close() }
     },
   }
 }

@@ -7,10 +7,10 @@ const INTERVAL_MS = 60_000
  * Periodic jobs: flush key last-used times, GC dead blobs, abort stale uploads, prune expired
  * Time Machine history, and (once, after start) sweep orphaned blob files from before start.
  */
-export function startBackgroundJobs(ctx: AppContext, log: Logger) {
-  // The orphan sweep spares files newer than this. The process's start, not this call: the
+export function startBackgroundJobs(ctx: AppContext, log: Logger, opts: { startedAt: number }) {
+  // The orphan sweep spares files newer than this. The appliance's start, not this call: the
   // listeners are up before the jobs start, so a write may already be in flight by now.
-  const startedAt = Math.floor(performance.timeOrigin)
+  const { startedAt } = opts
   let orphanSweepDone = false
   let running: Promise<void> | null = null
 
@@ -38,15 +38,17 @@ export function startBackgroundJobs(ctx: AppContext, log: Logger) {
     }
   }
 
-  // Both timers clear `running` when their pass ends: a first pass that left it set would make
-  // every later interval skip, and dead blobs would never be unlinked until a restart.
-  const first = setTimeout(() => { running = tick().finally(() => (running = null)) }, 2_000)
-  const timer = setInterval(() => {
-    if (!running) running = tick().finally(() => (running = null))
-  }, INTERVAL_MS)
+  // Every pass clears `running` when it ends: a first pass that left it set would make every
+  // later interval skip, and dead blobs would never be unlinked until a restart.
+  const pass = () => (running = tick().finally(() => (running = null)))
+  const first = setTimeout(() => { if (!running) pass() }, 2_000)
+  const timer = setInterval(() => { if (!running) pass() }, INTERVAL_MS)
   return {
-    /** Runs one pass now (tests, admin). */
-    runOnce: () => tick(),
+    /** Runs one whole pass now, after the one in progress if any (passes never overlap). */
+    async runOnce() {
+      while (running) await running
+      await pass()
+    },
     async stop() {
       clearTimeout(first)
       clearInterval(timer)

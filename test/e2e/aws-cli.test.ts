@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from '
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3'
-import { startServer, type TestServer } from '../helpers/server'
+import { startInProcess, type TestServer } from '../helpers/server'
 import { s3Client } from '../helpers/s3-client'
 import { installationsOf, randomData, run, runOk, scratchDir, sha256File, sha256Of, toolEnv, type RunResult } from '../helpers/cli'
 import { hasTool, testWithTool } from '../helpers/tools'
@@ -22,7 +22,7 @@ probe.cleanup()
 let srv: TestServer
 let s3: S3Client
 beforeAll(async () => {
-  srv = await startServer()
+  srv = await startInProcess()
   s3 = s3Client(srv.s3Url)
 }, 60_000)
 afterAll(async () => {

@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3'
 import sharp from 'sharp'
-import { ROOT, ROOT_ACCESS_KEY, ROOT_EMAIL, ROOT_SECRET_KEY, startServer, type TestServer } from '../helpers/server'
+import { ROOT, ROOT_ACCESS_KEY, ROOT_EMAIL, ROOT_SECRET_KEY, startServer, type ProcessTestServer } from '../helpers/server'
 import { s3Client } from '../helpers/s3-client'
 import { hasTool, testWithTool } from '../helpers/tools'
 import { VERSION } from '../../src/version'
@@ -88,7 +88,7 @@ async function exerciseBinary(binary: string, expectedPngBytes: number, launcher
   expect(readdirSync(cwd)).toEqual([binary.slice(cwd.length + 1)]) // --self-test leaves nothing behind
 
   const dataDir = mkdtempSync(join(work, 'data-'))
-  let server: TestServer | null = await startServer({ binary: launcher, cwd, dataDir, env: CLEAN_ENV })
+  let server: ProcessTestServer | null = await startServer({ binary: launcher, cwd, dataDir, env: CLEAN_ENV })
   try {
     for (const url of [server.s3Url, server.httpUrl]) {
       const res = await fetch(`${url}/healthz`)
@@ -150,7 +150,7 @@ const ANSI = /\x1b\[[0-9;?]*[ -\/]*[@-~]|\x1b[()][0-9A-Za-z]|\x1b[=>]/g
  * it must reach the running server with the admin token from the data dir (the header then shows
  * the server's version) and quit with exit code 0 on `q`.
  */
-async function tuiSmoke(launcher: string, cwd: string, server: TestServer) {
+async function tuiSmoke(launcher: string, cwd: string, server: ProcessTestServer) {
   const cmd = `stty cols 100 rows 30 && exec ${launcher} tui --data ${server.dataDir} --url ${server.httpUrl}`
   const p = Bun.spawn(['script', '-qfec', cmd, '/dev/null'], { cwd, env: { ...CLEAN_ENV, TERM: 'xterm-256color' }, stdin: 'pipe', stdout: 'pipe', stderr: 'pipe' })
   let screen = ''

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from '
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectsCommand, HeadBucketCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3'
-import { REGION, ROOT_ACCESS_KEY, ROOT_SECRET_KEY, startServer, type TestServer } from '../helpers/server'
+import { REGION, ROOT_ACCESS_KEY, ROOT_SECRET_KEY, startInProcess, type TestServer } from '../helpers/server'
 import { s3Client } from '../helpers/s3-client'
 import { installationsOf, randomData, run, runOk, scratchDir, sha256File, sha256Of, toolEnv } from '../helpers/cli'
 import { hasTool, testWithTool } from '../helpers/tools'
@@ -42,7 +42,7 @@ const PAGED_KEYS = Array.from({ length: 2500 }, (_, i) => {
 let srv: TestServer
 let s3: S3Client
 beforeAll(async () => {
-  srv = await startServer()
+  srv = await startInProcess()
   s3 = s3Client(srv.s3Url)
 }, 60_000)
 afterAll(async () => {

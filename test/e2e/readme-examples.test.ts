@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { ROOT, ROOT_ACCESS_KEY, ROOT_SECRET_KEY, startServer, type TestServer } from '../helpers/server'
+import { ROOT, ROOT_ACCESS_KEY, ROOT_SECRET_KEY, startInProcess, type TestServer } from '../helpers/server'
 import { hasBoto3, hasTool, testWithTool } from '../helpers/tools'
 
 /** The README's client examples, extracted and run as written against a live server. */
@@ -17,7 +17,7 @@ let server: TestServer
 let work: string
 
 beforeAll(async () => {
-  server = await startServer()
+  server = await startInProcess()
   work = mkdtempSync(join(tmpdir(), 'cs-readme-'))
 }, 120_000)
 afterAll(async () => {

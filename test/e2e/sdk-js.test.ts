@@ -11,7 +11,7 @@ import {
 import { Upload } from '@aws-sdk/lib-storage'
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner'
 import { Crc64Nvme } from '@aws-sdk/crc64-nvme'
-import { startServer, type TestServer } from '../helpers/server'
+import { startInProcess, type TestServer } from '../helpers/server'
 import { s3Client } from '../helpers/s3-client'
 import { errorOf, md5Base64, md5Hex, s3Fetch, xmlTag, xmlTags } from '../helpers/raw-s3'
 import { randomData, run, scratchDir, sha256File, sha256Of } from '../helpers/cli'
@@ -30,7 +30,7 @@ const B = 'sdk-main'
 const B2 = 'sdk-other'
 
 beforeAll(async () => {
-  srv = await startServer()
+  srv = await startInProcess()
   s3 = s3Client(srv.s3Url)
   s3NoRetry = s3Client(srv.s3Url, undefined, { maxAttempts: 1 })
   s3.middlewareStack.addRelativeTo((next: any) => async (args: any) => {

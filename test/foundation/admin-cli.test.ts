@@ -4,7 +4,7 @@
  */
 import { describe, test, expect, beforeAll, afterAll, setDefaultTimeout } from 'bun:test'
 import { ListBucketsCommand } from '@aws-sdk/client-s3'
-import { ROOT_EMAIL, ROOT_ACCESS_KEY, startServer, type TestServer } from '../helpers/server'
+import { ROOT_EMAIL, ROOT_ACCESS_KEY, startInProcess, type TestServer } from '../helpers/server'
 import { s3Client, sdkError } from '../helpers/s3-client'
 import { logSettled } from '../helpers/output'
 import { ADMIN_COMMAND_USAGE } from '../../src/cli/usage'
@@ -14,7 +14,7 @@ setDefaultTimeout(120_000)
 
 let srv: TestServer
 beforeAll(async () => {
-  srv = await startServer()
+  srv = await startInProcess()
 })
 afterAll(async () => {
   expect(await srv.stop()).toBe(0)

@@ -6,7 +6,7 @@
 import { describe, test, expect, afterAll, setDefaultTimeout } from 'bun:test'
 import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { ROOT, ROOT_EMAIL, cliCommand, startServer } from '../helpers/server'
+import { ROOT, ROOT_EMAIL, cliCommand, startInProcess } from '../helpers/server'
 import { createAppContext } from '../../src/app'
 import { loadConfig } from '../../src/config/load'
 import { cleanEnv, expectOneLineError, runCli, tempDir } from './util'
@@ -129,7 +129,7 @@ describe('admin commands read the running server\'s config file', () => {
   writeFileSync(cfg, 'default-quota: 20GiB\nplans:\n  family:\n    quota: 500GiB\n    max-keys: 3\n')
 
   test('plans from `serve --config` are known to admin commands run without --config, and quotas print right', async () => {
-    const srv = await startServer({ dataDir, args: ['--config', cfg] })
+    const srv = await startInProcess({ dataDir, args: ['--config', cfg] })
     try {
       const created = await srv.admin('account', 'create', '--email', 'fam@test.local', '--password', 'family-password-1', '--plan', 'family', '--json')
       expect({ code: created.code, stderr: created.stderr }).toEqual({ code: 0, stderr: '' })

@@ -3,7 +3,7 @@ import { describe, test, expect, beforeAll, afterAll, setDefaultTimeout } from '
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { HeadObjectCommand, ListBucketsCommand, PutObjectCommand } from '@aws-sdk/client-s3'
-import { ROOT_ACCESS_KEY, ROOT_SECRET_KEY, startServer, type TestServer } from '../helpers/server'
+import { ROOT_ACCESS_KEY, ROOT_SECRET_KEY, startInProcess, type TestServer } from '../helpers/server'
 import { s3Client } from '../helpers/s3-client'
 import { s3Fetch, xmlTags } from '../helpers/raw-s3'
 import { apiAccount } from '../quota/helpers'
@@ -17,7 +17,7 @@ let adminToken: string
 let user: { accessKey: string; secretKey: string }
 
 beforeAll(async () => {
-  srv = await startServer({ env: { CLOUDSTORAGE_METRICS_TOKEN: METRICS_TOKEN } })
+  srv = await startInProcess({ env: { CLOUDSTORAGE_METRICS_TOKEN: METRICS_TOKEN } })
   adminToken = readFileSync(join(srv.dataDir, 'admin.token'), 'utf8').trim()
   const r = await srv.admin('account', 'create', '--email', 'user@test.local', '--password', 'user-password-1', '--json')
   user = JSON.parse(r.stdout)

@@ -2,7 +2,7 @@
 import { describe, test, expect, beforeAll, afterAll, setDefaultTimeout } from 'bun:test'
 import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, ListBucketsCommand, PutObjectCommand } from '@aws-sdk/client-s3'
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner'
-import { ROOT_ACCESS_KEY, ROOT_SECRET_KEY, startServer, type TestServer } from '../helpers/server'
+import { ROOT_ACCESS_KEY, ROOT_SECRET_KEY, startInProcess, type TestServer } from '../helpers/server'
 import { startJsonLogServer } from './util'
 import { s3Client } from '../helpers/s3-client'
 import { untilOutput } from '../helpers/output'
@@ -108,7 +108,7 @@ describe('--log-format text (default)', () => {
   let srv: TestServer
   let run: Awaited<ReturnType<typeof workload>>
   beforeAll(async () => {
-    srv = await startServer()
+    srv = await startInProcess()
     run = await workload(srv)
     await settle(srv, run.ids.Presigned)
   })

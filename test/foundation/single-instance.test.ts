@@ -6,7 +6,7 @@ import { describe, test, expect, afterAll, setDefaultTimeout } from 'bun:test'
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { ListBucketsCommand } from '@aws-sdk/client-s3'
-import { startServer, type TestServer } from '../helpers/server'
+import { startServer, type ProcessTestServer } from '../helpers/server'
 import { s3Client } from '../helpers/s3-client'
 import { expectOneLineError, runCli, serveArgs, tempDir } from './util'
 
@@ -37,7 +37,7 @@ function listing(dir: string): Record<string, string> {
 }
 
 /** Waits until the server's log shows `text` (its first GC pass, after which it is quiet for a minute). */
-async function waitForLog(srv: TestServer, text: string) {
+async function waitForLog(srv: ProcessTestServer, text: string) {
   while (!srv.output().includes(text)) {
     if (srv.proc.exitCode !== null) throw new Error(`server exited:\n${srv.output()}`)
     await Bun.sleep(50)

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import sharp from 'sharp'
 import { PutBucketCorsCommand, PutObjectCommand } from '@aws-sdk/client-s3'
-import { ROOT_ACCESS_KEY, ROOT_SECRET_KEY, startServer, type TestServer } from '../helpers/server'
+import { ROOT_ACCESS_KEY, ROOT_SECRET_KEY, startInProcess, type TestServer } from '../helpers/server'
 import { s3Client } from '../helpers/s3-client'
 import { untilOutput } from '../helpers/output'
 
@@ -20,7 +20,7 @@ async function img(path: string, headers: Record<string, string> = KEY) {
 }
 
 beforeAll(async () => {
-  server = await startServer()
+  server = await startInProcess()
   // 800x600 landscape: a blue left half and a red right half, so crops are visible.
   const left = await sharp({ create: { width: 400, height: 600, channels: 3, background: '#0000ff' } }).png().toBuffer()
   const photo = await sharp({ create: { width: 800, height: 600, channels: 3, background: '#ff0000' } })

@@ -19,14 +19,14 @@ import { Database } from 'bun:sqlite'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { startServer, type TestServer } from '../helpers/server'
+import { startInProcess, type TestServer } from '../helpers/server'
 import { s3Client } from '../helpers/s3-client'
 import { adminUsage, apiAccount, bytesOf, keyHeaders, meUsage, type QuotaAccount } from './helpers'
 
 setDefaultTimeout(120_000)
 
 let srv: TestServer
-beforeAll(async () => { srv = await startServer() })
+beforeAll(async () => { srv = await startInProcess() })
 afterAll(async () => { await srv?.stop() })
 
 async function api(a: QuotaAccount, method: string, path: string, body?: unknown): Promise<any> {
@@ -239,7 +239,7 @@ describe('reconciliation', () => {
 
   test('startup reconciles drifted counters', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'cs-recon-'))
-    let s = await startServer({ dataDir })
+    let s = await startInProcess({ dataDir })
     try {
       const token = readFileSync(join(dataDir, 'admin.token'), 'utf8').trim()
       const a = await apiAccount(s, '100MiB')
@@ -249,7 +249,7 @@ describe('reconciliation', () => {
       db.query('UPDATE account_usage SET logical_bytes = 99 WHERE account_id = ?').run(a.id)
       db.query('UPDATE buckets SET usage_bytes = 99 WHERE name = ?').run(a.bucket)
       db.close()
-      s = await startServer({ dataDir })
+      s = await startInProcess({ dataDir })
       expect(s.output()).toContain(a.email)
       const acct = await (await fetch(`${s.httpUrl}/api/admin/accounts/${a.id}`, { headers: { authorization: `Bearer ${token}` } })).json() as any
       expect(acct.usage.bytes).toBe(1234)

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, expect, setDefaultTimeout, test } from 'bun:test'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { startServer, type TestServer } from '../helpers/server'
+import { startInProcess, type TestServer } from '../helpers/server'
 import { s3Fetch } from '../helpers/raw-s3'
 import { apiAccount, bytesOf, eventsOf, keyHeaders, meUsage, type QuotaAccount } from './helpers'
 
@@ -16,7 +16,7 @@ setDefaultTimeout(60_000)
 const QUOTA = 10_000
 
 let srv: TestServer
-beforeAll(async () => { srv = await startServer() })
+beforeAll(async () => { srv = await startInProcess() })
 afterAll(async () => { await srv?.stop() })
 
 /** An account with a 10 000-byte quota whose default bucket has Time Machine off (a delete frees at once). */
@@ -131,7 +131,7 @@ test('quota-warning-thresholds from the config file replace the defaults', async
   const dir = mkdtempSync(join(tmpdir(), 'cs-thr-'))
   const cfg = join(dir, 'thresholds.yaml')
   writeFileSync(cfg, 'quota-warning-thresholds: [50, 75]\n')
-  const s = await startServer({ args: ['--config', cfg] })
+  const s = await startInProcess({ args: ['--config', cfg] })
   try {
     const a = await apiAccount(s, QUOTA)
     const p = async (key: string, n: number) => (await s3Fetch(s.s3Url, { method: 'PUT', bucket: a.bucket, key, body: bytesOf(n), creds: a })).status

@@ -130,13 +130,12 @@ export function blobFiles(srv: TestServer): { blobs: string[]; tmp: string[] } {
   return { blobs: walk(join(srv.dataDir, 'blobs')).sort(), tmp: walk(join(srv.dataDir, 'tmp')).sort() }
 }
 
-/** Waits until `check` holds (best-effort cleanups run just after the response), at most ~10 s. */
+/** Waits until `check` holds (best-effort cleanups run just after the response), at most 10 s. */
 export async function eventually(check: () => boolean | Promise<boolean>, what: string) {
-  for (let i = 0; i < 200; i++) {
-    if (await check()) return
-    await Bun.sleep(50)
+  for (const deadline = Date.now() + 10_000; !(await check());) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`)
+    await Bun.sleep(10)
   }
-  throw new Error(`timed out waiting for: ${what}`)
 }
 
 /** Parses an S3 XML error body. */

@@ -6,7 +6,8 @@
  */
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from 'bun:test'
 import { ListObjectsV2Command } from '@aws-sdk/client-s3'
-import { startServer, type TestServer } from '../helpers/server'
+import { startInProcess, type TestServer } from '../helpers/server'
+import { inflightRequests, METRICS_TOKEN } from '../helpers/held-body'
 import { s3Client } from '../helpers/s3-client'
 import { apiAccount, blobFiles, bytesOf, eventually, expectUsage, meUsage, rawExchange, signedHead, type QuotaAccount } from './helpers'
 
@@ -14,21 +15,24 @@ setDefaultTimeout(60_000)
 const Q = 1024 * 1024
 
 let srv: TestServer
-beforeAll(async () => { srv = await startServer() })
+beforeAll(async () => { srv = await startInProcess({ env: { CLOUDSTORAGE_METRICS_TOKEN: METRICS_TOKEN } }) })
 afterAll(async () => { await srv?.stop() })
 
 interface Held {
   release(): Promise<void>
   response: Promise<{ status: number; headers: Record<string, string>; body: string }>
+  /** The response (or the connection's end) has arrived. */
+  answered(): boolean
   close(): void
 }
 
 /** Sends a request's head and all of its body but the last `holdBack` bytes. */
 function hold(url: string, method: string, headers: Record<string, string>, body: Uint8Array, holdBack = 1): Held {
   const x = rawExchange(url, method, { ...headers, 'content-length': String(body.length) }, body.subarray(0, body.length - holdBack))
+  let answered = false
   // A request refused early may already be closed when the rest would be sent.
-  x.response.catch(() => {})
-  return { release: () => x.write(body.subarray(body.length - holdBack)).catch(() => {}), response: x.response, close: x.close }
+  x.response.then(() => (answered = true), () => (answered = true))
+  return { release: () => x.write(body.subarray(body.length - holdBack)).catch(() => {}), response: x.response, answered: () => answered, close: x.close }
 }
 
 async function heldPut(a: QuotaAccount, key: string, body: Uint8Array): Promise<Held> {
@@ -47,7 +51,9 @@ function heldForm(a: QuotaAccount, key: string, data: Uint8Array): Held {
 }
 
 async function settle(held: Held[]) {
-  await Bun.sleep(200) // let every request reach the server (reserve or be refused) before the release
+  // Every request reaches the server before the release: it is being handled (waiting for its
+  // last bytes, its quota reserved) or it has been answered already (refused early).
+  await eventually(async () => (await inflightRequests(srv)) + held.filter((h) => h.answered()).length >= held.length, 'every held request at the server')
   await Promise.all(held.map((h) => h.release()))
   const res = await Promise.all(held.map((h) => h.response))
   held.forEach((h) => h.close())

@@ -14,7 +14,7 @@ import {
   CompleteMultipartUploadCommand, CopyObjectCommand, CreateMultipartUploadCommand, GetObjectCommand, HeadObjectCommand,
   PutObjectCommand, UploadPartCommand, UploadPartCopyCommand, type S3Client,
 } from '@aws-sdk/client-s3'
-import { startServer, type TestServer } from '../helpers/server'
+import { startInProcess, type TestServer } from '../helpers/server'
 import { s3Client, sdkError } from '../helpers/s3-client'
 import { chunkedPut, presignUrl, s3Fetch } from '../helpers/raw-s3'
 import {
@@ -28,7 +28,7 @@ setDefaultTimeout(30_000)
 let srv: TestServer
 let work: string
 beforeAll(async () => {
-  srv = await startServer()
+  srv = await startInProcess()
   work = mkdtempSync(join(tmpdir(), 'cs-quota-'))
 })
 afterAll(async () => {

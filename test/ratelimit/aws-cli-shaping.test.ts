@@ -10,7 +10,7 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { startServer, type TestServer } from '../helpers/server'
+import { startInProcess, type TestServer } from '../helpers/server'
 import { installationsOf, run, scratchDir, toolEnv } from '../helpers/cli'
 import { testWithTool } from '../helpers/tools'
 import { s3Fetch, xmlTags } from '../helpers/raw-s3'
@@ -30,7 +30,7 @@ let user: QuotaAccount
 const tmp = scratchDir('cs-cli-shaping-')
 
 beforeAll(async () => {
-  srv = await startServer({ env: { CLOUDSTORAGE_RATE_LIMITS: 'on' } })
+  srv = await startInProcess({ env: { CLOUDSTORAGE_RATE_LIMITS: 'on' } })
   user = await apiAccount(srv, null)
 }, 60_000)
 afterAll(async () => {

@@ -13,7 +13,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3'
-import { ROOT_ACCESS_KEY, ROOT_EMAIL, ROOT_PASSWORD, ROOT_SECRET_KEY, startServer, type TestServer } from '../helpers/server'
+import { ROOT_ACCESS_KEY, ROOT_EMAIL, ROOT_PASSWORD, ROOT_SECRET_KEY, startInProcess, type TestServer } from '../helpers/server'
 import { s3Client } from '../helpers/s3-client'
 import { loadConfig } from '../../src/config/load'
 import { RATE_QUEUE } from '../../src/services/usage/rate-limits'
@@ -92,7 +92,7 @@ const limited = (rs: Outcome[]) => rs.filter((r) => r.status === 429).length
 
 describe('a plan with small limits (write 5/s, read 10/s, list 2/s, dashboard 5/min)', () => {
   let srv: TestServer
-  beforeAll(async () => { srv = await startServer({ env: { CLOUDSTORAGE_RATE_LIMITS: 'on' }, args: ['--config', configFile('small.json')] }) })
+  beforeAll(async () => { srv = await startInProcess({ env: { CLOUDSTORAGE_RATE_LIMITS: 'on' }, args: ['--config', configFile('small.json')] }) })
   afterAll(async () => { await srv?.stop() })
 
   const s3 = (a: QuotaAccount | null, r: RawRequest) => s3Fetch(srv.s3Url, { ...r, creds: a === null ? null : a ? { accessKeyId: a.accessKeyId, secretAccessKey: a.secretAccessKey } : undefined })
@@ -235,7 +235,7 @@ test('a plans section setting only rate limits keeps the 10 GiB default quota', 
 // With trust-proxy on, the rightmost X-Forwarded-For entry (appended by the proxy) identifies the
 // client; the entries before it are client-written and must not buy fresh budgets.
 test('trust-proxy: a client-written X-Forwarded-For prefix does not buy fresh anonymous budgets', async () => {
-  const s = await startServer({ env: { CLOUDSTORAGE_RATE_LIMITS: 'on', CLOUDSTORAGE_TRUST_PROXY: 'on' }, args: ['--config', configFile('proxy.json')] })
+  const s = await startInProcess({ env: { CLOUDSTORAGE_RATE_LIMITS: 'on', CLOUDSTORAGE_TRUST_PROXY: 'on' }, args: ['--config', configFile('proxy.json')] })
   try {
     const a = await apiAccount(s, null)
     await s3Fetch(s.s3Url, { method: 'PUT', bucket: a.bucket, key: 'pub', body: 'x', creds: a })
@@ -251,7 +251,7 @@ test('trust-proxy: a client-written X-Forwarded-For prefix does not buy fresh an
 
 describe('admin-rate-limit-exempt: true in the config', () => {
   let srv: TestServer
-  beforeAll(async () => { srv = await startServer({ env: { CLOUDSTORAGE_RATE_LIMITS: 'on' }, args: ['--config', configFile('exempt.json', { 'admin-rate-limit-exempt': true })] }) })
+  beforeAll(async () => { srv = await startInProcess({ env: { CLOUDSTORAGE_RATE_LIMITS: 'on' }, args: ['--config', configFile('exempt.json', { 'admin-rate-limit-exempt': true })] }) })
   afterAll(async () => { await srv?.stop() })
 
   test('admins are not limited (S3 and dashboard); other accounts still are', async () => {
@@ -271,7 +271,7 @@ describe('admin-rate-limit-exempt: true in the config', () => {
 
 describe('the documented default table (100/300/50 per second, 30 per minute)', () => {
   let srv: TestServer
-  beforeAll(async () => { srv = await startServer({ env: { CLOUDSTORAGE_RATE_LIMITS: 'on' } }) })
+  beforeAll(async () => { srv = await startInProcess({ env: { CLOUDSTORAGE_RATE_LIMITS: 'on' } }) })
   afterAll(async () => { await srv?.stop() })
 
   test('/api/me shows the defaults; of 40 dashboard requests at once, the 30 of the minute pass, 5 wait (2 s each, up to 10 s) and the rest are 429', async () => {
@@ -297,7 +297,7 @@ describe('the documented default table (100/300/50 per second, 30 per minute)', 
 
 describe('the global in-flight cap (CLOUDSTORAGE_MAX_INFLIGHT=1)', () => {
   let srv: TestServer
-  beforeAll(async () => { srv = await startServer({ env: { CLOUDSTORAGE_MAX_INFLIGHT: '1' } }) })
+  beforeAll(async () => { srv = await startInProcess({ env: { CLOUDSTORAGE_MAX_INFLIGHT: '1' } }) })
   afterAll(async () => { await srv?.stop() })
 
   test('while one upload is held open, other requests get 503 SlowDown (XML on S3, JSON on HTTP) before any body is read', async () => {
@@ -308,10 +308,10 @@ describe('the global in-flight cap (CLOUDSTORAGE_MAX_INFLIGHT=1)', () => {
     try {
       // Wait until the held upload occupies the slot (a probe gets 503), without timing assumptions.
       let probe: Outcome | null = null
-      for (let i = 0; i < 100; i++) {
+      for (const deadline = Date.now() + 30_000; Date.now() < deadline;) {
         probe = await outcome(await s3Fetch(srv.s3Url, { method: 'GET', creds: root }))
         if (probe.status === 503) break
-        await Bun.sleep(20)
+        await Bun.sleep(10)
       }
       expect({ status: probe!.status, code: probe!.code }).toEqual({ status: 503, code: 'SlowDown' })
       expect(probe!.contentType).toStartWith('application/xml')

@@ -23,7 +23,7 @@ import {
   CompleteMultipartUploadCommand, CreateBucketCommand, CreateMultipartUploadCommand, ListObjectVersionsCommand, PutBucketVersioningCommand,
   PutObjectCommand, UploadPartCommand, type S3Client,
 } from '@aws-sdk/client-s3'
-import { startServer, ROOT_ACCESS_KEY, ROOT_SECRET_KEY, type TestServer } from '../helpers/server'
+import { startServer, ROOT_ACCESS_KEY, ROOT_SECRET_KEY, type ProcessTestServer } from '../helpers/server'
 import { s3Client } from '../helpers/s3-client'
 import { s3Fetch } from '../helpers/raw-s3'
 import { blobPath, checkBlobsAgree, derive, headOf, hex, payload, prng, runSeed, sha256 } from './harness'
@@ -35,7 +35,7 @@ const PUTS = 12
 const READERS = 3
 
 const dataDir = mkdtempSync(join(tmpdir(), 'cs-r7-'))
-let srv: TestServer
+let srv: ProcessTestServer
 let s3: S3Client
 
 beforeAll(async () => {

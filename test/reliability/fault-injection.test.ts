@@ -17,7 +17,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Database } from 'bun:sqlite'
-import { startServer, type TestServer } from '../helpers/server'
+import { startServer, type ProcessTestServer } from '../helpers/server'
 import { s3Fetch } from '../helpers/raw-s3'
 import { straceUsable } from '../helpers/strace'
 import { blobFiles, blobPath, checkBlobsAgree, hex, inspectDb, payload, runSeed, sha256, tmpFiles } from './harness'
@@ -31,7 +31,7 @@ const maybe = (name: string, fn: () => Promise<void>) => (usable.ok ? test(name,
 const dir = mkdtempSync(join(tmpdir(), 'cs-r5-'))
 const dataDir = join(dir, 'data')
 const wal = join(dataDir, 'cloudstorage.db-wal')
-let srv: TestServer
+let srv: ProcessTestServer
 const stored = new Map<string, string>()
 const summary: string[] = []
 let injections = 0

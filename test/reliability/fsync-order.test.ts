@@ -20,7 +20,7 @@ import { afterAll, expect, test } from 'bun:test'
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { startServer, type TestServer } from '../helpers/server'
+import { startServer, type ProcessTestServer } from '../helpers/server'
 import { s3Fetch, xmlTags } from '../helpers/raw-s3'
 import { parseTrace, straceUsable, type Call } from '../helpers/strace'
 import { hex, md5, payload, runSeed } from './harness'
@@ -38,7 +38,7 @@ const isWrite = (c: Call) => /^(write|pwrite64|writev|pwritev|sendto|sendmsg)$/.
 const fdPath = (c: Call) => /^\d+<([^>]*)>/.exec(c.args)?.[1] ?? ''
 const isS3Response = (c: Call) => isWrite(c) && c.args.includes('HTTP/1.1 ') && /x-amz-request-id/i.test(c.args)
 
-let srv: TestServer | null = null
+let srv: ProcessTestServer | null = null
 const dir = mkdtempSync(join(tmpdir(), 'cs-r4-'))
 afterAll(async () => {
   if (srv && srv.proc.exitCode === null) await srv.stop('SIGKILL')

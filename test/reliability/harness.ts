@@ -122,7 +122,7 @@ export async function waitForOutput(server: TestServer, re: RegExp, guardMs = 12
   for (;;) {
     const m = server.output().match(re)
     if (m) return m
-    if (server.proc.exitCode !== null) throw new Error(`server exited (${server.proc.exitCode}) while waiting for ${re}:\n${server.output().slice(-4000)}`)
+    if (server.proc && server.proc.exitCode !== null) throw new Error(`server exited (${server.proc.exitCode}) while waiting for ${re}:\n${server.output().slice(-4000)}`)
     if (Date.now() > deadline) throw new Error(`no ${re} in the server output after ${guardMs} ms:\n${server.output().slice(-4000)}`)
     await Bun.sleep(50)
   }

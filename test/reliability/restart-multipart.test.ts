@@ -14,8 +14,9 @@ import {
   CompleteMultipartUploadCommand, CreateBucketCommand, CreateMultipartUploadCommand, GetObjectCommand, ListMultipartUploadsCommand,
   ListPartsCommand, UploadPartCommand,
 } from '@aws-sdk/client-s3'
-import { startServer, type TestServer } from '../helpers/server'
+import { startServer, type ProcessTestServer } from '../helpers/server'
 import { s3Client } from '../helpers/s3-client'
+import { inflightRequests, METRICS_TOKEN } from '../helpers/held-body'
 import { checkBlobsAgree, hex, md5, payload, runSeed, sha256, waitForOutput } from './harness'
 
 const SEED = runSeed()
@@ -25,7 +26,7 @@ const sizeOf = (p: number) => (p < PARTS ? 5 * MiB : 1234567)
 const partBody = (p: number) => payload(SEED, sizeOf(p), 'big/object.bin', 'part', p)
 
 const dataDir = mkdtempSync(join(tmpdir(), 'cs-r10-'))
-let srv: TestServer | null = null
+let srv: ProcessTestServer | null = null
 
 afterAll(async () => {
   if (srv && srv.proc.exitCode === null) await srv.stop('SIGKILL')
@@ -34,7 +35,7 @@ afterAll(async () => {
 
 test('R10 restart mid-multipart: acked parts survive kill -9, ListParts is exact, the upload resumes and completes', async () => {
   console.log(`R10 restart-multipart seed=${hex(SEED)}`)
-  srv = await startServer({ dataDir })
+  srv = await startServer({ dataDir, env: { CLOUDSTORAGE_METRICS_TOKEN: METRICS_TOKEN } })
   let s3 = s3Client(srv.s3Url, undefined, { maxAttempts: 1 })
   await s3.send(new CreateBucketCommand({ Bucket: 'mpu' }))
   const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: 'mpu', Key: 'big/object.bin' }))
@@ -46,8 +47,13 @@ test('R10 restart mid-multipart: acked parts survive kill -9, ListParts is exact
   }
 
   // Part 4 is on the wire when the server dies: its outcome is unknown, but it must be all or nothing.
-  const inflight = s3.send(new UploadPartCommand({ Bucket: 'mpu', Key: 'big/object.bin', UploadId, PartNumber: 4, Body: partBody(4) })).then(() => 'acked', () => 'failed')
-  await Bun.sleep(20)
+  let settled = false
+  const inflight = s3.send(new UploadPartCommand({ Bucket: 'mpu', Key: 'big/object.bin', UploadId, PartNumber: 4, Body: partBody(4) })).then(() => 'acked', () => 'failed').finally(() => (settled = true))
+  // Killed once the server is handling it (or, on a fast machine, once it was already answered).
+  for (const deadline = Date.now() + 30_000; !settled && (await inflightRequests(srv)) < 1;) {
+    if (Date.now() > deadline) throw new Error('part 4 never reached the server')
+    await Bun.sleep(2)
+  }
   await srv.stop('SIGKILL')
   const part4 = await inflight
   if (part4 === 'acked') acked.set(4, `"${md5(partBody(4))}"`)

@@ -17,7 +17,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { CompleteMultipartUploadCommand, CreateBucketCommand, CreateMultipartUploadCommand, GetObjectCommand, PutObjectCommand, UploadPartCommand } from '@aws-sdk/client-s3'
-import { startServer, type TestServer } from '../helpers/server'
+import { startServer, type ProcessTestServer } from '../helpers/server'
 import { s3Client } from '../helpers/s3-client'
 import { s3Fetch } from '../helpers/raw-s3'
 import { blobFiles, blobPath, checkBlobsAgree, hex, payload, prng, recoveryReport, runSeed, sha256, tmpFiles, waitForOutput } from './harness'
@@ -25,7 +25,7 @@ import { blobFiles, blobPath, checkBlobsAgree, hex, payload, prng, recoveryRepor
 const SEED = runSeed()
 const MiB = 1024 * 1024
 const dataDir = mkdtempSync(join(tmpdir(), 'cs-r11-'))
-let srv: TestServer | null = null
+let srv: ProcessTestServer | null = null
 
 afterAll(async () => {
   if (srv && srv.proc.exitCode === null) await srv.stop('SIGKILL')

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test, setDefaultTimeout } from 'bun:test'
 import { CreateBucketCommand, HeadBucketCommand, ListBucketsCommand, PutObjectCommand } from '@aws-sdk/client-s3'
-import { ROOT_EMAIL, startServer, type TestServer } from '../helpers/server'
+import { ROOT_EMAIL, startInProcess, type TestServer } from '../helpers/server'
 import { s3Client, s3Error } from '../helpers/s3-client'
 import { ROOT_API_KEY, adminHeaders, api, createAccount, expectError, keyHeaders, login, type Account } from './rest-helpers'
 
@@ -13,7 +13,7 @@ import { ROOT_API_KEY, adminHeaders, api, createAccount, expectError, keyHeaders
 setDefaultTimeout(120_000)
 
 let srv: TestServer
-beforeAll(async () => { srv = await startServer() })
+beforeAll(async () => { srv = await startInProcess() })
 afterAll(async () => { await srv?.stop() })
 
 const s3For = (a: { accessKey: string; secretKey: string }) => s3Client(srv.s3Url, { accessKeyId: a.accessKey, secretAccessKey: a.secretKey })

@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto'
 import { readFileSync, existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { ListBucketsCommand } from '@aws-sdk/client-s3'
-import { ROOT_EMAIL, ROOT_PASSWORD, startServer, type TestServer } from '../helpers/server'
+import { ROOT_EMAIL, ROOT_PASSWORD, startInProcess, type TestServer } from '../helpers/server'
 import { s3Client } from '../helpers/s3-client'
 import { logSettled } from '../helpers/output'
 import { ROOT_API_KEY, api, createAccount, expectError, keyHeaders, login, sessionFrom, type Session } from './rest-helpers'
@@ -37,7 +37,7 @@ function cookieAttrs(setCookie: string): Record<string, string> {
 
 describe('default server (sign-up closed)', () => {
   let srv: TestServer
-  beforeAll(async () => { srv = await startServer() })
+  beforeAll(async () => { srv = await startInProcess() })
   afterAll(async () => { await srv?.stop() })
 
   test('sign-up is closed by default: 403 SignupClosed, nothing created', async () => {
@@ -272,7 +272,7 @@ describe('default server (sign-up closed)', () => {
 describe('sign-up open, secure cookies, short session lifetimes', () => {
   let srv: TestServer
   beforeAll(async () => {
-    srv = await startServer({ env: { CLOUDSTORAGE_SIGNUP: 'open', CLOUDSTORAGE_SECURE_COOKIES: 'on', CLOUDSTORAGE_SESSION_IDLE_MINUTES: '1', CLOUDSTORAGE_SESSION_ABSOLUTE_HOURS: '2' } })
+    srv = await startInProcess({ env: { CLOUDSTORAGE_SIGNUP: 'open', CLOUDSTORAGE_SECURE_COOKIES: 'on', CLOUDSTORAGE_SESSION_IDLE_MINUTES: '1', CLOUDSTORAGE_SESSION_ABSOLUTE_HOURS: '2' } })
   })
   afterAll(async () => { await srv?.stop() })
 
@@ -393,7 +393,10 @@ describe('sign-up open, secure cookies, short session lifetimes', () => {
 describe('rate limits on: login throttling and the dashboard limit', () => {
   let srv: TestServer
   // Behind a trusted proxy, so each test can come from its own client address.
-  beforeAll(async () => { srv = await startServer({ env: { CLOUDSTORAGE_RATE_LIMITS: 'on', CLOUDSTORAGE_TRUST_PROXY: 'on' } }) })
+  // The appliance's clock runs ahead by `skipped` ms: waiting out a Retry-After is advancing it.
+  let skipped = 0
+  const wait = (seconds: number) => { skipped += seconds * 1000 }
+  beforeAll(async () => { srv = await startInProcess({ env: { CLOUDSTORAGE_RATE_LIMITS: 'on', CLOUDSTORAGE_TRUST_PROXY: 'on' }, now: () => Date.now() + skipped }) })
   afterAll(async () => { await srv?.stop() })
 
   let ip = '198.51.100.1'
@@ -412,7 +415,7 @@ describe('rate limits on: login throttling and the dashboard limit', () => {
     expect(retry).toBeLessThanOrEqual(2)
     // Email case does not escape the counter.
     expectError(await attempt(acct.email.toUpperCase(), acct.password), 429, 'TooManyRequests')
-    await Bun.sleep(retry * 1000 + 100)
+    wait(retry + 0.1)
     const ok = await attempt(acct.email, acct.password)
     expect(ok.status).toBe(200)
   }, 60_000)
@@ -422,7 +425,7 @@ describe('rate limits on: login throttling and the dashboard limit', () => {
     const acct = await createAccount(srv, { password: 'victim-password-2' })
     for (let i = 0; i < 10; i++) await attempt(acct.email, `wrong-password-${i}`)
     const first = Number((await attempt(acct.email, 'x-wrong-password')).headers.get('retry-after'))
-    await Bun.sleep(first * 1000 + 100)
+    wait(first + 0.1)
     expectError(await attempt(acct.email, 'wrong-password-11'), 401, 'InvalidCredentials')
     const second = await attempt(acct.email, 'wrong-password-12')
     expectError(second, 429, 'TooManyRequests')

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { readFileSync } from 'node:fs'
 import { CreateBucketCommand } from '@aws-sdk/client-s3'
-import { ROOT_EMAIL, ROOT_PASSWORD, startServer, type TestServer } from '../helpers/server'
+import { ROOT_EMAIL, ROOT_PASSWORD, startServer, type ProcessTestServer } from '../helpers/server'
 import { s3Client } from '../helpers/s3-client'
 import { errorOf, signedRequest } from '../helpers/raw-s3'
 import { api, expectError, ROOT_API_KEY } from './rest-helpers'
@@ -15,7 +15,7 @@ import { api, expectError, ROOT_API_KEY } from './rest-helpers'
 
 const TOTAL = 512 * 1024 * 1024
 const MiB = 1024 * 1024
-let srv: TestServer
+let srv: ProcessTestServer
 
 const rssOf = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024
 

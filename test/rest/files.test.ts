@@ -8,7 +8,7 @@ import { createHash, randomBytes } from 'node:crypto'
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, PutBucketVersioningCommand } from '@aws-sdk/client-s3'
-import { startServer, type TestServer } from '../helpers/server'
+import { startInProcess, startServer, type ProcessTestServer, type TestServer } from '../helpers/server'
 import { s3Client, s3Error } from '../helpers/s3-client'
 import { FILE_ID, ISO_DATE, api, createAccount, expectError, keyHeaders, type Account } from './rest-helpers'
 import { logSettled, untilOutput } from '../helpers/output'
@@ -20,7 +20,7 @@ let srv: TestServer
 let alice: Account
 let bob: Account
 beforeAll(async () => {
-  srv = await startServer()
+  srv = await startInProcess()
   alice = await createAccount(srv, { email: 'alice@files.test' })
   bob = await createAccount(srv, { email: 'bob@files.test' })
 })
@@ -47,16 +47,31 @@ function countFiles(dir: string): number {
   for (const e of readdirSync(dir, { withFileTypes: true })) n += e.isDirectory() ? countFiles(join(dir, e.name)) : 1
   return n
 }
-/** Blob files on disk (committed blobs plus temp files), once background deletes settle. */
+const blobFileCount = () => countFiles(join(srv.dataDir, 'blobs')) + countFiles(join(srv.dataDir, 'tmp'))
+/**
+ * Blob files on disk (committed blobs plus temp files) once no upload is staging: tmp/ is empty,
+ * so every earlier upload has committed its blob or discarded its temp file (blobs/ changes only
+ * then; the GC grace period keeps dead blobs for 10 minutes). With `expect`, waits until the
+ * count is that (a discard after an error answer may finish just after the answer) and returns
+ * the last count seen if it never gets there.
+ */
 async function settledBlobFiles(expect?: number): Promise<number> {
-  let last = -1
-  for (let i = 0; i < 100; i++) {
-    const n = countFiles(join(srv.dataDir, 'blobs')) + countFiles(join(srv.dataDir, 'tmp'))
-    if (expect !== undefined ? n === expect : n === last) return n
-    last = n
-    await Bun.sleep(50)
+  const deadline = Date.now() + 30_000
+  for (;;) {
+    const staging = countFiles(join(srv.dataDir, 'tmp'))
+    const n = blobFileCount()
+    if (expect !== undefined ? n === expect : staging === 0) return n
+    if (Date.now() > deadline) return n
+    await Bun.sleep(10)
   }
-  return last
+}
+
+/** Polls `cond` until it holds (a hang guard, not a timing condition). */
+async function until(cond: () => boolean, what: string) {
+  for (const deadline = Date.now() + 30_000; !cond();) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await Bun.sleep(5)
+  }
 }
 
 describe('REST ⇄ S3 round trip', () => {
@@ -462,9 +477,12 @@ describe('clients that go away mid-upload', () => {
     const sock = net.connect(Number(port), hostname)
     await new Promise<void>((resolve, reject) => { sock.once('connect', resolve); sock.once('error', reject) })
     const head = [`POST ${path} HTTP/1.1`, `Host: ${hostname}:${port}`, `Content-Length: ${declared}`, ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`), '', ''].join('\r\n')
+    const tmp = join(srv.dataDir, 'tmp')
+    const staged = new Set(readdirSync(tmp))
     sock.write(head)
     await new Promise<void>((resolve) => sock.write(prefix, () => resolve()))
-    await Bun.sleep(300)
+    // Dropped only once the server is storing the body: a temp file of this upload exists.
+    await until(() => readdirSync(tmp).some((f) => !staged.has(f)), 'the abandoned upload to reach the blob store')
     sock.destroy()
   }
   const uploadLines = (out: string) => out.split('\n').filter((l) => / rest POST \/api\/v1\/files /.test(l))
@@ -506,6 +524,15 @@ describe('1 GiB multipart upload in constant memory', () => {
   const SIZE = 1024 * 1024 * 1024
   const CHUNK = 1024 * 1024
   const LIMIT = 150 * 1024 * 1024
+  // The server's memory is measured: it runs in its own process, apart from the test's client.
+  let srv: ProcessTestServer
+  let alice: Account
+  beforeAll(async () => {
+    srv = await startServer()
+    alice = await createAccount(srv, { email: 'alice@files.test' })
+  })
+  afterAll(async () => { await srv?.stop() })
+  const upload = (a: Account, body: BodyInit, query = '') => api(srv, 'POST', `/api/v1/files${query}`, { headers: H(a), body })
 
   test('streams through the server (RSS growth < 150 MiB), then downloads with the same size and SHA-256', async () => {
     const pid = srv.proc.pid

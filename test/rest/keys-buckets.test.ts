@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test, setDefaultTimeout } from 'bun:test'
 import { CreateBucketCommand, GetBucketCorsCommand, HeadBucketCommand, ListBucketsCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3'
-import { startServer, type TestServer } from '../helpers/server'
+import { startInProcess, type TestServer } from '../helpers/server'
 import { s3Client, s3Error } from '../helpers/s3-client'
 import { api, createAccount, expectError, keyHeaders, login, type Account, type Session } from './rest-helpers'
 
@@ -13,7 +13,7 @@ import { api, createAccount, expectError, keyHeaders, login, type Account, type 
 setDefaultTimeout(120_000)
 
 let srv: TestServer
-beforeAll(async () => { srv = await startServer() })
+beforeAll(async () => { srv = await startInProcess() })
 afterAll(async () => { await srv?.stop() })
 
 const s3For = (a: { accessKey: string; secretKey: string }) => s3Client(srv.s3Url, { accessKeyId: a.accessKey, secretAccessKey: a.secretKey })

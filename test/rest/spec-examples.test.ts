@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { GetObjectCommand } from '@aws-sdk/client-s3'
-import { startServer, type TestServer } from '../helpers/server'
+import { startInProcess, type TestServer } from '../helpers/server'
 import { s3Client } from '../helpers/s3-client'
 import { FILE_ID, ISO_DATE, ROOT_API_KEY, api, keyHeaders, login, sh, type Session } from './rest-helpers'
 
@@ -23,7 +23,7 @@ let defaultBucket: string
 const PHOTO = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.from('CloudStorage spec example photo '.repeat(64)), Buffer.from([0xff, 0xd9])])
 
 beforeAll(async () => {
-  srv = await startServer()
+  srv = await startInProcess()
   work = mkdtempSync(join(tmpdir(), 'cs-spec-'))
   writeFileSync(join(work, 'photo.jpg'), PHOTO)
   session = await login(srv)

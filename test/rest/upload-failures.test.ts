@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from '
 import { existsSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
-import { startServer, type TestServer } from '../helpers/server'
+import { startInProcess, type TestServer } from '../helpers/server'
 import { md5Base64, s3Fetch, xmlTags } from '../helpers/raw-s3'
 import { rawExchange, signedHead } from '../quota/helpers'
 import { adminHeaders, api, createAccount, type Account } from './rest-helpers'
@@ -23,7 +23,7 @@ let srv: TestServer
 let user: Account
 
 beforeAll(async () => {
-  srv = await startServer()
+  srv = await startInProcess()
   user = await createAccount(srv, { email: 'half@stored.test', quota: '8MiB' })
 })
 afterAll(async () => { await srv?.stop() })

@@ -4,7 +4,7 @@ import {
   HeadObjectCommand, PutObjectCommand, PutObjectLegalHoldCommand, type S3Client,
 } from '@aws-sdk/client-s3'
 import sharp from 'sharp'
-import { startServer, type TestServer } from '../helpers/server'
+import { startInProcess, type TestServer } from '../helpers/server'
 import { s3Client, s3Error } from '../helpers/s3-client'
 import { errorOf, md5Base64, s3Fetch, type Creds, type RawRequest } from '../helpers/raw-s3'
 import { ROOT_API_KEY, adminHeaders, api, createAccount, keyHeaders, type Account } from '../rest/rest-helpers'
@@ -104,7 +104,7 @@ const credsOf = (caller: Caller): Creds | null | undefined =>
   caller === 'owner' ? undefined : caller === 'other' ? { accessKeyId: other.accessKey, secretAccessKey: other.secretKey } : null
 
 beforeAll(async () => {
-  srv = await startServer()
+  srv = await startInProcess()
   owner = s3Client(srv.s3Url)
   other = await createAccount(srv)
   for (const b of [PRIVATE, PUBLIC, DELETED]) {

@@ -5,7 +5,7 @@ import {
   CompleteMultipartUploadCommand, CreateBucketCommand, CreateMultipartUploadCommand, DeleteObjectCommand, GetObjectCommand, HeadObjectCommand,
   PutObjectCommand, UploadPartCommand, type S3Client,
 } from '@aws-sdk/client-s3'
-import { REGION, ROOT_ACCESS_KEY, ROOT_SECRET_KEY, startServer, type TestServer } from '../helpers/server'
+import { REGION, ROOT_ACCESS_KEY, ROOT_SECRET_KEY, startInProcess, type TestServer } from '../helpers/server'
 import { s3Client, s3Error } from '../helpers/s3-client'
 import { errorOf, s3Fetch } from '../helpers/raw-s3'
 import { randomData, runOk, scratchDir, toolEnv } from '../helpers/cli'
@@ -26,7 +26,7 @@ let srv: TestServer
 let s3: S3Client
 
 beforeAll(async () => {
-  srv = await startServer()
+  srv = await startInProcess()
   s3 = s3Client(srv.s3Url, undefined, { maxAttempts: 1 })
   await s3.send(new CreateBucketCommand({ Bucket: B }))
   await s3.send(new PutObjectCommand({ Bucket: B, Key: 'single', Body: 'one part' }))

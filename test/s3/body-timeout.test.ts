@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { connect } from 'node:net'
 import { randomBytes } from 'node:crypto'
 import { CreateMultipartUploadCommand, ListPartsCommand, PutObjectCommand } from '@aws-sdk/client-s3'
-import { startServer, type TestServer } from '../helpers/server'
+import { startInProcess, type TestServer } from '../helpers/server'
 import { s3Client, sdkError } from '../helpers/s3-client'
 import { presignUrl, s3Fetch, signedRequest, xmlTag } from '../helpers/raw-s3'
 import { apiAccount, blobFiles, eventually, expectUsage, type QuotaAccount } from '../quota/helpers'
@@ -18,7 +18,7 @@ let srv: TestServer
 const Q = 400_000
 
 beforeAll(async () => {
-  srv = await startServer({ env: { CLOUDSTORAGE_BODY_IDLE_TIMEOUT: '1' } })
+  srv = await startInProcess({ env: { CLOUDSTORAGE_BODY_IDLE_TIMEOUT: '1' } })
 }, 60_000)
 afterAll(async () => {
   await srv?.stop()

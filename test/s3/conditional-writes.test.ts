@@ -14,7 +14,7 @@ import {
   CompleteMultipartUploadCommand, CopyObjectCommand, CreateMultipartUploadCommand, DeleteObjectCommand, GetObjectCommand, HeadObjectCommand,
   PutBucketVersioningCommand, PutObjectCommand, UploadPartCommand, type S3Client,
 } from '@aws-sdk/client-s3'
-import { startServer, type TestServer } from '../helpers/server'
+import { startInProcess, type TestServer } from '../helpers/server'
 import { s3Client, sdkError } from '../helpers/s3-client'
 import { errorOf, md5Hex, s3Fetch, xmlTag } from '../helpers/raw-s3'
 import { METRICS_TOKEN, bytesIn, heldRequest, waitForInflight } from '../helpers/held-body'
@@ -24,7 +24,7 @@ let s3: S3Client
 const B = 'conditional'
 
 beforeAll(async () => {
-  srv = await startServer({ env: { CLOUDSTORAGE_METRICS_TOKEN: METRICS_TOKEN } })
+  srv = await startInProcess({ env: { CLOUDSTORAGE_METRICS_TOKEN: METRICS_TOKEN } })
   // No SDK retries: a 409 must reach the test as it was answered.
   s3 = s3Client(srv.s3Url, undefined, { maxAttempts: 1 })
   expect((await s3Fetch(srv.s3Url, { method: 'PUT', bucket: B })).status).toBe(200)

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto'
 import { CreateBucketCommand, GetObjectCommand, PutBucketCorsCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3'
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner'
 import type { BrowserContext, Page } from 'playwright-core'
-import { startServer, type TestServer } from '../helpers/server'
+import { startInProcess, type TestServer } from '../helpers/server'
 import { s3Client, s3Error } from '../helpers/s3-client'
 
 /**
@@ -67,7 +67,7 @@ const presign = async (bucket: string) => ({
 
 beforeAll(async () => {
   if (!haveChromium) return
-  srv = await startServer()
+  srv = await startInProcess()
   s3 = s3Client(srv.s3Url)
   // A presigned PUT must not pin a checksum of an empty body (the SDK's default does).
   presigner = s3Client(srv.s3Url, undefined, { requestChecksumCalculation: 'WHEN_REQUIRED' })

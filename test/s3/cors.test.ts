@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, PutBucketCorsCommand, PutObjectCommand, type CORSRule, type S3Client } from '@aws-sdk/client-s3'
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner'
-import { startServer, type TestServer } from '../helpers/server'
+import { startInProcess, type TestServer } from '../helpers/server'
 import { s3Client } from '../helpers/s3-client'
 import { errorOf, xmlTag } from '../helpers/raw-s3'
 
@@ -30,7 +30,7 @@ const preflight = (path: string, headers: Record<string, string>) => fetch(`${sr
 const corsHeaders = (r: Response) => Object.fromEntries([...r.headers].filter(([k]) => k.startsWith('access-control-') || k === 'vary'))
 
 beforeAll(async () => {
-  srv = await startServer()
+  srv = await startInProcess()
   s3 = s3Client(srv.s3Url)
   await s3.send(new CreateBucketCommand({ Bucket: B }))
   await s3.send(new CreateBucketCommand({ Bucket: NONE }))

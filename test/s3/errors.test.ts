@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { CreateBucketCommand, CreateMultipartUploadCommand, ListBucketsCommand, PutObjectCommand, UploadPartCommand, type S3Client } from '@aws-sdk/client-s3'
-import { startServer, type TestServer } from '../helpers/server'
+import { startInProcess, type TestServer } from '../helpers/server'
 import { s3Client } from '../helpers/s3-client'
 import { createAccount, type TestAccount } from '../helpers/accounts'
 import { chunkedPut, errorOf, md5Base64, presignUrl, s3Fetch, sha256Hex, type ChunkedUpload, type RawRequest } from '../helpers/raw-s3'
@@ -23,7 +23,7 @@ const crc32b64 = (data: Uint8Array) => {
 }
 
 beforeAll(async () => {
-  srv = await startServer()
+  srv = await startInProcess()
   s3 = s3Client(srv.s3Url)
   other = await createAccount(srv, 'OTHER')
   await s3.send(new CreateBucketCommand({ Bucket: B }))

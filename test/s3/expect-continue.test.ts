@@ -12,7 +12,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { truncateSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { startServer, type TestServer } from '../helpers/server'
+import { startInProcess, type TestServer } from '../helpers/server'
 import { presignUrl, signedRequest, type Creds } from '../helpers/raw-s3'
 import { createAccount } from '../helpers/accounts'
 import { bytesIn } from '../helpers/held-body'
@@ -25,7 +25,7 @@ let bigFile: string
 const DECLARED = 64 * 1024 * 1024
 
 beforeAll(async () => {
-  srv = await startServer()
+  srv = await startInProcess()
   scratch = scratchDir('cs-expect-')
   bigFile = join(scratch.dir, 'big.bin')
   writeFileSync(bigFile, '')

@@ -4,7 +4,7 @@ import {
   ListMultipartUploadsCommand, ListObjectVersionsCommand, PutBucketCorsCommand, PutBucketVersioningCommand, PutObjectCommand, UploadPartCommand,
   type S3Client,
 } from '@aws-sdk/client-s3'
-import { startServer, type TestServer } from '../helpers/server'
+import { startInProcess, type TestServer } from '../helpers/server'
 import { s3Client } from '../helpers/s3-client'
 import { createAccount, type TestAccount } from '../helpers/accounts'
 import { errorOf, md5Base64, presignUrl, s3Fetch, type RawRequest } from '../helpers/raw-s3'
@@ -26,7 +26,7 @@ const DELETE_XML = '<Delete><Object><Key>secret.txt</Key></Object><Object><Key>o
 const VERSIONING_OFF = '<VersioningConfiguration><Status>Suspended</Status></VersioningConfiguration>'
 
 beforeAll(async () => {
-  srv = await startServer()
+  srv = await startInProcess()
   owner = s3Client(srv.s3Url)
   intruder = await createAccount(srv, 'INTRUDER')
   intruderS3 = s3Client(srv.s3Url, intruder.creds, { maxAttempts: 1 })

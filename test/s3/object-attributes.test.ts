@@ -6,7 +6,7 @@ import {
   CompleteMultipartUploadCommand, CreateBucketCommand, CreateMultipartUploadCommand, DeleteObjectCommand, GetObjectAttributesCommand, HeadObjectCommand,
   PutBucketVersioningCommand, PutObjectCommand, UploadPartCommand, type ChecksumAlgorithm, type ChecksumType, type S3Client,
 } from '@aws-sdk/client-s3'
-import { REGION, ROOT_ACCESS_KEY, ROOT_SECRET_KEY, startServer, type TestServer } from '../helpers/server'
+import { REGION, ROOT_ACCESS_KEY, ROOT_SECRET_KEY, startInProcess, type TestServer } from '../helpers/server'
 import { s3Client, s3Error } from '../helpers/s3-client'
 import { errorOf, s3Fetch, xmlTag } from '../helpers/raw-s3'
 import { installationsOf, randomData, runOk, scratchDir, toolEnv } from '../helpers/cli'
@@ -54,7 +54,7 @@ async function multipart(key: string, parts: Uint8Array[], alg: ChecksumAlgorith
 const PARTS = [randomData(5 * MiB, 11), randomData(5 * MiB, 12), randomData(1234, 13)]
 
 beforeAll(async () => {
-  srv = await startServer()
+  srv = await startInProcess()
   s3 = s3Client(srv.s3Url)
   await s3.send(new CreateBucketCommand({ Bucket: B }))
   await s3.send(new CreateBucketCommand({ Bucket: V }))

@@ -9,7 +9,7 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { XMLParser, XMLValidator } from 'fast-xml-parser'
 import { ListObjectsV2Command } from '@aws-sdk/client-s3'
-import { startServer, type TestServer } from '../helpers/server'
+import { startInProcess, type TestServer } from '../helpers/server'
 import { s3Client } from '../helpers/s3-client'
 import { encodeKey, errorOf, md5Base64, s3Fetch, xmlTags } from '../helpers/raw-s3'
 import { api, createAccount, type Account } from '../rest/rest-helpers'
@@ -19,7 +19,7 @@ setDefaultTimeout(120_000)
 let srv: TestServer
 let user: Account
 beforeAll(async () => {
-  srv = await startServer()
+  srv = await startInProcess()
   user = await createAccount(srv, { email: 'keys@object.test' })
 })
 afterAll(async () => { await srv?.stop() })

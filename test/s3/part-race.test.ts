@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { randomBytes } from 'node:crypto'
 import { CompleteMultipartUploadCommand, CreateMultipartUploadCommand, GetObjectCommand, PutObjectCommand, UploadPartCommand } from '@aws-sdk/client-s3'
-import { startServer, type TestServer } from '../helpers/server'
+import { startInProcess, type TestServer } from '../helpers/server'
 import { s3Client, sdkError } from '../helpers/s3-client'
 import { md5Hex } from '../helpers/raw-s3'
 import { METRICS_TOKEN, heldRequest, waitForInflight } from '../helpers/held-body'
@@ -17,7 +17,7 @@ import { apiAccount, eventually, expectUsage, openDb } from '../quota/helpers'
 let srv: TestServer
 
 beforeAll(async () => {
-  srv = await startServer({ env: { CLOUDSTORAGE_METRICS_TOKEN: METRICS_TOKEN } })
+  srv = await startInProcess({ env: { CLOUDSTORAGE_METRICS_TOKEN: METRICS_TOKEN } })
 }, 60_000)
 afterAll(async () => {
   await srv?.stop()

@@ -12,7 +12,7 @@ import {
   GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, ListPartsCommand, PutBucketEncryptionCommand, PutObjectCommand, UploadPartCommand,
   UploadPartCopyCommand, type S3Client,
 } from '@aws-sdk/client-s3'
-import { startServer, type TestServer } from '../helpers/server'
+import { startInProcess, type TestServer } from '../helpers/server'
 import { s3Client, sdkError } from '../helpers/s3-client'
 import { errorOf, s3Fetch, xmlTag } from '../helpers/raw-s3'
 
@@ -25,7 +25,7 @@ const SSE_C = { SSECustomerAlgorithm: 'AES256', SSECustomerKey: KEY.toString('ba
 const NOT_IMPLEMENTED = { name: 'NotImplemented', status: 501 }
 
 beforeAll(async () => {
-  srv = await startServer()
+  srv = await startInProcess()
   s3 = s3Client(srv.s3Url, undefined, { maxAttempts: 1 })
   expect((await s3Fetch(srv.s3Url, { method: 'PUT', bucket: B })).status).toBe(200)
   await s3.send(new PutObjectCommand({ Bucket: B, Key: 'plain.txt', Body: 'stored without encryption' }))

@@ -9,7 +9,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { createHash, randomBytes } from 'node:crypto'
 import { CompleteMultipartUploadCommand, CreateMultipartUploadCommand, GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3'
-import { startServer, type TestServer } from '../helpers/server'
+import { startInProcess, type TestServer } from '../helpers/server'
 import { s3Client, sdkError } from '../helpers/s3-client'
 import { errorOf, md5Hex, presignUrl, s3Fetch, sha256Hex, signedRequest, type Creds } from '../helpers/raw-s3'
 import { apiAccount, blobFiles, expectUsage } from '../quota/helpers'
@@ -19,7 +19,7 @@ let s3: S3Client
 const B = 'streaming'
 
 beforeAll(async () => {
-  srv = await startServer()
+  srv = await startInProcess()
   s3 = s3Client(srv.s3Url)
   expect((await s3Fetch(srv.s3Url, { method: 'PUT', bucket: B })).status).toBe(200)
 }, 60_000)

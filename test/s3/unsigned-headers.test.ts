@@ -4,7 +4,7 @@ import {
   ListPartsCommand, PutObjectCommand, UploadPartCommand, type S3Client,
 } from '@aws-sdk/client-s3'
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner'
-import { REGION, ROOT_ACCESS_KEY, ROOT_SECRET_KEY, startServer, type TestServer } from '../helpers/server'
+import { REGION, ROOT_ACCESS_KEY, ROOT_SECRET_KEY, startInProcess, type TestServer } from '../helpers/server'
 import { s3Client, sdkError } from '../helpers/s3-client'
 import { errorOf, rawUrl, s3Error, signedRequest, xmlTag } from '../helpers/raw-s3'
 import { installationsOf, run, scratchDir, toolEnv } from '../helpers/cli'
@@ -50,7 +50,7 @@ async function logFor(requestId: string): Promise<string[]> {
 }
 
 beforeAll(async () => {
-  srv = await startServer()
+  srv = await startInProcess()
   s3 = s3Client(srv.s3Url)
   for (const b of [PUB, PRIV]) await s3.send(new CreateBucketCommand({ Bucket: b }))
   const r = await fetch(`${srv.httpUrl}/api/buckets/${PUB}`, {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, test } from 'bun:test'
 import { AwsV4Signer } from 'aws4fetch'
-import { REGION, ROOT_ACCESS_KEY, ROOT_SECRET_KEY, startServer, type TestServer } from '../helpers/server'
+import { REGION, ROOT_ACCESS_KEY, ROOT_SECRET_KEY, startInProcess, type TestServer } from '../helpers/server'
 
 /**
  * Virtual-hosted-style addressing (`bucket.DOMAIN`) when --domain is set. Requests are signed for
@@ -12,7 +12,7 @@ let server: TestServer
 let port: string
 
 beforeAll(async () => {
-  server = await startServer({ args: ['--domain', DOMAIN] })
+  server = await startInProcess({ args: ['--domain', DOMAIN] })
   port = new URL(server.s3Url).port
 }, 120_000)
 afterAll(() => server.stop())

@@ -3,7 +3,7 @@ import React from 'react'
 import { cleanup, render } from 'ink-testing-library'
 import { App } from '../../tui/app'
 import type { Account } from '../../tui/client'
-import { account, FakeAppliance, plain, renderInTerminal, waitForFrame } from './ink-harness'
+import { account, FakeAppliance, handled, plain, renderInTerminal, waitForFrame } from './ink-harness'
 
 const GiB = 1024 ** 3
 
@@ -216,7 +216,7 @@ describe('delete', () => {
     const releaseFresh = client.holdReads()
     releaseStale()
     while (gets() < 3) await Bun.sleep(5)
-    await Bun.sleep(20)
+    await handled(client.reads[1])
     for (const f of r.frames.slice(from).map(plain)) expect(rowOf(f, 'bob@example.com')).toBe('')
     expect(rowOf(plain(r.lastFrame()), 'bob@example.com')).toBe('')
     releaseFresh()
@@ -377,15 +377,15 @@ describe('in an 80x24 terminal', () => {
     t.stdin.write('2')
     await waitForFrame(t.lastFrame, (f) => f.includes('43 accounts'), 'accounts')
     const gets = () => client.requests.filter((q) => q.startsWith('GET')).length
-    // Let the measurement settle before counting.
-    await Bun.sleep(20)
+    // Let the measurement (an effect after the list rendered) settle before counting.
+    await handled(client.reads.at(-1))
     const frames = t.stdout.frames.length
     for (let i = 1; i <= 3; i++) {
       const before = gets()
       t.stdin.write('r')
       while (gets() === before) await Bun.sleep(5)
     }
-    await Bun.sleep(20)
+    await handled(client.reads.at(-1))
     expect(t.stdout.frames.length).toBe(frames)
     t.instance.unmount()
   })

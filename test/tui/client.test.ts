@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import type { Server } from 'bun'
 import { ApiError, createApiClient, type ApiClient } from '../../tui/client'
 import { createTokenProvider, TOKEN_ENV } from '../../tui/token'
-import { ROOT_EMAIL, startServer, type TestServer } from '../helpers/server'
+import { ROOT_EMAIL, startInProcess, type TestServer } from '../helpers/server'
 import pkg from '../../package.json'
 
 async function problemOf(p: Promise<unknown>) {
@@ -26,7 +26,7 @@ function clientFor(baseUrl: string, dataDir: string, env: Record<string, string 
 describe('against a real appliance', () => {
   let srv: TestServer
   const emptyDir = mkdtempSync(join(tmpdir(), 'cs-tui-notoken-'))
-  beforeAll(async () => { srv = await startServer() })
+  beforeAll(async () => { srv = await startInProcess() })
   afterAll(async () => { await srv?.stop(); rmSync(emptyDir, { recursive: true, force: true }) })
 
   test('health needs no token', async () => {

@@ -21,13 +21,33 @@ export async function waitForFrame(lastFrame: () => string | undefined, ok: (fra
   }
 }
 
+/**
+ * Resolves once the screen has handled `answer`, a promise a fake client handed to it. The screen
+ * awaited it first, so its continuation runs first (reactions run in registration order); its
+ * dispatch renders synchronously there (Ink's legacy root, debug mode: one frame per commit); and
+ * effects that commit scheduled (React's scheduler uses setImmediate here) run before the
+ * setImmediate queued after them. No clock involved: a test can then assert what did NOT render.
+ */
+export async function handled(answer: Promise<unknown> | undefined): Promise<void> {
+  if (!answer) throw new Error('no answer to wait for')
+  await answer.catch(() => {})
+  await new Promise<void>((r) => setImmediate(r))
+}
+
 /** A stand-in for the appliance: answers overview calls from a script, the last step repeating. */
 export class ScriptedClient implements ApiClient {
   readonly baseUrl = 'http://127.0.0.1:9001'
   calls = 0
+  /** Every overview answer handed out, in call order (for handled()). */
+  readonly answers: Array<Promise<Overview>> = []
   constructor(private script: Array<Overview | Problem>) {}
   async health(): Promise<Health> { return { status: 'ok', version: 'test' } }
-  async overview(): Promise<Overview> {
+  overview(): Promise<Overview> {
+    const answer = this.answer()
+    this.answers.push(answer)
+    return answer
+  }
+  private async answer(): Promise<Overview> {
     const step = this.script[Math.min(this.calls, this.script.length - 1)]
     this.calls++
     if ('kind' in step) throw new ApiError(step)
@@ -123,7 +143,15 @@ export class FakeAppliance implements ApiClient {
   }
   private readGate: { promise: Promise<void>; release: () => void } | null = null
 
-  async listAccounts(): Promise<Account[]> {
+  /** Every list answer handed out, in call order (for handled()). */
+  readonly reads: Array<Promise<Account[]>> = []
+
+  listAccounts(): Promise<Account[]> {
+    const answer = this.readAccounts()
+    this.reads.push(answer)
+    return answer
+  }
+  private async readAccounts(): Promise<Account[]> {
     this.requests.push('GET /api/admin/accounts')
     const snapshot = this.accounts.map((a) => structuredClone(a))
     if (this.readGate) await this.readGate.promise

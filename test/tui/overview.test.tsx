@@ -3,7 +3,7 @@ import React from 'react'
 import { cleanup, render } from 'ink-testing-library'
 import { App } from '../../tui/app'
 import type { Overview, Problem } from '../../tui/client'
-import { plain, renderInTerminal, ScriptedClient, waitForFrame } from './ink-harness'
+import { handled, plain, renderInTerminal, ScriptedClient, waitForFrame } from './ink-harness'
 
 const GiB = 1024 ** 3
 const data = (over: Partial<Overview> = {}): Overview => ({
@@ -133,7 +133,7 @@ describe('overview screen (ink-testing-library)', () => {
     stdin.write('\u001B[1r~')
     stdin.write('r')
     while (client.calls < 4) await Bun.sleep(5)
-    await Bun.sleep(20)
+    await handled(client.answers[3])
     expect(client.calls).toBe(4)
     expect(plain(lastFrame())).toContain('Keys')
   })
@@ -200,7 +200,7 @@ describe('in a sized terminal', () => {
       while (client.calls < i) await Bun.sleep(5)
     }
     // Let the last answer reach the reducer before counting.
-    await Bun.sleep(20)
+    await handled(client.answers.at(-1))
     expect(t.stdout.frames.length).toBe(frames)
     t.instance.unmount()
   })

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { stripVTControlCharacters } from 'node:util'
-import { cliCommand, ROOT, ROOT_EMAIL, startServer, type TestServer } from '../helpers/server'
+import { cliCommand, ROOT, ROOT_EMAIL, startInProcess, type TestServer } from '../helpers/server'
 import { s3Fetch } from '../helpers/raw-s3'
 import { hasTool, testWithTool } from '../helpers/tools'
 import pkg from '../../package.json'
@@ -107,7 +107,7 @@ describe('cloudstorage tui in a pseudo-terminal', () => {
   let dir: string
   beforeAll(async () => {
     if (!useTmux && !useScript) return
-    srv = await startServer()
+    srv = await startInProcess()
     dir = mkdtempSync(join(tmpdir(), 'cs-tui-pty-'))
   })
   afterAll(async () => {

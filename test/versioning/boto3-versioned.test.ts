@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, expect } from 'bun:test'
 import { join } from 'node:path'
-import { REGION, ROOT_ACCESS_KEY, ROOT_SECRET_KEY, startServer, type TestServer } from '../helpers/server'
+import { REGION, ROOT_ACCESS_KEY, ROOT_SECRET_KEY, startInProcess, type TestServer } from '../helpers/server'
 import { run } from '../helpers/cli'
 import { hasBoto3, testWithTool } from '../helpers/tools'
 import { s3Fetch } from '../helpers/raw-s3'
@@ -30,7 +30,7 @@ async function py(...args: string[]): Promise<any> {
 
 beforeAll(async () => {
   if (enabled) // The 2,500-version fixtures keep up to 100 versions per key: raise Time Machine's cap of 10.
-  srv = await startServer({ env: { CLOUDSTORAGE_RETENTION_MAX_VERSIONS: '1000' } })
+  srv = await startInProcess({ env: { CLOUDSTORAGE_RETENTION_MAX_VERSIONS: '1000' } })
 }, 60_000)
 afterAll(async () => {
   if (process.env.CS_DEBUG) console.log(srv?.output())

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import {
   CopyObjectCommand, CreateBucketCommand, DeleteObjectCommand, DeleteObjectsCommand, PutBucketVersioningCommand, PutObjectCommand, type S3Client,
 } from '@aws-sdk/client-s3'
-import { startServer, type TestServer } from '../helpers/server'
+import { startInProcess, type TestServer } from '../helpers/server'
 import { s3Client } from '../helpers/s3-client'
 import { ROOT_API_KEY, api, keyHeaders } from '../rest/rest-helpers'
 import { readEvents } from './helpers'
@@ -26,7 +26,7 @@ function newEvents(bucket: string) {
 const brief = (evs: ReturnType<typeof newEvents>) => evs.map((e) => [e.type, e.payload.key])
 
 beforeAll(async () => {
-  srv = await startServer()
+  srv = await startInProcess()
   s3 = s3Client(srv.s3Url)
   await s3.send(new CreateBucketCommand({ Bucket: 'ev-plain' }))
   await s3.send(new CreateBucketCommand({ Bucket: 'ev-versioned' }))

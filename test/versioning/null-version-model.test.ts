@@ -22,7 +22,7 @@ import {
   CompleteMultipartUploadCommand, CopyObjectCommand, CreateBucketCommand, CreateMultipartUploadCommand, DeleteObjectCommand,
   GetObjectCommand, HeadObjectCommand, ListObjectVersionsCommand, PutBucketVersioningCommand, PutObjectCommand, UploadPartCommand, type S3Client,
 } from '@aws-sdk/client-s3'
-import { startServer, type TestServer } from '../helpers/server'
+import { startInProcess, type TestServer } from '../helpers/server'
 import { s3Client, sdkError } from '../helpers/s3-client'
 import { ROOT_API_KEY, api, keyHeaders } from '../rest/rest-helpers'
 import { VERSION_ID } from './helpers'
@@ -98,7 +98,7 @@ const SRC = 'model-src' // never versioned: the copy source
 
 beforeAll(async () => {
   // Time Machine's retention must not prune what the model keeps.
-  srv = await startServer({ env: { CLOUDSTORAGE_RETENTION_MAX_VERSIONS: '100000' } })
+  srv = await startInProcess({ env: { CLOUDSTORAGE_RETENTION_MAX_VERSIONS: '100000' } })
   s3 = s3Client(srv.s3Url)
   await s3.send(new CreateBucketCommand({ Bucket: SRC }))
   await s3.send(new PutObjectCommand({ Bucket: SRC, Key: 'seed', Body: 'copied bytes' }))

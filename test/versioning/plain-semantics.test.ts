@@ -11,7 +11,7 @@ import {
   CopyObjectCommand, CreateBucketCommand, DeleteBucketCommand, DeleteObjectCommand, DeleteObjectsCommand, GetBucketVersioningCommand,
   GetObjectCommand, HeadObjectCommand, ListObjectVersionsCommand, ListObjectsV2Command, PutBucketVersioningCommand, PutObjectCommand, type S3Client,
 } from '@aws-sdk/client-s3'
-import { startServer, type TestServer } from '../helpers/server'
+import { startInProcess, type TestServer } from '../helpers/server'
 import { s3Client, sdkError } from '../helpers/s3-client'
 import { errorOf, s3Fetch } from '../helpers/raw-s3'
 import { run, scratchDir, toolEnv } from '../helpers/cli'
@@ -41,7 +41,7 @@ const history = async (key: string, bucket = B) => {
 }
 
 beforeAll(async () => {
-  srv = await startServer()
+  srv = await startInProcess()
   s3 = s3Client(srv.s3Url)
 }, 60_000)
 afterAll(async () => {

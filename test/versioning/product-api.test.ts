@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createHash } from 'node:crypto'
 import { CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, PutBucketVersioningCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3'
-import { startServer, type TestServer } from '../helpers/server'
+import { startInProcess, type TestServer } from '../helpers/server'
 import { s3Client } from '../helpers/s3-client'
 import { ISO_DATE, api, createAccount, expectError, keyHeaders, login, sh, ROOT_API_KEY, type Session } from '../rest/rest-helpers'
 import { VERSION_ID } from './helpers'
@@ -57,7 +57,7 @@ const RESTORE = `curl -X PATCH https://cloudstorage.io/api/versions \\
 -d '{ "versionId": "ver_def456" }'`
 
 beforeAll(async () => {
-  srv = await startServer()
+  srv = await startInProcess()
   s3 = s3Client(srv.s3Url)
   work = mkdtempSync(join(tmpdir(), 'cs-versions-'))
   session = await login(srv)

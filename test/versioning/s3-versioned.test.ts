@@ -10,7 +10,7 @@ import {
   DeleteObjectsCommand, GetBucketVersioningCommand, GetObjectCommand, HeadObjectCommand, ListObjectVersionsCommand, ListObjectsV2Command,
   PutBucketVersioningCommand, PutObjectCommand, UploadPartCommand, type S3Client,
 } from '@aws-sdk/client-s3'
-import { startServer, type TestServer } from '../helpers/server'
+import { startInProcess, type TestServer } from '../helpers/server'
 import { s3Client, sdkError } from '../helpers/s3-client'
 import { errorOf, s3Fetch, xmlTag } from '../helpers/raw-s3'
 import { api, ROOT_API_KEY, keyHeaders } from '../rest/rest-helpers'
@@ -36,7 +36,7 @@ async function versionsOf(key: string) {
 
 beforeAll(async () => {
   // The 2,500-version fixtures keep up to 100 versions per key: raise Time Machine's cap of 10.
-  srv = await startServer({ env: { CLOUDSTORAGE_RETENTION_MAX_VERSIONS: '1000' } })
+  srv = await startInProcess({ env: { CLOUDSTORAGE_RETENTION_MAX_VERSIONS: '1000' } })
   s3 = s3Client(srv.s3Url)
   await s3.send(new CreateBucketCommand({ Bucket: B }))
   expect((await s3.send(new GetBucketVersioningCommand({ Bucket: B }))).Status).toBeUndefined()

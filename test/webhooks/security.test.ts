@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { PutObjectCommand } from '@aws-sdk/client-s3'
-import { ROOT_ACCESS_KEY, ROOT_SECRET_KEY, startServer, type TestServer } from '../helpers/server'
+import { ROOT_ACCESS_KEY, ROOT_SECRET_KEY, startInProcess, type TestServer } from '../helpers/server'
 import { s3Client } from '../helpers/s3-client'
 
 /*
@@ -36,12 +36,12 @@ function verifyWebhook(payload: string, signature: string, secret: string) {
 }
 
 async function until<T>(fn: () => T | undefined | false | Promise<T | undefined | false>, what: string): Promise<T> {
-  for (let i = 0; i < 600; i++) {
+  for (const deadline = Date.now() + 30_000; ;) {
     const v = await fn()
     if (v) return v
-    await Bun.sleep(50)
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await Bun.sleep(10)
   }
-  throw new Error(`timed out waiting for ${what}`)
 }
 
 /** The database file and its WAL, as bytes (what a stolen disk or backup would show). */
@@ -61,7 +61,7 @@ describe('webhook secrets at rest', () => {
   const env = { CLOUDSTORAGE_WEBHOOK_ALLOWLIST: '127.0.0.1', CLOUDSTORAGE_WEBHOOK_RETRY_BASE_MS: '20' }
   let srv: TestServer
   beforeAll(async () => {
-    srv = await startServer({ dataDir, env })
+    srv = await startInProcess({ dataDir, env })
   }, 60_000)
   afterAll(async () => {
     await srv?.stop()
@@ -103,7 +103,7 @@ describe('webhook secrets at rest', () => {
     db.close()
     expect(dbBytes(dataDir).includes(clear)).toBe(true)
 
-    srv = await startServer({ dataDir, env })
+    srv = await startInProcess({ dataDir, env })
     const bytes = dbBytes(dataDir)
     expect(bytes.includes(clear)).toBe(false)
     expect(bytes.includes(clear.slice('whsec_'.length))).toBe(false)
@@ -126,7 +126,7 @@ describe('webhook secrets at rest', () => {
       try { return (r.query('SELECT secret_enc FROM webhooks WHERE id = ?').get(hook.id) as { secret_enc: string }).secret_enc } finally { r.close() }
     })()
     await srv.stop()
-    srv = await startServer({ dataDir, env })
+    srv = await startInProcess({ dataDir, env })
     const r = new Database(join(dataDir, 'cloudstorage.db'), { readonly: true })
     try {
       expect((r.query('SELECT secret_enc FROM webhooks WHERE id = ?').get(hook.id) as { secret_enc: string }).secret_enc).toBe(before)
@@ -139,7 +139,7 @@ describe('webhook secrets at rest', () => {
 describe('SSRF: blocked webhook URLs are refused at creation', () => {
   let srv: TestServer
   beforeAll(async () => {
-    srv = await startServer()
+    srv = await startInProcess()
   }, 60_000)
   afterAll(async () => {
     await srv?.stop()
@@ -191,7 +191,7 @@ describe('SSRF: blocked webhook URLs are refused at creation', () => {
   })
 
   test('the allowlist admits a blocked range for creation (a LAN target)', async () => {
-    const lan = await startServer({ env: { CLOUDSTORAGE_WEBHOOK_ALLOWLIST: '192.168.1.0/24,127.0.0.1' } })
+    const lan = await startInProcess({ env: { CLOUDSTORAGE_WEBHOOK_ALLOWLIST: '192.168.1.0/24,127.0.0.1' } })
     try {
       for (const url of ['http://192.168.1.20/hook', 'http://127.0.0.1:9/hook', 'http://[::ffff:127.0.0.1]:9/hook']) {
         expect([url, (await api(lan, 'POST', '/api/webhooks', { url, events: ['object.created'] })).status]).toEqual([url, 201])

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { PutObjectCommand, DeleteObjectCommand } from '@aws-sdk/client-s3'
-import { ROOT_ACCESS_KEY, ROOT_SECRET_KEY, startServer, type TestServer } from '../helpers/server'
+import { ROOT_ACCESS_KEY, ROOT_SECRET_KEY, startInProcess, type TestServer } from '../helpers/server'
 import { s3Client } from '../helpers/s3-client'
 
 /** A local receiver that records deliveries and answers with a programmable status. */
@@ -22,12 +22,19 @@ function receiver() {
 }
 
 async function until<T>(fn: () => T | undefined | false, what: string): Promise<T> {
-  for (let i = 0; i < 600; i++) {
+  for (const deadline = Date.now() + 30_000; ;) {
     const v = fn()
     if (v) return v
-    await Bun.sleep(50)
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await Bun.sleep(10)
   }
-  throw new Error(`timed out waiting for ${what}`)
+}
+
+async function untilAsync(fn: () => Promise<boolean>, what: string): Promise<void> {
+  for (const deadline = Date.now() + 30_000; !(await fn());) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await Bun.sleep(10)
+  }
 }
 
 // The spec's verification code, as published.
@@ -46,7 +53,7 @@ async function api(method: string, path: string, body?: unknown) {
 }
 
 beforeAll(async () => {
-  server = await startServer({ env: { CLOUDSTORAGE_WEBHOOK_ALLOWLIST: '127.0.0.1', CLOUDSTORAGE_WEBHOOK_RETRY_BASE_MS: '20' } })
+  server = await startInProcess({ env: { CLOUDSTORAGE_WEBHOOK_ALLOWLIST: '127.0.0.1', CLOUDSTORAGE_WEBHOOK_RETRY_BASE_MS: '20' } })
 }, 120_000)
 afterAll(async () => {
   await server.stop()
@@ -89,7 +96,15 @@ describe('webhooks', () => {
     rx.got.length = 0
     await s3Client(server.s3Url).send(new DeleteObjectCommand({ Bucket: 'root', Key: 'uploads/photo.jpg' }))
     await until(() => rx.got.length >= 1, 'a delivery')
-    await Bun.sleep(300)
+    // The dispatcher inserts every delivery of an event in one transaction, so the one that
+    // arrived means all of them exist; once none is pending, every one has been sent.
+    await untilAsync(async () => {
+      for (const h of hooks) {
+        const { deliveries } = (await api('GET', `/api/webhooks/${h.id}/deliveries`)).body as { deliveries: Array<{ status: string }> }
+        if (deliveries.some((d) => d.status === 'pending')) return false
+      }
+      return true
+    }, 'no webhook delivery pending')
     expect(rx.got.map((g) => g.headers.get('x-cloudstorage-webhook'))).not.toContain(createdOnly.id)
     expect(JSON.parse(rx.got[0].body).event).toBe('object.deleted')
   }, 60_000)
@@ -102,16 +117,16 @@ describe('webhooks', () => {
     const s3 = s3Client(server.s3Url)
     await s3.send(new PutObjectCommand({ Bucket: 'root', Key: 'fail-0', Body: 'x' }))
     await until(() => rx.got.length === 4, 'four attempts')
-    const d = await until(async () => undefined, 'x').catch(() => null)
-    void d
-    const first = (await api('GET', `/api/webhooks/${id}/deliveries`)).body.deliveries[0]
+    // The worker records the outcome after the receiver has answered the fourth attempt.
+    let first: Record<string, unknown> = {}
+    await untilAsync(async () => (first = (await api('GET', `/api/webhooks/${id}/deliveries`)).body.deliveries[0]).status !== 'pending', 'the delivery to finish')
     expect(first).toMatchObject({ status: 'failed', attempts: 4, lastStatus: 500, lastError: 'HTTP 500' })
     for (let i = 1; i < 10; i++) await s3.send(new PutObjectCommand({ Bucket: 'root', Key: `fail-${i}`, Body: 'x' }))
     const disabled = await (async () => {
-      for (let i = 0; i < 600; i++) {
+      for (let i = 0; i < 3000; i++) {
         const w = (await api('GET', '/api/webhooks')).body.webhooks.find((h: { id: string }) => h.id === id)
         if (!w.active) return w
-        await Bun.sleep(50)
+        await Bun.sleep(10)
       }
       throw new Error('webhook never disabled')
     })()
@@ -148,23 +163,23 @@ describe('SSRF protection', () => {
     const local = receiver()
     const h = { 'x-api-key': `${ROOT_ACCESS_KEY}:${ROOT_SECRET_KEY}`, 'content-type': 'application/json' }
     try {
-      const first = await startServer({ dataDir, env: { CLOUDSTORAGE_WEBHOOK_ALLOWLIST: '127.0.0.1,localhost', CLOUDSTORAGE_WEBHOOK_RETRY_BASE_MS: '10' } })
+      const first = await startInProcess({ dataDir, env: { CLOUDSTORAGE_WEBHOOK_ALLOWLIST: '127.0.0.1,localhost', CLOUDSTORAGE_WEBHOOK_RETRY_BASE_MS: '10' } })
       for (const url of [local.url, local.url.replace('127.0.0.1', 'localhost')]) {
         const c = await fetch(`${first.httpUrl}/api/webhooks`, { method: 'POST', headers: h, body: JSON.stringify({ url, events: ['object.created'] }) })
         expect(c.status).toBe(201)
       }
       await first.stop()
-      const blocked = await startServer({ dataDir, env: { CLOUDSTORAGE_WEBHOOK_RETRY_BASE_MS: '10' } })
+      const blocked = await startInProcess({ dataDir, env: { CLOUDSTORAGE_WEBHOOK_RETRY_BASE_MS: '10' } })
       try {
         await s3Client(blocked.s3Url).send(new PutObjectCommand({ Bucket: 'root', Key: 'k', Body: 'x' }))
         const hooks = (await (await fetch(`${blocked.httpUrl}/api/webhooks`, { headers: h })).json()).webhooks as Array<{ id: string }>
         expect(hooks).toHaveLength(2)
         for (const hook of hooks) {
           let last: { status: string; lastError: string } | undefined
-          for (let i = 0; i < 400; i++) {
+          for (let i = 0; i < 2000; i++) {
             last = (await (await fetch(`${blocked.httpUrl}/api/webhooks/${hook.id}/deliveries`, { headers: h })).json()).deliveries[0]
             if (last?.status === 'failed') break
-            await Bun.sleep(50)
+            await Bun.sleep(10)
           }
           expect(last!.status).toBe('failed')
           expect(last!.lastError).toMatch(/^blocked: .*CLOUDSTORAGE_WEBHOOK_ALLOWLIST/)
