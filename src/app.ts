@@ -104,7 +104,7 @@ export function createAppContext(config: Config, opts: { now?: () => number; rep
     // A new key is created only for a database without sealed secrets: after restoring a database
     // without its key, a fresh key would make every stored secret unreadable.
     const keyPath = config.masterKeyFile ?? join(config.dataDir, 'master.key')
-    if (!config.masterKey && !existsSync(keyPath) && (repos.accessKeys.any() || repos.webhooks.anySealed())) {
+    if (!config.masterKey && !existsSync(keyPath) && (repos.accessKeys.any() || repos.webhooks.anySealed() || repos.shares.anySealed())) {
       throw new StartupError(`master key ${keyPath} is missing, but the database holds secrets sealed with one; restore the key from your backup or set CLOUDSTORAGE_MASTER_KEY`)
     }
     const masterKey = loadMasterKey({ dataDir: config.dataDir, masterKey: config.masterKey, masterKeyFile: config.masterKeyFile, create: true })

@@ -29,6 +29,12 @@ export interface Config {
   webhookAllowlist: string[]
   /** First webhook retry delay; later ones grow ×4 (1 s, 4 s, 16 s by default). */
   webhookRetryBaseMs: number
+  /** Finished deliveries each webhook's log keeps (older ones are pruned). */
+  webhookDeliveryLog: number
+  /** The HTTP port's public URL (share links are built on it); null: the request's own origin. */
+  publicUrl: string | null
+  /** Share link requests per second per client IP, and per link (0: unlimited); queued like S3 requests. */
+  shareRates: { perIp: number; perLink: number }
   blobBackend: 'fs' | 's3'
   upstream: { endpoint: string; region: string; bucket: string; accessKey: string; secretKey: string } | null
   masterKeyFile: string | null

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path'
 import { existsSync, readFileSync } from 'node:fs'
 import type { Config, PlanConfig } from './config'
-import { ConfigError, domain, int, list, nonEmpty, oneOf, onOff, port, region, size, str } from './settings'
+import { ConfigError, domain, int, list, nonEmpty, oneOf, onOff, port, publicUrl, region, size, str } from './settings'
 
 /**
  * One row per top-level setting. `name` is the config-file key (the flag's name without dashes);
@@ -33,6 +33,10 @@ const S: Setting[] = [
   { name: 'admin-rate-limit-exempt', env: 'CLOUDSTORAGE_ADMIN_RATE_LIMIT_EXEMPT', parse: onOff, default: false, apply: (c, v) => (c.adminRateLimitExempt = v) },
   { name: 'webhook-allowlist', env: 'CLOUDSTORAGE_WEBHOOK_ALLOWLIST', parse: list, default: [], apply: (c, v) => (c.webhookAllowlist = v) },
   { name: 'webhook-retry-base-ms', env: 'CLOUDSTORAGE_WEBHOOK_RETRY_BASE_MS', parse: int(1, 3_600_000), default: 1000, apply: (c, v) => (c.webhookRetryBaseMs = v) },
+  { name: 'webhook-delivery-log', env: 'CLOUDSTORAGE_WEBHOOK_DELIVERY_LOG', parse: int(1, 10_000), default: 100, apply: (c, v) => (c.webhookDeliveryLog = v) },
+  { name: 'public-url', env: 'CLOUDSTORAGE_PUBLIC_URL', parse: publicUrl, default: null, apply: (c, v) => (c.publicUrl = v) },
+  { name: 'share-ip-rate', env: 'CLOUDSTORAGE_SHARE_IP_RATE', parse: int(0, 1_000_000), default: 20, apply: (c, v) => (c.shareRates.perIp = v) },
+  { name: 'share-link-rate', env: 'CLOUDSTORAGE_SHARE_LINK_RATE', parse: int(0, 1_000_000), default: 50, apply: (c, v) => (c.shareRates.perLink = v) },
   { name: 'blob-backend', flag: '--blob-backend', env: 'CLOUDSTORAGE_BLOB_BACKEND', parse: oneOf('fs', 's3'), default: 'fs', apply: (c, v) => (c.blobBackend = v) },
   { name: 'master-key-file', flag: '--master-key-file', parse: nonEmpty, default: null, apply: (c, v) => (c.masterKeyFile = v === null ? null : resolve(v)) },
   { name: 'master-key', env: 'CLOUDSTORAGE_MASTER_KEY', parse: nonEmpty, default: null, apply: (c, v) => (c.masterKey = v) },
@@ -76,7 +80,7 @@ function baseConfig(): Config {
     rateLimits: true, adminRateLimitExempt: true, defaultPlan: 'default',
     plans: { default: { name: 'default', quotaBytes: -1, maxBuckets: 10, maxKeys: 5, rates: { ...DEFAULT_RATES } } },
     defaultQuotaBytes: 0,
-    webhookAllowlist: [], webhookRetryBaseMs: 1000, blobBackend: 'fs', upstream: null, masterKeyFile: null, masterKey: null, metricsToken: null,
+    webhookAllowlist: [], webhookRetryBaseMs: 1000, webhookDeliveryLog: 100, publicUrl: null, shareRates: { perIp: 20, perLink: 50 }, blobBackend: 'fs', upstream: null, masterKeyFile: null, masterKey: null, metricsToken: null,
     maxInflight: 512, retention: { maxVersions: 10, maxAgeDays: 30 }, quotaWarningThresholds: [80, 90, 95],
     diskReserveBytes: 0, gcGraceSeconds: 600, bodyIdleTimeoutSeconds: 20, minPartSize: 5 * 2 ** 20, staleUploadDays: 7, secureCookies: false, trustProxy: false,
     sessionIdleMinutes: 0, sessionAbsoluteHours: 0,

@@ -63,3 +63,11 @@ export const domain: Parser<string> = (raw, label) => {
   if (!/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/.test(s)) fail(label, raw, 'a DNS domain')
   return s
 }
+/** An http(s) origin (optionally with a path prefix) without a trailing slash, e.g. https://files.example.com. */
+export const publicUrl: Parser<string> = (raw, label) => {
+  const s = nonEmpty(raw, label)
+  let u: URL
+  try { u = new URL(s) } catch { return fail(label, raw, 'an http(s) URL such as https://files.example.com') }
+  if ((u.protocol !== 'http:' && u.protocol !== 'https:') || u.search || u.hash || u.username || u.password) fail(label, raw, 'an http(s) URL such as https://files.example.com')
+  return `${u.protocol}//${u.host}${u.pathname.replace(/\/+$/, '')}`
+}

@@ -11,7 +11,7 @@
  * epoch (UTC); flags are INTEGER 0/1, read as booleans.
  */
 import { sql } from 'drizzle-orm'
-import { check, customType, index, integer, primaryKey, sqliteTable, text, unique } from 'drizzle-orm/sqlite-core'
+import { check, customType, index, integer, primaryKey, sqliteTable, text, unique, uniqueIndex } from 'drizzle-orm/sqlite-core'
 
 /** TEXT compared case-insensitively (ASCII), by its UNIQUE index too: e-mail addresses. */
 const textNocase = customType<{ data: string; driverData: string }>({ dataType: () => 'text COLLATE NOCASE' })
@@ -232,12 +232,21 @@ export const webhooks = sqliteTable('webhooks', {
   disabledReason: text('disabled_reason'),
   createdAt: integer('created_at').notNull(),
   updatedAt: integer('updated_at').notNull(),
+  /** Only events of this bucket (NULL: every bucket, and events without one). */
+  bucket: text('bucket'),
+  /** Only events whose key starts with this (NULL: any key, and events without one). */
+  prefix: text('prefix'),
+  /** After a rotation: the secret before it, sealed like secret_enc; it also signs until previous_until. */
+  previousSecretEnc: text('previous_secret_enc'),
+  previousUntil: integer('previous_until'),
 }, (t) => [index('webhooks_account').on(t.accountId)])
 
 export const webhookDeliveries = sqliteTable('webhook_deliveries', {
   id: integer('id').primaryKey({ autoIncrement: true }),
   webhookId: text('webhook_id').notNull().references(() => webhooks.id, { onDelete: 'cascade' }),
   eventId: integer('event_id').notNull(),
+  /** 'event': dispatched from the outbox (once per event); 'test': a ping; 'redelivery': sent again by hand. */
+  kind: text('kind', { enum: ['event', 'test', 'redelivery'] }).notNull().default('event'),
   status: text('status', { enum: ['pending', 'delivered', 'failed'] }).notNull(),
   attempts: integer('attempts').notNull().default(0),
   nextAttemptAt: integer('next_attempt_at').notNull(),
@@ -245,10 +254,18 @@ export const webhookDeliveries = sqliteTable('webhook_deliveries', {
   lastError: text('last_error'),
   createdAt: integer('created_at').notNull(),
   finishedAt: integer('finished_at'),
+  /** The last attempt's request headers (JSON object). */
+  requestHeadersJson: text('request_headers_json'),
+  /** The first 4 KiB of the last answer's body. */
+  responseBody: text('response_body'),
+  /** The last attempt, from sending to the answer's headers. */
+  latencyMs: integer('latency_ms'),
 }, (t) => [
+  check('webhook_deliveries_kind', sql`${t.kind} IN ('event', 'test', 'redelivery')`),
   check('webhook_deliveries_status', sql`${t.status} IN ('pending', 'delivered', 'failed')`),
-  unique().on(t.webhookId, t.eventId),
+  uniqueIndex('webhook_deliveries_event').on(t.webhookId, t.eventId).where(sql`${t.kind} = 'event'`),
   index('webhook_deliveries_due').on(t.nextAttemptAt).where(sql`${t.status} = 'pending'`),
+  index('webhook_deliveries_log').on(t.webhookId, t.id),
 ])
 
 /** Small durable settings, e.g. the webhook dispatcher's outbox cursor. */
@@ -256,3 +273,35 @@ export const settings = sqliteTable('settings', {
   name: text('name').primaryKey(),
   value: text('value').notNull(),
 })
+
+/**
+ * Share links. Only the token's SHA-256 finds a link (a database leak does not leak links); the
+ * token is also kept sealed under the master key (the share id as associated data) so its owner
+ * can copy the URL again. Account and bucket deletion cascade; deleting the object ends a share
+ * (ended_at). `reserved` counts downloads in progress that hold one of max_downloads' slots.
+ */
+export const shares = sqliteTable('shares', {
+  /** "sh_" + random */
+  id: text('id').primaryKey(),
+  accountId: text('account_id').notNull().references(() => accounts.id, { onDelete: 'cascade' }),
+  bucketId: text('bucket_id').notNull().references(() => buckets.id, { onDelete: 'cascade' }),
+  /** The object key, or the prefix (ends with '/'). */
+  key: text('key').notNull(),
+  isPrefix: integer('is_prefix', { mode: 'boolean' }).notNull().default(false),
+  /** A pinned version; NULL follows the key's current version. */
+  versionId: text('version_id'),
+  tokenHash: text('token_hash').notNull().unique(),
+  tokenEnc: text('token_enc').notNull(),
+  /** argon2id */
+  passwordHash: text('password_hash'),
+  expiresAt: integer('expires_at'),
+  maxDownloads: integer('max_downloads'),
+  downloads: integer('downloads').notNull().default(0),
+  reserved: integer('reserved').notNull().default(0),
+  createdAt: integer('created_at').notNull(),
+  revokedAt: integer('revoked_at'),
+  endedAt: integer('ended_at'),
+}, (t) => [
+  index('shares_account').on(t.accountId, t.createdAt),
+  index('shares_key').on(t.bucketId, t.key),
+])

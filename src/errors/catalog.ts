@@ -54,6 +54,8 @@ export const ERROR_CATALOG = {
   NotFound: [404, 'Not Found'],
   // 405
   MethodNotAllowed: [405, 'The specified method is not allowed against this resource.'],
+  // 410 (share links that ended)
+  Gone: [410, 'This link is no longer available.'],
   // 409
   BucketAlreadyExists: [409, 'The requested bucket name is not available. The bucket namespace is shared by all users of the system. Please select a different name and try again.'],
   BucketAlreadyOwnedByYou: [409, 'The bucket you tried to create already exists, and you own it.'],

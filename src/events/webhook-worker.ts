@@ -1,28 +1,38 @@
-import { createHmac } from 'node:crypto'
 import type { AppContext } from '../app'
 import type { Logger } from '../log/logger'
 import type { DeliveryRow, WebhookRow } from '../db/repos/webhooks'
-import { BlockedTargetError, parseAllowlist, resolveTarget } from './ssrf'
-import { openSecret } from '../auth/master-key'
+import { parseAllowlist } from './ssrf'
+import { attemptDelivery, attemptFields, deliveryBody, deliveryHeaders, signingSecrets } from './webhook-delivery'
 
 /** Failed deliveries are retried this many times (so 1 + 3 attempts), with exponential backoff. */
 export const MAX_RETRIES = 3
 /** A webhook is disabled after this many consecutive failed deliveries. */
 export const DISABLE_AFTER = 10
-const TIMEOUT_MS = 10_000
 const CONCURRENCY = 4
 export const WEBHOOK_CURSOR = 'webhook_cursor'
 
-export const signPayload = (secret: string, body: string) => createHmac('sha256', secret).update(body).digest('hex')
+/**
+ * Does an event pass a webhook's filters: its type, its bucket (when the webhook names one) and
+ * its key's prefix (when it names one)? Events without a bucket or key (quota, keys, accounts)
+ * pass only webhooks without that filter.
+ */
+export function webhookWants(w: Pick<WebhookRow, 'eventsJson' | 'bucket' | 'prefix'>, type: string, data: Record<string, unknown>): boolean {
+  if (!(JSON.parse(w.eventsJson) as string[]).includes(type)) return false
+  if (w.bucket !== null && data.bucket !== w.bucket) return false
+  if (w.prefix !== null && (typeof data.key !== 'string' || !data.key.startsWith(w.prefix))) return false
+  return true
+}
 
 /**
  * Delivers webhooks from the durable outbox. A dispatcher turns new `events` rows into
  * `webhook_deliveries` rows for matching active webhooks, advancing its cursor in the same
  * transaction (a restart neither loses nor repeats a delivery); a sender POSTs due deliveries
- * with an HMAC-SHA256 signature, retrying with exponential backoff.
+ * signed both ways (see webhook-delivery.ts), retrying with exponential backoff. Finished
+ * deliveries beyond the log's size are pruned, oldest first.
  */
 export function startWebhookWorker(ctx: AppContext, log: Logger) {
   const retryBaseMs = ctx.config.webhookRetryBaseMs
+  const logSize = ctx.config.webhookDeliveryLog
   const allow = parseAllowlist(ctx.config.webhookAllowlist)
   const repo = ctx.repos.webhooks
   let stopped = false
@@ -46,9 +56,12 @@ export function startWebhookWorker(ctx: AppContext, log: Logger) {
       for (const e of events) {
         if (!e.accountId) continue
         if (!hooks.has(e.accountId)) hooks.set(e.accountId, repo.activeFor(e.accountId))
-        for (const w of hooks.get(e.accountId)!) {
-          // Only events that happened after the subscription, for the types it asked for.
-          if (e.createdAt < w.createdAt || !(JSON.parse(w.eventsJson) as string[]).includes(e.type)) continue
+        const candidates = hooks.get(e.accountId)!
+        if (candidates.length === 0) continue
+        const data = JSON.parse(e.payloadJson) as Record<string, unknown>
+        for (const w of candidates) {
+          // Only events that happened after the subscription, of the types and scope it asked for.
+          if (e.createdAt < w.createdAt || !webhookWants(w, e.type, data)) continue
           repo.insertDelivery(w.id, e.id, now)
         }
       }
@@ -65,43 +78,32 @@ export function startWebhookWorker(ctx: AppContext, log: Logger) {
       ctx.db.tx(() => repo.updateDelivery({ ...d, status: 'failed', lastError: !w ? 'webhook deleted' : !event ? 'event missing' : 'webhook disabled', finishedAt: now() }))
       return
     }
-    const body = JSON.stringify({ event: event.type, timestamp: new Date(event.createdAt).toISOString(), data: JSON.parse(event.payloadJson) })
-    let status: number | null = null
-    let error: string | null = null
+    const body = deliveryBody(event)
+    const attempts = d.attempts + 1
+    let r
     try {
-      const secret = openSecret(ctx.masterKey, w.secretEnc, w.id)
-      const url = new URL(w.url)
-      const address = await resolveTarget(url, allow)
-      // Plain http connects to the address just checked (no DNS rebinding window); https must
-      // use the name for certificate validation, so it goes by name after the same check.
-      const target = url.protocol === 'http:' ? `http://${address.includes(':') ? `[${address}]` : address}${url.port ? `:${url.port}` : ''}${url.pathname}${url.search}` : url.toString()
-      const res = await fetch(target, {
-        method: 'POST', redirect: 'manual', signal: AbortSignal.timeout(TIMEOUT_MS),
-        headers: {
-          host: url.host, 'content-type': 'application/json', 'user-agent': 'CloudStorage-Webhooks/1',
-          'x-cloudstorage-signature': signPayload(secret, body), 'x-cloudstorage-event': event.type,
-          'x-cloudstorage-delivery': String(d.id), 'x-cloudstorage-webhook': w.id,
-        },
-        body,
+      const headers = deliveryHeaders({
+        webhookId: w.id, deliveryId: d.id, eventId: event.id, eventType: event.type, attempt: attempts, secrets: signingSecrets(ctx.masterKey, w, now()), body, nowMs: now(),
       })
-      status = res.status
-      await res.body?.cancel()
-      if (status < 200 || status >= 300) error = `HTTP ${status}`
+      r = await attemptDelivery(w.url, allow, headers, body)
     } catch (e) {
-      error = e instanceof BlockedTargetError ? `blocked: ${e.message}` : (e as Error).name === 'TimeoutError' ? `timed out after ${TIMEOUT_MS} ms` : (e as Error).message
+      r = { status: null, error: (e as Error).message, latencyMs: 0, responseBody: null, requestHeaders: {} }
     }
+    const error = r.error
+    const fields = attemptFields(r)
     ctx.db.tx(() => {
-      const attempts = d.attempts + 1
       if (!error) {
-        repo.updateDelivery({ ...d, status: 'delivered', attempts, lastStatus: status, lastError: null, finishedAt: now() })
+        repo.updateDelivery({ ...d, ...fields, status: 'delivered', attempts, finishedAt: now() })
         if (w.consecutiveFailures) repo.update(w.id, { consecutiveFailures: 0 }, now())
+        repo.pruneLog(w.id, logSize)
         return
       }
       if (attempts <= MAX_RETRIES) {
-        repo.updateDelivery({ ...d, attempts, nextAttemptAt: now() + retryBaseMs * 4 ** (attempts - 1), lastStatus: status, lastError: error })
+        repo.updateDelivery({ ...d, ...fields, attempts, nextAttemptAt: now() + retryBaseMs * 4 ** (attempts - 1) })
         return
       }
-      repo.updateDelivery({ ...d, status: 'failed', attempts, lastStatus: status, lastError: error, finishedAt: now() })
+      repo.updateDelivery({ ...d, ...fields, status: 'failed', attempts, finishedAt: now() })
+      repo.pruneLog(w.id, logSize)
       const failures = (repo.get(w.id)?.consecutiveFailures ?? 0) + 1
       const disable = failures >= DISABLE_AFTER
       repo.update(w.id, { consecutiveFailures: failures, ...(disable ? { active: false, disabledReason: `disabled after ${failures} consecutive failed deliveries (last: ${error})` } : {}) }, now())

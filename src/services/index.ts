@@ -19,6 +19,7 @@ import { versionsService } from './versions/versions'
 import { imagesService } from './images/images'
 import { webhooksService } from './webhooks/webhooks'
 import { accessService } from './access/access'
+import { sharesService } from './shares/shares'
 import { filesService } from './objects/files'
 import { openContent, partRange, resolveVersion } from './objects/read'
 import { compareVersions } from './versions/compare'
@@ -79,7 +80,8 @@ export function createServices(d: Deps) {
       compare: (key: string, a: VersionRow, b: VersionRow) => compareVersions(d, key, a, b),
     },
     images: imagesService(d),
-    webhooks: webhooksService(d),
+    shares: sharesService(d, access),
+    webhooks: webhooksService(d, access),
     usage,
     gc: gcService(d),
     scrub: scrubService(d),

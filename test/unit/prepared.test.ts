@@ -117,7 +117,7 @@ describe('repos read booleans as booleans', () => {
     expect(repos.objects.byKey('b1', 'k1')).toMatchObject({ isLive: false, currentVersionId: 'v1' })
     expect(repos.objects.version('v1')).toMatchObject({ isDeleteMarker: true, s3Null: false, s3Hidden: false })
     expect(repos.objects.s3VersionsPage('b1', '', null, '', 10).map((v) => [v.key, v.isLatest])).toEqual([['k0', true], ['k1', true], ['k2', true]])
-    db.tx(() => repos.webhooks.insert({ id: 'wh_1', accountId: 'a1', url: 'http://x', eventsJson: '[]', secretEnc: 'v1:x', active: false, createdAt: now, updatedAt: now }))
+    db.tx(() => repos.webhooks.insert({ id: 'wh_1', accountId: 'a1', url: 'http://x', eventsJson: '[]', secretEnc: 'v1:x', active: false, createdAt: now, updatedAt: now, bucket: null, prefix: null }))
     expect(repos.webhooks.get('wh_1')!.active).toBe(false)
     expect(repos.webhooks.anyActive()).toBe(false)
     db.tx(() => repos.webhooks.update('wh_1', { active: true }, now + 1))

@@ -9,6 +9,7 @@ import { multipartRepo } from './multipart'
 import { sessionsRepo } from './sessions'
 import { webhooksRepo } from './webhooks'
 import { statsRepo } from './stats'
+import { sharesRepo } from './shares'
 
 export function createRepos(db: Db) {
   return {
@@ -22,6 +23,7 @@ export function createRepos(db: Db) {
     sessions: sessionsRepo(db),
     webhooks: webhooksRepo(db),
     stats: statsRepo(db),
+    shares: sharesRepo(db),
   }
 }
 export type Repos = ReturnType<typeof createRepos>

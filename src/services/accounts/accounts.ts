@@ -40,7 +40,7 @@ export function hashPassword(password: string): Promise<string> {
 /** Verifies against a real hash even for unknown emails, so timing does not reveal accounts. */
 let dummyHash: string | null = null // computed on first use: an argon2 hash costs ~0.4 s of startup
 const DUMMY_HASH = () => (dummyHash ??= Bun.password.hashSync('not-a-real-password', { algorithm: 'argon2id' }))
-function verifyPassword(password: string, hash: string | null): Promise<boolean> {
+export function verifyPassword(password: string, hash: string | null): Promise<boolean> {
   return hashing.run(() => Bun.password.verify(password, hash ?? DUMMY_HASH()))
 }
 

@@ -6,6 +6,7 @@ import type { Deps } from '../deps'
 import { removeVersion, supersedeNullVersion } from './commit'
 import { s3VersionId } from './read'
 import { UsageDelta } from './usage-delta'
+import { endSharesOfKey } from '../shares/shares'
 
 export interface DeleteResult {
   /** The S3 version id of the delete marker created or the version removed. */
@@ -25,7 +26,9 @@ function dropIfEmpty(d: Deps, obj: ObjectRow) {
   if (d.repos.objects.countVersions(obj.id) === 0) d.repos.objects.deleteObject(obj.id)
 }
 
+/** The key stopped being live: the event, and the share links that follow the key end. */
 function emitDeleted(d: Deps, bucket: BucketRow, key: string, v: VersionRow | null) {
+  endSharesOfKey(d, bucket.id, key)
   d.bus.emit('object.deleted', bucket.accountId, { bucket: bucket.name, key, size: v?.size ?? 0, versionId: v?.id ?? null }, d.now())
 }
 
