@@ -17,7 +17,9 @@ import { filesRoutes } from './rest/files-routes'
 import { versionRoutes } from './api/version-routes'
 import { imageRoutes } from './image/image-routes'
 import { webhookRoutes } from './api/webhook-routes'
+import { shareRoutes } from './api/share-routes'
 import { openApiDocument, openApiHtml, type OpenApiDocument } from './api/openapi'
+import { isSharePath, shareSurface } from './share/share-surface'
 
 /** Is this request allowed to read /metrics: the metrics token, the admin token or an admin's key. */
 function metricsAllowed(ctx: SurfaceContext, headers: Headers, adminToken: string): boolean {
@@ -76,6 +78,7 @@ export function createHttpApp(ctx: SurfaceContext) {
     .use(bucketRoutes(ctx, api))
     .use(versionRoutes(ctx, api))
     .use(webhookRoutes(ctx, api))
+    .use(shareRoutes(ctx, api))
     .use(adminRoutes(ctx, api))
     .use(filesRoutes(ctx, api))
     .use(imageRoutes(ctx, api))
@@ -94,10 +97,19 @@ export function createHttpApp(ctx: SurfaceContext) {
 /** The HTTP API's type: every route with its params, query, body and answers (the Eden client reads it). */
 export type HttpApi = ReturnType<typeof createHttpApp>
 
-/** The HTTP port's fetch handler: every request through the pipeline, then the app. */
+/**
+ * The HTTP port's fetch handler: every request through the pipeline, with the surface its path
+ * belongs to: share links (/s/…, HTML pages) or the app (the JSON API, health, metrics).
+ */
 export function createHttpHandler(ctx: SurfaceContext, log: Logger) {
   const app = createHttpApp(ctx)
   const pipeline = createPipeline(ctx, log)
   const surface = jsonSurface(app)
-  return (request: Request, server: Server<unknown> | null): Promise<Response> => pipeline(request, server, surface)
+  const shares = shareSurface(ctx)
+  return (request: Request, server: Server<unknown> | null): Promise<Response> => {
+    // The path starts after "scheme://host"; no URL object needed to route.
+    const at = request.url.indexOf('/', request.url.indexOf('//') + 2)
+    const path = at < 0 ? '/' : request.url.slice(at)
+    return isSharePath(path.split('?')[0]) ? pipeline(request, server, shares) : pipeline(request, server, surface)
+  }
 }

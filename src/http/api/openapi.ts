@@ -1,7 +1,7 @@
 import type { AnyElysia, InternalRoute } from 'elysia'
 import { toOpenAPISchema, unwrapSchema } from '@elysiajs/openapi/openapi'
 import { VERSION } from '../../version'
-import { Account, Bucket, BucketWithCors, CorsRule, ErrorBody, FileInfo, Key, Success, Version, Webhook } from './schemas'
+import { Account, Bucket, BucketWithCors, CorsRule, ErrorBody, FileInfo, Key, Share, Success, Version, Webhook, WebhookDelivery } from './schemas'
 
 type Json = Record<string, unknown>
 
@@ -63,7 +63,7 @@ export const UPLOAD_BODY = {
 const REASONS: Record<string, string> = { 200: 'OK', 201: 'Created', 204: 'No content', 206: 'Partial content (Range)', 304: 'Not modified' }
 
 /** Shapes several operations share, named in components.schemas and referenced by $ref. */
-const NAMED: Record<string, unknown> = { Error: ErrorBody, Success, Key, Bucket, BucketWithCors, CorsRule, Account, Webhook, Version, File: FileInfo }
+const NAMED: Record<string, unknown> = { Error: ErrorBody, Success, Key, Bucket, BucketWithCors, CorsRule, Account, Webhook, WebhookDelivery, Share, Version, File: FileInfo }
 
 /**
  * TypeBox's JSON Schema as OpenAPI 3.0 wants it: literals as enums, maps as additionalProperties,

@@ -65,6 +65,35 @@ export const BucketWithCors = obj({ ...Bucket.properties, cors: nullable(t.Array
 export const Webhook = obj({
   id: t.String(), url: t.String(), events: t.Array(t.String()), active: t.Boolean(), consecutiveFailures: int(),
   disabledReason: nullable(t.String()), createdAt: iso(),
+  bucket: nullable(t.String({ description: 'Only events of this bucket' })),
+  prefix: nullable(t.String({ description: 'Only events whose key starts with this' })),
+  previousSecretExpiresAt: nullable(iso('After a rotation: until when the previous secret also signs (both signatures are sent)')),
+})
+
+/** One delivery in a webhook's log: what was sent and what came back. */
+export const WebhookDelivery = obj({
+  id: int(), eventId: int(), event: t.String({ description: "The event type ('ping' for tests)" }),
+  kind: t.Union([t.Literal('event'), t.Literal('test'), t.Literal('redelivery')]),
+  messageId: t.String({ description: 'The webhook-id header: the same for every attempt and redelivery of the event' }),
+  status: t.Union([t.Literal('pending'), t.Literal('delivered'), t.Literal('failed')]), attempts: int(),
+  lastStatus: nullable(int({ description: 'HTTP status of the last attempt' })), lastError: nullable(t.String()),
+  responseStatus: nullable(int({ description: 'HTTP status of the last attempt (as lastStatus)' })),
+  error: nullable(t.String({ description: 'Why the last attempt failed (as lastError)' })),
+  requestHeaders: nullable(t.Record(t.String(), t.String(), { description: 'The headers of the last attempt, signatures included' })),
+  responseBody: nullable(t.String({ description: 'The first 4 KiB of the last answer' })),
+  latencyMs: nullable(int({ description: 'The last attempt, until the answer\'s headers' })),
+  createdAt: iso(), finishedAt: nullable(iso()), nextAttemptAt: nullable(iso('The next retry, while pending')),
+})
+
+/** A share link (the token is the secret part of the URL). */
+export const Share = obj({
+  id: t.String(), url: t.String({ description: 'The public link: {public URL}/s/{token}' }), token: t.String(),
+  bucket: t.String(), key: t.String({ description: "The object key, or a prefix ending in '/'" }),
+  versionId: nullable(t.String({ description: 'The pinned version; null follows the current one' })),
+  prefix: t.Boolean({ description: 'A prefix share: lists and serves the files under the key' }),
+  expiresAt: nullable(iso()), maxDownloads: nullable(int()), downloads: int({ description: 'Completed downloads' }),
+  hasPassword: t.Boolean(), createdAt: iso(), revokedAt: nullable(iso()),
+  status: t.Union([t.Literal('active'), t.Literal('expired'), t.Literal('revoked'), t.Literal('exhausted'), t.Literal('ended')], { description: "'ended': the shared object (or version) was deleted" }),
 })
 
 export const Version = obj({ versionId: t.String(), versionNumber: int(), size: int(), createdAt: iso(), isCurrent: t.Boolean() })

@@ -112,6 +112,21 @@ export function rateLimitService(d: Deps, opts: RateLimitOptions = {}) {
       const wait = buckets.take(`signup:${clientKey(ip)}`, 10 / 3600, 5, d.now())
       if (wait > 0) throw limited(wait)
     },
+    /**
+     * Share links (/s/…), per client IP: checked before the token is looked up, so guessing
+     * tokens costs the guesser's budget. Queued like S3 requests; 429 beyond the queue.
+     */
+    async checkShareClient(ip: string): Promise<void> {
+      const rate = d.config.shareRates.perIp
+      if (!d.config.rateLimits || rate <= 0) return
+      await shape(`share-ip:${clientKey(ip)}`, rate, rate)
+    },
+    /** Share links, per link: a popular link cannot take the whole appliance. */
+    async checkShareLink(shareId: string): Promise<void> {
+      const rate = d.config.shareRates.perLink
+      if (!d.config.rateLimits || rate <= 0) return
+      await shape(`share:${shareId}`, rate, rate)
+    },
     /** Dashboard API: per account, per minute (queued like S3 requests). */
     async checkDashboard(accountId: string, isAdmin: boolean): Promise<void> {
       if (!d.config.rateLimits) return
