@@ -19,7 +19,7 @@ export async function api(srv: TestServer, method: string, path: string, json?: 
 }
 
 /** Uploads bytes as bucket/key through the REST API; returns the file id and version id. */
-export async function upload(srv: TestServer, bucket: string, key: string, body: string | Uint8Array, contentType = 'text/plain', apiKey = ROOT_KEY): Promise<{ id: string; versionId: string }> {
+export async function upload(srv: TestServer, bucket: string, key: string, body: string | Uint8Array<ArrayBuffer>, contentType = 'text/plain', apiKey = ROOT_KEY): Promise<{ id: string; versionId: string }> {
   const r = await fetch(`${srv.httpUrl}/api/v1/files?bucket=${encodeURIComponent(bucket)}&key=${encodeURIComponent(key)}`, {
     method: 'POST', headers: { 'x-api-key': apiKey, 'content-type': contentType }, body,
   })
