@@ -97,6 +97,9 @@ describe('webhook secrets at rest', () => {
     // Make the database what version 2 left behind: the `secret` column holding the secret in clear.
     const clear = 'whsec_' + crypto.randomBytes(24).toString('base64url')
     const db = new Database(join(dataDir, 'cloudstorage.db'))
+    // What migrations 4 and 5 added goes too, so they apply again on the way up.
+    db.run('DROP TABLE shares')
+    for (const c of ['bucket', 'prefix', 'previous_secret_enc', 'previous_until']) db.run(`ALTER TABLE webhooks DROP COLUMN ${c}`)
     db.run('ALTER TABLE webhooks RENAME COLUMN secret_enc TO secret')
     db.run('UPDATE webhooks SET secret = ? WHERE id = ?', [clear, hook.id])
     db.run('PRAGMA user_version = 2')
