@@ -6,6 +6,8 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import sharp from 'sharp'
+import { CreateBucketCommand, DeleteObjectCommand, PutBucketVersioningCommand, PutObjectCommand } from '@aws-sdk/client-s3'
+import { s3Client } from '../helpers/s3-client'
 import { startInProcess, type InProcessTestServer } from '../helpers/server'
 import { adminHeaders, createAccount } from '../rest/rest-helpers'
 import { logSettled } from '../helpers/output'
@@ -217,12 +219,17 @@ describe('expiry, revocation, the end of the source', () => {
     expect(await (await get(b.url)).text()).toBe('other')
   })
 
-  test('an S3 delete (delete marker in a versioned bucket) ends the link too', async () => {
-    expect((await api(srv, 'POST', '/api/buckets', { name: 'share-versioned' })).status).toBe(201)
-    await upload(srv, 'share-versioned', 'v.txt', 'one')
+  test('an S3 DeleteObject (a delete marker in a versioned bucket) ends the link too; undeleting does not revive it', async () => {
+    const s3 = s3Client(srv.s3Url)
+    await s3.send(new CreateBucketCommand({ Bucket: 'share-versioned' }))
+    await s3.send(new PutBucketVersioningCommand({ Bucket: 'share-versioned', VersioningConfiguration: { Status: 'Enabled' } }))
+    await s3.send(new PutObjectCommand({ Bucket: 'share-versioned', Key: 'v.txt', Body: 'one' }))
     const s = await share(srv, { bucket: 'share-versioned', key: 'v.txt' })
-    const del = await fetch(`${srv.httpUrl}/api/v1/files/${(await api(srv, 'GET', '/api/v1/files?bucket=share-versioned')).body.files[0].id}`, { method: 'DELETE', headers: { 'x-api-key': ROOT_KEY } })
-    expect(del.status).toBe(200)
+    expect(await (await get(s.url)).text()).toBe('one')
+    const del = await s3.send(new DeleteObjectCommand({ Bucket: 'share-versioned', Key: 'v.txt' }))
+    expect(del.DeleteMarker).toBe(true)
+    expect((await get(s.url)).status).toBe(410)
+    await s3.send(new DeleteObjectCommand({ Bucket: 'share-versioned', Key: 'v.txt', VersionId: del.VersionId }))
     expect((await get(s.url)).status).toBe(410)
   })
 
