@@ -2,7 +2,7 @@ import type { AppContext } from '../app'
 import type { Logger } from '../log/logger'
 import type { DeliveryRow, WebhookRow } from '../db/repos/webhooks'
 import { parseAllowlist } from './ssrf'
-import { attemptDelivery, attemptFields, deliveryBody, deliveryHeaders, signingSecrets } from './webhook-delivery'
+import { attemptDelivery, attemptFields, deliveryBody, deliveryHeaders, signingSecrets, type AttemptResult } from './webhook-delivery'
 
 /** Failed deliveries are retried this many times (so 1 + 3 attempts), with exponential backoff. */
 export const MAX_RETRIES = 3
@@ -38,6 +38,9 @@ export function startWebhookWorker(ctx: AppContext, log: Logger) {
   let stopped = false
   let running: Promise<void> | null = null
   let again = false
+
+  // The worker starts with the appliance: a test or redelivery still pending was cut off by the stop.
+  ctx.db.tx(() => repo.failInterruptedManual(ctx.now()))
 
   ctx.metrics.addGauge({
     name: 'cloudstorage_webhook_queue_depth', help: 'Webhook deliveries waiting to be sent (including retries).',
@@ -80,7 +83,7 @@ export function startWebhookWorker(ctx: AppContext, log: Logger) {
     }
     const body = deliveryBody(event)
     const attempts = d.attempts + 1
-    let r
+    let r: AttemptResult
     try {
       const headers = deliveryHeaders({
         webhookId: w.id, deliveryId: d.id, eventId: event.id, eventType: event.type, attempt: attempts, secrets: signingSecrets(ctx.masterKey, w, now()), body, nowMs: now(),

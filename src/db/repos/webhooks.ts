@@ -77,6 +77,9 @@ export function webhooksRepo(db: Db) {
     insertManualDelivery: (webhookId: string, eventId: number, kind: 'test' | 'redelivery', now: number): number =>
       insertManual.get({ webhookId, eventId, kind, now, nextAttemptAt: Number.MAX_SAFE_INTEGER })!.id,
     delivery: (id: number): DeliveryRow | null => delivery.get({ id }) ?? null,
+    /** Tests and redeliveries a stop cut off (the request that sent them is gone): failed. */
+    failInterruptedManual: (now: number) => orm.update(webhookDeliveries).set({ status: 'failed', lastError: 'interrupted by a restart', finishedAt: now })
+      .where(and(eq(webhookDeliveries.status, PENDING), ne(webhookDeliveries.kind, sql`'event'`))).run(),
     /** Drops a webhook's finished deliveries beyond the newest `keep`. */
     pruneLog: (webhookId: string, keep: number) => pruneLog.run({ webhookId, keep }),
     due: (now: number, limit: number): DeliveryRow[] => due.all({ now, limit }),
