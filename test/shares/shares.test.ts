@@ -11,7 +11,7 @@ import { s3Client } from '../helpers/s3-client'
 import { startInProcess, type InProcessTestServer } from '../helpers/server'
 import { adminHeaders, createAccount } from '../rest/rest-helpers'
 import { logSettled } from '../helpers/output'
-import { api, eventsOf, ROOT_KEY, row, share, upload } from './helpers'
+import { api, eventsOf, row, share, upload } from './helpers'
 
 let srv: InProcessTestServer
 /** The appliance's clock runs with real time plus this offset (tests move it forward). */
