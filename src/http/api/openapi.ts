@@ -146,7 +146,7 @@ export function openApiDocument(app: AnyElysia): OpenApiDocument {
     info: {
       title: 'CloudStorage REST and dashboard API',
       version: VERSION,
-      description: 'The JSON API on the HTTP port. Every error is {"error":{"code","message","requestId"}} with the request id also in X-Request-Id. The S3 API is on the S3 port.',
+      description: 'The JSON API on the HTTP port. Every error is {"error":{"code","message","requestId"}} with the request id also in X-Request-Id. The S3 API is on the S3 port. Share links themselves (GET/HEAD/POST /s/{token}[/{path}]) are pages for browsers, not JSON: see the README.',
     },
     paths,
     components: { schemas, securitySchemes: SECURITY_SCHEMES },
