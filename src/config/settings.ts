@@ -63,3 +63,11 @@ export const domain: Parser<string> = (raw, label) => {
   if (!/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/.test(s)) fail(label, raw, 'a DNS domain')
   return s
 }
+/** An http(s) URL without query or fragment; its trailing slash dropped. */
+export const httpUrl: Parser<string> = (raw, label) => {
+  const s = nonEmpty(raw, label)
+  let u: URL | null = null
+  try { u = new URL(s) } catch { /* reported below */ }
+  if (!u || (u.protocol !== 'http:' && u.protocol !== 'https:') || u.search || u.hash || u.username) fail(label, raw, 'an http(s) URL such as https://s3.example.com')
+  return s.replace(/\/+$/, '')
+}
