@@ -13,6 +13,8 @@ interface HelpOverlayProps {
   screen: Binding[]
   screenTitle: string
   intervalSeconds: number
+  /** How the TUI signs in, when not with the admin token. */
+  auth?: string
 }
 
 const keysOf = (b: Binding) => b.keys.map((k) => KEY_LABELS[k] ?? k).join(', ')
@@ -35,7 +37,7 @@ function KeyList({ bindings }: { bindings: Binding[] }) {
 }
 
 /** Two columns when the screen has keys of its own, so the whole list fits an 80x24 terminal. */
-export const HelpOverlay = memo(function HelpOverlay({ global, screen, screenTitle, intervalSeconds }: HelpOverlayProps) {
+export const HelpOverlay = memo(function HelpOverlay({ global, screen, screenTitle, intervalSeconds, auth }: HelpOverlayProps) {
   return (
     <Box flexDirection="column" flexShrink={0} borderStyle="round" borderColor="cyan" paddingX={1}>
       <Text bold>Keys</Text>
@@ -53,8 +55,12 @@ export const HelpOverlay = memo(function HelpOverlay({ global, screen, screenTit
       )}
       <Text> </Text>
       <Text dimColor>Data refreshes every {intervalSeconds}s through the HTTP admin API.</Text>
-      <Text dimColor>{'Auth: the token in <data>/admin.token (--data DIR), or'}</Text>
-      <Text dimColor>{`      ${TOKEN_ENV}, which wins when set.`}</Text>
+      {auth ? <Text dimColor wrap="truncate-end">Auth: {auth}</Text> : (
+        <>
+          <Text dimColor>{'Auth: the token in <data>/admin.token (--data DIR), or'}</Text>
+          <Text dimColor>{`      ${TOKEN_ENV}, which wins when set.`}</Text>
+        </>
+      )}
     </Box>
   )
 })

@@ -1,17 +1,29 @@
 import React, { memo } from 'react'
 import { Box, Text } from 'ink'
 import type { Overview as OverviewData } from '../client'
+import type { Me } from '../api'
 import { Panel } from '../components/Panel'
 import { Stat } from '../components/Stat'
-import { formatBytes, formatCount, formatDuration, formatRatio } from '../format'
+import { formatBytes, formatClock, formatCount, formatDuration, formatPercent, formatRatio } from '../format'
+import { isStale } from '../state/reducer'
+import type { ResourceSpec, TuiState } from '../state/reducer'
 import type { ScreenProps } from './types'
+
+type Pass = OverviewData['background']['gc']
+
+function passText(p: Pass): string {
+  if (!p) return 'not run yet'
+  return `${p.ok ? '✔' : '✖'} ${formatClock(Date.parse(p.at))} ${p.detail}`
+}
 
 /**
  * Split from the screen so memo() compares only the data: the reducer keeps the same object
  * when a poll returns identical numbers, and then none of this re-renders.
  */
-const OverviewPanels = memo(function OverviewPanels({ data, stale }: { data: OverviewData; stale: boolean }) {
+const AdminPanels = memo(function AdminPanels({ data, stale }: { data: OverviewData; stale: boolean }) {
   const s = data.storage
+  const d = data.disk
+  const diskLow = d.totalBytes > 0 && d.freeBytes / d.totalBytes < 0.1
   return (
     <Box flexShrink={0}>
       <Box flexDirection="column" width="50%">
@@ -19,11 +31,15 @@ const OverviewPanels = memo(function OverviewPanels({ data, stale }: { data: Ove
           <Stat label="Version" value={data.version} />
           <Stat label="Uptime" value={formatDuration(data.uptimeSeconds)} />
           <Stat label="Region" value={data.region || '—'} />
+          <Stat label="S3" value={data.urls.s3} />
+          <Stat label="HTTP" value={data.urls.http} />
+          <Stat label="Data" value={data.dataDir} />
+          <Stat label="Disk free" value={d.totalBytes ? `${formatBytes(d.freeBytes)} of ${formatBytes(d.totalBytes)}` : '?'} warn={diskLow} />
         </Panel>
         <Panel title="Traffic" stale={stale}>
-          <Stat label="Requests" value={formatCount(data.requests)} />
-          <Stat label="Bytes in" value={formatBytes(data.bytesIn)} />
-          <Stat label="Bytes out" value={formatBytes(data.bytesOut)} />
+          <Stat label="Requests" value={formatCount(data.requests.total)} />
+          <Stat label="Rate" value={`${data.requests.perSecond.toFixed(1)}/s`} />
+          <Stat label="Errors (5xx)" value={formatCount(data.requests.errors)} warn={data.requests.errors > 0} />
           <Stat label="Rate-limited" value={formatCount(data.rateLimited)} warn={data.rateLimited > 0} />
           <Stat label="Quota rejected" value={formatCount(data.quotaRejected)} warn={data.quotaRejected > 0} />
         </Panel>
@@ -39,15 +55,58 @@ const OverviewPanels = memo(function OverviewPanels({ data, stale }: { data: Ove
           <Stat label="Accounts" value={formatCount(data.accounts)} />
           <Stat label="Buckets" value={formatCount(data.buckets)} />
           <Stat label="Multipart uploads" value={formatCount(data.multipartUploads)} />
+          <Stat label="Webhook queue" value={formatCount(data.webhookQueueDepth)} warn={data.webhookQueueDepth > 100} />
+        </Panel>
+        <Panel title="Background" stale={stale}>
+          <Text wrap="truncate-end" color={data.background.gc?.ok === false ? 'red' : undefined}><Text dimColor>GC </Text>{passText(data.background.gc)}</Text>
+          <Text wrap="truncate-end" color={data.background.retention?.ok === false ? 'red' : undefined}><Text dimColor>Retention </Text>{passText(data.background.retention)}</Text>
         </Panel>
       </Box>
     </Box>
   )
 })
 
+/** What an account that is not an administrator sees: its own plan, quota, usage and limits. */
+const AccountPanels = memo(function AccountPanels({ me, stale }: { me: Me; stale: boolean }) {
+  const q = me.quota
+  return (
+    <Box flexShrink={0}>
+      <Box flexDirection="column" width="50%">
+        <Panel title="Account" stale={stale}>
+          <Stat label="Email" value={me.account.email} />
+          <Stat label="Plan" value={me.plan.name} />
+          <Stat label="Default bucket" value={me.account.defaultBucket ?? '—'} />
+        </Panel>
+        <Panel title="Quota" stale={stale}>
+          <Stat label="Used" value={`${formatBytes(q.usedBytes)} of ${formatBytes(q.bytes)} (${formatPercent(q.usedBytes, q.bytes)})`} warn={q.bytes > 0 && q.usedBytes / q.bytes >= 0.9} />
+          <Stat label="Remaining" value={formatBytes(q.remainingBytes)} />
+        </Panel>
+      </Box>
+      <Box flexDirection="column" width="50%">
+        <Panel title="Usage" stale={stale}>
+          <Stat label="Objects" value={formatCount(me.usage.objects)} />
+          <Stat label="Logical size" value={formatBytes(me.usage.bytes)} />
+          <Stat label="Stored on disk" value={formatBytes(me.usage.storedBytes)} />
+        </Panel>
+        <Panel title="Limits" stale={stale}>
+          <Stat label="Buckets / keys" value={`${me.limits.maxBuckets} / ${me.limits.maxAccessKeys}`} />
+          <Stat label="API calls" value={me.limits.rateLimits ? `${me.limits.dashboardRequestsPerMinute}/min` : 'unlimited'} />
+        </Panel>
+      </Box>
+    </Box>
+  )
+})
+
+/** Administrators see the appliance; other accounts their own account. */
+export function overviewResources(state: TuiState): ResourceSpec[] {
+  return state.isAdmin ? [{ key: 'overview', load: (c, s) => c.overview(s) }] : [{ key: 'me', load: (c, s) => c.me(s) }]
+}
+
 export const Overview = memo(function Overview({ state, url }: ScreenProps) {
-  const r = state.resources.overview
-  if (r.data) return <OverviewPanels data={r.data} stale={r.problem !== null} />
+  const r = state.isAdmin ? state.resources.overview : state.resources.me
+  if (r.data) {
+    return state.isAdmin ? <AdminPanels data={r.data as OverviewData} stale={isStale(state, 'overview')} /> : <AccountPanels me={r.data as Me} stale={isStale(state, 'me')} />
+  }
   if (state.connection === 'connecting') return <Box paddingX={1}><Text dimColor>connecting to {url}…</Text></Box>
   // No data yet and a problem: the banner above says what is wrong; nothing else to show.
   return <Box paddingX={1}><Text dimColor>no data yet</Text></Box>

@@ -26,7 +26,9 @@ const ObjectDetails = obj({
   }, 'Standard headers stored with the object'),
 })
 
-const operation = t.Union(PRESIGN_OPERATIONS.map((o) => t.Literal(o)), { error: `operation must be one of ${PRESIGN_OPERATIONS.join(', ')}.` })
+const operation = t.Union([
+  t.Literal('GetObject'), t.Literal('PutObject'), t.Literal('CreateMultipartUpload'), t.Literal('UploadPart'), t.Literal('CompleteMultipartUpload'), t.Literal('AbortMultipartUpload'),
+], { error: `operation must be one of ${PRESIGN_OPERATIONS.join(', ')}.` })
 
 const tags = ['Objects']
 
