@@ -7,7 +7,7 @@ import { initialState, reducer, type Action, type ResourceSpec, type ScreenId, t
 import { candidates, parseCommand } from './state/palette'
 import { SCREENS } from './screens/registry'
 import type { ScreenDef, ScreenKeys } from './screens/types'
-import { TRANSFER_OVER, TRANSFER_RUNNING } from './screens/list-keys'
+import { overlayKeys, TRANSFER_OVER, TRANSFER_RUNNING } from './screens/list-keys'
 import { performMutation } from './mutations'
 import { usePoller } from './hooks/use-poller'
 import { useTerminalSize } from './hooks/use-terminal-size'
@@ -33,6 +33,9 @@ export const MIN_ROWS = 12
 const MAX_WIDTH = 120
 
 const NO_KEYS: ScreenKeys = { bindings: [], modal: false }
+
+/** A dialog or the palette has the keyboard on any screen; else the screen's own keys. */
+const keysOf = (def: ScreenDef, s: TuiState): ScreenKeys => (s.dialog || s.palette ? overlayKeys(s, false)! : def.keys?.(s) ?? NO_KEYS)
 
 /**
  * The keys in effect: a dialog's alone (plus Ctrl+C) while it is open; the global ones only
@@ -66,7 +69,7 @@ export function App({ client, intervalMs = POLL_INTERVAL_MS, screens = SCREENS, 
   const visible = useMemo(() => screens.filter((s) => !s.adminOnly || state.isAdmin), [screens, state.isAdmin])
   const screen = visible.find((s) => s.id === state.screen) ?? visible[0]
   const globalBindings = useMemo(() => [...GLOBAL_BINDINGS, ...screenBindings(visible)], [visible])
-  const screenKeys = screen.keys?.(state) ?? NO_KEYS
+  const screenKeys = keysOf(screen, state)
   const transferKey = state.transfer ? (state.transfer.status === 'running' ? TRANSFER_RUNNING : TRANSFER_OVER) : null
   const active = useMemo(() => activeBindings(globalBindings, screenKeys, state.helpOpen, transferKey), [globalBindings, screenKeys, state.helpOpen, transferKey])
 
@@ -75,23 +78,26 @@ export function App({ client, intervalMs = POLL_INTERVAL_MS, screens = SCREENS, 
   // brings the new truth instead.
   const generation = useRef(0)
   const poll = client.poll ?? client
-  const load = async (spec: ResourceSpec, signal: AbortSignal) => {
+  const load = async (spec: ResourceSpec, signal: AbortSignal, background = false) => {
     const started = generation.current
     try {
       const data = await spec.load(poll, signal)
-      if (!signal.aborted && started === generation.current) dispatch({ type: 'loaded', resource: spec.key, data, at: now() })
+      if (!signal.aborted && started === generation.current) dispatch({ type: 'loaded', resource: spec.key, data, at: now(), background })
     } catch (e) {
-      if (!signal.aborted) dispatch({ type: 'failed', resource: spec.key, problem: toProblem(e, client.baseUrl), at: now() })
+      if (!signal.aborted && !background) dispatch({ type: 'failed', resource: spec.key, problem: toProblem(e, client.baseUrl), at: now() })
     }
   }
-  const specs = screen.resources(state)
+  // The palette completes bucket names: it needs them whichever screen is open.
+  const own = screen.resources(state)
+  const specs = state.palette && !own.some((x) => x.key === 'buckets') ? [...own, { key: 'buckets', load: (c: ApiClient, sg: AbortSignal) => c.listBuckets(sg) }] : own
   const specKey = specs.map((s) => s.key).join('|')
+  useEffect(() => { dispatch({ type: 'polling', keys: specs.map((x) => x.key) }) }, [specKey])
   const refresh = usePoller(async (signal) => { await Promise.all(specs.map((s) => load(s, signal))) }, intervalMs, [client, screen.id, specKey, now])
 
   // Who the caller is, once: a remote account sees the admin screens only if it is an administrator.
   useEffect(() => {
     const ac = new AbortController()
-    void load({ key: 'me', load: (c, s) => c.me(s) }, ac.signal)
+    void load({ key: 'me', load: (c, s) => c.me(s) }, ac.signal, true)
     return () => ac.abort()
   }, [client])
 
@@ -133,7 +139,7 @@ export function App({ client, intervalMs = POLL_INTERVAL_MS, screens = SCREENS, 
   // of the chunk into it.
   const keysFor = (s: TuiState) => {
     const def = visible.find((d) => d.id === s.screen) ?? visible[0]
-    const sk = def.keys?.(s) ?? NO_KEYS
+    const sk = keysOf(def, s)
     const tk = s.transfer ? (s.transfer.status === 'running' ? TRANSFER_RUNNING : TRANSFER_OVER) : null
     return { sk, bindings: s === state ? active : activeBindings(globalBindings, sk, s.helpOpen, tk) }
   }
@@ -220,9 +226,9 @@ export function App({ client, intervalMs = POLL_INTERVAL_MS, screens = SCREENS, 
   const busy = state.pending !== null
   return (
     <Box flexDirection="column" width={width} height={height}>
-      <Header url={client.baseUrl} version={version} status={state.connection} screens={visible} current={screen.id} />
+      <Header width={width} url={client.baseUrl} version={version} status={state.connection} screens={visible} current={screen.id} />
       {state.problem ? <ProblemBanner problem={state.problem} since={state.problemSince} intervalSeconds={intervalSeconds} /> : null}
-      {state.notice && screen.id !== 'accounts' ? <NoticeLine notice={state.notice} /> : state.notice && state.accountDetail ? <NoticeLine notice={state.notice} /> : null}
+      {state.notice && (screen.id !== 'accounts' || state.accountDetail || state.dialog) ? <Box flexShrink={0}><NoticeLine notice={state.notice} /></Box> : null}
       <Box ref={body} flexDirection="column" flexGrow={1} flexShrink={1} overflow="hidden">
         {state.helpOpen
           ? <HelpOverlay global={globalBindings} screenTitle={screen.title} screen={screenKeys.bindings} intervalSeconds={intervalSeconds} auth={auth} />
@@ -231,7 +237,7 @@ export function App({ client, intervalMs = POLL_INTERVAL_MS, screens = SCREENS, 
         {!state.helpOpen && d && !fullHeight(d) ? <DialogView dialog={d} busy={busy} rows={rows} width={width} /> : null}
       </Box>
       {state.palette ? <Palette palette={state.palette} candidates={candidates(state, state.palette.text)} /> : null}
-      {state.transfer ? <TransferBar t={state.transfer} width={width} /> : null}
+      {state.transfer ? <Box flexShrink={0}><TransferBar t={state.transfer} width={width} /></Box> : null}
       <HintBar bindings={active} lastRefresh={state.lastRefresh} width={width} />
     </Box>
   )

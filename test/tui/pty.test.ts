@@ -132,9 +132,9 @@ describe('cloudstorage tui in a pseudo-terminal', () => {
         expect(lines[22]).toContain('q quit')
       }
       term.press('?')
-      await waitFor(term, (s) => s.includes('Keys') && s.includes('CLOUDSTORAGE_ADMIN_TOKEN'), 'the help overlay')
+      await waitFor(term, (s) => s.includes('Keys ·') && s.includes('CLOUDSTORAGE_ADMIN_TOKEN'), 'the help overlay')
       term.press('?')
-      if (useTmux) await waitFor(term, (s) => !s.includes('Keys') && s.includes('Quota rejected'), 'help closed')
+      if (useTmux) await waitFor(term, (s) => !s.includes('Keys ·') && s.includes('Quota rejected'), 'help closed')
       term.press('q')
       expect(await term.exited()).toBe(0)
       if (useTmux) {

@@ -75,6 +75,11 @@ export interface TuiState {
   problem: Problem | null
   /** When the current problem started, so "down since 14:02" survives repeated failures. */
   problemSince: number | null
+  /**
+   * The resource whose failure the problem is: another resource loading fine does not hide it
+   * (a screen may poll two), only that one loading again, or the screen no longer polling it.
+   */
+  problemResource: string | null
   /** Last successful refresh of any resource. */
   lastRefresh: number | null
   resources: { [K in ResourceKey]: ResourceState<Resources[K]> } & { [key: string]: ResourceState<unknown> }
@@ -111,11 +116,13 @@ export interface TuiState {
   isAdmin: boolean
 }
 
-type LoadedAction = { [K in ResourceKey]: { type: 'loaded'; resource: K; data: Resources[K]; at: number } }[ResourceKey]
+type LoadedAction = { [K in ResourceKey]: { type: 'loaded'; resource: K; data: Resources[K]; at: number; background?: boolean } }[ResourceKey]
 
 export type Action =
   | LoadedAction
-  | { type: 'loaded'; resource: string; data: unknown; at: number }
+  | { type: 'loaded'; resource: string; data: unknown; at: number; background?: boolean }
+  /** The resources the screen polls now: a problem of one it no longer polls is over. */
+  | { type: 'polling'; keys: string[] }
   | { type: 'failed'; resource: string; problem: Problem; at: number }
   | { type: 'toggleHelp' }
   | { type: 'closeHelp' }
@@ -142,6 +149,7 @@ export function initialState(screen: ScreenId = 'overview', s3Url: string | null
     connection: 'connecting',
     problem: null,
     problemSince: null,
+    problemResource: null,
     lastRefresh: null,
     resources: { overview: emptyResource(), accounts: emptyResource(), me: emptyResource(), keys: emptyResource(), buckets: emptyResource(), webhooks: emptyResource(), shares: emptyResource() },
     accounts: initialAccountsView(),
@@ -294,25 +302,25 @@ export function reducer(state: TuiState, action: Action): TuiState {
       const prev = (state.resources[action.resource] ?? emptyResource()) as ResourceState<unknown>
       // Unchanged parts keep their identity (rows by id), so only what changed re-renders.
       const data = shareEqual(prev.data, action.data)
-      const unchanged = data === prev.data && prev.problem === null && prev.updatedAt === action.at &&
-        state.connection === 'online' && state.lastRefresh === action.at
-      if (unchanged) return state
-      const next: ResourceState<unknown> = { data, problem: null, updatedAt: action.at }
       const isAdmin = action.resource === 'me' ? (data as Me).account.isAdmin : state.isAdmin
-      return {
-        ...state,
-        isAdmin,
-        connection: 'online',
-        problem: null,
-        problemSince: null,
-        lastRefresh: action.at,
-        resources: { ...state.resources, [action.resource]: next } as TuiState['resources'],
-      }
+      const next: ResourceState<unknown> = { data, problem: null, updatedAt: action.at }
+      const resources = { ...state.resources, [action.resource]: next } as TuiState['resources']
+      // A one-off read (who am I) says nothing about the connection the screen shows.
+      if (action.background) return data === prev.data && isAdmin === state.isAdmin ? state : { ...state, isAdmin, resources }
+      const otherFailing = state.problem !== null && state.problemResource !== null && state.problemResource !== action.resource
+      const unchanged = data === prev.data && prev.problem === null && prev.updatedAt === action.at &&
+        (state.connection === 'online' || otherFailing) && state.lastRefresh === action.at
+      if (unchanged) return state
+      if (otherFailing) return { ...state, isAdmin, lastRefresh: action.at, resources }
+      return { ...state, isAdmin, connection: 'online', problem: null, problemSince: null, problemResource: null, lastRefresh: action.at, resources }
     }
+    case 'polling':
+      if (state.problemResource === null || action.keys.includes(state.problemResource)) return state
+      return { ...state, problem: null, problemSince: null, problemResource: null, connection: state.lastRefresh === null ? 'connecting' : 'online' }
     case 'failed': {
       const prev = (state.resources[action.resource] ?? emptyResource()) as ResourceState<unknown>
       const connection = statusForProblem(action.problem)
-      if (sameProblem(prev.problem, action.problem) && sameProblem(state.problem, action.problem) && state.connection === connection) return state
+      if (sameProblem(prev.problem, action.problem) && sameProblem(state.problem, action.problem) && state.connection === connection && state.problemResource === action.resource) return state
       const problem = sameProblem(state.problem, action.problem) ? state.problem : action.problem
       const continuing = state.problem !== null && state.connection === connection
       return {
@@ -320,6 +328,7 @@ export function reducer(state: TuiState, action: Action): TuiState {
         connection,
         problem,
         problemSince: continuing ? state.problemSince : action.at,
+        problemResource: action.resource,
         resources: { ...state.resources, [action.resource]: { ...prev, problem: action.problem } } as TuiState['resources'],
       }
     }
