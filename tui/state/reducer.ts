@@ -279,6 +279,11 @@ function transferReducer(state: TuiState, a: TransferAction): TuiState {
   }
 }
 
+/** Asks the App to put `text` on the clipboard (OSC 52), and says so. */
+export function copied(state: TuiState, text: string, what: string): TuiState {
+  return { ...state, clipboard: { seq: state.nextSeq, text, what }, nextSeq: state.nextSeq + 1, notice: { tone: 'ok', text: `copied ${what} to the clipboard (OSC 52)` } }
+}
+
 /** Esc on a screen: clear the filter, leave a drill-in, or return to the screen it came from. */
 function back(state: TuiState): TuiState {
   const id = currentList(state)
@@ -371,7 +376,7 @@ export function reducer(state: TuiState, action: Action): TuiState {
       return goto(state, { screen: 'tm', bucket: state.files.bucket, key: f.key }, 'files')
     }
     case 'copy':
-      return { ...state, clipboard: { seq: state.nextSeq, text: action.text, what: action.what }, nextSeq: state.nextSeq + 1 }
+      return copied(state, action.text, action.what)
     case 'mutationDone':
     case 'mutationFailed': {
       const p = state.pending
@@ -392,7 +397,7 @@ export function reducer(state: TuiState, action: Action): TuiState {
       if (a.type === 'dialog/cancel') return state.pending ? state : { ...state, dialog: null }
       if (a.type === 'dialog/copy') {
         const c = d.kind === 'text' ? d.copy.find((x) => x.key === a.key) : undefined
-        return c ? { ...state, clipboard: { seq: state.nextSeq, text: c.text, what: c.label.replace(/^copy /, '') }, nextSeq: state.nextSeq + 1 } : state
+        return c ? copied(state, c.text, c.label.replace(/^copy /, '')) : state
       }
       if (state.pending) return state
       const next = dialogReducer(d, a)

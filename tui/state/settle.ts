@@ -94,7 +94,7 @@ export function settleDone(state: TuiState, req: OpRequest, value: unknown): Tui
     case 'copyUrl': {
       const p = value as Presigned
       return {
-        ...s, clipboard: { seq: s.nextSeq, text: p.url, what: 'presigned URL' }, nextSeq: s.nextSeq + 1,
+        ...s, clipboard: { seq: s.nextSeq, text: p.url, what: 'presigned URL' }, nextSeq: s.nextSeq + 1, notice: ok('copied presigned URL to the clipboard (OSC 52)'),
         dialog: textPanel(`Presigned URL for ${req.key}`, [text(`Valid until ${when(p.expiresAt)} UTC; anyone with it can download.`, { dim: true }), text(p.url)], [{ key: 'c', label: 'copy again', text: p.url }]),
       }
     }
@@ -130,7 +130,7 @@ export function settleDone(state: TuiState, req: OpRequest, value: unknown): Tui
     case 'createShare': {
       const sh = value as Share
       return withList({
-        ...s, clipboard: { seq: s.nextSeq, text: sh.url, what: 'share URL' }, nextSeq: s.nextSeq + 1, notice: ok(`shared ${sh.bucket}/${sh.key}`),
+        ...s, clipboard: { seq: s.nextSeq, text: sh.url, what: 'share URL' }, nextSeq: s.nextSeq + 1, notice: ok(`shared ${sh.bucket}/${sh.key}; its URL is on the clipboard (OSC 52)`),
         dialog: textPanel(`✔ Share link for ${sh.key}`, [text(sh.url), text(`Expires ${when(sh.expiresAt)} · downloads ${sh.maxDownloads ?? 'unlimited'}${sh.hasPassword ? ' · password' : ''}`, { dim: true })],
           [{ key: 'c', label: 'copy URL', text: sh.url }], 'ok'),
       }, 'shares', { ...listOf(s, 'shares'), selectedId: sh.id })

@@ -62,6 +62,6 @@ export function sharesReducer(state: TuiState, action: SharesAction): TuiState {
         lines: ['Anyone holding it can no longer download; a new link has a new URL.'], request: { op: 'revokeShare', id: s.id, key: s.key },
       })
     case 'shares/copy':
-      return { ...state, clipboard: { seq: state.nextSeq, text: s.url, what: 'share URL' }, nextSeq: state.nextSeq + 1 }
+      return { ...state, clipboard: { seq: state.nextSeq, text: s.url, what: 'share URL' }, nextSeq: state.nextSeq + 1, notice: { tone: 'ok', text: 'copied share URL to the clipboard (OSC 52)' } }
   }
 }
