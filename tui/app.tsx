@@ -63,7 +63,7 @@ export interface AppProps {
 }
 
 export function App({ client, intervalMs = POLL_INTERVAL_MS, screens = SCREENS, now = Date.now, admin = true, s3Url = null, auth }: AppProps) {
-  const [state, dispatch] = useReducer(reducer, undefined, () => initialState(screens[0].id, s3Url, admin))
+  const [state, dispatch] = useReducer(reducer, undefined, () => initialState(screens[0].id, s3Url, admin, admin))
   const { exit } = useApp()
   const size = useTerminalSize()
   const visible = useMemo(() => screens.filter((s) => !s.adminOnly || state.isAdmin), [screens, state.isAdmin])

@@ -235,7 +235,9 @@ describe('Webhooks', () => {
     f = await press(t, 'r', (fr) => /delivered\s+204/.test(fr), 'the delivery')
     f = await press(t, ENTER, (fr) => fr.includes('Status      delivered · HTTP 204'), 'in full')
     await press(t, ESC, (fr) => !fr.includes('Status      delivered'), 'closed')
-    await press(t, ESC, (fr) => fr.includes('3 events'), 'back to the list')
+    f = await press(t, ESC, (fr) => fr.includes('3 events'), 'back to the list')
+    // The list says how the last delivery went.
+    expect(selected(f)).toMatch(/3 events\s+active\s+delivered 204 \d\d-\d\d \d\d:\d\d/)
     await press(t, 'e', (fr) => fr.includes('disabled'), 'disabled')
     expect((await admin.listWebhooks())[0].active).toBe(false)
     t.instance.unmount()

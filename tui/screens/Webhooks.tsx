@@ -4,7 +4,7 @@ import type { Binding } from '../keymap'
 import { formatWhen } from '../format'
 import { listOf, resource } from '../state/common'
 import { applyFilter } from '../state/list'
-import { currentWebhook, deliveryRows, webhookRows, webhooksList, type DeliveryRow, type WebhookRow } from '../state/webhooks'
+import { currentWebhook, deliveryRows, lastDelivery, webhookRows, webhooksList, type DeliveryRow, type WebhookRow } from '../state/webhooks'
 import { isStale, type TuiState } from '../state/reducer'
 import { Table, type Column } from '../components/Table'
 import { bind, listScreenKeys } from './list-keys'
@@ -27,9 +27,21 @@ const LOG: Binding[] = [
 export const webhooksKeys = (state: TuiState): ScreenKeys =>
   listScreenKeys(state, listOf(state, webhooksList(state)).filtering, state.webhooks.id === null ? HOOKS : LOG)
 
+function hookColumns(state: TuiState): Column<WebhookRow>[] {
+  const last = (r: WebhookRow) => lastDelivery(state, r.hook.id)
+  return [
+    ...HOOK_COLUMNS,
+    {
+      title: 'last delivery', width: 25,
+      cell: (r) => { const d = last(r); return d ? `${d.status}${d.lastStatus !== null ? ` ${d.lastStatus}` : ''} ${formatWhen(d.createdAt).slice(5)}` : '' },
+      color: (r) => { const d = last(r); return d?.status === 'failed' ? 'red' : d?.status === 'delivered' ? 'green' : undefined },
+    },
+  ]
+}
+
 const HOOK_COLUMNS: Column<WebhookRow>[] = [
   { title: 'url', width: 0, cell: (r) => r.hook.url },
-  { title: 'events', width: 22, cell: (r) => (r.hook.events.length > 2 ? `${r.hook.events.length} events` : r.hook.events.join(',')) },
+  { title: 'events', width: 16, cell: (r) => (r.hook.events.length > 2 ? `${r.hook.events.length} events` : r.hook.events.join(',')) },
   { title: 'status', width: 18, cell: (r) => (r.hook.active ? (r.hook.consecutiveFailures ? `active, ${r.hook.consecutiveFailures} failing` : 'active') : `off${r.hook.disabledReason ? ': ' + r.hook.disabledReason : ''}`),
     color: (r) => (!r.hook.active ? 'yellow' : r.hook.consecutiveFailures ? 'red' : 'green') },
 ]
@@ -51,7 +63,7 @@ export const Webhooks = memo(function Webhooks({ state, width, rows }: ScreenPro
     const all = webhookRows(state)
     const r = state.resources.webhooks
     return (
-      <Table rows={applyFilter(all, list.filter)} total={all.length} list={list} columns={HOOK_COLUMNS} width={width} height={rows} noun="webhook"
+      <Table rows={applyFilter(all, list.filter)} total={all.length} list={list} columns={hookColumns(state)} width={width} height={rows} noun="webhook"
         empty="no webhooks: n creates one" stale={isStale(state, 'webhooks')} loading={r.data ? null : r.problem ? 'no data yet' : 'loading webhooks…'} />
     )
   }

@@ -114,6 +114,8 @@ export interface TuiState {
    * or key is known once GET /api/me answers. Admin screens are hidden otherwise.
    */
   isAdmin: boolean
+  /** On the appliance itself (the admin token): no API budget to keep, more may be polled. */
+  local: boolean
 }
 
 type LoadedAction = { [K in ResourceKey]: { type: 'loaded'; resource: K; data: Resources[K]; at: number; background?: boolean } }[ResourceKey]
@@ -142,7 +144,7 @@ export type Action =
 
 const emptyResource = <T>(): ResourceState<T> => ({ data: null, problem: null, updatedAt: null })
 
-export function initialState(screen: ScreenId = 'overview', s3Url: string | null = null, isAdmin = true): TuiState {
+export function initialState(screen: ScreenId = 'overview', s3Url: string | null = null, isAdmin = true, local = isAdmin): TuiState {
   return {
     screen,
     helpOpen: false,
@@ -169,6 +171,7 @@ export function initialState(screen: ScreenId = 'overview', s3Url: string | null
     returnTo: null,
     s3Url,
     isAdmin,
+    local,
   }
 }
 

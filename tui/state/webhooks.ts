@@ -35,10 +35,24 @@ export interface DeliveryRow extends RowRef { delivery: Delivery }
 
 const deliveriesKey = (id: string) => `deliveries:${id}`
 
+/**
+ * The list, and deliveries for its "last delivery" column: of every webhook on the appliance
+ * itself (an account has at most 10), of the selected one only for a remote account, whose API
+ * calls count against 30 a minute.
+ */
 export function webhooksResources(state: TuiState): ResourceSpec[] {
   const id = state.webhooks.id
   const list: ResourceSpec = { key: 'webhooks', load: (c, s) => c.listWebhooks(s) }
-  return id === null ? [list] : [list, { key: deliveriesKey(id), load: (c, s) => c.deliveries(id, s) }]
+  const of = (h: string): ResourceSpec => ({ key: deliveriesKey(h), load: (c, s) => c.deliveries(h, s) })
+  if (id !== null) return [list, of(id)]
+  const hooks = resource<Webhook[]>(state, 'webhooks').data ?? []
+  const selected = selectedRow(listOf(state, 'webhooks'), webhookRows(state))?.id
+  return [list, ...hooks.filter((h) => state.local || h.id === selected).map((h) => of(h.id))]
+}
+
+/** The newest delivery of a webhook, when its log has been read. */
+export function lastDelivery(state: TuiState, id: string): Delivery | null {
+  return resource<Delivery[]>(state, deliveriesKey(id)).data?.[0] ?? null
 }
 
 export const webhooksList = (state: TuiState): ListId => (state.webhooks.id === null ? 'webhooks' : 'deliveries')
