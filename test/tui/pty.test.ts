@@ -48,9 +48,9 @@ async function waitFor(term: Terminal, ok: (screen: string) => boolean, what: st
   }
 }
 
-function tuiCommand(srv: TestServer, env: Record<string, string> = {}): string {
+function tuiCommand(srv: TestServer, env: Record<string, string> = {}, args: string[] = ['--data', srv.dataDir, '--url', srv.httpUrl]): string {
   const vars = Object.entries(env).map(([k, v]) => `${k}=${v}`)
-  return ['env', ...vars, ...cliCommand(), 'tui', '--data', srv.dataDir, '--url', srv.httpUrl].map(shq).join(' ')
+  return ['env', ...vars, ...cliCommand(), 'tui', ...args].map(shq).join(' ')
 }
 
 /** tmux on a private socket, so nothing touches a tmux server someone else runs. */
@@ -215,6 +215,59 @@ describe('cloudstorage tui in a pseudo-terminal', () => {
       expect(screen).toContain('✖ token rejected')
       expect(screen).toContain('CLOUDSTORAGE_ADMIN_TOKEN')
       term.press('\u0003')
+      expect(await term.exited()).toBe(0)
+    } finally {
+      term.close()
+    }
+  })
+})
+
+describe('cloudstorage tui finds the server, or signs in remotely', () => {
+  let srv: TestServer
+  let dir: string
+  beforeAll(async () => {
+    if (!useTmux) return
+    srv = await startInProcess()
+    dir = mkdtempSync(join(tmpdir(), 'cs-tui-pty-'))
+  })
+  afterAll(async () => {
+    await srv?.stop()
+    if (dir) rmSync(dir, { recursive: true, force: true })
+  })
+
+  testWithTool('tmux', useTmux, 'no --url: the server running on --data DIR (its server.json)', async () => {
+    const term = openTmux(dir, tuiCommand(srv, {}, ['--data', srv.dataDir]), 80, 24)
+    try {
+      const screen = await waitFor(term, (s) => s.includes('● online') && s.includes('Quota rejected'), 'the overview')
+      expect(screen).toContain(srv.httpUrl)
+      expect(screen).toMatch(/Accounts\s+1\b/)
+      term.press('q')
+      expect(await term.exited()).toBe(0)
+    } finally {
+      term.close()
+    }
+  })
+
+  testWithTool('tmux', useTmux, '--login asks for the email and the password (unechoed), then shows that account', async () => {
+    const token = (await Bun.file(join(srv.dataDir, 'admin.token')).text()).trim()
+    const r = await fetch(`${srv.httpUrl}/api/admin/accounts`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ email: 'dora@example.com', password: 'dora-password-1' }) })
+    expect(r.status).toBe(201)
+    const term = openTmux(dir, tuiCommand(srv, {}, ['--url', srv.httpUrl, '--login']), 80, 24)
+    try {
+      await waitFor(term, (s) => s.includes('Email:'), 'the email prompt')
+      term.press('dora@example.com\r')
+      await waitFor(term, (s) => s.includes('Password:'), 'the password prompt')
+      term.press('wrong-password\r')
+      await waitFor(term, (s) => s.includes('✖ The email or password is incorrect.'), 'refused')
+      term.press('dora@example.com\r')
+      await waitFor(term, (s) => s.split('Password:').length === 3, 'asked again')
+      term.press('dora-password-1\r')
+      const screen = await waitFor(term, (s) => s.includes('dora@example.com') && s.includes('Plan'), 'her overview')
+      expect(screen).not.toContain('2 Accounts')
+      expect(screen).not.toContain('dora-password-1')
+      term.press('3')
+      await waitFor(term, (s) => /default\s+CS/.test(s), 'her key')
+      term.press('q')
       expect(await term.exited()).toBe(0)
     } finally {
       term.close()
