@@ -117,7 +117,8 @@ export function createAppContext(config: Config, opts: { now?: () => number; rep
     const bus = new EventBus(db, repos.events, report)
     const deps: Deps = { config, db, repos, blobs, bus, masterKey, now: opts.now ?? Date.now, report }
     syncPlans(deps)
-    const metrics = new Metrics()
+    // The request rate follows the appliance clock (tests advance it).
+    const metrics = new Metrics(deps.now)
     const gate = new InflightGate(config.maxInflight)
     // Storage usage for a homelab dashboard, read on scrape from the exact usage counters.
     const totals = () => repos.accounts.usageTotals()

@@ -6,10 +6,11 @@
  */
 import { treaty } from '@elysiajs/eden'
 import type { HttpApi } from '../src/http/http-app'
+import { apiMethods, type ApiMethods } from './api'
 
-type Api = ReturnType<typeof treaty<HttpApi>>
+export type Api = ReturnType<typeof treaty<HttpApi>>
 /** What a successful call of an Eden method answers. */
-type Answer<F> = F extends (...args: never[]) => Promise<infer R> ? NonNullable<R extends { data: infer D } ? D : never> : never
+export type Answer<F> = F extends (...args: never[]) => Promise<infer R> ? NonNullable<R extends { data: infer D } ? D : never> : never
 
 export type Health = Answer<Api['healthz']['get']>
 export type Overview = Answer<Api['api']['admin']['overview']['get']>
@@ -20,7 +21,7 @@ type PatchBody = Parameters<ReturnType<Api['api']['admin']['accounts']>['patch']
 /** The fields the TUI's form fills in. */
 export type NewAccount = Required<Pick<CreateBody, 'email' | 'password' | 'isAdmin'>>
 /** Only the fields being changed; `quota: null` goes back to the plan's quota. */
-export type AccountPatch = Pick<NonNullable<PatchBody>, 'status' | 'quota'>
+export type AccountPatch = Pick<NonNullable<PatchBody>, 'status' | 'quota' | 'plan' | 'isAdmin'>
 /** The answer to a create: the only time the secret key is ever shown. */
 export type CreatedAccount = Answer<Api['api']['admin']['accounts']['post']>
 
@@ -56,8 +57,13 @@ export class ApiError extends Error {
 }
 
 /** The API surface the TUI uses; screens depend on this interface so tests can pass a fake. */
-export interface ApiClient {
+export interface ApiClient extends ApiMethods {
   readonly baseUrl: string
+  /**
+   * The same client marking its reads as the TUI's own polling (X-CloudStorage-Poll), which the
+   * appliance keeps out of its request log and metrics; absent on fakes.
+   */
+  readonly poll?: ApiClient
   health(signal?: AbortSignal): Promise<Health>
   overview(signal?: AbortSignal): Promise<Overview>
   listAccounts(signal?: AbortSignal): Promise<Account[]>
@@ -68,8 +74,15 @@ export interface ApiClient {
 
 export interface ClientOptions {
   baseUrl: string
-  /** Called per request, so a token file that appears or rotates after start is picked up. */
-  token: () => string | null
+  /**
+   * The local admin token, called per request, so a token file that appears or rotates after
+   * start is picked up. Ignored when `apiKey` or `session` is given.
+   */
+  token?: () => string | null
+  /** A remote user's access key pair, sent as X-API-Key. */
+  apiKey?: { accessKey: string; secretKey: string }
+  /** A logged-in session: the cookie, and the CSRF token sent with writes. */
+  session?: { cookie: string; csrfToken: string }
   /** A token the server refused: lets the provider re-read its source before the next call. */
   onTokenRejected?: () => void
   /** Where the token came from, shown when the server refuses it. */
@@ -123,7 +136,11 @@ function kindForStatus(status: number): ProblemKind {
   return 'server'
 }
 
-function problemFromResponse(status: number, statusText: string, body: unknown, baseUrl: string, sentToken: boolean): Problem {
+/** What the client authenticates with, as the operator knows it. */
+export type CredentialKind = 'token' | 'apiKey' | 'session'
+const CREDENTIAL_WORDS: Record<CredentialKind, string> = { token: 'admin token', apiKey: 'access key', session: 'session' }
+
+function problemFromResponse(status: number, statusText: string, body: unknown, baseUrl: string, sentToken: boolean, credential: CredentialKind = 'token'): Problem {
   const err = (body as { error?: { code?: unknown; message?: unknown; requestId?: unknown } } | null)?.error
   const code = typeof err?.code === 'string' ? err.code : `HTTP${status}`
   const detail = typeof err?.message === 'string' ? err.message : statusText || 'no error details'
@@ -131,41 +148,34 @@ function problemFromResponse(status: number, statusText: string, body: unknown, 
   const kind = kindForStatus(status)
   // The server's 401 text speaks to browser users ("log in first"); the TUI knows better.
   const message =
-    kind === 'unauthorized' ? (sentToken ? `admin token rejected (${status} ${code})` : `no admin token (${status} ${code})`)
+    kind === 'unauthorized' ? (sentToken ? `${CREDENTIAL_WORDS[credential]} rejected (${status} ${code})` : `no ${CREDENTIAL_WORDS[credential]} (${status} ${code})`)
     : kind === 'forbidden' ? `not allowed (${status} ${code}): ${detail}`
     : `${baseUrl} answered ${status} ${code}: ${detail}`
   const withDetail = typeof err?.message === 'string' ? { detail } : {}
   return { kind, code, message, status, ...(requestId ? { requestId } : {}), ...withDetail }
 }
 
-function protocolError(baseUrl: string, path: string, what: string): ApiError {
+export function protocolError(baseUrl: string, path: string, what: string): ApiError {
   return new ApiError({ kind: 'protocol', code: 'UnexpectedResponse', message: `unexpected answer from ${baseUrl}${path}: ${what} (is this a CloudStorage appliance?)` })
 }
 
 /** Narrow checks, so a different service on the port shows as a clear error, not NaN on screen. */
-function isNum(v: unknown): v is number { return typeof v === 'number' && Number.isFinite(v) }
+export function isNum(v: unknown): v is number { return typeof v === 'number' && Number.isFinite(v) }
 
 function parseOverview(body: unknown): Overview | null {
   const b = body as Record<string, unknown> | null
   if (!b || typeof b !== 'object' || typeof b.version !== 'string') return null
-  const nums = ['uptimeSeconds', 'requests', 'bytesIn', 'bytesOut', 'rateLimited', 'quotaRejected', 'accounts', 'buckets', 'multipartUploads'] as const
+  const nums = ['uptimeSeconds', 'bytesIn', 'bytesOut', 'rateLimited', 'quotaRejected', 'accounts', 'buckets', 'multipartUploads', 'webhookQueueDepth'] as const
   if (!nums.every((k) => isNum(b[k]))) return null
   const s = b.storage as Record<string, unknown> | null
   if (!s || typeof s !== 'object' || !isNum(s.logicalBytes) || !isNum(s.storedBytes) || !isNum(s.objects)) return null
-  return {
-    version: b.version,
-    uptimeSeconds: b.uptimeSeconds as number,
-    requests: b.requests as number,
-    bytesIn: b.bytesIn as number,
-    bytesOut: b.bytesOut as number,
-    rateLimited: b.rateLimited as number,
-    quotaRejected: b.quotaRejected as number,
-    accounts: b.accounts as number,
-    buckets: b.buckets as number,
-    multipartUploads: b.multipartUploads as number,
-    storage: { logicalBytes: s.logicalBytes, storedBytes: s.storedBytes, objects: s.objects },
-    region: typeof b.region === 'string' ? b.region : '',
-  }
+  const r = b.requests as Record<string, unknown> | null
+  if (!r || typeof r !== 'object' || !isNum(r.total) || !isNum(r.errors) || !isNum(r.perSecond)) return null
+  const u = b.urls as Record<string, unknown> | null
+  const disk = b.disk as Record<string, unknown> | null
+  const bg = b.background as Record<string, unknown> | null
+  if (!u || typeof u !== 'object' || !disk || typeof disk !== 'object' || !bg || typeof bg !== 'object' || typeof b.dataDir !== 'string') return null
+  return b as unknown as Overview
 }
 
 const isStr = (v: unknown): v is string => typeof v === 'string'
@@ -197,7 +207,7 @@ function parseCreated(body: unknown): CreatedAccount | null {
   return { account, accessKey: b.accessKey, secretKey: b.secretKey, bucket: b.bucket }
 }
 
-function parseSuccess(body: unknown): true | null {
+export function parseSuccess(body: unknown): true | null {
   return (body as { success?: unknown } | null)?.success === true ? true : null
 }
 
@@ -208,7 +218,7 @@ function parseHealth(body: unknown): Health | null {
 }
 
 /** What an Eden call resolves to, as far as this wrapper reads it. */
-interface EdenResult {
+export interface EdenResult {
   data: unknown
   error: { status: unknown; value: unknown } | null
   /** Absent when the request never got an answer (Eden then reports the thrown error as value). */
@@ -217,20 +227,52 @@ interface EdenResult {
 }
 
 /** The per-call part of an Eden request: credentials and the abort signal (timeout, caller). */
-interface CallInit { headers: Record<string, string>; fetch: RequestInit }
+export interface CallInit { headers: Record<string, string>; fetch: RequestInit }
 
-export function createApiClient(opts: ClientOptions): ApiClient {
+export interface Call<T> { parse: (body: unknown) => T | null; auth: boolean; write?: boolean; signal?: AbortSignal }
+
+/** What the API methods are built on: the typed Eden client and the error-mapping request. */
+export interface ClientCore {
+  readonly baseUrl: string
+  readonly api: Api
+  request<T>(path: string, send: (init: CallInit) => Promise<EdenResult>, call: Call<T>): Promise<T>
+  /** A request outside Eden (bytes, streams): credentials added, errors mapped; the body is the caller's. */
+  fetch(path: string, init?: RequestInit & { write?: boolean }): Promise<Response>
+}
+
+/** The header that marks the TUI's own polling (see POLL_HEADER in src/http/pipeline.ts). */
+export const POLL_HEADER = 'x-cloudstorage-poll'
+
+export function createApiClient(opts: ClientOptions, poll = false): ApiClient {
   const baseUrl = opts.baseUrl.replace(/\/+$/, '')
   const timeoutMs = opts.timeoutMs ?? 5000
   const writeTimeoutMs = opts.writeTimeoutMs ?? 30_000
+  const credential: CredentialKind = opts.apiKey ? 'apiKey' : opts.session ? 'session' : 'token'
   // parseDate: false keeps ISO times as the strings the API sends (Eden would make them Dates).
   const api = treaty<HttpApi>(baseUrl, { fetcher: opts.fetch ?? fetch, fetch: { redirect: 'error' }, parseDate: false })
-
-  interface Call<T> { parse: (body: unknown) => T | null; auth: boolean; write?: boolean; signal?: AbortSignal }
 
   const unreachable = (e: unknown) => {
     const problem = toProblem(e, baseUrl)
     problem.hint = 'is the appliance running (cloudstorage serve)? or point --url at it'
+    return new ApiError(problem)
+  }
+
+  /** Credentials for one request; null when there are none to send. */
+  function credentials(write: boolean): Record<string, string> | null {
+    if (opts.apiKey) return { 'x-api-key': `${opts.apiKey.accessKey}:${opts.apiKey.secretKey}` }
+    if (opts.session) return { cookie: opts.session.cookie, ...(write ? { 'x-csrf-token': opts.session.csrfToken } : {}) }
+    const token = opts.token?.() ?? null
+    return token ? { authorization: `Bearer ${token}` } : null
+  }
+
+  function rejected(status: number, statusText: string, body: unknown, sent: boolean): ApiError {
+    const problem = problemFromResponse(status, statusText, body, baseUrl, sent, credential)
+    if (status === 401) {
+      opts.onTokenRejected?.()
+      if (credential === 'token' && opts.describeToken) problem.hint = opts.describeToken()
+      if (credential === 'session') problem.hint = 'the session ended (logged out, password reset or expired): start the TUI again to log in'
+      if (credential === 'apiKey') problem.hint = 'is the access key revoked, or its secret wrong? (--access-key/--secret-key)'
+    }
     return new ApiError(problem)
   }
 
@@ -239,8 +281,9 @@ export function createApiClient(opts: ClientOptions): ApiClient {
     const { parse, auth, signal } = call
     const timeout = AbortSignal.timeout(call.write ? writeTimeoutMs : timeoutMs)
     const headers: Record<string, string> = { accept: 'application/json' }
-    const token = auth ? opts.token() : null
-    if (token) headers.authorization = `Bearer ${token}`
+    const creds = auth ? credentials(!!call.write) : null
+    if (creds) Object.assign(headers, creds)
+    if (poll && !call.write) headers[POLL_HEADER] = '1'
     let r: EdenResult
     try {
       r = await send({ headers, fetch: { signal: signal ? AbortSignal.any([signal, timeout]) : timeout } })
@@ -255,27 +298,42 @@ export function createApiClient(opts: ClientOptions): ApiClient {
       if (signal?.aborted) throw r.error?.value
       throw unreachable(r.error?.value)
     }
-    if (r.error) {
-      const problem = problemFromResponse(r.status, r.response.statusText, r.error.value, baseUrl, token !== null)
-      if (r.status === 401) {
-        opts.onTokenRejected?.()
-        if (opts.describeToken) problem.hint = opts.describeToken()
-      }
-      throw new ApiError(problem)
-    }
+    if (r.error) throw rejected(r.status, r.response.statusText, r.error.value, creds !== null)
     const parsed = parse(r.data)
     if (parsed === null) throw protocolError(baseUrl, path, r.data !== null && typeof r.data === 'object' ? 'missing fields' : 'not JSON')
     return parsed
   }
 
+  async function rawFetch(path: string, init: RequestInit & { write?: boolean } = {}): Promise<Response> {
+    const { write, ...rest } = init
+    const creds = credentials(!!write)
+    const headers = new Headers(rest.headers)
+    for (const [k, v] of Object.entries(creds ?? {})) headers.set(k, v)
+    let res: Response
+    try {
+      res = await (opts.fetch ?? fetch)(baseUrl + path, { ...rest, headers, redirect: 'error' })
+    } catch (e) {
+      if (rest.signal?.aborted) throw e
+      throw unreachable(e)
+    }
+    if (res.ok) return res
+    const body = await res.json().catch(() => null)
+    throw rejected(res.status, res.statusText, body, creds !== null)
+  }
+
+  const core: ClientCore = { baseUrl, api, request, fetch: rawFetch }
   const account = (id: string) => api.api.admin.accounts({ id: encodeURIComponent(id) })
-  return {
+  const client: ApiClient = {
     baseUrl,
+    get poll() { return poll ? client : (pollClient ??= createApiClient(opts, true)) },
     health: (signal) => request('/healthz', (init) => api.healthz.get(init), { parse: parseHealth, auth: false, signal }),
     overview: (signal) => request('/api/admin/overview', (init) => api.api.admin.overview.get(init), { parse: parseOverview, auth: true, signal }),
     listAccounts: (signal) => request('/api/admin/accounts', (init) => api.api.admin.accounts.get(init), { parse: parseAccountList, auth: true, signal }),
     createAccount: (input, signal) => request('/api/admin/accounts', (init) => api.api.admin.accounts.post(input, init), { parse: parseCreated, auth: true, write: true, signal }),
     updateAccount: (id, patch, signal) => request(`/api/admin/accounts/${id}`, (init) => account(id).patch(patch, init), { parse: parseAccount, auth: true, write: true, signal }),
     deleteAccount: async (id, signal) => { await request(`/api/admin/accounts/${id}`, (init) => account(id).delete(undefined, init), { parse: parseSuccess, auth: true, write: true, signal }) },
+    ...apiMethods(core),
   }
+  let pollClient: ApiClient | undefined
+  return client
 }

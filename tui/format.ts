@@ -70,3 +70,23 @@ export function formatCountShort(n: number): string {
   const m = n / 1_000_000
   return m < 10 ? `${(Math.floor(m * 10) / 10).toFixed(1)}M` : `${Math.floor(m)}M`
 }
+
+/** Exactly `width` columns: cut with an ellipsis, or padded. */
+export function fitText(text: string, width: number, align: 'left' | 'right' = 'left'): string {
+  if (width <= 0) return ''
+  const chars = [...text]
+  if (chars.length > width) return chars.slice(0, Math.max(0, width - 1)).join('') + '…'
+  return align === 'left' ? text.padEnd(width) : text.padStart(width)
+}
+
+/** An ISO time as `2025-01-31 14:02` (UTC, as the server stores it); '—' for none. */
+export function formatWhen(iso: string | null | undefined): string {
+  if (!iso) return '—'
+  const m = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})/.exec(iso)
+  return m ? `${m[1]} ${m[2]}` : '?'
+}
+
+/** Bytes per second, short: `12.5M/s`. */
+export function formatRate(bytesPerSecond: number): string {
+  return `${formatBytes(Math.round(bytesPerSecond), 'short')}/s`
+}

@@ -5,8 +5,13 @@ export type Command =
   | { type: 'quit' }
   | { type: 'refresh' }
   | { type: 'help' }
+  /** Esc: closes the help, else goes back (a filter, a drill-in, the screen it came from). */
   | { type: 'back' }
   | { type: 'screen'; screen: ScreenId }
+  /** Tab / Shift+Tab: the next or previous screen. */
+  | { type: 'cycle'; step: 1 | -1 }
+  /** Enter in the `:` palette: runs its line. */
+  | { type: 'runPalette' }
   /** A screen's own key: an action for the reducer. */
   | { type: 'dispatch'; action: Action }
 
@@ -32,7 +37,10 @@ export const GLOBAL_BINDINGS: Binding[] = [
   // Before r: where the hint bar is short of room (a screen's keys come first), help stays.
   { keys: ['?'], label: '?', description: 'help', command: { type: 'help' }, hint: true },
   { keys: ['r'], label: 'r', description: 'refresh now', command: { type: 'refresh' }, hint: true },
-  { keys: ['escape'], label: 'esc', description: 'close help', command: { type: 'back' } },
+  { keys: [':'], label: ':', description: 'command palette (:buckets, :tm bucket/file)', short: 'cmd', command: { type: 'dispatch', action: { type: 'palette/open' } } },
+  { keys: ['tab'], label: 'tab', description: 'next screen', command: { type: 'cycle', step: 1 } },
+  { keys: ['shift+tab'], label: 'shift+tab', description: 'previous screen', command: { type: 'cycle', step: -1 } },
+  { keys: ['escape'], label: 'esc', description: 'back (close help, clear filter, leave a drill-in)', command: { type: 'back' } },
 ]
 
 /**

@@ -1,8 +1,31 @@
+import type { Connection } from './app'
+
+/** What src/cli/tui.ts decided from the command line: where, and how to sign in. */
+export interface TuiOptions extends Omit<Connection, 'session'> {
+  /** Log in with email and password (prompted) instead of the admin token or a key. */
+  login?: { email?: string }
+}
+
 /** The Ink admin UI, talking only to the HTTP API (the command line is parsed in src/cli/tui.ts). */
-export async function runTuiApp(opts: { baseUrl: string; tokenPath: string }): Promise<number> {
+export async function runTuiApp(opts: TuiOptions): Promise<number> {
   prepareTerminalEnv(process.env, Boolean(process.stdout.isTTY))
-  const { startTui } = await import('./app')
-  return startTui(opts)
+  const { startTui, terminalProblem } = await import('./app')
+  const problem = terminalProblem()
+  if (problem) {
+    process.stderr.write(problem)
+    return 2
+  }
+  let session: Connection['session']
+  if (opts.login) {
+    const { interactiveLogin } = await import('./login')
+    const s = await interactiveLogin(opts.baseUrl, opts.login.email)
+    if (!s) {
+      process.stderr.write('cloudstorage tui: not logged in\n')
+      return 1
+    }
+    session = s
+  }
+  return startTui({ ...opts, session })
 }
 
 /**

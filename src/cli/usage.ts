@@ -114,12 +114,20 @@ Re-reads every blob, compares its SHA-256 and reports bit rot with bucket and ke
 ${ADMIN_COMMON}`,
 }
 
-export const TUI_USAGE = `Usage: cloudstorage tui [--data DIR] [--url URL]
+export const TUI_USAGE = `Usage: cloudstorage tui [--data DIR] [--url URL] [--access-key AK --secret-key SK | --login [--email E]]
 
-  --url URL     HTTP API (env CLOUDSTORAGE_URL, default http://127.0.0.1:9001)
-  --data DIR    data dir, for its admin.token (env CLOUDSTORAGE_DATA, default ./data)
+  (no flags)          the server running on ./data (its server.json): its URL and admin token
+  --data DIR          that data dir instead (env CLOUDSTORAGE_DATA)
+  --url URL           HTTP API of another appliance (env CLOUDSTORAGE_URL)
+  --access-key AK     sign in as a remote account with an access key pair
+  --secret-key SK       (env CLOUDSTORAGE_ACCESS_KEY / CLOUDSTORAGE_SECRET_KEY)
+  --login             sign in with email and password (asked for; --email E sets the email)
+  --interval SECONDS  between refreshes (default 2, or 10 as a remote account)
 
-  Auth: <data>/admin.token; env CLOUDSTORAGE_ADMIN_TOKEN overrides it.
-  Keys: 1 overview, 2 accounts (s suspend/activate, e quota, n new, d delete), q or Ctrl+C
-  quit, r refresh now, ? help. Needs an interactive terminal.
+  Auth without keys or login: <data>/admin.token; env CLOUDSTORAGE_ADMIN_TOKEN overrides it.
+  A remote account sees its own keys, buckets, files, Time Machine, webhooks and shares.
+  Screens: 1 overview, 2 accounts (admins), 3 keys, 4 buckets, 5 files, 6 time machine,
+  7 webhooks, 8 shares; Tab cycles. Enter drills in, Esc goes back, / filters, : runs a
+  command (:buckets, :files bucket/dir/, :tm bucket/file), ? shows this screen's keys,
+  q or Ctrl+C quits. Needs an interactive terminal (scripts: cloudstorage admin … --json).
 `

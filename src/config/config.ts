@@ -17,6 +17,12 @@ export interface Config {
   port: number
   region: string
   domain: string | null
+  /**
+   * How clients reach the S3 port from outside (behind a proxy or NAT), e.g.
+   * https://s3.example.com; presigned URLs the API hands out point there. Null: the host the API
+   * was called on, with the S3 port.
+   */
+  s3PublicUrl: string | null
   logFormat: 'text' | 'json'
   signup: 'open' | 'closed'
   rateLimits: boolean

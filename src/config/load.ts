@@ -25,6 +25,7 @@ const S: Setting[] = [
   { name: 'port', flag: '--port', env: 'CLOUDSTORAGE_PORT', parse: port, default: 9001, apply: (c, v) => (c.port = v) },
   { name: 'region', flag: '--region', env: 'CLOUDSTORAGE_REGION', parse: region, default: 'eu-central-1', apply: (c, v) => (c.region = v) },
   { name: 'domain', flag: '--domain', env: 'CLOUDSTORAGE_DOMAIN', parse: domain, default: null, apply: (c, v) => (c.domain = v) },
+  { name: 's3-public-url', env: 'CLOUDSTORAGE_S3_PUBLIC_URL', parse: publicUrl, default: null, apply: (c, v) => (c.s3PublicUrl = v) },
   { name: 'log-format', flag: '--log-format', env: 'CLOUDSTORAGE_LOG_FORMAT', parse: oneOf('text', 'json'), default: 'text', apply: (c, v) => (c.logFormat = v) },
   { name: 'signup', env: 'CLOUDSTORAGE_SIGNUP', parse: oneOf('open', 'closed'), default: 'closed', apply: (c, v) => (c.signup = v) },
   // Applied after the loop (see resolvePlanQuotas): plans without their own quota get it.
@@ -76,7 +77,7 @@ const DEFAULT_RATES = { write: 100, read: 300, list: 50, dashboardPerMinute: 30 
 
 function baseConfig(): Config {
   return {
-    dataDir: '', configFile: null, host: '', s3Port: 0, port: 0, region: '', domain: null, logFormat: 'text', signup: 'closed',
+    dataDir: '', configFile: null, host: '', s3Port: 0, port: 0, region: '', domain: null, s3PublicUrl: null, logFormat: 'text', signup: 'closed',
     rateLimits: true, adminRateLimitExempt: true, defaultPlan: 'default',
     plans: { default: { name: 'default', quotaBytes: -1, maxBuckets: 10, maxKeys: 5, rates: { ...DEFAULT_RATES } } },
     defaultQuotaBytes: 0,

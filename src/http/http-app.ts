@@ -13,6 +13,7 @@ import { adminRoutes } from './api/admin-routes'
 import { authRoutes } from './api/auth-routes'
 import { keyRoutes } from './api/key-routes'
 import { bucketRoutes } from './api/bucket-routes'
+import { objectRoutes } from './api/object-routes'
 import { filesRoutes } from './rest/files-routes'
 import { versionRoutes } from './api/version-routes'
 import { imageRoutes } from './image/image-routes'
@@ -76,6 +77,7 @@ export function createHttpApp(ctx: SurfaceContext) {
     .use(authRoutes(ctx, api))
     .use(keyRoutes(ctx, api))
     .use(bucketRoutes(ctx, api))
+    .use(objectRoutes(ctx, api))
     .use(versionRoutes(ctx, api))
     .use(webhookRoutes(ctx, api))
     .use(shareRoutes(ctx, api))

@@ -24,6 +24,11 @@ export interface RequestState<X = unknown> {
   error: AppError | null
   /** False for answers about the process, not stored data (health, metrics): no WAL wait. */
   durable: boolean
+  /**
+   * A background refresh (POLL_HEADER) the surface agreed to keep out of the metrics and the
+   * request log; only a successful JSON answer stays quiet (see the HTTP app's api macro).
+   */
+  quiet: boolean
   /** The surface's own per-request data (S3: the resolved target). */
   readonly x: X
 }
@@ -39,6 +44,13 @@ export interface Surface<X = unknown> {
   /** Headers every answer carries (request ids, CORS). */
   finish(response: Response, request: Request, state: RequestState<X>): Response
 }
+
+/**
+ * `X-CloudStorage-Poll: 1`: the TUI's own periodic reads. Honoured only for GET requests to the
+ * HTTP port's dashboard and admin API by the admin token or an API key (never on the S3 port,
+ * never for browser sessions): an operator's monitor should not fill the log it is watching.
+ */
+export const POLL_HEADER = 'x-cloudstorage-poll'
 
 function responseBytes(request: Request, r: Response): number {
   if (request.method === 'HEAD') return 0
@@ -56,7 +68,7 @@ export function createPipeline(ctx: SurfaceContext, log: Logger) {
   return async function pipeline<X>(request: Request, server: Server<unknown> | null, surface: Surface<X>): Promise<Response> {
     const state: RequestState<X> = {
       requestId: newRequestId(), started: performance.now(), surface: surface.name, operation: 'Unknown', principal: '-',
-      path: null, counter: { bytes: 0 }, error: null, durable: true, x: surface.init(),
+      path: null, counter: { bytes: 0 }, error: null, durable: true, quiet: false, x: surface.init(),
     }
     const read = request.method === 'GET' || request.method === 'HEAD'
     let response: Response
@@ -89,6 +101,8 @@ export function createPipeline(ctx: SurfaceContext, log: Logger) {
     const ms = performance.now() - state.started
     const bytesOut = responseBytes(request, response)
     const error = err?.code
+    // A failure is never quiet: errors are what an operator reads the log for.
+    if (state.quiet && response.status < 400 && /^application\/json\b/.test(response.headers.get('content-type') ?? '')) return response
     ctx.metrics.recordRequest({ surface: state.surface, operation: state.operation, status: response.status, seconds: ms / 1000, bytesIn: state.counter.bytes, bytesOut, error })
     log.request({
       time: new Date().toISOString(), requestId: state.requestId, surface: state.surface, method: request.method, path: state.path ?? new URL(request.url).pathname,

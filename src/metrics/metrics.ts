@@ -3,6 +3,11 @@
  * Kept in-process; `GET /metrics` renders the text exposition format and the TUI overview
  * reads the same numbers through the API.
  */
+/** Seconds the overview's request rate averages over. */
+export const RATE_WINDOW = 10
+/** The window's seconds and the current one. */
+const SLOTS = RATE_WINDOW + 1
+
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]
 
 type Labels = Record<string, string>
@@ -83,6 +88,12 @@ export class Metrics {
   readonly rateLimited = new Counter('cloudstorage_rate_limited_total', 'Requests refused by rate limits, by surface.')
   readonly quotaRejected = new Counter('cloudstorage_quota_rejections_total', 'Writes refused for quota, by surface.')
   private readonly gauges: Gauge[] = []
+  /** Answers with a 5xx status (server faults), for the overview. */
+  private serverErrors = 0
+  /** Requests per second over the last RATE_WINDOW seconds: one slot per second, by epoch second. */
+  private readonly window = { counts: new Array<number>(SLOTS).fill(0), seconds: new Array<number>(SLOTS).fill(-1) }
+  /** The clock for the request rate (tests pass one). */
+  constructor(private readonly clock: () => number = Date.now) {}
 
   addGauge(g: Gauge) {
     this.gauges.push(g)
@@ -96,6 +107,27 @@ export class Metrics {
     if (r.bytesOut) this.bytesOut.inc({ surface: r.surface }, r.bytesOut)
     if (r.status === 429) this.rateLimited.inc({ surface: r.surface })
     if (r.error === 'QuotaExceeded') this.quotaRejected.inc({ surface: r.surface })
+    if (r.status >= 500) this.serverErrors++
+    const sec = Math.floor(this.clock() / 1000)
+    const i = sec % SLOTS
+    if (this.window.seconds[i] !== sec) { this.window.seconds[i] = sec; this.window.counts[i] = 0 }
+    this.window.counts[i]++
+  }
+
+  /** Requests per second, averaged over the last RATE_WINDOW whole seconds (the current one excluded: it is not over). */
+  perSecond(): number {
+    const now = Math.floor(this.clock() / 1000)
+    let n = 0
+    for (let i = 0; i < SLOTS; i++) {
+      const s = this.window.seconds[i]
+      if (s < now && s >= now - RATE_WINDOW) n += this.window.counts[i]
+    }
+    return Math.round((n / RATE_WINDOW) * 100) / 100
+  }
+
+  /** The overview's request numbers: totals since start and the recent rate. */
+  requestSummary() {
+    return { total: this.requests.total(), errors: this.serverErrors, perSecond: this.perSecond() }
   }
 
   /** Compact numbers for the TUI overview and the admin API. */

@@ -19,9 +19,18 @@ export function startBackgroundJobs(ctx: AppContext, log: Logger, opts: { starte
       // Last-used times are a nicety: failing to write them (disk full) must not stop the GC
       // pass below, which is what gives the space back.
       try { ctx.services.keyUsage.flush() } catch (e) { log.error('flushing key last-used times failed', e) }
+      // Retention runs apart from GC: a failing GC pass must not keep expired history forever,
+      // and the overview reports each job's last outcome on its own.
+      let pruned = 0
+      try {
+        pruned = ctx.services.gc.pruneExpiredHistory()
+        ctx.services.admin.recordPass('retention', true, `${pruned} expired version${pruned === 1 ? '' : 's'} pruned`)
+      } catch (e) {
+        ctx.services.admin.recordPass('retention', false, (e as Error).message)
+        log.error('retention pass failed', e)
+      }
       const dead = await ctx.services.gc.collectDeadBlobs()
       const stale = ctx.services.gc.abortStaleUploads()
-      const pruned = ctx.services.gc.pruneExpiredHistory()
       const renditions = ctx.services.images.sweepCache()
       let orphans = 0
       const startup = !orphanSweepDone
@@ -30,10 +39,12 @@ export function startBackgroundJobs(ctx: AppContext, log: Logger, opts: { starte
         orphanSweepDone = true
       }
       const counts = { deadBlobs: dead, staleUploads: stale, prunedVersions: pruned, orphanFiles: orphans, imageRenditions: renditions }
+      ctx.services.admin.recordPass('gc', true, `${dead} dead blobs, ${stale} stale uploads, ${renditions} image renditions${startup ? `, ${orphans} orphan files` : ''} removed`)
       // The startup sweep always reports (the end of crash recovery); later passes only when they did something.
       if (startup) log.info('gc startup sweep finished', counts)
       else if (dead || stale || pruned || renditions) log.info('gc', counts)
     } catch (e) {
+      ctx.services.admin.recordPass('gc', false, (e as Error).message)
       log.error('background job failed', e)
     }
   }

@@ -3,6 +3,7 @@ import { accountsService } from './accounts/accounts'
 import { bucketsService } from './buckets/buckets'
 import { keysService } from './keys/keys'
 import { keyUsageService } from './keys/key-usage'
+import { presignService } from './keys/presign'
 import { quotaService } from './usage/quota'
 import { rateLimitService } from './usage/rate-limits'
 import { putObjectService } from './objects/put-object'
@@ -49,6 +50,8 @@ export function createServices(d: Deps) {
     admin: adminService(d),
     keys,
     keyUsage: keyUsageService(d),
+    /** Presigned S3 URLs for API callers (the TUI's and the dashboard's transfers). */
+    presign: presignService(d, keys, access),
     sessions,
     buckets,
     accounts,

@@ -82,14 +82,17 @@ describe('accounts list', () => {
 
   test('the help lists the screen keys next to the global ones', async () => {
     const r = await openAccounts(appliance())
-    const help = await press(r, '?', (f) => f.includes('Keys'), 'help')
-    expect(help).toMatch(/↑, k\s+previous account/)
+    const help = await press(r, '?', (f) => f.includes('Keys ·'), 'help')
+    expect(help).toMatch(/↑↓\s+move: ↑\/k ↓\/j pgup pgdn home\/g end\/G/)
     expect(help).toMatch(/s\s+suspend \/ activate/)
     expect(help).toMatch(/d\s+delete with all data/)
-    expect(help).toMatch(/2\s+Accounts screen/)
+    expect(help).toMatch(/p\s+change the plan/)
+    expect(help).toMatch(/w\s+reset the password/)
+    expect(help).toMatch(/enter\s+the account's keys, buckets and usage/)
+    expect(help).toMatch(/1–8\s+1 Overview · 2 Accounts/)
     // While the help covers the list, its keys do nothing.
     r.stdin.write('s')
-    await press(r, '?', (f) => f.includes('root@test.local') && !f.includes('Keys'), 'help closed')
+    await press(r, '?', (f) => f.includes('root@test.local') && !f.includes('Keys ·'), 'help closed')
     expect(plain(r.lastFrame())).not.toContain('Suspend')
   })
 })

@@ -106,7 +106,8 @@ describe('against a real appliance', () => {
 })
 
 const sampleOverview = {
-  version: '9.9.9', uptimeSeconds: 5, requests: 1, bytesIn: 0, bytesOut: 0, rateLimited: 0, quotaRejected: 0,
+  version: '9.9.9', uptimeSeconds: 5, requests: { total: 1, errors: 0, perSecond: 0 }, bytesIn: 0, bytesOut: 0, rateLimited: 0, quotaRejected: 0,
+  urls: { s3: 'http://h:9000', http: 'http://h:9001' }, dataDir: '/d', disk: { freeBytes: 1, totalBytes: 2 }, webhookQueueDepth: 0, background: { gc: null, retention: null },
   accounts: 1, buckets: 0, multipartUploads: 0, storage: { logicalBytes: 0, storedBytes: 0, objects: 0 }, region: 'eu-central-1',
 }
 

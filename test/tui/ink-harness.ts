@@ -3,6 +3,7 @@ import { stripVTControlCharacters } from 'node:util'
 import type { ReactNode } from 'react'
 import { render, type Instance } from 'ink'
 import { ApiError, type Account, type AccountPatch, type ApiClient, type CreatedAccount, type Health, type NewAccount, type Overview, type Problem } from '../../tui/client'
+import type { ApiMethods, Me } from '../../tui/api'
 import { parseSize } from '../../src/config/size'
 
 export const plain = (s: string | undefined) => stripVTControlCharacters(s ?? '')
@@ -34,14 +35,52 @@ export async function handled(answer: Promise<unknown> | undefined): Promise<voi
   await new Promise<void>((r) => setImmediate(r))
 }
 
+/**
+ * The API calls a fake does not script: each rejects, naming itself, so a test that reaches one
+ * fails loudly rather than showing `undefined`.
+ */
+export function unscripted(): ApiMethods {
+  return new Proxy({}, { get: (_, name) => () => Promise.reject(new Error(`not scripted: ${String(name)}`)) }) as ApiMethods
+}
+
+/** What GET /api/me answers for the administrator the fakes act as. */
+export function adminMe(email = 'root@test.local'): Me {
+  return {
+    account: { id: '01TESTADMIN000000000000000', email, isAdmin: true, status: 'active', createdAt: '2025-01-02T03:04:05.000Z', defaultBucket: 'root' },
+    plan: { name: 'default', quotaBytes: 10 * 1024 ** 3, maxBuckets: 10, maxKeys: 5 },
+    quota: { bytes: 10 * 1024 ** 3, usedBytes: 0, remainingBytes: 10 * 1024 ** 3 },
+    usage: { bytes: 0, storedBytes: 0, objects: 0 },
+    limits: { rateLimits: false, requestsPerSecond: { write: 100, read: 300, list: 50 }, dashboardRequestsPerMinute: 30, maxBuckets: 10, maxAccessKeys: 5 },
+  }
+}
+
+/** Fakes get every API method: their own, `me`, and the unscripted rest. */
+function withApi<T extends object>(fake: T): T & ApiMethods {
+  const rest = unscripted()
+  return new Proxy(fake, {
+    get(target, name, receiver) {
+      if (name in target) return Reflect.get(target, name, receiver)
+      if (name === 'me') return async () => adminMe()
+      if (name === 'poll' || name === 'then') return undefined
+      return (rest as unknown as Record<string | symbol, unknown>)[name]
+    },
+  }) as T & ApiMethods
+}
+
 /** A stand-in for the appliance: answers overview calls from a script, the last step repeating. */
-export class ScriptedClient implements ApiClient {
+export class ScriptedClientBase {
   readonly baseUrl = 'http://127.0.0.1:9001'
   calls = 0
   /** Every overview answer handed out, in call order (for handled()). */
   readonly answers: Array<Promise<Overview>> = []
   constructor(private script: Array<Overview | Problem>) {}
   async health(): Promise<Health> { return { status: 'ok', version: 'test' } }
+  /** Who the TUI is: fails as the current step does (a wrong token fails every call). */
+  async me(): Promise<Me> {
+    const step = this.script[Math.min(this.calls, this.script.length - 1)]
+    if ('kind' in step) throw new ApiError(step)
+    return adminMe()
+  }
   overview(): Promise<Overview> {
     const answer = this.answer()
     this.answers.push(answer)
@@ -59,6 +98,11 @@ export class ScriptedClient implements ApiClient {
   async updateAccount(): Promise<Account> { throw new Error('ScriptedClient scripts the overview only') }
   async deleteAccount(): Promise<void> { throw new Error('ScriptedClient scripts the overview only') }
 }
+
+export type ScriptedClient = ScriptedClientBase & ApiClient
+export const ScriptedClient = function (script: Array<Overview | Problem>) {
+  return withApi(new ScriptedClientBase(script))
+} as unknown as new (script: Array<Overview | Problem>) => ScriptedClient
 
 const GiB = 1024 ** 3
 let ids = 0
@@ -88,7 +132,7 @@ export function apiProblem(baseUrl: string, status: number, code: string, detail
  * does (the same validation rules and error codes), so screen tests exercise real round trips.
  * `hold()` makes changes wait until released, to see what the screen shows meanwhile.
  */
-export class FakeAppliance implements ApiClient {
+export class FakeApplianceBase {
   readonly baseUrl = 'http://127.0.0.1:9001'
   accounts: Account[]
   /** The account the admin token acts as: the API refuses to suspend or delete it. */
@@ -126,11 +170,7 @@ export class FakeAppliance implements ApiClient {
   async health(): Promise<Health> { return { status: 'ok', version: 'test' } }
 
   async overview(): Promise<Overview> {
-    return {
-      version: '1.2.3', uptimeSeconds: 1, requests: 0, bytesIn: 0, bytesOut: 0, rateLimited: 0, quotaRejected: 0,
-      accounts: this.accounts.length, buckets: this.accounts.length, multipartUploads: 0,
-      storage: { logicalBytes: 0, storedBytes: 0, objects: 0 }, region: 'eu-central-1',
-    }
+    return overviewData({ version: '1.2.3', uptimeSeconds: 1, accounts: this.accounts.length, buckets: this.accounts.length })
   }
 
   /** Makes list reads wait until released; each answers with the accounts as they were when asked. */
@@ -190,6 +230,27 @@ export class FakeAppliance implements ApiClient {
     this.find(id)
     if (id === this.selfId) this.reject(400, 'ValidationError', 'Administrators cannot delete their own account.')
     this.accounts = this.accounts.filter((a) => a.id !== id)
+  }
+}
+
+export type FakeAppliance = FakeApplianceBase & ApiClient
+export const FakeAppliance = function (accounts: Account[], selfEmail?: string) {
+  return withApi(new FakeApplianceBase(accounts, selfEmail))
+} as unknown as new (accounts: Account[], selfEmail?: string) => FakeAppliance
+
+/** An admin overview answer with every field; `over` replaces some. */
+export function overviewData(over: Partial<Overview> = {}): Overview {
+  return {
+    version: '1.2.3', uptimeSeconds: 90_061,
+    urls: { s3: 'http://127.0.0.1:9000', http: 'http://127.0.0.1:9001' }, dataDir: '/srv/data',
+    disk: { freeBytes: 80 * 1024 ** 3, totalBytes: 100 * 1024 ** 3 },
+    requests: { total: 12_345, errors: 2, perSecond: 4.5 },
+    bytesIn: 1536, bytesOut: 5 * 1024 ** 3, rateLimited: 7, quotaRejected: 3, webhookQueueDepth: 1,
+    background: { gc: { at: '2025-03-04T05:06:07.000Z', ok: true, detail: '3 dead blobs, 0 stale uploads, 0 image renditions removed' }, retention: { at: '2025-03-04T05:06:07.000Z', ok: false, detail: 'disk I/O error' } },
+    accounts: 4, buckets: 9, multipartUploads: 2,
+    storage: { logicalBytes: 3 * 1024 ** 3, storedBytes: 1.5 * 1024 ** 3, objects: 321 },
+    region: 'eu-central-1',
+    ...over,
   }
 }
 

@@ -3,24 +3,10 @@ import React from 'react'
 import { cleanup, render } from 'ink-testing-library'
 import { App } from '../../tui/app'
 import type { Overview, Problem } from '../../tui/client'
-import { handled, plain, renderInTerminal, ScriptedClient, waitForFrame } from './ink-harness'
+import { handled, overviewData, plain, renderInTerminal, ScriptedClient, waitForFrame } from './ink-harness'
 
-const GiB = 1024 ** 3
-const data = (over: Partial<Overview> = {}): Overview => ({
-  version: '1.2.3',
-  uptimeSeconds: 90_061,
-  requests: 12_345,
-  bytesIn: 1536,
-  bytesOut: 5 * GiB,
-  rateLimited: 7,
-  quotaRejected: 3,
-  accounts: 4,
-  buckets: 9,
-  multipartUploads: 2,
-  storage: { logicalBytes: 3 * GiB, storedBytes: 1.5 * GiB, objects: 321 },
-  region: 'eu-central-1',
-  ...over,
-})
+const data = (over: Partial<Overview> = {}): Overview => overviewData(over)
+const requests = (total: number) => ({ requests: { total, errors: 2, perSecond: 4.5 } })
 const refused: Problem = { kind: 'unreachable', code: 'ECONNREFUSED', message: 'cannot reach http://127.0.0.1:9001: connection refused', hint: 'is the appliance running (cloudstorage serve)? or point --url at it' }
 const rejected: Problem = { kind: 'unauthorized', code: 'Unauthorized', message: 'admin token rejected (401 Unauthorized)', status: 401, hint: 'token from /srv/data/admin.token: is that the data dir of the server at this URL?' }
 
@@ -39,14 +25,21 @@ describe('overview screen (ink-testing-library)', () => {
     expect(frame).toMatch(/Version\s+1\.2\.3/)
     expect(frame).toMatch(/Uptime\s+1d 1h/)
     expect(frame).toMatch(/Region\s+eu-central-1/)
+    expect(frame).toMatch(/S3\s+http:\/\/127\.0\.0\.1:9000/)
+    expect(frame).toMatch(/HTTP\s+http:\/\/127\.0\.0\.1:9001/)
+    expect(frame).toMatch(/Data\s+\/srv\/data/)
+    expect(frame).toMatch(/Disk free\s+80\.0 GiB of 100 GiB/)
     expect(frame).toMatch(/Requests\s+12,345/)
-    expect(frame).toMatch(/Bytes in\s+1\.50 KiB/)
-    expect(frame).toMatch(/Bytes out\s+5\.00 GiB/)
+    expect(frame).toMatch(/Rate\s+4\.5\/s/)
+    expect(frame).toMatch(/Errors \(5xx\)\s+2/)
     expect(frame).toMatch(/Rate-limited\s+7/)
     expect(frame).toMatch(/Quota rejected\s+3/)
     expect(frame).toMatch(/Accounts\s+4/)
     expect(frame).toMatch(/Buckets\s+9/)
     expect(frame).toMatch(/Multipart uploads\s+2/)
+    expect(frame).toMatch(/Webhook queue\s+1/)
+    expect(frame).toMatch(/GC ✔ \d\d:\d\d:\d\d 3 dead blobs/)
+    expect(frame).toMatch(/Retention ✖ \d\d:\d\d:\d\d disk I\/O error/)
     expect(frame).toMatch(/Logical size\s+3\.00 GiB/)
     expect(frame).toMatch(/Stored on disk\s+1\.50 GiB/)
     expect(frame).toMatch(/Stored\/logical\s+50% of logical/)
@@ -82,7 +75,7 @@ describe('overview screen (ink-testing-library)', () => {
   })
 
   test('r refreshes now: last numbers stay, marked stale, while the server is away; then recover', async () => {
-    const client = new ScriptedClient([data(), refused, data({ requests: 99_999 })])
+    const client = new ScriptedClient([data(), refused, data(requests(99_999))])
     const { lastFrame, stdin } = render(<App client={client} intervalMs={MANUAL} />)
     await waitForFrame(lastFrame, (f) => f.includes('12,345'), 'first data')
     stdin.write('r')
@@ -103,43 +96,43 @@ describe('overview screen (ink-testing-library)', () => {
     const { lastFrame, stdin } = render(<App client={new ScriptedClient([data()])} intervalMs={MANUAL} />)
     await waitForFrame(lastFrame, (f) => f.includes('12,345'), 'data')
     stdin.write('?')
-    const help = await waitForFrame(lastFrame, (f) => f.includes('Keys'), 'help')
+    const help = await waitForFrame(lastFrame, (f) => f.includes('Keys ·'), 'help')
     expect(help).toMatch(/q, ctrl\+c\s+quit/)
     expect(help).toMatch(/r\s+refresh now/)
-    expect(help).toMatch(/esc\s+close help/)
-    expect(help).toMatch(/1\s+Overview screen/)
+    expect(help).toMatch(/esc\s+back/)
+    expect(help).toMatch(/1–8\s+1 Overview · 2 Accounts · 3 Keys/)
     expect(help).toContain('CLOUDSTORAGE_ADMIN_TOKEN')
     expect(help).not.toContain('12,345')
     stdin.write('?')
-    await waitForFrame(lastFrame, (f) => f.includes('12,345') && !f.includes('Keys'), 'help hidden by ?')
+    await waitForFrame(lastFrame, (f) => f.includes('12,345') && !f.includes('Keys ·'), 'help hidden by ?')
     stdin.write('?')
-    await waitForFrame(lastFrame, (f) => f.includes('Keys'), 'help again')
+    await waitForFrame(lastFrame, (f) => f.includes('Keys ·'), 'help again')
     stdin.write('\u001B')
-    await waitForFrame(lastFrame, (f) => f.includes('12,345') && !f.includes('Keys'), 'help hidden by esc')
+    await waitForFrame(lastFrame, (f) => f.includes('12,345') && !f.includes('Keys ·'), 'help hidden by esc')
   })
 
   test('keys that arrive in one chunk each count', async () => {
-    const client = new ScriptedClient([data(), data({ requests: 77 })])
+    const client = new ScriptedClient([data(), data(requests(77))])
     const { lastFrame, stdin } = render(<App client={client} intervalMs={MANUAL} />)
     await waitForFrame(lastFrame, (f) => f.includes('12,345'), 'data')
     stdin.write('r?')
-    await waitForFrame(lastFrame, (f) => f.includes('Keys'), 'help from the second key')
+    await waitForFrame(lastFrame, (f) => f.includes('Keys ·'), 'help from the second key')
     expect(client.calls).toBe(2)
     // Closed and reopened; the trailing r shows all three were handled.
     stdin.write('??r')
     while (client.calls < 3) await Bun.sleep(5)
-    await waitForFrame(lastFrame, (f) => f.includes('Keys') && f.includes('● online'), 'help still open')
+    await waitForFrame(lastFrame, (f) => f.includes('Keys ·') && f.includes('● online'), 'help still open')
     // An unknown escape sequence is not a burst of keys: its "1" and "r" must not act.
     stdin.write('\u001B[1r~')
     stdin.write('r')
     while (client.calls < 4) await Bun.sleep(5)
     await handled(client.answers[3])
     expect(client.calls).toBe(4)
-    expect(plain(lastFrame())).toContain('Keys')
+    expect(plain(lastFrame())).toContain('Keys ·')
   })
 
   test('polls on its own at the given interval', async () => {
-    const client = new ScriptedClient([data(), data({ requests: 1 }), data({ requests: 2 })])
+    const client = new ScriptedClient([data(), data(requests(1)), data(requests(2))])
     const { lastFrame } = render(<App client={client} intervalMs={5} />)
     await waitForFrame(lastFrame, (f) => /Requests\s+2\b/.test(f), 'the third poll')
     expect(client.calls).toBeGreaterThanOrEqual(3)

@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { stripVTControlCharacters } from 'node:util'
 import { cliCommand, ROOT, ROOT_EMAIL, startInProcess, type TestServer } from '../helpers/server'
 import { s3Fetch } from '../helpers/raw-s3'
 import { hasTool, testWithTool } from '../helpers/tools'
+import { interactiveEnv, openTmux, shq, waitFor, type Terminal } from '../helpers/tmux'
 import pkg from '../../package.json'
 
 /**
@@ -14,70 +15,9 @@ import pkg from '../../package.json'
  * would (so "fits in 80x24" is checked on what a user sees); `script` is the fallback.
  */
 
-const shq = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`
-
-/** Ink renders only the final frame when it thinks it runs in CI; a user's terminal is not CI. */
-function interactiveEnv(): Record<string, string> {
-  const env: Record<string, string> = {}
-  for (const [k, v] of Object.entries(process.env)) {
-    if (v === undefined || k === 'CI' || k === 'CONTINUOUS_INTEGRATION' || k.startsWith('CI_')) continue
-    env[k] = v
-  }
-  env.TERM = 'xterm-256color'
-  delete env.NO_COLOR
-  return env
-}
-
-interface Terminal {
-  /** What is on screen now (tmux) or everything printed so far (script), without escape codes. */
-  screen(): string
-  press(keys: string): void
-  /** The TUI's exit code, once it has exited. */
-  exited(): Promise<number>
-  close(): void
-}
-
-async function waitFor(term: Terminal, ok: (screen: string) => boolean, what: string): Promise<string> {
-  // Only turns a hang into a failure that shows the screen; not a speed requirement.
-  const deadline = Date.now() + 60_000
-  for (;;) {
-    const s = term.screen()
-    if (ok(s)) return s
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; screen:\n${s}`)
-    await Bun.sleep(50)
-  }
-}
-
-function tuiCommand(srv: TestServer, env: Record<string, string> = {}): string {
+function tuiCommand(srv: TestServer, env: Record<string, string> = {}, args: string[] = ['--data', srv.dataDir, '--url', srv.httpUrl]): string {
   const vars = Object.entries(env).map(([k, v]) => `${k}=${v}`)
-  return ['env', ...vars, ...cliCommand(), 'tui', '--data', srv.dataDir, '--url', srv.httpUrl].map(shq).join(' ')
-}
-
-/** tmux on a private socket, so nothing touches a tmux server someone else runs. */
-function openTmux(parent: string, command: string, columns: number, rows: number): Terminal {
-  const dir = mkdtempSync(join(parent, 't-'))
-  const sock = join(dir, 'tmux.sock')
-  const exitFile = join(dir, 'exit-code')
-  const script = join(dir, 'run.sh')
-  // After the TUI exits the pane stays, showing the normal screen: it must hold our marker and
-  // none of the TUI (the alternate screen was left).
-  writeFileSync(script, `cd ${shq(ROOT)}\n${command}\necho $? > ${shq(exitFile)}\necho TUI-EXITED\nread _ignored\n`)
-  const env = interactiveEnv()
-  const tmux = (...args: string[]) => {
-    const r = Bun.spawnSync(['tmux', '-S', sock, ...args], { env, stdout: 'pipe', stderr: 'pipe' })
-    if (r.exitCode !== 0) throw new Error(`tmux ${args[0]} failed: ${r.stderr.toString()}`)
-    return r.stdout.toString()
-  }
-  tmux('new-session', '-d', '-x', String(columns), '-y', String(rows), '-s', 'cs', `sh ${shq(script)}`)
-  return {
-    screen: () => tmux('capture-pane', '-p', '-t', 'cs'),
-    press: (keys) => { tmux('send-keys', '-t', 'cs', '-l', keys) },
-    async exited() {
-      while (!existsSync(exitFile) || readFileSync(exitFile, 'utf8').trim() === '') await Bun.sleep(50)
-      return Number(readFileSync(exitFile, 'utf8').trim())
-    },
-    close() { Bun.spawnSync(['tmux', '-S', sock, 'kill-server'], { stdout: 'ignore', stderr: 'ignore' }) },
-  }
+  return ['env', ...vars, ...cliCommand(), 'tui', ...args].map(shq).join(' ')
 }
 
 /** util-linux script: a pty with our pipes on the other side; stty sets its size. */
@@ -132,9 +72,9 @@ describe('cloudstorage tui in a pseudo-terminal', () => {
         expect(lines[22]).toContain('q quit')
       }
       term.press('?')
-      await waitFor(term, (s) => s.includes('Keys') && s.includes('CLOUDSTORAGE_ADMIN_TOKEN'), 'the help overlay')
+      await waitFor(term, (s) => s.includes('Keys ·') && s.includes('CLOUDSTORAGE_ADMIN_TOKEN'), 'the help overlay')
       term.press('?')
-      if (useTmux) await waitFor(term, (s) => !s.includes('Keys') && s.includes('Quota rejected'), 'help closed')
+      if (useTmux) await waitFor(term, (s) => !s.includes('Keys ·') && s.includes('Quota rejected'), 'help closed')
       term.press('q')
       expect(await term.exited()).toBe(0)
       if (useTmux) {
@@ -215,6 +155,59 @@ describe('cloudstorage tui in a pseudo-terminal', () => {
       expect(screen).toContain('✖ token rejected')
       expect(screen).toContain('CLOUDSTORAGE_ADMIN_TOKEN')
       term.press('\u0003')
+      expect(await term.exited()).toBe(0)
+    } finally {
+      term.close()
+    }
+  })
+})
+
+describe('cloudstorage tui finds the server, or signs in remotely', () => {
+  let srv: TestServer
+  let dir: string
+  beforeAll(async () => {
+    if (!useTmux) return
+    srv = await startInProcess()
+    dir = mkdtempSync(join(tmpdir(), 'cs-tui-pty-'))
+  })
+  afterAll(async () => {
+    await srv?.stop()
+    if (dir) rmSync(dir, { recursive: true, force: true })
+  })
+
+  testWithTool('tmux', useTmux, 'no --url: the server running on --data DIR (its server.json)', async () => {
+    const term = openTmux(dir, tuiCommand(srv, {}, ['--data', srv.dataDir]), 80, 24)
+    try {
+      const screen = await waitFor(term, (s) => s.includes('● online') && s.includes('Quota rejected'), 'the overview')
+      expect(screen).toContain(srv.httpUrl)
+      expect(screen).toMatch(/Accounts\s+1\b/)
+      term.press('q')
+      expect(await term.exited()).toBe(0)
+    } finally {
+      term.close()
+    }
+  })
+
+  testWithTool('tmux', useTmux, '--login asks for the email and the password (unechoed), then shows that account', async () => {
+    const token = (await Bun.file(join(srv.dataDir, 'admin.token')).text()).trim()
+    const r = await fetch(`${srv.httpUrl}/api/admin/accounts`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ email: 'dora@example.com', password: 'dora-password-1' }) })
+    expect(r.status).toBe(201)
+    const term = openTmux(dir, tuiCommand(srv, {}, ['--url', srv.httpUrl, '--login']), 80, 24)
+    try {
+      await waitFor(term, (s) => s.includes('Email:'), 'the email prompt')
+      term.press('dora@example.com\r')
+      await waitFor(term, (s) => s.includes('Password:'), 'the password prompt')
+      term.press('wrong-password\r')
+      await waitFor(term, (s) => s.includes('✖ The email or password is incorrect.'), 'refused')
+      term.press('dora@example.com\r')
+      await waitFor(term, (s) => s.split('Password:').length === 3, 'asked again')
+      term.press('dora-password-1\r')
+      const screen = await waitFor(term, (s) => s.includes('dora@example.com') && s.includes('Plan'), 'her overview')
+      expect(screen).not.toContain('2 Accounts')
+      expect(screen).not.toContain('dora-password-1')
+      term.press('3')
+      await waitFor(term, (s) => /default\s+CS/.test(s), 'her key')
+      term.press('q')
       expect(await term.exited()).toBe(0)
     } finally {
       term.close()

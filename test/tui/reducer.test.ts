@@ -5,7 +5,8 @@ import type { Overview, Problem } from '../../tui/client'
 const overview = (over: Partial<Overview> = {}): Overview => ({
   version: '1.2.3',
   uptimeSeconds: 60,
-  requests: 10,
+  requests: { total: 10, errors: 0, perSecond: 0 },
+  urls: { s3: 'http://h:9000', http: 'http://h:9001' }, dataDir: '/d', disk: { freeBytes: 1, totalBytes: 2 }, webhookQueueDepth: 0, background: { gc: null, retention: null },
   bytesIn: 2048,
   bytesOut: 4096,
   rateLimited: 0,
@@ -90,7 +91,7 @@ describe('failed', () => {
   test('keeps the last good data, marked stale, with its refresh time', () => {
     let s = reducer(initialState(), loaded(overview(), 1000))
     s = reducer(s, failed(refused, 3000))
-    expect(s.resources.overview.data?.requests).toBe(10)
+    expect(s.resources.overview.data?.requests.total).toBe(10)
     expect(s.resources.overview.updatedAt).toBe(1000)
     expect(s.lastRefresh).toBe(1000)
     expect(isStale(s, 'overview')).toBe(true)

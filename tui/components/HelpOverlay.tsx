@@ -13,14 +13,34 @@ interface HelpOverlayProps {
   screen: Binding[]
   screenTitle: string
   intervalSeconds: number
+  /** How the TUI signs in, when not with the admin token. */
+  auth?: string
 }
 
 const keysOf = (b: Binding) => b.keys.map((k) => KEY_LABELS[k] ?? k).join(', ')
 
-function KeyList({ bindings }: { bindings: Binding[] }) {
-  const width = Math.max(...bindings.map((b) => keysOf(b).length)) + 2
+function KeyList({ bindings: all }: { bindings: Binding[] }) {
+  // The screen number keys take one line: "1–8  Overview · Accounts · …".
+  const screens = all.filter((b) => b.command.type === 'screen')
+  // So are the keys that move in a list.
+  const isMove = (b: Binding) => b.command.type === 'dispatch' && /\/move$/.test(b.command.action.type)
+  const moves = all.filter(isMove)
+  const bindings = all.filter((b) => b.command.type !== 'screen' && !isMove(b))
+  const width = Math.max(...bindings.map((b) => keysOf(b).length), 3) + 2
   return (
     <>
+      {screens.length ? (
+        <Box>
+          <Box width={width} flexShrink={0}><Text bold color="cyan">{screens[0].label}–{screens.at(-1)!.label}</Text></Box>
+          <Text wrap="wrap">{screens.map((b) => `${b.label} ${b.description.replace(/ screen$/, '')}`).join(' · ')}</Text>
+        </Box>
+      ) : null}
+      {moves.length ? (
+        <Box>
+          <Box width={width} flexShrink={0}><Text bold color="cyan">↑↓</Text></Box>
+          <Text wrap="truncate-end">move: {moves.map((b) => b.keys.map((k) => KEY_LABELS[k] ?? k).join('/')).join(' ')}</Text>
+        </Box>
+      ) : null}
       {bindings.map((b) => {
         const keys = keysOf(b)
         return (
@@ -35,10 +55,10 @@ function KeyList({ bindings }: { bindings: Binding[] }) {
 }
 
 /** Two columns when the screen has keys of its own, so the whole list fits an 80x24 terminal. */
-export const HelpOverlay = memo(function HelpOverlay({ global, screen, screenTitle, intervalSeconds }: HelpOverlayProps) {
+export const HelpOverlay = memo(function HelpOverlay({ global, screen, screenTitle, intervalSeconds, auth }: HelpOverlayProps) {
   return (
     <Box flexDirection="column" flexShrink={0} borderStyle="round" borderColor="cyan" paddingX={1}>
-      <Text bold>Keys</Text>
+      <Text bold>Keys · {screenTitle}</Text>
       {screen.length === 0 ? <KeyList bindings={global} /> : (
         <Box>
           <Box flexDirection="column" width="45%" paddingRight={2}>
@@ -51,10 +71,13 @@ export const HelpOverlay = memo(function HelpOverlay({ global, screen, screenTit
           </Box>
         </Box>
       )}
-      <Text> </Text>
-      <Text dimColor>Data refreshes every {intervalSeconds}s through the HTTP admin API.</Text>
-      <Text dimColor>{'Auth: the token in <data>/admin.token (--data DIR), or'}</Text>
-      <Text dimColor>{`      ${TOKEN_ENV}, which wins when set.`}</Text>
+      <Text dimColor wrap="truncate-end">Data refreshes every {intervalSeconds}s through the HTTP API.</Text>
+      {auth ? <Text dimColor wrap="truncate-end">Auth: {auth}</Text> : (
+        <>
+          <Text dimColor>{'Auth: the token in <data>/admin.token (--data DIR), or'}</Text>
+          <Text dimColor>{`      ${TOKEN_ENV}, which wins when set.`}</Text>
+        </>
+      )}
     </Box>
   )
 })

@@ -31,7 +31,7 @@ export const HintBar = memo(function HintBar({ bindings, lastRefresh, width }: H
   // One line, always: a wrapped hint bar would push the screen up by a row.
   const hints = fitHints(bindings, width - clock.length - 1)
   return (
-    <Box justifyContent="space-between">
+    <Box justifyContent="space-between" flexShrink={0}>
       <Text wrap="truncate-end">
         {hints.map((b, i) => (
           <Text key={b.label}>{i ? ' '.repeat(GAP) : ''}<Text bold color="cyan">{b.label}</Text> {b.short ?? b.description}</Text>

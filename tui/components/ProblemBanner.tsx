@@ -12,7 +12,7 @@ interface ProblemBannerProps {
 export const ProblemBanner = memo(function ProblemBanner({ problem, since, intervalSeconds }: ProblemBannerProps) {
   const color = problem.kind === 'server' || problem.kind === 'protocol' ? 'yellow' : 'red'
   return (
-    <Box flexDirection="column" borderStyle="round" borderColor={color} paddingX={1}>
+    <Box flexDirection="column" flexShrink={0} borderStyle="round" borderColor={color} paddingX={1}>
       <Text color={color} bold wrap="truncate-end">✖ {problem.message}</Text>
       {problem.hint ? <Text>{problem.hint}</Text> : null}
       <Text dimColor wrap="truncate-end">

@@ -7,6 +7,7 @@ import {
   type AccountsMode, type AccountsView, type Notice,
 } from '../state/accounts'
 import type { ScreenProps } from './types'
+import { AccountDetail } from './AccountDetail'
 
 /**
  * Column widths for a screen width; 0 hides a column. Email takes what is left, so on a narrow
@@ -185,7 +186,12 @@ function estimatedHeight(terminalRows: number, problem: boolean): number {
   return Math.max(0, terminalRows - 4 - (problem ? 5 : 0))
 }
 
-export const Accounts = memo(function Accounts({ state, url, dispatch, terminal, width }: ScreenProps) {
+export const Accounts = memo(function Accounts(props: ScreenProps) {
+  if (props.state.accountDetail && props.state.accounts.mode.kind === 'list') return <AccountDetail {...props} />
+  return <AccountsList {...props} />
+})
+
+const AccountsList = memo(function AccountsList({ state, url, dispatch, terminal, width }: ScreenProps) {
   const r = state.resources.accounts
   const measured = state.accounts
   const bounded = Number.isFinite(terminal.rows)

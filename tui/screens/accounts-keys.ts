@@ -1,6 +1,7 @@
 import type { Binding, Command } from '../keymap'
 import type { AccountsAction } from '../state/accounts'
 import type { TuiState } from '../state/reducer'
+import { overlayKeys } from './list-keys'
 import type { ScreenKeys } from './types'
 
 /**
@@ -22,7 +23,27 @@ export const LIST_BINDINGS: Binding[] = [
   { keys: ['e'], label: 'e', description: 'edit quota', short: 'quota', command: act({ type: 'accounts/open', dialog: 'quota' }), hint: true },
   { keys: ['d'], label: 'd', description: 'delete with all data', short: 'delete', command: act({ type: 'accounts/open', dialog: 'delete' }), hint: true },
   { keys: ['n'], label: 'n', description: 'new account', short: 'new', command: act({ type: 'accounts/open', dialog: 'create' }), hint: true },
+  { keys: ['enter'], label: 'enter', description: "the account's keys, buckets and usage", short: 'show', command: { type: 'dispatch', action: { type: 'acct/open' } } },
+  ...extraBindings(),
 ]
+
+/** Plan, admin flag and password: on the list and in an account's detail alike. */
+function extraBindings(): Binding[] {
+  return [
+    { keys: ['p'], label: 'p', description: 'change the plan', short: 'plan', command: { type: 'dispatch', action: { type: 'acct/plan' } } },
+    { keys: ['a'], label: 'a', description: 'administrator or not', short: 'admin', command: { type: 'dispatch', action: { type: 'acct/admin' } } },
+    { keys: ['w'], label: 'w', description: 'reset the password', short: 'password', command: { type: 'dispatch', action: { type: 'acct/password' } } },
+  ]
+}
+
+const DETAIL: ScreenKeys = {
+  modal: false,
+  bindings: [
+    { keys: ['p'], label: 'p', description: 'change the plan', short: 'plan', command: { type: 'dispatch', action: { type: 'acct/plan' } }, hint: true },
+    { keys: ['a'], label: 'a', description: 'administrator or not', short: 'admin', command: { type: 'dispatch', action: { type: 'acct/admin' } }, hint: true },
+    { keys: ['w'], label: 'w', description: 'reset the password', short: 'password', command: { type: 'dispatch', action: { type: 'acct/password' } }, hint: true },
+  ],
+}
 
 const cancel: Binding = { keys: ['escape'], label: 'esc', description: 'cancel', command: act({ type: 'accounts/cancel' }), hint: true }
 const erase: Binding = { keys: ['backspace', 'delete'], label: '⌫', description: 'erase', command: act({ type: 'accounts/erase' }) }
@@ -75,9 +96,11 @@ const SECRET: ScreenKeys = {
 }
 
 export function accountsKeys(state: TuiState): ScreenKeys {
+  const overlay = overlayKeys(state, false)
+  if (overlay) return overlay
   const mode = state.accounts.mode
   switch (mode.kind) {
-    case 'list': return LIST
+    case 'list': return state.accountDetail ? DETAIL : LIST
     case 'status': return STATUS
     case 'quota': return QUOTA
     case 'delete': return DELETE
@@ -87,4 +110,4 @@ export function accountsKeys(state: TuiState): ScreenKeys {
 }
 
 /** Every mode's key set, for the conflict test. */
-export const ALL_ACCOUNTS_KEYS: ScreenKeys[] = [LIST, STATUS, QUOTA, DELETE, CREATE_TEXT, CREATE_ADMIN, SECRET]
+export const ALL_ACCOUNTS_KEYS: ScreenKeys[] = [LIST, DETAIL, STATUS, QUOTA, DELETE, CREATE_TEXT, CREATE_ADMIN, SECRET]

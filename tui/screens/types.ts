@@ -1,8 +1,7 @@
 import type { ComponentType, Dispatch } from 'react'
-import type { ApiClient } from '../client'
 import type { Binding } from '../keymap'
 import type { TerminalSize } from '../hooks/use-terminal-size'
-import type { Action, ResourceKey, Resources, ScreenId, TuiState } from '../state/reducer'
+import type { Action, ResourceSpec, ScreenId, TuiState } from '../state/reducer'
 
 export interface ScreenProps {
   state: TuiState
@@ -12,6 +11,8 @@ export interface ScreenProps {
   terminal: TerminalSize
   /** Columns the screen may use. */
   width: number
+  /** Rows the screen body has (Infinity when the terminal does not say). */
+  rows: number
 }
 
 /** A screen's keys in its current state (its list keys, or an open dialog's). */
@@ -31,8 +32,10 @@ export interface ScreenDef {
   /** The key that switches to this screen (also shown in the tab bar). */
   key: string
   title: string
-  /** Fetched every poll while the screen is shown. */
-  resources: ResourceKey[]
+  /** Fetched every poll while the screen is shown (they may depend on where the screen is). */
+  resources: (state: TuiState) => ResourceSpec[]
+  /** Only for administrators (hidden from other accounts). */
+  adminOnly?: boolean
   component: ComponentType<ScreenProps>
   /**
    * The screen's keys for a state. Should return the same object for the same mode, so the hint
@@ -40,5 +43,3 @@ export interface ScreenDef {
    */
   keys?: (state: TuiState) => ScreenKeys
 }
-
-export type Loaders = { [K in ResourceKey]: (client: ApiClient, signal: AbortSignal) => Promise<Resources[K]> }

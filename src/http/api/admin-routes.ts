@@ -4,12 +4,34 @@ import { AppError } from '../../errors/app-error'
 import { parseSize } from '../../config/size'
 import { VERSION } from '../../version'
 import type { ApiPlugin } from './route'
-import { Account, int, nullable, obj, opt, Success } from './schemas'
+import { keysOf } from './key-routes'
+import { bucketSummary } from '../../services/buckets/buckets'
+import { Account, Bucket, int, iso, Key, nullable, obj, opt, Success } from './schemas'
+
+/** The URL a listener is reached at, as the caller reached this one (the host it used). */
+function urlOf(request: Request, port: number): string {
+  const u = new URL(request.url)
+  return `${u.protocol}//${u.hostname}:${port}`
+}
 
 /** Aggregate numbers for the TUI overview and the dashboard's admin page. */
-export function overview(ctx: SurfaceContext) {
-  return { version: VERSION, ...ctx.metrics.snapshot(), ...ctx.services.admin.totals(), region: ctx.config.region }
+export function overview(ctx: SurfaceContext, request: Request) {
+  const m = ctx.metrics.snapshot()
+  const admin = ctx.services.admin
+  return {
+    version: VERSION, uptimeSeconds: m.uptimeSeconds,
+    urls: { s3: ctx.config.s3PublicUrl ?? urlOf(request, (ctx.ports?.s3 ?? ctx.config.s3Port)), http: urlOf(request, (ctx.ports?.http ?? ctx.config.port)) },
+    dataDir: ctx.config.dataDir,
+    disk: admin.disk() ?? { freeBytes: 0, totalBytes: 0 },
+    requests: ctx.metrics.requestSummary(),
+    bytesIn: m.bytesIn, bytesOut: m.bytesOut, rateLimited: m.rateLimited, quotaRejected: m.quotaRejected,
+    webhookQueueDepth: admin.webhookQueueDepth(),
+    background: admin.background(),
+    ...admin.totals(), region: ctx.config.region,
+  }
 }
+
+const PassResult = nullable(obj({ at: iso(), ok: t.Boolean(), detail: t.String({ description: 'What the pass did, or why it failed' }) }, 'The last pass since start; null before the first'))
 
 function quotaValue(v: string | number | null | undefined): number | null | undefined {
   if (v === undefined || v === null) return v
@@ -25,12 +47,19 @@ const tags = ['Administration']
 /** /api/admin/*: accounts for administrators (the TUI and CLI use these). */
 export function adminRoutes(ctx: SurfaceContext, api: ApiPlugin) {
   return new Elysia().use(api)
-    .get('/api/admin/overview', () => overview(ctx), {
+    .get('/api/admin/overview', ({ request }) => overview(ctx, request), {
       api: { surface: 'admin', operation: 'AdminOverview', auth: 'admin' },
       response: {
         200: obj({
-          version: t.String(), uptimeSeconds: int(), requests: int(), bytesIn: int(), bytesOut: int(),
-          rateLimited: int(), quotaRejected: int(), accounts: int(), buckets: int(), multipartUploads: int(),
+          version: t.String(), uptimeSeconds: int(),
+          urls: obj({ s3: t.String(), http: t.String() }, 'How this caller reaches the two ports'),
+          dataDir: t.String(),
+          disk: obj({ freeBytes: int(), totalBytes: int() }, "The data dir's file system (0 when it cannot be read)"),
+          requests: obj({ total: int(), errors: int({ description: 'Answers with a 5xx status' }), perSecond: t.Number({ description: 'Over the last 10 seconds' }) }, 'Both ports, since start'),
+          bytesIn: int(), bytesOut: int(), rateLimited: int(), quotaRejected: int(),
+          webhookQueueDepth: int({ description: 'Deliveries waiting to be sent, retries included' }),
+          background: obj({ gc: PassResult, retention: PassResult }),
+          accounts: int(), buckets: int(), multipartUploads: int(),
           storage: obj({ logicalBytes: int(), storedBytes: int(), objects: int() }), region: t.String(),
         }),
       },
@@ -89,5 +118,33 @@ export function adminRoutes(ctx: SurfaceContext, api: ApiPlugin) {
       params: id,
       response: { 200: Success },
       detail: { summary: 'Delete an account with all its data', tags },
+    })
+    .post('/api/admin/accounts/:id/password', async ({ params, body }) => {
+      await ctx.services.accounts.setPassword(params.id, body.password)
+      return { success: true }
+    }, {
+      api: { surface: 'admin', operation: 'AdminResetPassword', auth: 'admin', json: true },
+      params: id,
+      body: obj({ password: t.String({ description: 'At least 10 characters' }) }),
+      response: { 200: Success },
+      detail: { summary: "Reset an account's password (its sessions end; its keys stay)", tags },
+    })
+    .get('/api/admin/accounts/:id/keys', ({ params }) => {
+      ctx.services.accounts.get(params.id)
+      return { keys: keysOf(ctx, params.id) }
+    }, {
+      api: { surface: 'admin', operation: 'AdminListAccountKeys', auth: 'admin' },
+      params: id,
+      response: { 200: obj({ keys: t.Array(Key) }) },
+      detail: { summary: "An account's access keys (never secrets)", tags },
+    })
+    .get('/api/admin/accounts/:id/buckets', ({ params }) => {
+      ctx.services.accounts.get(params.id)
+      return { buckets: ctx.services.buckets.list(params.id).map(bucketSummary) }
+    }, {
+      api: { surface: 'admin', operation: 'AdminListAccountBuckets', auth: 'admin' },
+      params: id,
+      response: { 200: obj({ buckets: t.Array(Bucket) }) },
+      detail: { summary: "An account's buckets with usage", tags },
     })
 }

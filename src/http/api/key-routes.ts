@@ -6,15 +6,18 @@ import { iso, Key, obj, opt, query, Success } from './schemas'
 
 const tags = ['Access keys']
 
+/** An account's keys, last-used times including uses not yet flushed to the database. */
+export function keysOf(ctx: SurfaceContext, accountId: string) {
+  return ctx.services.keys.list(accountId).map((k) => {
+    const pending = ctx.services.keyUsage.pendingFor(k.accessKey)
+    return pending === undefined ? k : { ...k, lastUsedAt: new Date(pending).toISOString() }
+  })
+}
+
 /** /api/keys: list (never secrets), create (secret shown once), revoke (immediate). */
 export function keyRoutes(ctx: SurfaceContext, api: ApiPlugin) {
   return new Elysia().use(api)
-    .get('/api/keys', ({ call }) => ({
-      keys: ctx.services.keys.list(call.who().accountId).map((k) => {
-        const pending = ctx.services.keyUsage.pendingFor(k.accessKey)
-        return pending === undefined ? k : { ...k, lastUsedAt: new Date(pending).toISOString() }
-      }),
-    }), {
+    .get('/api/keys', ({ call }) => ({ keys: keysOf(ctx, call.who().accountId) }), {
       api: { surface: 'dashboard', operation: 'ListKeys', auth: 'dashboard' },
       response: { 200: obj({ keys: t.Array(Key) }) },
       detail: { summary: 'List access keys (never secrets)', tags },

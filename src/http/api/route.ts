@@ -6,7 +6,7 @@ import { jsonErrorBody } from '../../errors/render'
 import { clientIp } from '../common/client-ip'
 import { checkCsrf } from '../../services/sessions/sessions'
 import { readRequestBody } from '../../blob/streams'
-import type { RequestState, Surface } from '../pipeline'
+import { POLL_HEADER, type RequestState, type Surface } from '../pipeline'
 import { resolveApiPrincipal, type ApiPrincipal } from './principal'
 import { validationError } from './validate'
 import { securityFor, UPLOAD_BODY } from './openapi'
@@ -185,6 +185,8 @@ export function apiPlugin(ctx: SurfaceContext, adminToken: string | null) {
             const principal = resolveApiPrincipal(ctx, request, adminToken, { allowSession: o.auth !== 'apiKey', allowApiKey: true })
             state.x.principal = principal
             if (principal) state.principal = principal.accessKeyId ?? `${principal.via}:${principal.accountId}`
+            if (principal && principal.via !== 'session' && request.method === 'GET' && (o.surface === 'dashboard' || o.surface === 'admin') &&
+              request.headers.get(POLL_HEADER) === '1') state.quiet = true
             if (o.auth !== 'optional') {
               if (!principal) throw new AppError('Unauthorized', { message: o.auth === 'apiKey' ? 'Send X-API-Key: ACCESS_KEY:SECRET_KEY or Authorization: Bearer ACCESS_KEY:SECRET_KEY.' : 'Log in first, or send an API key.' })
               if (o.auth === 'admin' && !principal.isAdmin) throw new AppError('AccessDenied', { message: 'This endpoint is for administrators.' })

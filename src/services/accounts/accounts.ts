@@ -127,6 +127,22 @@ export function accountsService(d: Deps, keys: KeysService, buckets: BucketsServ
       sessions.revokeAll(accountId)
     },
 
+    /**
+     * An administrator's reset: a new password without the current one. Every session ends (a
+     * reset is what follows a leaked password); keys stay valid.
+     */
+    async setPassword(accountId: string, password: string) {
+      const a = repos.accounts.byId(accountId)
+      if (!a) throw new AppError('NoSuchAccount')
+      this.validateCredentials(a.email, password)
+      const hash = await hashPassword(password)
+      d.db.tx(() => {
+        if (!repos.accounts.byId(accountId)) throw new AppError('NoSuchAccount')
+        repos.accounts.update(accountId, { passwordHash: hash, passwordChangedAt: d.now() })
+      })
+      sessions.revokeAll(accountId)
+    },
+
     /** Admin changes: suspend/activate, plan, quota override (null = plan's), admin flag. */
     update(accountId: string, patch: { status?: 'active' | 'suspended'; plan?: string | null; quotaBytes?: number | null; isAdmin?: boolean }): AccountSummary {
       if (patch.plan && !d.config.plans[patch.plan]) throw new AppError('ValidationError', { message: `Unknown plan '${patch.plan}'. Plans: ${Object.keys(d.config.plans).join(', ')}.` })

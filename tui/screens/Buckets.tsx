@@ -1,0 +1,49 @@
+import React, { memo } from 'react'
+import type { Binding } from '../keymap'
+import { formatBytes, formatCountShort } from '../format'
+import { bucketRows, retentionText, type BucketRow } from '../state/buckets'
+import { listOf } from '../state/common'
+import { applyFilter } from '../state/list'
+import { isStale, type TuiState } from '../state/reducer'
+import { Table, type Column } from '../components/Table'
+import { bind, listScreenKeys } from './list-keys'
+import type { ScreenKeys, ScreenProps } from './types'
+
+const OWN: Binding[] = [
+  bind(['enter'], 'enter', 'browse its files', { type: 'buckets/files' }, { hint: true, short: 'files' }),
+  bind(['n'], 'n', 'new bucket', { type: 'buckets/new' }, { hint: true, short: 'new' }),
+  bind(['d'], 'd', 'delete the bucket (type its name)', { type: 'buckets/delete' }, { hint: true, short: 'delete' }),
+  bind(['v'], 'v', 'Time Machine on / off', { type: 'buckets/toggle', setting: 'timeMachine' }, { hint: true, short: 'versions' }),
+  bind(['p'], 'p', 'public read on / off', { type: 'buckets/toggle', setting: 'publicRead' }, { hint: true, short: 'public' }),
+  bind(['e'], 'e', 'edit Time Machine retention', { type: 'buckets/retention' }, { short: 'retention' }),
+  bind(['c'], 'c', 'edit CORS rules (JSON)', { type: 'buckets/cors' }, { short: 'cors' }),
+  bind(['t'], 't', 'Time Machine of this bucket', { type: 'buckets/tm' }, { short: 'history' }),
+]
+
+export const bucketsKeys = (state: TuiState): ScreenKeys => listScreenKeys(state, listOf(state, 'buckets').filtering, OWN)
+
+const on = (b: boolean) => (b ? 'on' : 'off')
+
+export function bucketColumns(width: number): Column<BucketRow>[] {
+  const cols: Column<BucketRow>[] = [
+    { title: 'name', width: 0, cell: (r) => r.bucket.name + (r.bucket.isDefault ? ' *' : '') },
+    { title: 'objects', width: 7, align: 'right', cell: (r) => formatCountShort(r.bucket.usage.objects) },
+    { title: 'size', width: 9, align: 'right', cell: (r) => formatBytes(r.bucket.usage.bytes) },
+    { title: 'TM', width: 3, cell: (r) => on(r.bucket.timeMachine), color: (r) => (r.bucket.timeMachine ? 'green' : 'yellow') },
+    { title: 'S3 vers.', width: 9, cell: (r) => r.bucket.versioning || 'never' },
+    { title: 'public', width: 6, cell: (r) => (r.bucket.publicRead ? 'PUBLIC' : 'no'), color: (r) => (r.bucket.publicRead ? 'red' : undefined) },
+  ]
+  if (width >= 96) cols.push({ title: 'retention', width: 22, cell: (r) => retentionText(r.bucket) })
+  return cols
+}
+
+/** Buckets with usage and settings; * marks the account's default bucket. */
+export const Buckets = memo(function Buckets({ state, width, rows }: ScreenProps) {
+  const list = listOf(state, 'buckets')
+  const all = bucketRows(state)
+  const r = state.resources.buckets
+  return (
+    <Table rows={applyFilter(all, list.filter)} total={all.length} list={list} columns={bucketColumns(width)} width={width} height={rows} noun="bucket"
+      empty="no buckets: n creates one" stale={isStale(state, 'buckets')} loading={r.data ? null : r.problem ? 'no data yet' : 'loading buckets…'} />
+  )
+})

@@ -1,0 +1,38 @@
+import React, { memo } from 'react'
+import { Box } from 'ink'
+import type { Binding } from '../keymap'
+import { formatWhen } from '../format'
+import { keyRows, type KeyRow } from '../state/keys'
+import { listOf } from '../state/common'
+import { applyFilter } from '../state/list'
+import { isStale, type TuiState } from '../state/reducer'
+import { Table, type Column } from '../components/Table'
+import { bind, listScreenKeys } from './list-keys'
+import type { ScreenKeys, ScreenProps } from './types'
+
+const OWN: Binding[] = [
+  bind(['n'], 'n', 'new access key', { type: 'keys/new' }, { hint: true, short: 'new' }),
+  bind(['d'], 'd', 'revoke the key', { type: 'keys/revoke' }, { hint: true, short: 'revoke' }),
+]
+
+export const keysKeys = (state: TuiState): ScreenKeys => listScreenKeys(state, listOf(state, 'keys').filtering, OWN)
+
+const COLUMNS: Column<KeyRow>[] = [
+  { title: 'name', width: 0, cell: (r) => r.key.name || '—' },
+  { title: 'access key', width: 22, cell: (r) => r.key.accessKey },
+  { title: 'created', width: 16, cell: (r) => formatWhen(r.key.createdAt) },
+  { title: 'last used', width: 16, cell: (r) => (r.key.lastUsedAt ? formatWhen(r.key.lastUsedAt) : 'never'), color: (r) => (r.key.lastUsedAt ? undefined : 'gray') },
+]
+
+/** The caller's access keys (the admin token: the first administrator's). */
+export const Keys = memo(function Keys({ state, width, rows }: ScreenProps) {
+  const list = listOf(state, 'keys')
+  const all = keyRows(state)
+  const r = state.resources.keys
+  return (
+    <Box flexDirection="column" flexGrow={1}>
+      <Table rows={applyFilter(all, list.filter)} total={all.length} list={list} columns={COLUMNS} width={width} height={rows} noun="key"
+        empty="no access keys: n creates one" stale={isStale(state, 'keys')} loading={r.data ? null : r.problem ? 'no data yet' : 'loading keys…'} />
+    </Box>
+  )
+})

@@ -1,0 +1,39 @@
+import React, { memo } from 'react'
+import type { Binding } from '../keymap'
+import { formatWhen } from '../format'
+import { listOf } from '../state/common'
+import { applyFilter } from '../state/list'
+import { shareRows, shareStatus, type ShareRow } from '../state/shares'
+import { isStale, type TuiState } from '../state/reducer'
+import { Table, type Column } from '../components/Table'
+import { bind, listScreenKeys } from './list-keys'
+import type { ScreenKeys, ScreenProps } from './types'
+
+const OWN: Binding[] = [
+  bind(['n'], 'n', 'new share link', { type: 'shares/new' }, { hint: true, short: 'new' }),
+  bind(['c'], 'c', 'copy the link', { type: 'shares/copy' }, { hint: true, short: 'copy' }),
+  bind(['d'], 'd', 'revoke the link', { type: 'shares/revoke' }, { hint: true, short: 'revoke' }),
+]
+
+export const sharesKeys = (state: TuiState): ScreenKeys => listScreenKeys(state, listOf(state, 'shares').filtering, OWN)
+
+function columns(now: number): Column<ShareRow>[] {
+  return [
+    { title: 'file', width: 0, cell: (r) => `${r.share.bucket}/${r.share.key}` },
+    { title: 'status', width: 8, cell: (r) => shareStatus(r.share, now), color: (r) => (shareStatus(r.share, now) === 'active' ? 'green' : 'yellow') },
+    { title: 'expires', width: 16, cell: (r) => (r.share.expiresAt ? formatWhen(r.share.expiresAt) : 'never') },
+    { title: 'downloads', width: 9, align: 'right', cell: (r) => `${r.share.downloads}/${r.share.maxDownloads ?? '∞'}` },
+    { title: 'pw', width: 3, cell: (r) => (r.share.hasPassword ? 'yes' : '') },
+  ]
+}
+
+/** Share links: who can download what, until when. */
+export const Shares = memo(function Shares({ state, width, rows }: ScreenProps) {
+  const list = listOf(state, 'shares')
+  const all = shareRows(state)
+  const r = state.resources.shares
+  return (
+    <Table rows={applyFilter(all, list.filter)} total={all.length} list={list} columns={columns(state.lastRefresh ?? Date.now())} width={width} height={rows} noun="link"
+      empty="no share links: n creates one (or S on a file)" stale={isStale(state, 'shares')} loading={r.data ? null : r.problem ? 'no data yet' : 'loading share links…'} />
+  )
+})

@@ -1,0 +1,62 @@
+import type { Problem } from '../client'
+import type { Dialog, Notice } from './dialog'
+import { EMPTY_LIST, type ListState } from './list'
+import type { OpRequest } from './ops'
+import type { ListId, ResourceState, TuiState } from './reducer'
+
+/** Helpers the screens' state modules share (no screen logic here). */
+
+const EMPTY_RESOURCE: ResourceState<never> = { data: null, problem: null, updatedAt: null }
+
+/** A resource by key, typed by the caller (the key says what it holds). */
+export function resource<T>(state: TuiState, key: string): ResourceState<T> {
+  return (state.resources[key] as ResourceState<T> | undefined) ?? EMPTY_RESOURCE
+}
+
+export const listOf = (state: TuiState, id: ListId): ListState => state.lists[id] ?? EMPTY_LIST
+
+export function withList(state: TuiState, id: ListId, list: ListState): TuiState {
+  return list === listOf(state, id) ? state : { ...state, lists: { ...state.lists, [id]: list } }
+}
+
+/** Table rows a list gets: the screen body minus its own header and caption lines. */
+export function tableHeight(state: TuiState, chrome = 2): number {
+  return Math.max(1, (state.bodyRows ?? 20) - chrome - (state.notice ? 1 : 0))
+}
+
+/** Starts a request: the App sends it and answers with mutationDone / mutationFailed. */
+export function startOp(state: TuiState, request: OpRequest, keepDialog = true): TuiState {
+  if (state.pending) return state
+  return { ...state, pending: { ...request, seq: state.nextSeq }, nextSeq: state.nextSeq + 1, notice: null, dialog: keepDialog ? state.dialog : null }
+}
+
+export function openDialog(state: TuiState, dialog: Dialog): TuiState {
+  return { ...state, dialog, notice: null }
+}
+
+export function notify(state: TuiState, notice: Notice | null): TuiState {
+  return { ...state, notice }
+}
+
+export const ok = (text: string): Notice => ({ tone: 'ok', text })
+export const failed = (text: string, problem: Problem): Notice => ({ tone: 'error', text, problem })
+
+/** The server's words when it explained itself (a rejected value); the transport's otherwise. */
+export function problemText(p: Problem): string {
+  if (p.kind === 'server' && p.detail) return `${p.detail} (${p.code})`
+  return p.message
+}
+
+/** The last path segment of a key ("photos/2024/a.jpg" → "a.jpg"; a folder keeps its slash). */
+export function baseName(key: string): string {
+  const trimmed = key.endsWith('/') ? key.slice(0, -1) : key
+  const name = trimmed.slice(trimmed.lastIndexOf('/') + 1)
+  return key.endsWith('/') ? name + '/' : name
+}
+
+/** The folder above a prefix ("a/b/" → "a/", "a/" → ""). */
+export function parentPrefix(prefix: string): string {
+  const trimmed = prefix.slice(0, -1)
+  const i = trimmed.lastIndexOf('/')
+  return i < 0 ? '' : trimmed.slice(0, i + 1)
+}

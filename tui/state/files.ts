@@ -1,0 +1,152 @@
+import type { Bucket, ObjectPage } from '../api'
+import { formatBytes } from '../format'
+import { form, type Dialog } from './dialog'
+import { baseName, listOf, openDialog, parentPrefix, resource, startOp, withList } from './common'
+import { EMPTY_LIST, selectedRow, type RowRef } from './list'
+import { bucketRows } from './buckets'
+import type { ResourceSpec, TuiState } from './reducer'
+
+/**
+ * The Files screen: a bucket browsed like a file manager (folders are common prefixes at '/'),
+ * object details, upload and download with progress, delete, presigned URLs.
+ */
+
+export interface FilesLocation {
+  /** null: choosing a bucket. */
+  bucket: string | null
+  prefix: string
+  /** Cursors of the further pages the user asked for ("more…"). */
+  pages: string[]
+}
+
+export const FILES_HOME: FilesLocation = { bucket: null, prefix: '', pages: [] }
+
+export type FilesAction =
+  | { type: 'files/open' }
+  | { type: 'files/upload' }
+  | { type: 'files/download' }
+  | { type: 'files/delete' }
+  | { type: 'files/copyUrl' }
+  | { type: 'files/goto'; bucket: string | null; prefix: string }
+  /** The selected file in the Time Machine screen, or a share link for it (the root reducer's). */
+  | { type: 'files/tm' }
+  | { type: 'files/share' }
+
+export type FileRow = RowRef & (
+  | { kind: 'up' }
+  | { kind: 'folder'; prefix: string }
+  | { kind: 'file'; key: string; size: number; lastModified: string; contentType: string }
+  | { kind: 'more'; cursor: string }
+)
+
+/** Page size of a listing: the API's largest. */
+export const PAGE = 1000
+
+const pageKey = (bucket: string, prefix: string, cursor = '') => `objects:${bucket}:${prefix}:${cursor}`
+
+export function filesResources(state: TuiState): ResourceSpec[] {
+  const { bucket, prefix, pages } = state.files
+  if (bucket === null) return [{ key: 'buckets', load: (c, s) => c.listBuckets(s) }]
+  return [
+    { key: pageKey(bucket, prefix), load: (c, s) => c.listObjects(bucket, { prefix, delimiter: '/', limit: PAGE }, s) },
+    ...pages.map((cursor) => ({ key: pageKey(bucket, prefix, cursor), load: (c: Parameters<ResourceSpec['load']>[0], s: AbortSignal) => c.listObjects(bucket, { prefix, delimiter: '/', limit: PAGE, cursor }, s) })),
+    // Whether a delete can be undone depends on the bucket's Time Machine setting.
+    { key: 'buckets', load: (c, s) => c.listBuckets(s) },
+  ]
+}
+
+const rowsCache = new WeakMap<object, FileRow[]>()
+
+/** The rows of the current folder: up, folders, files, then "more…" when the listing goes on. */
+export function fileRows(state: TuiState): FileRow[] {
+  const { bucket, prefix, pages } = state.files
+  if (bucket === null) return []
+  const first = resource<ObjectPage>(state, pageKey(bucket, prefix)).data
+  if (!first) return []
+  const all = [first, ...pages.map((c) => resource<ObjectPage>(state, pageKey(bucket, prefix, c)).data)]
+  const loaded = all.filter((p): p is ObjectPage => p !== null)
+  // Cached on the first page's data object; further pages change rarely.
+  const cacheKey = loaded.length === 1 ? first : null
+  const cached = cacheKey ? rowsCache.get(cacheKey) : undefined
+  if (cached) return cached
+  const rows: FileRow[] = prefix ? [{ id: '..', text: '..', kind: 'up' }] : []
+  for (const p of loaded) {
+    for (const f of p.prefixes) rows.push({ id: `d:${f}`, text: baseName(f), kind: 'folder', prefix: f })
+    for (const o of p.objects) rows.push({ id: `f:${o.key}`, text: baseName(o.key), kind: 'file', key: o.key, size: o.size, lastModified: o.lastModified, contentType: o.contentType })
+  }
+  const next = loaded.length === all.length ? loaded.at(-1)!.nextCursor : null
+  if (next) rows.push({ id: `more:${next}`, text: '', kind: 'more', cursor: next })
+  if (cacheKey) rowsCache.set(cacheKey, rows)
+  return rows
+}
+
+export const selectedFile = (state: TuiState): FileRow | null => selectedRow(listOf(state, 'files'), fileRows(state))
+
+/** Where the Files screen is, as the palette and the header write it: bucket/prefix. */
+export const filesPath = (loc: FilesLocation) => (loc.bucket === null ? '' : `${loc.bucket}/${loc.prefix}`)
+
+function go(state: TuiState, loc: FilesLocation, select: string | null = null): TuiState {
+  const next = { ...state, files: loc }
+  return withList(next, 'files', select ? { ...EMPTY_LIST, selectedId: select } : EMPTY_LIST)
+}
+
+/** Esc: up one folder, then back to the bucket list; null at the top (the App goes back further). */
+export function filesBack(state: TuiState): TuiState | null {
+  const { bucket, prefix } = state.files
+  if (bucket === null) return null
+  if (prefix) return go(state, { bucket, prefix: parentPrefix(prefix), pages: [] }, `d:${prefix}`)
+  return withList(go(state, FILES_HOME), 'fileBuckets', { ...listOf(state, 'fileBuckets'), selectedId: bucket })
+}
+
+/** Deleting in a bucket with Time Machine (or S3 versioning) keeps the history: undoable. */
+function reversible(state: TuiState, bucket: string): boolean {
+  const b = resource<Bucket[]>(state, 'buckets').data?.find((x) => x.name === bucket)
+  return !!b && (b.timeMachine || b.versioning === 'Enabled')
+}
+
+function deleteDialog(state: TuiState, bucket: string, key: string): Dialog {
+  const request = { op: 'deleteObject' as const, bucket, key }
+  if (reversible(state, bucket)) {
+    return { kind: 'confirm', tone: 'warn', title: `Delete ${key}?`, lines: ['Time Machine keeps its history: undelete it from the Time Machine screen (6, x).'], request }
+  }
+  return { kind: 'typed', title: `Delete ${key} for good?`, text: '', mismatch: false, expect: baseName(key), lines: ['This bucket keeps no history: the file cannot be brought back.'], request }
+}
+
+export function filesReducer(state: TuiState, action: FilesAction): TuiState {
+  const { bucket, prefix } = state.files
+  if (action.type === 'files/goto') return go(state, { bucket: action.bucket, prefix: action.prefix, pages: [] })
+  if (bucket === null) {
+    if (action.type !== 'files/open') return state
+    const b = selectedRow(listOf(state, 'fileBuckets'), bucketRows(state))
+    return b ? go(state, { bucket: b.id, prefix: '', pages: [] }) : state
+  }
+  if (action.type === 'files/upload') {
+    return openDialog(state, form('upload', `Upload to ${bucket}/${prefix}`, [
+      { name: 'path', label: 'Local file', kind: 'text', value: '', hint: 'a path on this machine; ~ is your home' },
+      { name: 'key', label: 'Name', kind: 'text', value: '', hint: `empty: the file's name, in ${prefix || 'the top folder'}` },
+    ], { bucket, prefix }))
+  }
+  const row = selectedFile(state)
+  if (!row) return state
+  switch (action.type) {
+    case 'files/open':
+      if (row.kind === 'up') return filesBack(state) ?? state
+      if (row.kind === 'folder') return go(state, { bucket, prefix: row.prefix, pages: [] })
+      if (row.kind === 'more') return { ...state, files: { ...state.files, pages: [...state.files.pages, row.cursor] } }
+      return startOp(state, { op: 'objectDetails', bucket, key: row.key })
+    case 'files/download':
+      if (row.kind !== 'file') return state
+      return openDialog(state, form('download', `Download ${row.key} (${formatBytes(row.size)})`, [
+        { name: 'path', label: 'Save as', kind: 'text', value: `./${baseName(row.key)}`, hint: 'an existing file is replaced' },
+      ], { bucket, key: row.key }))
+    case 'files/delete':
+      return row.kind === 'file' ? openDialog(state, deleteDialog(state, bucket, row.key)) : state
+    case 'files/copyUrl':
+      if (row.kind !== 'file') return state
+      return openDialog(state, form('copyUrl', `Presigned URL for ${row.key}`, [
+        { name: 'expires', label: 'Valid for', kind: 'choice', value: '1 hour', options: ['1 hour', '1 day', '7 days'], hint: '←/→ to choose; anyone with the URL can download the file' },
+      ], { bucket, key: row.key }))
+    default:
+      return state
+  }
+}

@@ -1,0 +1,68 @@
+import type { Share } from '../api'
+import { form, type Dialog } from './dialog'
+import { listOf, openDialog, resource } from './common'
+import { selectedRow, type RowRef } from './list'
+import type { ResourceSpec, TuiState } from './reducer'
+
+/** The Shares screen: share links with their limits; create, revoke, copy the URL. */
+
+export type SharesAction =
+  | { type: 'shares/new'; bucket?: string; key?: string }
+  | { type: 'shares/revoke' }
+  | { type: 'shares/copy' }
+
+export interface ShareRow extends RowRef { share: Share }
+
+export const sharesResources = (): ResourceSpec[] => [{ key: 'shares', load: (c, s) => c.listShares(s) }]
+
+const rowsCache = new WeakMap<readonly Share[], ShareRow[]>()
+export function shareRows(state: TuiState): ShareRow[] {
+  const data = resource<Share[]>(state, 'shares').data
+  if (!data) return []
+  let rows = rowsCache.get(data)
+  if (!rows) {
+    rows = [...data].sort((a, b) => b.createdAt.localeCompare(a.createdAt)).map((s) => ({ id: s.id, text: `${s.bucket}/${s.key}`, share: s }))
+    rowsCache.set(data, rows)
+  }
+  return rows
+}
+
+export const selectedShare = (state: TuiState): Share | null => selectedRow(listOf(state, 'shares'), shareRows(state))?.share ?? null
+
+export const EXPIRY_CHOICES: Record<string, number | null> = { '1 hour': 3600, '1 day': 86_400, '7 days': 7 * 86_400, '30 days': 30 * 86_400, never: null }
+
+/** The form for a new share link, for a file chosen here or in the Files screen. */
+export function shareForm(bucket = '', key = ''): Dialog {
+  return form('newShare', 'New share link', [
+    { name: 'bucket', label: 'Bucket', kind: 'text', value: bucket },
+    { name: 'key', label: 'File', kind: 'text', value: key, hint: 'a key, or a folder ending in / to share everything under it' },
+    { name: 'expires', label: 'Expires', kind: 'choice', value: '7 days', options: Object.keys(EXPIRY_CHOICES), hint: '←/→ to choose' },
+    { name: 'maxDownloads', label: 'Downloads', kind: 'text', value: '', hint: 'most downloads allowed; empty: no limit' },
+    { name: 'password', label: 'Password', kind: 'secret', value: '', hint: 'optional' },
+  ])
+}
+
+/**
+ * Active, or why the link no longer works: the server's status, except that an expiry passing
+ * between two refreshes shows at once.
+ */
+export function shareStatus(s: Share, now: number): 'active' | 'revoked' | 'expired' | 'used up' | 'ended' {
+  if (s.status === 'active' && s.expiresAt && Date.parse(s.expiresAt) <= now) return 'expired'
+  return s.status === 'exhausted' ? 'used up' : s.status
+}
+
+export function sharesReducer(state: TuiState, action: SharesAction): TuiState {
+  if (action.type === 'shares/new') return openDialog(state, shareForm(action.bucket, action.key))
+  const s = selectedShare(state)
+  if (!s) return state
+  switch (action.type) {
+    case 'shares/revoke':
+      if (s.status === 'revoked') return { ...state, notice: { tone: 'error', text: 'that link is revoked already' } }
+      return openDialog(state, {
+        kind: 'confirm', tone: 'danger', title: `Revoke the link to ${s.bucket}/${s.key}?`,
+        lines: ['Anyone holding it can no longer download; a new link has a new URL.'], request: { op: 'revokeShare', id: s.id, key: s.key },
+      })
+    case 'shares/copy':
+      return { ...state, clipboard: { seq: state.nextSeq, text: s.url, what: 'share URL' }, nextSeq: state.nextSeq + 1, notice: { tone: 'ok', text: 'copied share URL to the clipboard (OSC 52)' } }
+  }
+}
