@@ -1,4 +1,5 @@
-import { ALGORITHM, buildCanonicalRequest, hmacHex, MAX_PRESIGN_SECONDS, scopeOf, signingKey, stringToSign, type Credential } from './sigv4'
+import { AwsV4Signer } from 'aws4fetch'
+import { MAX_PRESIGN_SECONDS } from './sigv4'
 import { awsUriEncode } from './uri-encode'
 
 export interface PresignInput {
@@ -22,27 +23,22 @@ const amzDateOf = (ms: number) => new Date(ms).toISOString().replace(/[-:]/g, ''
 
 /**
  * A SigV4 query-signed (presigned) path-style URL, as the SDKs' presigners make them: the body is
- * UNSIGNED-PAYLOAD, host and the given headers are signed. The S3 port verifies it with the same
- * canonicalization (src/http/s3/authenticate.ts).
+ * UNSIGNED-PAYLOAD, host and the given headers are signed. Signed by aws4fetch (the appliance
+ * signs every S3 request it makes with it); the S3 port verifies with its own canonicalization
+ * (src/http/s3/authenticate.ts), so each side checks the other.
  */
-export function presignUrl(p: PresignInput): string {
+export async function presignUrl(p: PresignInput): Promise<string> {
   if (!Number.isInteger(p.expiresIn) || p.expiresIn < 1 || p.expiresIn > MAX_PRESIGN_SECONDS) throw new RangeError(`expiresIn must be 1..${MAX_PRESIGN_SECONDS}`)
   const base = new URL(p.endpoint)
-  const amzDate = amzDateOf(p.now)
-  const credential: Credential = { accessKeyId: p.accessKeyId, date: amzDate.slice(0, 8), region: p.region, service: 's3' }
-  const headers = new Headers({ ...p.headers, host: base.host })
-  const signedHeaders = [...new Set(['host', ...Object.keys(p.headers).map((h) => h.toLowerCase())])].sort()
-  const query: Array<[string, string]> = [
-    ...p.params,
-    ['X-Amz-Algorithm', ALGORITHM],
-    ['X-Amz-Credential', `${p.accessKeyId}/${scopeOf(credential)}`],
-    ['X-Amz-Date', amzDate],
-    ['X-Amz-Expires', String(p.expiresIn)],
-    ['X-Amz-SignedHeaders', signedHeaders.join(';')],
-  ]
-  const decodedPath = `/${p.bucket}/${p.key}`
-  const canonical = buildCanonicalRequest({ method: p.method, decodedPath, query, headers, signedHeaders, payloadHash: 'UNSIGNED-PAYLOAD', presigned: true })
-  const signature = hmacHex(signingKey(p.secret, credential), stringToSign(amzDate, credential, canonical))
-  const search = [...query, ['X-Amz-Signature', signature]].map(([k, v]) => `${awsUriEncode(k, false)}=${awsUriEncode(v, false)}`).join('&')
-  return `${base.protocol}//${base.host}${awsUriEncode(decodedPath, true)}?${search}`
+  // The key encoded as S3 expects it ('+' as %2B: aws4fetch reads a bare '+' in an S3 path as a space).
+  const url = new URL(`${base.protocol}//${base.host}${awsUriEncode(`/${p.bucket}/${p.key}`, true)}`)
+  for (const [k, v] of p.params) url.searchParams.append(k, v)
+  url.searchParams.set('X-Amz-Expires', String(p.expiresIn))
+  const signer = new AwsV4Signer({
+    method: p.method, url: url.toString(), headers: p.headers, accessKeyId: p.accessKeyId, secretAccessKey: p.secret,
+    service: 's3', region: p.region, datetime: amzDateOf(p.now), signQuery: true,
+    // Exactly the headers given are signed (aws4fetch leaves content-type out by default).
+    allHeaders: true,
+  })
+  return (await signer.sign()).url.toString()
 }

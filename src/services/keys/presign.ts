@@ -53,7 +53,7 @@ export function presignService(d: Deps, keys: KeysService, access: AccessService
   }
 
   return {
-    presign(caller: { accountId: string; accessKeyId: string | null }, r: PresignRequest, endpoint: string): Presigned {
+    async presign(caller: { accountId: string; accessKeyId: string | null }, r: PresignRequest, endpoint: string): Promise<Presigned> {
       access.ownBucket(caller.accountId, r.bucket)
       const key = checkApiKey(r.key)
       const op = r.operation
@@ -82,7 +82,7 @@ export function presignService(d: Deps, keys: KeysService, access: AccessService
       const signer = signingKeyOf(caller.accountId, caller.accessKeyId)
       const expiresIn = r.expiresIn ?? 3600
       const now = d.now()
-      const url = presignUrl({
+      const url = await presignUrl({
         method: METHODS[op], endpoint, bucket: r.bucket, key, params, headers,
         accessKeyId: signer.id, secret: signer.secret, region: d.config.region, now, expiresIn,
       })
