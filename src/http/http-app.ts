@@ -7,6 +7,7 @@ import { healthResponse } from './common/health'
 import { accountFromApiKey } from './common/api-key'
 import { signaturesEqual } from '../auth/sigv4'
 import { ensureAdminToken } from '../auth/admin-token'
+import { ensureUrlSigningKey } from '../auth/url-signing'
 import { createPipeline } from './pipeline'
 import { apiPlugin, jsonSurface, type ApiPlugin } from './api/route'
 import { adminRoutes } from './api/admin-routes'
@@ -64,6 +65,7 @@ function systemRoutes(ctx: SurfaceContext, api: ApiPlugin, adminToken: string, d
 /** The HTTP port's routes: health, metrics, and the REST / dashboard / admin / image APIs. */
 export function createHttpApp(ctx: SurfaceContext) {
   const adminToken = ensureAdminToken(ctx.config.dataDir)
+  const urlSigningKey = ensureUrlSigningKey(ctx.config.dataDir)
   const api = apiPlugin(ctx, adminToken)
   // Built on first request, from the finished app (every route below is in it).
   const built: { app: AnyElysia | null; doc: OpenApiDocument | null } = { app: null, doc: null }
@@ -78,7 +80,7 @@ export function createHttpApp(ctx: SurfaceContext) {
     .use(webhookRoutes(ctx, api))
     .use(adminRoutes(ctx, api))
     .use(filesRoutes(ctx, api))
-    .use(imageRoutes(ctx, api))
+    .use(imageRoutes(ctx, api, urlSigningKey))
     // Any other /api path or method: a JSON error like every API answer. Specific routes always
     // win over this wildcard, and it never reads a body.
     .all('/api/*', ({ call }) => {
