@@ -93,7 +93,8 @@ export function bindListeners(config: Config): Listeners {
     activate(ctx, log) {
       // Both ports run every request through the one pipeline (src/http/pipeline.ts).
       http.set(createHttpHandler(ctx, log))
-      s3.set(createS3Handler(ctx, log))
+      // The S3 port answers CORS for the dashboard served on the HTTP port.
+      s3.set(createS3Handler(ctx, log, { httpPort: http.server.port! }))
     },
     async stop() {
       // Stop accepting, let in-flight requests finish (bounded), then force-close.

@@ -55,6 +55,11 @@ export interface Config {
   staleUploadDays: number
   secureCookies: boolean
   trustProxy: boolean
+  /**
+   * The dashboard's public origin when a reverse proxy serves it (`dashboard-url`): the S3 port
+   * answers CORS for it as for the HTTP port's own origin. Null: only the HTTP port's origin.
+   */
+  dashboardOrigin: string | null
   sessionIdleMinutes: number
   sessionAbsoluteHours: number
   image: { maxInputBytes: number; maxInputPixels: number; maxOutputDimension: number; timeoutSeconds: number; cacheDays: number }

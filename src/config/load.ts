@@ -1,7 +1,7 @@
 import { resolve } from 'node:path'
 import { existsSync, readFileSync } from 'node:fs'
 import type { Config, PlanConfig } from './config'
-import { ConfigError, domain, int, list, nonEmpty, oneOf, onOff, port, region, size, str } from './settings'
+import { ConfigError, domain, int, list, nonEmpty, oneOf, onOff, origin, port, region, size, str } from './settings'
 
 /**
  * One row per top-level setting. `name` is the config-file key (the flag's name without dashes);
@@ -48,6 +48,7 @@ const S: Setting[] = [
   { name: 'stale-upload-days', env: 'CLOUDSTORAGE_STALE_UPLOAD_DAYS', parse: int(1, 3650), default: 7, apply: (c, v) => (c.staleUploadDays = v) },
   { name: 'secure-cookies', env: 'CLOUDSTORAGE_SECURE_COOKIES', parse: onOff, default: false, apply: (c, v) => (c.secureCookies = v) },
   { name: 'trust-proxy', env: 'CLOUDSTORAGE_TRUST_PROXY', parse: onOff, default: false, apply: (c, v) => (c.trustProxy = v) },
+  { name: 'dashboard-url', env: 'CLOUDSTORAGE_DASHBOARD_URL', parse: origin, default: null, apply: (c, v) => (c.dashboardOrigin = v) },
   { name: 'session-idle-minutes', env: 'CLOUDSTORAGE_SESSION_IDLE_MINUTES', parse: int(1, 525600), default: 7 * 24 * 60, apply: (c, v) => (c.sessionIdleMinutes = v) },
   { name: 'session-absolute-hours', env: 'CLOUDSTORAGE_SESSION_ABSOLUTE_HOURS', parse: int(1, 87600), default: 30 * 24, apply: (c, v) => (c.sessionAbsoluteHours = v) },
   { name: 'upstream-endpoint', env: 'CLOUDSTORAGE_UPSTREAM_ENDPOINT', parse: nonEmpty, default: null, apply: (c, v) => v && (up(c).endpoint = v) },
@@ -78,7 +79,7 @@ function baseConfig(): Config {
     defaultQuotaBytes: 0,
     webhookAllowlist: [], webhookRetryBaseMs: 1000, blobBackend: 'fs', upstream: null, masterKeyFile: null, masterKey: null, metricsToken: null,
     maxInflight: 512, retention: { maxVersions: 10, maxAgeDays: 30 }, quotaWarningThresholds: [80, 90, 95],
-    diskReserveBytes: 0, gcGraceSeconds: 600, bodyIdleTimeoutSeconds: 20, minPartSize: 5 * 2 ** 20, staleUploadDays: 7, secureCookies: false, trustProxy: false,
+    diskReserveBytes: 0, gcGraceSeconds: 600, bodyIdleTimeoutSeconds: 20, minPartSize: 5 * 2 ** 20, staleUploadDays: 7, secureCookies: false, trustProxy: false, dashboardOrigin: null,
     sessionIdleMinutes: 0, sessionAbsoluteHours: 0,
     image: { maxInputBytes: 50 * 2 ** 20, maxInputPixels: 50_000_000, maxOutputDimension: 4096, timeoutSeconds: 10, cacheDays: 7 },
     root: { email: null, password: null, accessKey: null, secretKey: null },

@@ -63,3 +63,11 @@ export const domain: Parser<string> = (raw, label) => {
   if (!/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/.test(s)) fail(label, raw, 'a DNS domain')
   return s
 }
+/** An http(s) URL, kept as its origin (scheme, host, port). */
+export const origin: Parser<string> = (raw, label) => {
+  const s = nonEmpty(raw, label)
+  let u: URL | null = null
+  try { u = new URL(s) } catch { /* reported below */ }
+  if (!u || (u.protocol !== 'http:' && u.protocol !== 'https:') || u.username || u.password) fail(label, raw, 'an http:// or https:// URL')
+  return u!.origin
+}

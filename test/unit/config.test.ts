@@ -206,8 +206,16 @@ describe('invalid values fail with one line naming the setting', () => {
     [{}, { CLOUDSTORAGE_REGION: 'Bad Region' }, 'invalid CLOUDSTORAGE_REGION'],
     [{}, { CLOUDSTORAGE_BLOB_BACKEND: 's3', CLOUDSTORAGE_UPSTREAM_ENDPOINT: 'http://x' }, "invalid --blob-backend: 's3' needs CLOUDSTORAGE_UPSTREAM_BUCKET, CLOUDSTORAGE_UPSTREAM_ACCESS_KEY, CLOUDSTORAGE_UPSTREAM_SECRET_KEY"],
     [{ '--config': '/nonexistent/cs.yaml' }, {}, 'invalid --config: /nonexistent/cs.yaml does not exist'],
+    [{}, { CLOUDSTORAGE_DASHBOARD_URL: 'files.example.com' }, 'invalid CLOUDSTORAGE_DASHBOARD_URL: "files.example.com" is not an http:// or https:// URL'],
+    [{}, { CLOUDSTORAGE_DASHBOARD_URL: 'ftp://files.example.com' }, 'invalid CLOUDSTORAGE_DASHBOARD_URL'],
   ] as Array<[Record<string, string>, Record<string, string>, string]>).map(([flags, env, expected]) => [JSON.stringify({ ...flags, ...env }), flags, env, expected] as const))('%s', (_, flags, env, expected) => {
     expect(configError(flags, env)).toStartWith(expected)
+  })
+
+  test('dashboard-url is kept as its origin; unset by default', () => {
+    expect(loadConfig({}, {}).dashboardOrigin).toBeNull()
+    expect(loadConfig({}, { CLOUDSTORAGE_DASHBOARD_URL: 'https://Files.Example.com/dash/?x=1' }).dashboardOrigin).toBe('https://files.example.com')
+    expect(loadConfig({ '--config': file('yaml', 'dashboard-url: http://nas.local:8080/\n') }, {}).dashboardOrigin).toBe('http://nas.local:8080')
   })
 
   test('a bad value in a config file names the key and the file', () => {
