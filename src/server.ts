@@ -92,7 +92,7 @@ export function bindListeners(config: Config): Listeners {
     port: http.server.port!,
     activate(ctx, log) {
       // Both ports run every request through the one pipeline (src/http/pipeline.ts).
-      http.set(createHttpHandler(ctx, log))
+      http.set(createHttpHandler(ctx, log, { s3Port: s3.server.port! }))
       // The S3 port answers CORS for the dashboard served on the HTTP port.
       s3.set(createS3Handler(ctx, log, { httpPort: http.server.port! }))
     },

@@ -18,6 +18,7 @@ import { filesRoutes } from './rest/files-routes'
 import { versionRoutes } from './api/version-routes'
 import { imageRoutes } from './image/image-routes'
 import { webhookRoutes } from './api/webhook-routes'
+import { dashboardRoutes } from './api/dashboard-routes'
 import { openApiDocument, openApiHtml, type OpenApiDocument } from './api/openapi'
 
 /** Is this request allowed to read /metrics: the metrics token, the admin token or an admin's key. */
@@ -62,8 +63,11 @@ function systemRoutes(ctx: SurfaceContext, api: ApiPlugin, adminToken: string, d
     })
 }
 
+/** The listeners' bound ports (configured as 0 in tests); the configured ones by default. */
+export interface HttpAppPorts { s3Port: number }
+
 /** The HTTP port's routes: health, metrics, and the REST / dashboard / admin / image APIs. */
-export function createHttpApp(ctx: SurfaceContext) {
+export function createHttpApp(ctx: SurfaceContext, ports: HttpAppPorts = { s3Port: ctx.config.s3Port }) {
   const adminToken = ensureAdminToken(ctx.config.dataDir)
   const urlSigningKey = ensureUrlSigningKey(ctx.config.dataDir)
   const api = apiPlugin(ctx, adminToken)
@@ -74,6 +78,7 @@ export function createHttpApp(ctx: SurfaceContext) {
     .use(api)
     .use(systemRoutes(ctx, api, adminToken, document))
     .use(authRoutes(ctx, api))
+    .use(dashboardRoutes(ctx, api, ports))
     .use(keyRoutes(ctx, api))
     .use(bucketRoutes(ctx, api))
     .use(versionRoutes(ctx, api))
@@ -97,8 +102,8 @@ export function createHttpApp(ctx: SurfaceContext) {
 export type HttpApi = ReturnType<typeof createHttpApp>
 
 /** The HTTP port's fetch handler: every request through the pipeline, then the app. */
-export function createHttpHandler(ctx: SurfaceContext, log: Logger) {
-  const app = createHttpApp(ctx)
+export function createHttpHandler(ctx: SurfaceContext, log: Logger, ports?: HttpAppPorts) {
+  const app = createHttpApp(ctx, ports)
   const pipeline = createPipeline(ctx, log)
   const surface = jsonSurface(app)
   return (request: Request, server: Server<unknown> | null): Promise<Response> => pipeline(request, server, surface)

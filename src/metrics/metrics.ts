@@ -3,6 +3,8 @@
  * Kept in-process; `GET /metrics` renders the text exposition format and the TUI overview
  * reads the same numbers through the API.
  */
+import { AccountStats } from './account-stats'
+
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]
 
 type Labels = Record<string, string>
@@ -82,14 +84,20 @@ export class Metrics {
   readonly bytesOut = new Counter('cloudstorage_bytes_sent_total', 'Response body bytes sent by surface.')
   readonly rateLimited = new Counter('cloudstorage_rate_limited_total', 'Requests refused by rate limits, by surface.')
   readonly quotaRejected = new Counter('cloudstorage_quota_rejections_total', 'Writes refused for quota, by surface.')
+  /** Per-account requests and errors of the last hour (the dashboard's overview). */
+  readonly accounts = new AccountStats()
   private readonly gauges: Gauge[] = []
 
   addGauge(g: Gauge) {
     this.gauges.push(g)
   }
 
-  /** `error`: the error code answered, if any (QuotaExceeded counts as a quota rejection, whichever write path refused). */
-  recordRequest(r: { surface: string; operation: string; status: number; seconds: number; bytesIn: number; bytesOut: number; error?: string }) {
+  /**
+   * `error`: the error code answered, if any (QuotaExceeded counts as a quota rejection, whichever
+   * write path refused). `accountId`: the authenticated account, counted in its own traffic at `at`.
+   */
+  recordRequest(r: { surface: string; operation: string; status: number; seconds: number; bytesIn: number; bytesOut: number; error?: string; accountId?: string | null; at?: number }) {
+    if (r.accountId) this.accounts.record(r.accountId, r.status, r.at ?? Date.now())
     this.requests.incKey(requestKey(r.surface, r.operation, r.status))
     this.latency.observeKey(opKey(r.surface, r.operation), r.seconds)
     if (r.bytesIn) this.bytesIn.inc({ surface: r.surface }, r.bytesIn)

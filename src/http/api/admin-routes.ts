@@ -36,6 +36,22 @@ export function adminRoutes(ctx: SurfaceContext, api: ApiPlugin) {
       },
       detail: { summary: 'Appliance totals and request counters', tags },
     })
+    .get('/api/admin/plans', () => ({
+      defaultPlan: ctx.config.defaultPlan,
+      plans: Object.values(ctx.config.plans).map((p) => ({ name: p.name, quotaBytes: p.quotaBytes, maxBuckets: p.maxBuckets, maxKeys: p.maxKeys, rates: { ...p.rates } })),
+    }), {
+      api: { surface: 'admin', operation: 'AdminListPlans', auth: 'admin' },
+      response: {
+        200: obj({
+          defaultPlan: t.String(),
+          plans: t.Array(obj({
+            name: t.String(), quotaBytes: int(), maxBuckets: int(), maxKeys: int(),
+            rates: obj({ write: t.Number(), read: t.Number(), list: t.Number(), dashboardPerMinute: t.Number() }, 'Requests per second per key by class (0: unlimited); dashboard API per minute'),
+          })),
+        }),
+      },
+      detail: { summary: 'The plans an account can be put on (from the configuration)', tags },
+    })
     .get('/api/admin/accounts', () => ({ accounts: ctx.services.accounts.list() }), {
       api: { surface: 'admin', operation: 'AdminListAccounts', auth: 'admin' },
       response: { 200: obj({ accounts: t.Array(Account) }) },

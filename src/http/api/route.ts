@@ -164,7 +164,10 @@ export function apiPlugin(ctx: SurfaceContext, adminToken: string | null) {
           if (o.auth !== 'none') {
             const principal = resolveApiPrincipal(ctx, request, adminToken, { allowSession: o.auth !== 'apiKey', allowApiKey: true })
             state.x.principal = principal
-            if (principal) state.principal = principal.accessKeyId ?? `${principal.via}:${principal.accountId}`
+            if (principal) {
+              state.principal = principal.accessKeyId ?? `${principal.via}:${principal.accountId}`
+              state.accountId = principal.accountId
+            }
             if (o.auth !== 'optional') {
               if (!principal) throw new AppError('Unauthorized', { message: o.auth === 'apiKey' ? 'Send X-API-Key: ACCESS_KEY:SECRET_KEY or Authorization: Bearer ACCESS_KEY:SECRET_KEY.' : 'Log in first, or send an API key.' })
               if (o.auth === 'admin' && !principal.isAdmin) throw new AppError('AccessDenied', { message: 'This endpoint is for administrators.' })

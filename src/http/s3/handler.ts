@@ -58,6 +58,7 @@ export function s3Surface(ctx: SurfaceContext, dashboard: DashboardCorsOptions |
       }
       if (auth.principal.kind === 'anonymous') auth.principal.ip = clientIp(request, server, ctx.config.trustProxy)
       state.principal = principalLabel(auth)
+      if (auth.principal.kind === 'account') state.accountId = auth.principal.accountId
       await ctx.services.rateLimits.checkS3(auth.principal, target.op, request.method)
       if (target.op === 'PreflightCors' && dashboard) {
         const answer = dashboardPreflight(request, ctx.config, dashboard)
