@@ -92,9 +92,9 @@ export function bindListeners(config: Config): Listeners {
     port: http.server.port!,
     activate(ctx, log) {
       // Both ports run every request through the one pipeline (src/http/pipeline.ts).
-      http.set(createHttpHandler(ctx, log, { s3Port: s3.server.port! }))
-      // The S3 port answers CORS for the dashboard served on the HTTP port.
-      s3.set(createS3Handler(ctx, log, { httpPort: http.server.port! }))
+      const surfaces = { ...ctx, ports: { s3: s3.server.port!, http: http.server.port! } }
+      http.set(createHttpHandler(surfaces, log))
+      s3.set(createS3Handler(surfaces, log))
     },
     async stop() {
       // Stop accepting, let in-flight requests finish (bounded), then force-close.

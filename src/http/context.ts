@@ -15,4 +15,9 @@ export interface SurfaceContext {
   /** Global cap on requests being handled, shared by both listeners. */
   gate: InflightGate
   now: () => number
+  /**
+   * The ports the listeners are bound to (an ephemeral port is known only once bound); absent
+   * when a surface runs without listeners (unit tests): the configured ports then.
+   */
+  ports?: { s3: number; http: number }
 }

@@ -18,7 +18,8 @@ import { filesRoutes } from './rest/files-routes'
 import { versionRoutes } from './api/version-routes'
 import { imageRoutes } from './image/image-routes'
 import { webhookRoutes } from './api/webhook-routes'
-import { dashboardRoutes } from './api/dashboard-routes'
+import { dashboardApiRoutes } from './api/dashboard-routes'
+import { dashboardRoutes } from '../dashboard/routes'
 import { openApiDocument, openApiHtml, type OpenApiDocument } from './api/openapi'
 
 /** Is this request allowed to read /metrics: the metrics token, the admin token or an admin's key. */
@@ -63,11 +64,8 @@ function systemRoutes(ctx: SurfaceContext, api: ApiPlugin, adminToken: string, d
     })
 }
 
-/** The listeners' bound ports (configured as 0 in tests); the configured ones by default. */
-export interface HttpAppPorts { s3Port: number }
-
 /** The HTTP port's routes: health, metrics, and the REST / dashboard / admin / image APIs. */
-export function createHttpApp(ctx: SurfaceContext, ports: HttpAppPorts = { s3Port: ctx.config.s3Port }) {
+export function createHttpApp(ctx: SurfaceContext) {
   const adminToken = ensureAdminToken(ctx.config.dataDir)
   const urlSigningKey = ensureUrlSigningKey(ctx.config.dataDir)
   const api = apiPlugin(ctx, adminToken)
@@ -78,7 +76,7 @@ export function createHttpApp(ctx: SurfaceContext, ports: HttpAppPorts = { s3Por
     .use(api)
     .use(systemRoutes(ctx, api, adminToken, document))
     .use(authRoutes(ctx, api))
-    .use(dashboardRoutes(ctx, api, ports))
+    .use(dashboardApiRoutes(ctx, api))
     .use(keyRoutes(ctx, api))
     .use(bucketRoutes(ctx, api))
     .use(versionRoutes(ctx, api))
@@ -86,6 +84,8 @@ export function createHttpApp(ctx: SurfaceContext, ports: HttpAppPorts = { s3Por
     .use(adminRoutes(ctx, api))
     .use(filesRoutes(ctx, api))
     .use(imageRoutes(ctx, api, urlSigningKey))
+    // The web dashboard: its page at / and its files under /assets/.
+    .use(dashboardRoutes(ctx, api))
     // Any other /api path or method: a JSON error like every API answer. Specific routes always
     // win over this wildcard, and it never reads a body.
     .all('/api/*', ({ call }) => {
@@ -102,8 +102,8 @@ export function createHttpApp(ctx: SurfaceContext, ports: HttpAppPorts = { s3Por
 export type HttpApi = ReturnType<typeof createHttpApp>
 
 /** The HTTP port's fetch handler: every request through the pipeline, then the app. */
-export function createHttpHandler(ctx: SurfaceContext, log: Logger, ports?: HttpAppPorts) {
-  const app = createHttpApp(ctx, ports)
+export function createHttpHandler(ctx: SurfaceContext, log: Logger) {
+  const app = createHttpApp(ctx)
   const pipeline = createPipeline(ctx, log)
   const surface = jsonSurface(app)
   return (request: Request, server: Server<unknown> | null): Promise<Response> => pipeline(request, server, surface)

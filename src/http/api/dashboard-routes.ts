@@ -9,10 +9,10 @@ const Traffic = obj({
 })
 
 /** What the dashboard reads besides the resources themselves: the appliance's public settings, the account's traffic. */
-export function dashboardRoutes(ctx: SurfaceContext, api: ApiPlugin, ports: { s3Port: number }) {
+export function dashboardApiRoutes(ctx: SurfaceContext, api: ApiPlugin) {
   return new Elysia().use(api)
     .get('/api/config', ({ call }) => ({
-      signup: ctx.config.signup, region: ctx.config.region, s3Url: publicS3Url(call.request, ports.s3Port),
+      signup: ctx.config.signup, region: ctx.config.region, s3Url: publicS3Url(ctx, call.request),
     }), {
       api: { surface: 'system', operation: 'GetPublicConfig', auth: 'none' },
       response: {

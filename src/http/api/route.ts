@@ -20,7 +20,7 @@ export type AuthMode =
 
 /** What a route declares about itself besides its schemas (the `api` macro of every route). */
 export interface ApiOptions {
-  surface: 'rest' | 'dashboard' | 'admin' | 'auth' | 'system' | 'image'
+  surface: 'rest' | 'dashboard' | 'admin' | 'auth' | 'system' | 'image' | 'web'
   operation: string
   auth: AuthMode
   /**

@@ -16,11 +16,8 @@ export function publicHttpOrigin(ctx: SurfaceContext, request: Request): string 
 
 /**
  * The S3 endpoint as this request's client reaches the appliance: the host it addressed, on the
- * S3 port (the listener's bound port). Plain http, as the S3 listener speaks.
+ * S3 listener's port. Plain http, as the S3 listener speaks.
  */
-export function publicS3Url(request: Request, s3Port: number): string {
-  const host = request.headers.get('host') ?? new URL(request.url).host
-  const m = /^(\[[^\]]+\]|[^:]+)(?::\d+)?$/.exec(host.trim())
-  const hostname = m ? m[1] : new URL(request.url).hostname
-  return `http://${hostname}:${s3Port}`
+export function publicS3Url(ctx: SurfaceContext, request: Request): string {
+  return `http://${new URL(request.url).hostname}:${ctx.ports?.s3 ?? ctx.config.s3Port}`
 }

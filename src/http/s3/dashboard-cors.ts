@@ -10,18 +10,13 @@
  *   - no cookies are involved (Allow-Credentials is never sent: the S3 port has none).
  * Bucket CORS rules still apply to every other origin.
  */
-import type { Config } from '../../config/config'
+import type { SurfaceContext } from '../context'
 
 const METHODS = 'GET, PUT, POST, DELETE, HEAD'
 /** Headers the dashboard's presigned requests may carry (the signature covers what matters). */
 const ALLOWED_HEADER = /^(content-type|content-md5|content-disposition|content-encoding|content-language|cache-control|expires|range|if-match|if-none-match|if-modified-since|if-unmodified-since|x-amz-[a-z0-9-]+)$/
 /** Answer headers the page must read: ETags of parts (multipart completion), version ids, ranges. */
 const EXPOSE = 'ETag, x-amz-version-id, x-amz-delete-marker, x-amz-request-id, x-amz-id-2, Content-Length, Content-Range, Accept-Ranges, Last-Modified'
-
-export interface DashboardCorsOptions {
-  /** The HTTP port the dashboard is served on (the bound port, also when configured as 0). */
-  httpPort: number
-}
 
 /** The request's host name (no port) as the client addressed it; IPv6 keeps its brackets. */
 function requestHostname(request: Request): string | null {
@@ -31,13 +26,14 @@ function requestHostname(request: Request): string | null {
 }
 
 /** Is `origin` the dashboard's origin for this S3 request? */
-export function isDashboardOrigin(origin: string, request: Request, config: Config, opts: DashboardCorsOptions): boolean {
-  if (config.dashboardOrigin && origin === config.dashboardOrigin) return true
+export function isDashboardOrigin(ctx: SurfaceContext, origin: string, request: Request): boolean {
+  if (ctx.config.dashboardOrigin && origin === ctx.config.dashboardOrigin) return true
   let u: URL
   try { u = new URL(origin) } catch { return false }
   if (u.protocol !== 'http:' || u.origin !== origin) return false
   const port = u.port === '' ? 80 : Number(u.port)
-  return port === opts.httpPort && u.hostname.toLowerCase() === requestHostname(request)
+  // The HTTP listener's bound port (it may be configured as 0).
+  return port === (ctx.ports?.http ?? ctx.config.port) && u.hostname.toLowerCase() === requestHostname(request)
 }
 
 const presigned = (url: URL) => url.searchParams.has('X-Amz-Signature') && url.searchParams.has('X-Amz-Credential')
@@ -46,12 +42,12 @@ const presigned = (url: URL) => url.searchParams.has('X-Amz-Signature') && url.s
  * The preflight answer for the dashboard's presigned request, or null when this preflight is not
  * one (bucket CORS rules then decide, as before).
  */
-export function dashboardPreflight(request: Request, config: Config, opts: DashboardCorsOptions): Response | null {
+export function dashboardPreflight(ctx: SurfaceContext, request: Request): Response | null {
   const h = request.headers
   const origin = h.get('origin')
   const method = h.get('access-control-request-method')
   if (!origin || !method || !METHODS.split(', ').includes(method)) return null
-  if (!presigned(new URL(request.url)) || !isDashboardOrigin(origin, request, config, opts)) return null
+  if (!presigned(new URL(request.url)) || !isDashboardOrigin(ctx, origin, request)) return null
   const requested = (h.get('access-control-request-headers') ?? '').split(',').map((s) => s.trim().toLowerCase()).filter(Boolean)
   if (!requested.every((x) => ALLOWED_HEADER.test(x))) return null
   const headers: Record<string, string> = {
@@ -68,11 +64,11 @@ export function dashboardPreflight(request: Request, config: Config, opts: Dashb
  * Adds the dashboard's CORS headers to an actual answer (errors included, so the page can show
  * them) when it came from the dashboard with S3 credentials; returns whether it did.
  */
-export function withDashboardCors(request: Request, response: Response, config: Config, opts: DashboardCorsOptions): boolean {
+export function withDashboardCors(ctx: SurfaceContext, request: Request, response: Response): boolean {
   const origin = request.headers.get('origin')
   if (!origin || request.method === 'OPTIONS') return false
   if (!request.headers.has('authorization') && !presigned(new URL(request.url))) return false
-  if (!isDashboardOrigin(origin, request, config, opts)) return false
+  if (!isDashboardOrigin(ctx, origin, request)) return false
   response.headers.set('access-control-allow-origin', origin)
   response.headers.set('access-control-expose-headers', EXPOSE)
   response.headers.set('vary', 'Origin')

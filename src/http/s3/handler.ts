@@ -10,7 +10,7 @@ import { s3ErrorResponse } from './render'
 import { resolveS3, type S3Target } from './resolve'
 import { runOperation } from './operations'
 import { withCorsHeaders } from './operations/bucket-cors'
-import { dashboardPreflight, withDashboardCors, type DashboardCorsOptions } from './dashboard-cors'
+import { dashboardPreflight, withDashboardCors } from './dashboard-cors'
 
 /** Who a preflight is: always anonymous. */
 const preflightAuth = (): S3Auth => ({ principal: { kind: 'anonymous', ip: '' }, accessKeyId: null, payload: { kind: 'none' }, signing: null, presigned: false, hoisted: false })
@@ -32,7 +32,7 @@ export function isHealthProbe(request: Request, path: string, hasSignatureQuery:
  * The S3 surface of the request pipeline: resolve → authenticate → rate limit → operation, errors
  * as S3 XML, S3's request-id headers and the bucket's CORS headers on every answer.
  */
-export function s3Surface(ctx: SurfaceContext, dashboard: DashboardCorsOptions | null = null): Surface<S3State> {
+export function s3Surface(ctx: SurfaceContext): Surface<S3State> {
   return {
     name: 's3',
     init: () => ({ target: null }),
@@ -60,8 +60,8 @@ export function s3Surface(ctx: SurfaceContext, dashboard: DashboardCorsOptions |
       state.principal = principalLabel(auth)
       if (auth.principal.kind === 'account') state.accountId = auth.principal.accountId
       await ctx.services.rateLimits.checkS3(auth.principal, target.op, request.method)
-      if (target.op === 'PreflightCors' && dashboard) {
-        const answer = dashboardPreflight(request, ctx.config, dashboard)
+      if (target.op === 'PreflightCors') {
+        const answer = dashboardPreflight(ctx, request)
         if (answer) return answer
       }
       return runOperation(makeCall(ctx, request, target, auth, state.requestId, now, state.counter))
@@ -69,7 +69,7 @@ export function s3Surface(ctx: SurfaceContext, dashboard: DashboardCorsOptions |
     render: (err, request, state) => s3ErrorResponse(err, request.method, state.x.target?.decodedPath ?? state.path ?? '/', state.requestId),
     finish(response, request, state) {
       // The dashboard's own origin first; any other origin by the bucket's CORS rules.
-      const dashboardAnswer = dashboard !== null && withDashboardCors(request, response, ctx.config, dashboard)
+      const dashboardAnswer = withDashboardCors(ctx, request, response)
       if (state.x.target && !dashboardAnswer) response = withCorsHeaders(ctx, state.x.target, request, response)
       response.headers.set('x-amz-request-id', state.requestId)
       response.headers.set('x-amz-id-2', state.requestId)
@@ -80,8 +80,8 @@ export function s3Surface(ctx: SurfaceContext, dashboard: DashboardCorsOptions |
 }
 
 /** The S3 port's fetch handler. */
-export function createS3Handler(ctx: SurfaceContext, log: Logger, dashboard: DashboardCorsOptions | null = null) {
+export function createS3Handler(ctx: SurfaceContext, log: Logger) {
   const pipeline = createPipeline(ctx, log)
-  const surface = s3Surface(ctx, dashboard)
+  const surface = s3Surface(ctx)
   return (request: Request, server: Server<unknown> | null): Promise<Response> => pipeline(request, server, surface)
 }
