@@ -1,17 +1,19 @@
 /**
- * `npm test`: runs `bun test` over test/ (or the paths/flags given after `--`), streams its output
- * as it happens, and ends with exactly one plain line computed from the real run:
+ * `npm test`: runs every test file under test/ (or the paths given after `--`; flags pass through to
+ * `bun test`) in its own `bun test` process, two files at a time (CLOUDSTORAGE_TEST_WORKERS),
+ * prints each file's output when it finishes, and ends with exactly one plain line computed from
+ * the real run:
  *
  *   N passed, N failed            or            N passed, N failed, N skipped
  *
  * CI readers and `.ci/run` take that last line at face value, so it must never be invented: the
- * counts come from bun's own summary block (" N pass", " N fail", " N skip", " N todo"), with the
- * JUnit report as a fallback when the console summary is missing. When neither yields counts the
- * run fails (exit 1) rather than print a line it cannot justify.
+ * counts come from each file's own bun summary block (" N pass", " N fail", " N skip", " N todo"),
+ * with its JUnit report as a fallback when the console summary is missing. A file for which neither
+ * yields counts counts as a failure rather than being left out.
  */
-import { mkdtempSync, readFileSync, rmSync, writeSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join, relative, resolve } from 'node:path'
 
 const ROOT = resolve(import.meta.dir, '..')
 
@@ -79,55 +81,101 @@ function writeAll(fd: number, data: Uint8Array | string) {
   }
 }
 
-async function main(): Promise<number> {
-  const extra = process.argv.slice(2)
-  // Paths (anything not a flag) replace the default test/ root; flags pass through to bun test.
-  const hasPaths = extra.some((a) => !a.startsWith('-'))
-  const reportDir = mkdtempSync(join(tmpdir(), 'cs-test-report-'))
-  const junitPath = join(reportDir, 'junit.xml')
-  // bun ignores bunfig's [test] timeout; without a flag every test gets 5 s, too short for tests
-  // that start servers on a loaded 2-core box. This is a hang guard, not a performance limit.
-  const timeout = extra.some((a) => a.startsWith('--timeout')) ? [] : ['--timeout=120000']
-  const cmd = [process.execPath, 'test', `--reporter=junit`, `--reporter-outfile=${junitPath}`, ...timeout, ...extra, ...(hasPaths ? [] : ['./test'])]
-  const env = { ...process.env } as Record<string, string>
-  if (process.stdout.isTTY && !env.NO_COLOR) env.FORCE_COLOR ??= '1'
-
-  const child = Bun.spawn(cmd, { cwd: ROOT, env, stdin: 'ignore', stdout: 'pipe', stderr: 'pipe' })
-  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => child.kill(sig))
-
-  let captured = ''
-  const decoder = { out: new TextDecoder(), err: new TextDecoder() }
-  const pump = async (stream: ReadableStream<Uint8Array>, fd: number, dec: TextDecoder) => {
-    for await (const chunk of stream) {
-      writeAll(fd, chunk)
-      captured += dec.decode(chunk, { stream: true })
+/** Test files under `paths` (files as given, directories searched), in a stable order. */
+export function testFiles(paths: string[]): string[] {
+  const out: string[] = []
+  for (const p of paths) {
+    const abs = resolve(ROOT, p)
+    if (statSync(abs).isFile()) { out.push(abs); continue }
+    for (const e of readdirSync(abs, { withFileTypes: true, recursive: true })) {
+      if (e.isFile() && /\.(test|spec)\.[cm]?[jt]sx?$/.test(e.name) && !e.parentPath.split('/').includes('node_modules')) out.push(join(e.parentPath, e.name))
     }
   }
-  await Promise.all([pump(child.stdout as ReadableStream<Uint8Array>, 1, decoder.out), pump(child.stderr as ReadableStream<Uint8Array>, 2, decoder.err)])
-  const code = await child.exited
+  return [...new Set(out)].sort()
+}
 
+interface FileResult {
+  file: string
+  output: string
+  code: number
+  counts: Counts | null
+}
+
+/** Runs one test file in its own `bun test` process; its output is kept, not streamed. */
+async function runFile(file: string, flags: string[], env: Record<string, string>): Promise<FileResult> {
+  const reportDir = mkdtempSync(join(tmpdir(), 'cs-test-report-'))
+  const junitPath = join(reportDir, 'junit.xml')
+  const child = Bun.spawn([process.execPath, 'test', '--reporter=junit', `--reporter-outfile=${junitPath}`, ...flags, file], {
+    cwd: ROOT, env, stdin: 'ignore', stdout: 'pipe', stderr: 'pipe',
+  })
+  running.add(child)
+  // Both pipes are drained concurrently (a full pipe would stall the child); stderr is where bun
+  // writes its test lines, stdout is whatever the tests print.
+  const [out, err] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text()])
+  const code = await child.exited
+  running.delete(child)
   let junit = ''
   try { junit = readFileSync(junitPath, 'utf8') } catch { /* bun died before writing it */ }
   rmSync(reportDir, { recursive: true, force: true })
+  const output = out + err
+  return { file, output, code, counts: parseConsoleSummary(output) ?? parseJunit(junit) }
+}
+
+const running = new Set<ReturnType<typeof Bun.spawn>>()
+
+/**
+ * `npm test`: every test file in its own `bun test` process, WORKERS at a time (default 2: the
+ * suite is mostly waiting on servers, clients and timers, so two files at once use a 2-core
+ * machine where one leaves it idle). Each file's output is printed whole when it finishes, then
+ * one summary line from the real counts.
+ */
+async function main(): Promise<number> {
+  const extra = process.argv.slice(2)
+  // Paths (anything not a flag) replace the default test/ root; flags pass through to bun test.
+  const paths = extra.filter((a) => !a.startsWith('-'))
+  // bun ignores bunfig's [test] timeout; without a flag every test gets 5 s, too short for tests
+  // that start servers on a loaded 2-core box. This is a hang guard, not a performance limit.
+  const flags = extra.filter((a) => a.startsWith('-'))
+  if (!flags.some((a) => a.startsWith('--timeout'))) flags.push('--timeout=120000')
+  const env = { ...process.env } as Record<string, string>
+  if (process.stdout.isTTY && !env.NO_COLOR) env.FORCE_COLOR ??= '1'
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => { for (const c of running) c.kill(sig) })
+
+  const files = testFiles(paths.length ? paths : ['test'])
+  const workers = Math.max(1, Number(env.CLOUDSTORAGE_TEST_WORKERS) || 2)
+  const results: FileResult[] = []
+  let next = 0
+  await Promise.all(Array.from({ length: Math.min(workers, files.length) }, async () => {
+    while (next < files.length) {
+      const r = await runFile(files[next++], flags, env)
+      results.push(r)
+      writeAll(1, r.output.endsWith('\n') ? r.output : r.output + '\n')
+    }
+  }))
+
+  const total: Counts = { passed: 0, failed: 0, skipped: 0 }
+  const broken: string[] = []
+  for (const r of results) {
+    if (!r.counts) { broken.push(`${relative(ROOT, r.file)} (exit code ${r.code}, no test counts)`); total.failed++; continue }
+    total.passed += r.counts.passed
+    total.failed += r.counts.failed
+    total.skipped += r.counts.skipped
+    // bun exits non-zero without a failing test when, e.g., a file matched no test.
+    if (r.code !== 0 && r.counts.failed === 0) { broken.push(`${relative(ROOT, r.file)} (bun test exited with code ${r.code})`); total.failed++ }
+  }
 
   // Skipped tests carry their reason in the name ("… [skipped: rclone not installed]"); list
   // them together so a reader sees at a glance what this machine could not run.
-  const plain = stripAnsi(captured)
+  const plain = stripAnsi(results.map((r) => r.output).join('\n'))
   const skips = [...plain.matchAll(/^\(skip\) (.*?)(?: \[\d+(?:\.\d+)?m?s\])?$/gm)].map((m) => m[1])
   const fails = [...plain.matchAll(/^\(fail\) (.*?)(?: \[\d+(?:\.\d+)?m?s\])?$/gm)].map((m) => m[1])
   let tail = ''
   if (skips.length) tail += `\nSkipped (${skips.length}):\n${skips.map((s) => `  - ${s}`).join('\n')}\n`
   if (fails.length) tail += `\nFailed (${fails.length}):\n${fails.map((s) => `  - ${s}`).join('\n')}\n`
-
-  const counts = parseConsoleSummary(captured) ?? parseJunit(junit)
-  if (!counts) {
-    writeAll(2, `${tail}\ntest/run.ts: could not read pass/fail counts from bun test (exit code ${code}); treating the run as failed\n`)
-    return code || 1
-  }
-  // bun exits non-zero without a failing test when, e.g., no test file matched.
-  if (code !== 0 && counts.failed === 0) tail += `\nbun test exited with code ${code}\n`
-  writeAll(1, `${tail}\n${summaryLine(counts)}\n`)
-  return code !== 0 ? code : counts.failed > 0 ? 1 : 0
+  if (broken.length) tail += `\nFiles that did not finish cleanly (${broken.length}):\n${broken.map((s) => `  - ${s}`).join('\n')}\n`
+  if (files.length === 0) { writeAll(2, 'test/run.ts: no test files found\n'); return 1 }
+  writeAll(1, `${tail}\n${summaryLine(total)}\n`)
+  return total.failed > 0 ? 1 : 0
 }
 
 if (import.meta.main) process.exit(await main())

@@ -74,7 +74,7 @@ export function createServices(d: Deps) {
     },
     multipart: multipartService(d, quota),
     versions: {
-      ...versionsService(d, quota),
+      ...versionsService(d, quota, access),
       /** Unified diff for text, metadata otherwise. */
       compare: (key: string, a: VersionRow, b: VersionRow) => compareVersions(d, key, a, b),
     },

@@ -56,6 +56,8 @@ export interface ApiCall {
 /** The HTTP port's per-request data, kept by the pipeline and filled in by the `api` macro. */
 export interface ApiState {
   server: Server<unknown> | null
+  /** The request as it came off the socket (the client's address is known for this one only). */
+  received: Request | null
   principal: ApiPrincipal | null
   /** The route's authentication ran (it runs once: in the body parser or in transform). */
   authenticated: boolean
@@ -90,14 +92,32 @@ export function jsonErrorResponse(err: AppError, requestId: string): Response {
 }
 
 /** The HTTP port as a pipeline surface: the Elysia app dispatches, errors are JSON. */
+/**
+ * Elysia takes the path to start at the first '/' from index 11 of request.url, a fast path that
+ * assumes a host of at least 4 characters ("http://localhost/…"). A shorter Host header — a NAS
+ * called "nas" behind a proxy, "x" — would route every request to the wrong path (404). Such a
+ * request is routed with a user name in its URL, which moves the path past index 11 and changes
+ * nothing else: host, origin, path and query stay the same, and headers and body are the
+ * original's.
+ */
+export function routable(request: Request): Request {
+  const url = request.url
+  const authority = url.indexOf('//') + 2
+  const path = url.indexOf('/', authority)
+  if (path < 0 || path >= 11 || url.lastIndexOf('@', path) > authority) return request
+  return new Request(url.slice(0, authority) + 'route@' + url.slice(authority), request)
+}
+
 export function jsonSurface(app: { handle(request: Request): Response | Promise<Response> }): Surface<ApiState> {
   return {
     name: 'system',
-    init: () => ({ server: null, principal: null, authenticated: false, call: null }),
+    init: () => ({ server: null, received: null, principal: null, authenticated: false, call: null }),
     dispatch(request, server, state) {
       state.x.server = server
-      states.set(request, state)
-      return app.handle(request)
+      state.x.received = request
+      const routed = routable(request)
+      states.set(routed, state)
+      return app.handle(routed)
     },
     render: (err, _request, state) => jsonErrorResponse(err, state.requestId),
     finish(response, _request, state) {
@@ -113,7 +133,7 @@ function callOf(ctx: SurfaceContext, request: Request, state: RequestState<ApiSt
   let ip: string | null = null
   return (state.x.call = {
     ctx, request, url: new URL(request.url), requestId: state.requestId, principal, counter: state.counter,
-    get ip() { return (ip ??= clientIp(request, state.x.server, ctx.config.trustProxy)) },
+    get ip() { return (ip ??= clientIp(state.x.received ?? request, state.x.server, ctx.config.trustProxy)) },
     who() {
       if (!principal) throw new AppError('Unauthorized')
       return principal

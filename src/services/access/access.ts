@@ -30,8 +30,19 @@ export function accessService(d: Deps, buckets: BucketsService) {
     throw new AppError('AccessDenied', opts.deniedMessage ? { message: opts.deniedMessage } : {})
   }
 
+  /** Whether `p` may use the bucket, without an error: for lookups by id, where others' ids must look nonexistent. */
+  function mayUse(p: Principal, b: BucketRow, opts: AccessOptions = {}): boolean {
+    try {
+      check(p, b, opts)
+      return true
+    } catch {
+      return false
+    }
+  }
+
   return {
     check,
+    mayUse,
     /** The bucket `name` if `p` may use it (see the rule above). */
     bucket(p: Principal, name: string, opts: AccessOptions = {}): BucketRow {
       const b = buckets.find(name)

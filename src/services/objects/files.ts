@@ -2,7 +2,7 @@ import { AppError } from '../../errors/app-error'
 import type { BucketRow } from '../../db/repos/buckets'
 import type { ObjectRow, VersionRow } from '../../db/repos/objects'
 import type { Deps } from '../deps'
-import type { AccessService } from '../access/access'
+import { accountPrincipal, type AccessService } from '../access/access'
 
 export interface FileRef {
   object: ObjectRow
@@ -21,7 +21,7 @@ export function filesService(d: Deps, access: AccessService) {
       const object = /^[0-9A-Z]{26}$/.test(id) ? d.repos.objects.byId(id) : null
       const bucket = object ? d.repos.buckets.byId(object.bucketId) : null
       const version = object?.currentVersionId && object.isLive ? d.repos.objects.version(object.currentVersionId) : null
-      if (!object || !bucket || bucket.accountId !== accountId || !version) throw new AppError('NoSuchKey', { message: `No file has the id '${id}'.` })
+      if (!object || !bucket || !access.mayUse(accountPrincipal(accountId), bucket) || !version) throw new AppError('NoSuchKey', { message: `No file has the id '${id}'.` })
       return { object, bucket, version }
     },
 

@@ -3,6 +3,7 @@ import type { BucketRow } from '../../db/repos/buckets'
 import type { ObjectRow, VersionRow } from '../../db/repos/objects'
 import type { ObjectMeta } from '../../domain/object-meta'
 import type { Deps } from '../deps'
+import { accountPrincipal, type AccessService } from '../access/access'
 import type { QuotaService } from '../usage/quota'
 import { commitVersion, removeVersion, type CommitResult } from '../objects/commit'
 import { deleteObject } from '../objects/delete'
@@ -26,7 +27,7 @@ export const versionInfo = (v: VersionRow, currentId: string | null): VersionInf
  * Time Machine, the product view of version history: every content version of a key (S3
  * versions and history kept for unversioned buckets alike), restore, undelete, purge.
  */
-export function versionsService(d: Deps, quota: QuotaService) {
+export function versionsService(d: Deps, quota: QuotaService, access: AccessService) {
   const { repos } = d
 
   /** A version the account owns, with its object and bucket; others' ids look nonexistent. */
@@ -34,7 +35,7 @@ export function versionsService(d: Deps, quota: QuotaService) {
     const version = /^[0-9A-Z]{26}$/.test(versionId) ? repos.objects.version(versionId) : null
     const object = version ? repos.objects.byId(version.objectId) : null
     const bucket = object ? repos.buckets.byId(object.bucketId) : null
-    if (!version || !object || !bucket || bucket.accountId !== accountId || version.isDeleteMarker) {
+    if (!version || !object || !bucket || !access.mayUse(accountPrincipal(accountId), bucket) || version.isDeleteMarker) {
       throw new AppError('NoSuchVersion', { message: `No version has the id '${versionId}'.` })
     }
     return { version, object, bucket }
