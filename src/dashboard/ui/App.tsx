@@ -11,17 +11,21 @@ import { Keys } from './pages/Keys'
 import { Buckets } from './pages/Buckets'
 import { BucketSettings } from './pages/BucketSettings'
 import { TimeMachine } from './pages/TimeMachine'
+import { Files } from './pages/Files'
+import { Shares } from './pages/Shares'
 import { Webhooks } from './pages/Webhooks'
 import { Account } from './pages/Account'
 import { Admin } from './pages/Admin'
 
 function Page({ route }: { route: string[] }) {
-  const [page, a, b] = route
+  const [page, a, b, c] = route
   switch (page ?? '') {
     case '': return <Overview />
     case 'keys': return <Keys />
     case 'buckets': return a ? <BucketSettings name={a} /> : <Buckets />
+    case 'files': return <Files bucket={a} prefix={b ?? ''} selected={c} />
     case 'time-machine': return <TimeMachine bucket={a} fileKey={b} />
+    case 'shares': return <Shares bucket={a} fileKey={b} />
     case 'webhooks': return <Webhooks />
     case 'account': return <Account />
     case 'admin': return <Admin />

@@ -2,6 +2,7 @@ import { useEffect, useState, type ReactNode } from 'react'
 import { call, client } from '../api'
 import { useSession } from '../session'
 import { go } from '../lib/router'
+import { Uploads } from './Uploads'
 
 interface NavItem { id: string; label: string; admin?: boolean }
 export const NAV: NavItem[] = [
@@ -47,6 +48,7 @@ export function Layout({ current, children }: { current: string; children: React
         </nav>
         <main id="main" tabIndex={-1}>
           {children}
+          <Uploads />
         </main>
       </div>
     </div>

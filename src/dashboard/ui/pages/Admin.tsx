@@ -69,17 +69,17 @@ export function Admin() {
       <LoadState loading={accounts.loading} error={accounts.error} hasData={!!accounts.data} />
       {accounts.data ? (
         <div className="table-wrap">
-          <table>
+          <table className="stack">
             <caption className="offscreen">Accounts</caption>
             <thead><tr><th scope="col">Email</th><th scope="col">Status</th><th scope="col">Plan</th><th scope="col">Usage</th><th scope="col">Created</th><th scope="col"><span className="offscreen">Actions</span></th></tr></thead>
             <tbody>
               {accounts.data.map((a) => (
                 <tr key={a.id}>
-                  <td>{a.email}{a.isAdmin ? <span className="badge">admin</span> : null}</td>
-                  <td>{a.status === 'active' ? 'active' : <span className="badge badge-warn">suspended</span>}</td>
-                  <td>{a.plan}</td>
-                  <td>{bytes(a.usage.bytes)} of {bytes(a.quotaBytes)} <span className="muted">({percent(a.usage.bytes, a.quotaBytes).toFixed(0)}%)</span></td>
-                  <td>{dateTime(a.createdAt)}</td>
+                  <td data-label="Email">{a.email}{a.isAdmin ? <span className="badge">admin</span> : null}</td>
+                  <td data-label="Status">{a.status === 'active' ? 'active' : <span className="badge badge-warn">suspended</span>}</td>
+                  <td data-label="Plan">{a.plan}</td>
+                  <td data-label="Usage">{bytes(a.usage.bytes)} of {bytes(a.quotaBytes)} <span className="muted">({percent(a.usage.bytes, a.quotaBytes).toFixed(0)}%)</span></td>
+                  <td data-label="Created">{dateTime(a.createdAt)}</td>
                   <td className="row-actions">
                     <button type="button" className="btn btn-small" onClick={() => setEditing(a)}>Edit<span className="offscreen"> {a.email}</span></button>
                     {a.id !== me.account.id ? (

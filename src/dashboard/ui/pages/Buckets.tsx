@@ -60,22 +60,22 @@ export function Buckets() {
       <LoadState loading={loading} error={error} hasData={!!buckets} />
       {buckets ? (
         <div className="table-wrap">
-          <table>
+          <table className="stack">
             <caption className="offscreen">Your buckets</caption>
             <thead><tr><th scope="col">Name</th><th scope="col">Size</th><th scope="col">Objects</th><th scope="col">Time Machine</th><th scope="col">Access</th><th scope="col">Created</th></tr></thead>
             <tbody>
               {buckets.map((b) => (
                 <tr key={b.name}>
-                  <td>
+                  <td data-label="Name">
                     <a href={href('buckets', b.name)}>{b.name}</a>
                     {b.isDefault ? <span className="badge">default</span> : null}
                     <div className="row-links"><a href={href('files', b.name)}>Files<span className="offscreen"> in {b.name}</span></a></div>
                   </td>
-                  <td>{bytes(b.usage.bytes)}</td>
-                  <td>{b.usage.objects.toLocaleString()}</td>
-                  <td>{b.timeMachine ? 'On' : b.versioning === 'Suspended' ? 'Suspended' : 'Off'}</td>
-                  <td>{b.publicRead ? <span className="badge badge-warn">public</span> : 'private'}</td>
-                  <td>{dateTime(b.createdAt)}</td>
+                  <td data-label="Size">{bytes(b.usage.bytes)}</td>
+                  <td data-label="Objects">{b.usage.objects.toLocaleString()}</td>
+                  <td data-label="Time Machine">{b.timeMachine ? 'On' : b.versioning === 'Suspended' ? 'Suspended' : 'Off'}</td>
+                  <td data-label="Access">{b.publicRead ? <span className="badge badge-warn">public</span> : 'private'}</td>
+                  <td data-label="Created">{dateTime(b.createdAt)}</td>
                 </tr>
               ))}
             </tbody>

@@ -66,16 +66,16 @@ export function Keys() {
       <LoadState loading={keys.loading} error={keys.error} hasData={!!keys.data} />
       {keys.data ? (
         <div className="table-wrap">
-          <table>
+          <table className="stack">
             <caption className="offscreen">Your access keys</caption>
             <thead><tr><th scope="col">Name</th><th scope="col">Access key</th><th scope="col">Created</th><th scope="col">Last used</th><th scope="col"><span className="offscreen">Actions</span></th></tr></thead>
             <tbody>
               {list.map((k) => (
                 <tr key={k.id}>
-                  <td>{k.name || <span className="muted">—</span>}</td>
-                  <td><code>{k.accessKey}</code></td>
-                  <td>{dateTime(k.createdAt)}</td>
-                  <td title={k.lastUsedAt ? dateTime(k.lastUsedAt) : undefined}>{relative(k.lastUsedAt)}</td>
+                  <td data-label="Name">{k.name || <span className="muted">—</span>}</td>
+                  <td data-label="Access key"><code>{k.accessKey}</code></td>
+                  <td data-label="Created">{dateTime(k.createdAt)}</td>
+                  <td data-label="Last used" title={k.lastUsedAt ? dateTime(k.lastUsedAt) : undefined}>{relative(k.lastUsedAt)}</td>
                   <td className="row-actions"><button type="button" className="btn btn-small btn-danger" onClick={() => setRevoking(k)}>Revoke<span className="offscreen"> {k.accessKey}</span></button></td>
                 </tr>
               ))}

@@ -143,17 +143,17 @@ function Deliveries({ webhook }: { webhook: Webhook }) {
       {list.data?.length === 0 ? <p className="muted">No deliveries yet.</p> : null}
       {list.data && list.data.length > 0 ? (
         <div className="table-wrap">
-          <table>
+          <table className="stack">
             <caption className="offscreen">Recent deliveries to {webhook.url}</caption>
             <thead><tr><th scope="col">Event</th><th scope="col">Status</th><th scope="col">Attempts</th><th scope="col">Answer</th><th scope="col">When</th></tr></thead>
             <tbody>
               {list.data.map((d) => (
                 <tr key={d.id}>
-                  <td>#{d.eventId}</td>
-                  <td><span className={`badge ${d.status === 'delivered' ? 'badge-ok' : d.status === 'failed' ? 'badge-warn' : ''}`}>{d.status}</span></td>
-                  <td>{d.attempts}</td>
-                  <td>{d.lastStatus ?? '—'}{d.lastError ? <div className="small">{d.lastError}</div> : null}</td>
-                  <td title={dateTime(d.createdAt)}>{relative(d.createdAt)}</td>
+                  <td data-label="Event">#{d.eventId}</td>
+                  <td data-label="Status"><span className={`badge ${d.status === 'delivered' ? 'badge-ok' : d.status === 'failed' ? 'badge-warn' : ''}`}>{d.status}</span></td>
+                  <td data-label="Attempts">{d.attempts}</td>
+                  <td data-label="Answer">{d.lastStatus ?? '—'}{d.lastError ? <div className="small">{d.lastError}</div> : null}</td>
+                  <td data-label="When" title={dateTime(d.createdAt)}>{relative(d.createdAt)}</td>
                 </tr>
               ))}
             </tbody>

@@ -1,0 +1,308 @@
+/**
+ * The web dashboard end to end, in headless Chromium against an in-process appliance with the
+ * dashboard's real rate limit (30 API requests a minute) and its CSP enforced: sign up → create a
+ * key → create a bucket → upload three files by drag and drop (presigned PUTs to the S3 port) →
+ * a thumbnail → overwrite a text file → diff and restore the old version → a share link opened
+ * in a fresh browser context → the bytes checked through S3 with the key the page showed.
+ * Every page is screenshotted at 1280 and 390 px (test-artifacts/dashboard/) and checked with
+ * axe-core (no serious or critical violations); each page's API calls are counted.
+ */
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
+import { createHash } from 'node:crypto'
+import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3'
+import sharp from 'sharp'
+import { REGION, ROOT_EMAIL, ROOT_PASSWORD, startInProcess, type InProcessTestServer } from '../helpers/server'
+import { capture, haveChromium, launch, watch, type AxeViolation, type BrowserContext, type Chromium, type Page, type Watch } from './browser'
+
+setDefaultTimeout(180_000)
+
+/** Skipped visibly, with the reason in the test's name, on a machine without Chromium. */
+const browserTest = (name: string, fn: () => Promise<void>) =>
+  test.skipIf(!haveChromium)(haveChromium ? name : `${name} [skipped: /usr/bin/chromium is not installed]`, fn)
+
+const EMAIL = 'dana@example.com'
+const PASSWORD = 'dana-password-1234'
+const BUCKET = 'dana-photos'
+const NOTES_V1 = 'shopping list\nmilk\neggs\nbread\n'
+const NOTES_V2 = 'shopping list\nmilk\noat milk\nbread\ncoffee\n'
+
+let server: InProcessTestServer
+let chrome: Chromium
+let context: BrowserContext
+let page: Page
+let w: Watch
+let photo: Buffer
+const pdf = Buffer.from('%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj 3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 200]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n')
+const violations: AxeViolation[] = []
+/** Dashboard API calls per page load, for the budget assertion and the report. */
+const callsPerPage: Record<string, string[]> = {}
+let accessKey = ''
+let secretKey = ''
+let shareUrl = ''
+
+/**
+ * Loads a dashboard route afresh (as a bookmark or a reload would) and waits for its h1; records
+ * the API calls the load made (the session check included).
+ */
+async function open(route: string, heading: string | RegExp, name: string) {
+  await page.goto('about:blank')
+  w.take()
+  await page.goto(`${server.httpUrl}/#/${route}`)
+  await page.getByRole('heading', { level: 1, name: heading }).waitFor()
+  await settle()
+  callsPerPage[name] = w.take()
+}
+
+/** No request in flight and the "Loading…" states gone. */
+async function settle() {
+  await page.waitForLoadState('networkidle')
+  await page.waitForFunction(() => ![...document.querySelectorAll('[role=status]')].some((e) => /Loading/.test(e.textContent ?? '')))
+}
+
+async function shoot(name: string) {
+  violations.push(...(await capture(page, name)))
+}
+
+/** Drops files on the page's drop zone the way a browser delivers a drag from the desktop. */
+async function drop(files: Array<{ name: string; type: string; data: Buffer }>) {
+  const dt = await page.evaluateHandle((list) => {
+    const t = new DataTransfer()
+    for (const f of list) t.items.add(new File([Uint8Array.from(atob(f.b64), (c) => c.charCodeAt(0))], f.name, { type: f.type }))
+    return t
+  }, files.map((f) => ({ name: f.name, type: f.type, b64: f.data.toString('base64') })))
+  await page.dispatchEvent('.dropzone', 'dragover', { dataTransfer: dt })
+  await page.dispatchEvent('.dropzone', 'drop', { dataTransfer: dt })
+}
+
+function s3(): S3Client {
+  return new S3Client({ endpoint: server.s3Url, region: REGION, forcePathStyle: true, credentials: { accessKeyId: accessKey, secretAccessKey: secretKey } })
+}
+
+const md5 = (b: Buffer | string) => createHash('md5').update(b).digest('hex')
+
+beforeAll(async () => {
+  if (!haveChromium) return
+  server = await startInProcess({ env: { CLOUDSTORAGE_SIGNUP: 'open', CLOUDSTORAGE_RATE_LIMITS: 'on' } })
+  photo = await sharp({ create: { width: 640, height: 400, channels: 3, background: '#2f7d4f' } }).jpeg().toBuffer()
+  chrome = await launch()
+  context = await chrome.browser.newContext({ viewport: { width: 1280, height: 900 } })
+  page = await context.newPage()
+  w = watch(page)
+})
+
+afterAll(async () => {
+  await context?.close()
+  await chrome?.close()
+  await server?.stop()
+})
+
+describe('the dashboard in Chromium', () => {
+  browserTest('sign up: the first key is shown once, with client snippets', async () => {
+    await page.goto(`${server.httpUrl}/`)
+    await page.getByRole('heading', { level: 1, name: 'Log in' }).waitFor()
+    await shoot('login')
+    await page.getByRole('link', { name: 'Sign up' }).click()
+    await page.getByRole('heading', { level: 1, name: 'Sign up' }).waitFor()
+    await shoot('signup')
+    await page.getByLabel('Email').fill(EMAIL)
+    await page.getByLabel('Password', { exact: true }).fill(PASSWORD)
+    await page.getByLabel('Repeat the password').fill(PASSWORD)
+    await page.getByRole('button', { name: 'Create account' }).click()
+    await page.getByRole('heading', { level: 1, name: 'Your account is ready' }).waitFor()
+    await expect(page.getByRole('tab', { name: 'boto3' }).count()).resolves.toBe(1)
+    await shoot('signup-done')
+    await page.getByRole('button', { name: 'Continue to the dashboard' }).click()
+    await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor()
+  })
+
+  browserTest('overview: quota bars, objects, buckets, requests, plan', async () => {
+    await open('', 'Overview', 'overview')
+    await expect(page.getByRole('progressbar', { name: /Logical size/ }).getAttribute('aria-valuetext')).resolves.toBe('0 B of 10 GiB (0.0%)')
+    await expect(page.getByText('1 of 10').count()).resolves.toBe(1)
+    await shoot('overview')
+  })
+
+  browserTest('keys: create one; its secret is shown once with copy buttons and AWS CLI, boto3 and rclone snippets', async () => {
+    await open('keys', 'Access keys', 'keys')
+    await page.getByLabel('Name (optional)').fill('e2e laptop')
+    await page.getByRole('button', { name: 'Create key' }).click()
+    const section = page.getByRole('region', { name: /New key/ })
+    await section.waitFor()
+    accessKey = (await section.locator('.copy-field code').nth(0).textContent())!.trim()
+    secretKey = (await section.locator('.copy-field code').nth(1).textContent())!.trim()
+    expect(accessKey).toMatch(/^[A-Z0-9]{20}$/)
+    expect(secretKey.length).toBeGreaterThanOrEqual(40)
+    await expect(section.getByRole('button', { name: 'Copy Secret key' }).count()).resolves.toBe(1)
+    for (const tab of ['AWS CLI', 'boto3', 'rclone']) {
+      await section.getByRole('tab', { name: tab }).click()
+      await expect(section.getByRole('tabpanel').textContent()).resolves.toContain(secretKey)
+    }
+    await expect(section.getByRole('tabpanel').textContent()).resolves.toContain(`endpoint = ${server.s3Url}`)
+    await shoot('keys-created')
+    await section.getByRole('button', { name: 'I have saved the secret' }).click()
+    await expect(page.getByRole('cell', { name: accessKey, exact: true }).count()).resolves.toBe(1)
+    await expect(page.getByText(secretKey).count()).resolves.toBe(0)
+    await shoot('keys')
+  })
+
+  browserTest('buckets: create one with Time Machine; its settings page', async () => {
+    await open('buckets', 'Buckets', 'buckets')
+    await page.getByLabel('Name', { exact: true }).fill(BUCKET)
+    await page.getByRole('button', { name: 'Create bucket' }).click()
+    await page.getByText(`Bucket ${BUCKET} created.`).waitFor()
+    await page.getByRole('link', { name: BUCKET, exact: true }).waitFor()
+    await shoot('buckets')
+    await open(`buckets/${BUCKET}`, `Bucket ${BUCKET}`, 'bucket-settings')
+    await expect(page.getByLabel('Time Machine: keep every version of every file').isChecked()).resolves.toBe(true)
+    await shoot('bucket-settings')
+  })
+
+  browserTest('files: three files dropped upload through presigned PUTs, with progress; a thumbnail appears', async () => {
+    await open(`files/${BUCKET}`, 'Files', 'files')
+    await drop([
+      { name: 'garden.jpg', type: 'image/jpeg', data: photo },
+      { name: 'notes.txt', type: 'text/plain', data: Buffer.from(NOTES_V1) },
+      { name: 'plan.pdf', type: 'application/pdf', data: pdf },
+    ])
+    const uploads = page.getByRole('region', { name: 'Uploads' })
+    await uploads.getByText('3 of 3 uploaded').waitFor()
+    for (const n of ['garden.jpg', 'notes.txt', 'plan.pdf']) await page.getByRole('link', { name: n }).waitFor()
+    const thumb = page.locator('img.thumb')
+    await thumb.waitFor()
+    await page.waitForFunction(() => { const i = document.querySelector<HTMLImageElement>('img.thumb'); return !!i && i.complete && i.naturalWidth > 0 })
+    expect(await thumb.evaluate((i: HTMLImageElement) => [i.naturalWidth, i.naturalHeight])).toEqual([96, 96])
+    expect(await thumb.getAttribute('src')).toMatch(new RegExp(`^/api/img/${BUCKET}/garden\\.jpg\\?w=96&h=96&fit=cover&exp=\\d+&sig=`))
+    await settle()
+    await shoot('files')
+    await uploads.getByRole('button', { name: 'Close' }).click()
+  })
+
+  browserTest('files: the preview pane shows text and images', async () => {
+    await page.getByRole('link', { name: 'notes.txt' }).click()
+    await expect(page.getByLabel('Content of notes.txt').textContent()).resolves.toBe(NOTES_V1)
+    await settle()
+    await shoot('files-preview-text')
+    await page.getByRole('link', { name: 'garden.jpg' }).click()
+    const img = page.locator('img.preview-img')
+    await img.waitFor()
+    await page.waitForFunction(() => { const i = document.querySelector<HTMLImageElement>('img.preview-img'); return !!i && i.complete && i.naturalWidth === 640 })
+    await settle()
+    await shoot('files-preview-image')
+  })
+
+  browserTest('overwrite the text file, then diff and restore the old version in Time Machine', async () => {
+    await page.goto(`${server.httpUrl}/#/files/${BUCKET}`)
+    await page.getByRole('link', { name: 'notes.txt' }).waitFor()
+    await drop([{ name: 'notes.txt', type: 'text/plain', data: Buffer.from(NOTES_V2) }])
+    await page.getByRole('region', { name: 'Uploads' }).getByText('1 of 1 uploaded').waitFor()
+    await open(`time-machine/${BUCKET}`, 'Time Machine', 'time-machine')
+    await shoot('time-machine')
+    await page.getByRole('link', { name: 'notes.txt' }).click()
+    await page.getByRole('heading', { name: 'Versions' }).waitFor()
+    await settle()
+    await page.getByRole('button', { name: 'Compare with current (version 1)' }).click()
+    const diff = page.getByLabel('Changes from version 1 to 2')
+    await diff.waitFor()
+    const text = (await diff.textContent())!
+    expect(text).toContain('-eggs')
+    expect(text).toContain('+oat milk')
+    expect(text).toContain('+coffee')
+    await expect(page.getByText('+2 added').count()).resolves.toBe(1)
+    await page.getByRole('button', { name: 'Preview version 1' }).click()
+    await page.locator('pre.preview-text').waitFor()
+    await settle()
+    await shoot('time-machine-diff')
+    await page.getByRole('button', { name: 'Restore version 1' }).click()
+    await page.getByText('Version 1 restored as version 3.').waitFor()
+    const got = await s3().send(new GetObjectCommand({ Bucket: BUCKET, Key: 'notes.txt' }))
+    expect(await got.Body!.transformToString()).toBe(NOTES_V1)
+  })
+
+  browserTest('share a file; the link opens in a fresh browser context without an account', async () => {
+    await open(`shares/${BUCKET}/garden.jpg`, 'Shares', 'shares')
+    await page.getByLabel('Download limit').fill('3')
+    await page.getByRole('button', { name: 'Create link' }).click()
+    const link = page.locator('.notice-ok .copy-field code')
+    await link.waitFor()
+    shareUrl = (await link.textContent())!.trim()
+    expect(shareUrl).toStartWith(`${server.httpUrl}/s/`)
+    await settle()
+    await shoot('shares')
+    const stranger = await chrome.browser.newContext()
+    try {
+      const r = await stranger.request.get(shareUrl)
+      expect(r.status()).toBe(200)
+      expect(md5(await r.body())).toBe(md5(photo))
+      expect(await stranger.cookies()).toEqual([])
+    } finally {
+      await stranger.close()
+    }
+  })
+
+  browserTest('the bytes through S3 with the key the page showed', async () => {
+    const client = s3()
+    const list = await client.send(new ListObjectsV2Command({ Bucket: BUCKET }))
+    expect(list.Contents!.map((c) => c.Key).sort()).toEqual(['garden.jpg', 'notes.txt', 'plan.pdf'])
+    for (const [key, data] of [['garden.jpg', photo], ['plan.pdf', pdf], ['notes.txt', Buffer.from(NOTES_V1)]] as const) {
+      const got = await client.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }))
+      expect({ key, md5: md5(Buffer.from(await got.Body!.transformToByteArray())) }).toEqual({ key, md5: md5(data) })
+    }
+  })
+
+  browserTest('webhooks and account pages', async () => {
+    await open('webhooks', 'Webhooks', 'webhooks')
+    await shoot('webhooks')
+    await open('account', 'Account', 'account')
+    await shoot('account')
+    await page.getByLabel('Current password').fill(PASSWORD)
+    await page.getByLabel('New password', { exact: true }).fill(`${PASSWORD}-2`)
+    await page.getByLabel('Repeat the new password').fill(`${PASSWORD}-2`)
+    await page.getByRole('button', { name: 'Change password' }).click()
+    await page.getByText('Password changed.').waitFor()
+    // The new session works for the next call (its CSRF token replaced the old one).
+    await open('keys', 'Access keys', 'keys-after-password')
+    await expect(page.getByRole('cell', { name: accessKey, exact: true }).count()).resolves.toBe(1)
+  })
+
+  browserTest('admin: the appliance and every account, for administrators only', async () => {
+    await expect(page.getByRole('link', { name: 'Admin' }).count()).resolves.toBe(0)
+    const admin = await chrome.browser.newContext({ viewport: { width: 1280, height: 900 } })
+    const p = await admin.newPage()
+    try {
+      await p.goto(`${server.httpUrl}/#/login`)
+      await p.getByLabel('Email').fill(ROOT_EMAIL)
+      await p.getByLabel('Password').fill(ROOT_PASSWORD)
+      await p.getByRole('button', { name: 'Log in' }).click()
+      await p.getByRole('heading', { level: 1, name: 'Overview' }).waitFor()
+      await p.getByRole('link', { name: 'Admin' }).click()
+      await p.getByRole('heading', { level: 1, name: 'Administration' }).waitFor()
+      await p.getByRole('cell', { name: EMAIL, exact: true }).waitFor()
+      await p.waitForLoadState('networkidle')
+      violations.push(...(await capture(p, 'admin')))
+    } finally {
+      await admin.close()
+    }
+  })
+
+  browserTest('log out everywhere ends the session', async () => {
+    await open('account', 'Account', 'account')
+    await page.getByRole('button', { name: 'Log out everywhere' }).click()
+    await page.getByRole('heading', { level: 1, name: 'Log in' }).waitFor()
+    const me = await page.evaluate(async () => (await fetch('/api/me')).status)
+    expect(me).toBe(401)
+  })
+
+  browserTest('every page: no serious accessibility violation, no CSP violation, no script error', () => {
+    expect(violations).toEqual([])
+    expect(w.cspViolations).toEqual([])
+    expect(w.errors).toEqual([])
+    return Promise.resolve()
+  })
+
+  browserTest('every page loads with at most 5 dashboard API calls, the session check included (the budget is 30 a minute)', () => {
+    const report = Object.fromEntries(Object.entries(callsPerPage).map(([k, v]) => [k, v.length]))
+    console.log('dashboard API calls per page load:', JSON.stringify(report))
+    for (const [name, calls] of Object.entries(callsPerPage)) expect({ name, calls: calls.length <= 5 ? 'ok' : calls }).toEqual({ name, calls: 'ok' })
+    return Promise.resolve()
+  })
+})
