@@ -9,7 +9,8 @@
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { createHash } from 'node:crypto'
-import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3'
+import { GetObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3'
+import { sdkError } from '../helpers/s3-client'
 import sharp from 'sharp'
 import { REGION, ROOT_EMAIL, ROOT_PASSWORD, startInProcess, type InProcessTestServer } from '../helpers/server'
 import { capture, haveChromium, launch, watch, type AxeViolation, type BrowserContext, type Chromium, type Page, type Watch } from './browser'
@@ -72,6 +73,24 @@ async function drop(files: Array<{ name: string; type: string; data: Buffer }>) 
   }, files.map((f) => ({ name: f.name, type: f.type, b64: f.data.toString('base64') })))
   await page.dispatchEvent('.dropzone', 'dragover', { dataTransfer: dt })
   await page.dispatchEvent('.dropzone', 'drop', { dataTransfer: dt })
+}
+
+/** A large file made in the page (nothing to copy in): byte i is (i * 31) % 251. */
+async function dropGenerated(name: string, size: number) {
+  const dt = await page.evaluateHandle(({ name, size }) => {
+    const b = new Uint8Array(size)
+    for (let i = 0; i < size; i++) b[i] = (i * 31) % 251
+    const t = new DataTransfer()
+    t.items.add(new File([b], name, { type: 'application/octet-stream' }))
+    return t
+  }, { name, size })
+  await page.dispatchEvent('.dropzone', 'drop', { dataTransfer: dt })
+}
+
+function generated(size: number): Buffer {
+  const b = Buffer.alloc(size)
+  for (let i = 0; i < size; i++) b[i] = (i * 31) % 251
+  return b
 }
 
 function s3(): S3Client {
@@ -175,6 +194,36 @@ describe('the dashboard in Chromium', () => {
     await settle()
     await shoot('files')
     await uploads.getByRole('button', { name: 'Close' }).click()
+  })
+
+  browserTest('files: a large file goes up in presigned parts; a cancelled one leaves no upload behind', async () => {
+    const size = 66 * 1024 * 1024 + 123 // 5 parts of 16 MiB and a short last one
+    await dropGenerated('big.bin', size)
+    const uploads = page.getByRole('region', { name: 'Uploads' })
+    await uploads.getByText('1 of 1 uploaded').waitFor({ timeout: 120_000 })
+    const head = await s3().send(new GetObjectCommand({ Bucket: BUCKET, Key: 'big.bin' }))
+    expect(head.ETag).toMatch(/^"[0-9a-f]{32}-5"$/)
+    expect(md5(Buffer.from(await head.Body!.transformToByteArray()))).toBe(md5(generated(size)))
+    await uploads.getByRole('button', { name: 'Close' }).click()
+
+    await dropGenerated('cancelled.bin', size)
+    const cancel = uploads.getByRole('button', { name: 'Cancel cancelled.bin' })
+    // Cancel once the multipart upload exists (its first part is on its way).
+    await page.waitForFunction(() => [...document.querySelectorAll('.uploads progress')].some((p) => Number((p as HTMLProgressElement).value) > 0))
+    await cancel.click()
+    await uploads.getByText('cancelled', { exact: true }).waitFor()
+    const client = s3()
+    for (;;) {
+      const open = await client.send(new ListMultipartUploadsCommand({ Bucket: BUCKET }))
+      if (!open.Uploads?.length) break
+      await Bun.sleep(50)
+    }
+    expect(await sdkError(client.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'cancelled.bin' })))).toMatchObject({ status: 404 })
+    await uploads.getByRole('button', { name: 'Close' }).click()
+    await page.getByRole('link', { name: 'big.bin' }).click()
+    await page.getByRole('button', { name: 'Delete…' }).click()
+    await page.getByRole('dialog', { name: 'Delete this file?' }).getByRole('button', { name: 'Delete' }).click()
+    await page.getByRole('link', { name: 'big.bin' }).waitFor({ state: 'detached' })
   })
 
   browserTest('files: the preview pane shows text and images', async () => {
