@@ -85,20 +85,33 @@ export async function axe(page: Page): Promise<AxeViolation[]> {
 /** Serious and critical violations (the ones that block someone), for assertions. */
 export const serious = (v: AxeViolation[]) => v.filter((x) => x.impact === 'serious' || x.impact === 'critical')
 
+/** Lets the page lay itself out (two animation frames) after a viewport or scheme change. */
+const frames = (page: Page) => page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))))
+
 /**
- * Screenshots of the page as it is at 1280 px and at 390 px (a phone), full height, plus the
- * accessibility check at both widths; returns the serious violations found.
+ * The page as it is, at 1280 px and at 390 px (a phone), full height, and at 1280 px in the dark
+ * scheme: a screenshot and the accessibility check of each (contrast included), and at 360 px no
+ * horizontal scrolling of the page. Returns the serious violations found (and overflow as one).
  */
-export async function capture(page: Page, name: string): Promise<AxeViolation[]> {
+export async function capture(page: Page, name: string, opts: { uhd?: boolean } = {}): Promise<AxeViolation[]> {
   const found: AxeViolation[] = []
   const size = page.viewportSize() ?? { width: 1280, height: 900 }
-  for (const [width, height] of [[1280, 900], [390, 844]]) {
+  const shots: Array<[number, number, 'light' | 'dark', string]> = [[1280, 900, 'light', '1280'], [390, 844, 'light', '390'], [1280, 900, 'dark', '1280-dark']]
+  if (opts.uhd) shots.push([3840, 2160, 'light', '3840'])
+  for (const [width, height, scheme, label] of shots) {
+    await page.emulateMedia({ colorScheme: scheme })
     await page.setViewportSize({ width, height })
-    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))))
-    await page.screenshot({ path: join(ARTIFACTS, `${name}-${width}.png`), fullPage: true })
-    for (const v of serious(await axe(page))) found.push({ ...v, id: `${v.id} (${name} at ${width}px)` })
+    await frames(page)
+    await page.screenshot({ path: join(ARTIFACTS, `${name}-${label}.png`), fullPage: true })
+    if (width !== 3840) for (const v of serious(await axe(page))) found.push({ ...v, id: `${v.id} (${name} at ${label})` })
   }
+  await page.emulateMedia({ colorScheme: 'light' })
+  await page.setViewportSize({ width: 360, height: 740 })
+  await frames(page)
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)
+  if (overflow > 0) found.push({ id: `horizontal scrolling at 360px (${name}): ${overflow}px`, impact: 'serious', help: 'The page must fit 360 px', nodes: [] })
   await page.setViewportSize(size)
+  await frames(page)
   return found
 }
 

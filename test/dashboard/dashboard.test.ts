@@ -4,8 +4,9 @@
  * key → create a bucket → upload three files by drag and drop (presigned PUTs to the S3 port) →
  * a thumbnail → overwrite a text file → diff and restore the old version → a share link opened
  * in a fresh browser context → the bytes checked through S3 with the key the page showed.
- * Every page is screenshotted at 1280 and 390 px (test-artifacts/dashboard/) and checked with
- * axe-core (no serious or critical violations); each page's API calls are counted.
+ * Every page is screenshotted at 1280 and 390 px and in the dark scheme (test-artifacts/dashboard/;
+ * two at 3840 px), checked with axe-core (no serious or critical violations, contrast included)
+ * and for horizontal scrolling at 360 px; each page's API calls are counted.
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { createHash } from 'node:crypto'
@@ -60,8 +61,8 @@ async function settle() {
   await page.waitForFunction(() => ![...document.querySelectorAll('[role=status]')].some((e) => /Loading/.test(e.textContent ?? '')))
 }
 
-async function shoot(name: string) {
-  violations.push(...(await capture(page, name)))
+async function shoot(name: string, opts: { uhd?: boolean } = {}) {
+  violations.push(...(await capture(page, name, opts)))
 }
 
 /** Drops files on the page's drop zone the way a browser delivers a drag from the desktop. */
@@ -138,7 +139,7 @@ describe('the dashboard in Chromium', () => {
     await open('', 'Overview', 'overview')
     await expect(page.getByRole('progressbar', { name: /Logical size/ }).getAttribute('aria-valuetext')).resolves.toBe('0 B of 10 GiB (0.0%)')
     await expect(page.getByText('1 of 10').count()).resolves.toBe(1)
-    await shoot('overview')
+    await shoot('overview', { uhd: true })
   })
 
   browserTest('keys: create one; its secret is shown once with copy buttons and AWS CLI, boto3 and rclone snippets', async () => {
@@ -176,6 +177,47 @@ describe('the dashboard in Chromium', () => {
     await shoot('bucket-settings')
   })
 
+  browserTest('keyboard only: skip link, a form, a typed confirmation dialog', async () => {
+    await page.goto('about:blank')
+    await page.goto(`${server.httpUrl}/#/buckets`)
+    await page.getByRole('heading', { level: 1, name: 'Buckets' }).waitFor()
+    await settle()
+    const focused = () => page.evaluate(() => { const e = document.activeElement as HTMLElement | null; return e ? (e.getAttribute('aria-label') ?? e.id ?? '') + '|' + (e.textContent ?? '').trim().slice(0, 40) + '|' + e.tagName : '' })
+    await page.keyboard.press('Tab')
+    expect(await focused()).toContain('Skip to content')
+    await page.keyboard.press('Enter')
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('main')
+    await page.keyboard.press('Tab')
+    expect(await page.evaluate(() => document.activeElement?.tagName)).toBe('INPUT')
+    await page.keyboard.type('kb-bucket')
+    await page.keyboard.press('Tab') // Time Machine
+    await page.keyboard.press('Space') // off
+    await page.keyboard.press('Tab') // Public read
+    await page.keyboard.press('Tab')
+    expect(await focused()).toContain('Create bucket')
+    await page.keyboard.press('Enter')
+    await page.getByText('Bucket kb-bucket created.').waitFor()
+    await page.getByRole('link', { name: 'kb-bucket', exact: true }).focus()
+    await page.keyboard.press('Enter')
+    await page.getByRole('heading', { level: 1, name: 'Bucket kb-bucket' }).waitFor()
+    await expect(page.getByLabel('Time Machine: keep every version of every file').isChecked()).resolves.toBe(false)
+    await page.getByRole('button', { name: 'Delete bucket…' }).focus()
+    await page.keyboard.press('Enter')
+    const dialog = page.getByRole('dialog', { name: 'Delete bucket kb-bucket?' })
+    await dialog.waitFor()
+    // Escape closes it; opened again, the name typed and Enter delete the bucket.
+    await page.keyboard.press('Escape')
+    await dialog.waitFor({ state: 'hidden' })
+    await page.getByRole('button', { name: 'Delete bucket…' }).focus()
+    await page.keyboard.press('Enter')
+    await dialog.waitFor()
+    expect(await page.evaluate(() => document.activeElement?.tagName)).toBe('INPUT')
+    await page.keyboard.type('kb-bucket')
+    await page.keyboard.press('Enter')
+    await page.getByRole('heading', { level: 1, name: 'Buckets' }).waitFor()
+    await page.getByRole('link', { name: 'kb-bucket', exact: true }).waitFor({ state: 'detached' })
+  })
+
   browserTest('files: three files dropped upload through presigned PUTs, with progress; a thumbnail appears', async () => {
     await open(`files/${BUCKET}`, 'Files', 'files')
     await drop([
@@ -192,7 +234,7 @@ describe('the dashboard in Chromium', () => {
     expect(await thumb.evaluate((i: HTMLImageElement) => [i.naturalWidth, i.naturalHeight])).toEqual([96, 96])
     expect(await thumb.getAttribute('src')).toMatch(new RegExp(`^/api/img/${BUCKET}/garden\\.jpg\\?w=96&h=96&fit=cover&exp=\\d+&sig=`))
     await settle()
-    await shoot('files')
+    await shoot('files', { uhd: true })
     await uploads.getByRole('button', { name: 'Close' }).click()
   })
 
