@@ -32,8 +32,8 @@ export function Buckets() {
           setDone(null)
           try {
             const b = await call(client.api.buckets.post({ name }))
-            // Settings other than the defaults are a second call (the create takes a name only).
-            if (timeMachine || publicRead) await call(client.api.buckets({ name: b.name }).patch({ versioning: timeMachine, publicRead }))
+            // Settings other than the appliance's defaults are a second call (the create takes a name only).
+            if (b.timeMachine !== timeMachine || b.publicRead !== publicRead) await call(client.api.buckets({ name: b.name }).patch({ versioning: timeMachine, publicRead }))
             setDone(`Bucket ${b.name} created.`)
             setName('')
             await refreshBuckets()
