@@ -10,7 +10,7 @@
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { createHash } from 'node:crypto'
-import { GetObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3'
+import { GetObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3'
 import { sdkError } from '../helpers/s3-client'
 import sharp from 'sharp'
 import { REGION, ROOT_EMAIL, ROOT_PASSWORD, startInProcess, type InProcessTestServer } from '../helpers/server'
@@ -41,6 +41,9 @@ const callsPerPage: Record<string, string[]> = {}
 let accessKey = ''
 let secretKey = ''
 let shareUrl = ''
+/** A webhook receiver: the bodies it got. */
+const hooks: string[] = []
+let receiver: ReturnType<typeof Bun.serve>
 
 /**
  * Loads a dashboard route afresh (as a bookmark or a reload would) and waits for its h1; records
@@ -102,7 +105,8 @@ const md5 = (b: Buffer | string) => createHash('md5').update(b).digest('hex')
 
 beforeAll(async () => {
   if (!haveChromium) return
-  server = await startInProcess({ env: { CLOUDSTORAGE_SIGNUP: 'open', CLOUDSTORAGE_RATE_LIMITS: 'on' } })
+  receiver = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: async (r) => { hooks.push(await r.text()); return new Response('ok') } })
+  server = await startInProcess({ env: { CLOUDSTORAGE_SIGNUP: 'open', CLOUDSTORAGE_RATE_LIMITS: 'on', CLOUDSTORAGE_WEBHOOK_ALLOWLIST: '127.0.0.1' } })
   photo = await sharp({ create: { width: 640, height: 400, channels: 3, background: '#2f7d4f' } }).jpeg().toBuffer()
   chrome = await launch()
   context = await chrome.browser.newContext({ viewport: { width: 1280, height: 900 } })
@@ -114,6 +118,7 @@ afterAll(async () => {
   await context?.close()
   await chrome?.close()
   await server?.stop()
+  receiver?.stop(true)
 })
 
 describe('the dashboard in Chromium', () => {
@@ -340,9 +345,29 @@ describe('the dashboard in Chromium', () => {
     }
   })
 
-  browserTest('webhooks and account pages', async () => {
+  browserTest('webhooks: create one (secret shown once), see its delivery, disable and enable it', async () => {
     await open('webhooks', 'Webhooks', 'webhooks')
+    await page.getByLabel('URL').fill(`http://127.0.0.1:${receiver.port}/hook`)
+    await page.getByRole('button', { name: 'Create webhook' }).click()
+    const created = page.getByRole('region', { name: 'Webhook created' })
+    await created.waitFor()
+    expect((await created.locator('code').textContent())!.length).toBeGreaterThan(20)
+    await created.getByRole('button', { name: 'Done' }).click()
+    // An S3 write is an event; the receiver gets it signed.
+    await s3().send(new PutObjectCommand({ Bucket: BUCKET, Key: 'hooked.txt', Body: 'event me' }))
+    while (!hooks.some((h) => h.includes('hooked.txt'))) await Bun.sleep(20)
+    const card = page.getByRole('listitem').filter({ hasText: `127.0.0.1:${receiver.port}/hook` })
+    await card.getByRole('button', { name: 'Deliveries' }).click()
+    await card.getByText('delivered', { exact: true }).first().waitFor()
+    await settle()
     await shoot('webhooks')
+    await card.getByRole('button', { name: 'Disable' }).click()
+    await card.getByText('disabled', { exact: true }).waitFor()
+    await card.getByRole('button', { name: 'Enable' }).click()
+    await card.getByText('active', { exact: true }).waitFor()
+  })
+
+  browserTest('account: change the password', async () => {
     await open('account', 'Account', 'account')
     await shoot('account')
     await page.getByLabel('Current password').fill(PASSWORD)
@@ -350,8 +375,12 @@ describe('the dashboard in Chromium', () => {
     await page.getByLabel('Repeat the new password').fill(`${PASSWORD}-2`)
     await page.getByRole('button', { name: 'Change password' }).click()
     await page.getByText('Password changed.').waitFor()
-    // The new session works for the next call (its CSRF token replaced the old one).
-    await open('keys', 'Access keys', 'keys-after-password')
+    // The page goes on with the new session: a write without reloading uses its new CSRF token.
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Access keys' }).click()
+    await page.getByLabel('Name (optional)').fill('after password change')
+    await page.getByRole('button', { name: 'Create key' }).click()
+    await page.getByRole('region', { name: /New key/ }).waitFor()
+    await page.getByRole('button', { name: 'I have saved the secret' }).click()
     await expect(page.getByRole('cell', { name: accessKey, exact: true }).count()).resolves.toBe(1)
   })
 
@@ -370,6 +399,26 @@ describe('the dashboard in Chromium', () => {
       await p.getByRole('cell', { name: EMAIL, exact: true }).waitFor()
       await p.waitForLoadState('networkidle')
       violations.push(...(await capture(p, 'admin')))
+      // Create an account; its first secret is shown once.
+      await p.getByLabel('Email').fill('erin@example.com')
+      await p.getByLabel('Initial password').fill('erin-password-123')
+      await p.getByRole('button', { name: 'Create account' }).click()
+      const made = p.getByRole('region', { name: 'Account erin@example.com created' })
+      await made.waitFor()
+      await made.getByRole('button', { name: 'Done' }).click()
+      const row = p.getByRole('row').filter({ hasText: 'erin@example.com' })
+      // Quota through the edit dialog, then suspend and activate.
+      await row.getByRole('button', { name: 'Edit erin@example.com' }).click()
+      const dialog = p.getByRole('dialog', { name: 'Edit erin@example.com' })
+      await dialog.getByLabel('Quota').fill('20GiB')
+      await dialog.getByRole('button', { name: 'Save' }).click()
+      await row.getByText('0 B of 20 GiB').waitFor()
+      await row.getByRole('button', { name: 'Suspend erin@example.com' }).click()
+      await row.getByText('suspended').waitFor()
+      const login = await fetch(`${server.httpUrl}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'erin@example.com', password: 'erin-password-123' }) })
+      expect(login.status).toBe(403)
+      await row.getByRole('button', { name: 'Activate erin@example.com' }).click()
+      await row.getByRole('button', { name: 'Suspend erin@example.com' }).waitFor()
     } finally {
       await admin.close()
     }

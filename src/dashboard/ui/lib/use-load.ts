@@ -31,7 +31,6 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[]): Loaded<T> {
     } finally {
       if (mine === seq.current) setLoading(false)
     }
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, deps)
   useEffect(() => { void run() }, [run])
   const set = useCallback((f: (d: T) => T) => setData((d) => (d === null ? d : f(d))), [])
