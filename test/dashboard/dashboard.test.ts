@@ -10,6 +10,7 @@
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { createHash } from 'node:crypto'
+import { readFileSync } from 'node:fs'
 import { GetObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3'
 import { sdkError } from '../helpers/s3-client'
 import sharp from 'sharp'
@@ -314,25 +315,37 @@ describe('the dashboard in Chromium', () => {
     expect(await got.Body!.transformToString()).toBe(NOTES_V1)
   })
 
-  browserTest('share a file; the link opens in a fresh browser context without an account', async () => {
+  browserTest('share a file with a password; the link opens in a fresh browser context without an account', async () => {
     await open(`shares/${BUCKET}/garden.jpg`, 'Shares', 'shares')
     await page.getByLabel('Download limit').fill('3')
+    await page.getByLabel('Password (optional)').fill('open sesame')
     await page.getByRole('button', { name: 'Create link' }).click()
     const link = page.locator('.notice-ok .copy-field code')
     await link.waitFor()
     shareUrl = (await link.textContent())!.trim()
     expect(shareUrl).toStartWith(`${server.httpUrl}/s/`)
+    await page.getByRole('row').filter({ hasText: `${BUCKET}/garden.jpg` }).getByText('password').waitFor()
     await settle()
     await shoot('shares')
-    const stranger = await chrome.browser.newContext()
+    // Someone else: a new context, no cookies, no account.
+    const stranger = await chrome.browser.newContext({ acceptDownloads: true })
     try {
-      const r = await stranger.request.get(shareUrl)
-      expect(r.status()).toBe(200)
-      expect(md5(await r.body())).toBe(md5(photo))
-      expect(await stranger.cookies()).toEqual([])
+      const p = await stranger.newPage()
+      await p.goto(shareUrl)
+      await p.getByLabel('Password').fill('open sesame')
+      const [download] = await Promise.all([p.waitForEvent('download'), p.getByRole('button', { name: 'Open' }).click()])
+      expect(download.suggestedFilename()).toBe('garden.jpg')
+      expect(md5(readFileSync((await download.path())!))).toBe(md5(photo))
     } finally {
       await stranger.close()
     }
+    // The list counts the download; revoking ends the link.
+    await open('shares', 'Shares', 'shares-after')
+    const row = page.getByRole('row').filter({ hasText: `${BUCKET}/garden.jpg` })
+    await row.getByText('1 of 3').waitFor()
+    await row.getByRole('button', { name: /^Revoke/ }).click()
+    await row.getByText('revoked').waitFor()
+    expect((await fetch(shareUrl)).status).toBe(410)
   })
 
   browserTest('the bytes through S3 with the key the page showed', async () => {
