@@ -102,7 +102,9 @@ export async function capture(page: Page, name: string, opts: { uhd?: boolean } 
     await page.emulateMedia({ colorScheme: scheme })
     await page.setViewportSize({ width, height })
     await frames(page)
-    await page.screenshot({ path: join(ARTIFACTS, `${name}-${label}.png`), fullPage: true })
+    // A modal is shown over the viewport: the full page behind it would only be noise.
+    const modal = (await page.locator('dialog[open]').count()) > 0
+    await page.screenshot({ path: join(ARTIFACTS, `${name}-${label}.png`), fullPage: !modal })
     if (width !== 3840) for (const v of serious(await axe(page))) found.push({ ...v, id: `${v.id} (${name} at ${label})` })
   }
   await page.emulateMedia({ colorScheme: 'light' })
