@@ -11,7 +11,7 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
-import { GetObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3'
+import { GetBucketCorsCommand, GetObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3'
 import { sdkError } from '../helpers/s3-client'
 import sharp from 'sharp'
 import { REGION, ROOT_EMAIL, ROOT_PASSWORD, startInProcess, type InProcessTestServer } from '../helpers/server'
@@ -92,6 +92,15 @@ async function dropGenerated(name: string, size: number) {
   await page.dispatchEvent('.dropzone', 'drop', { dataTransfer: dt })
 }
 
+/** A quarter second of 8 kHz 8-bit mono silence as WAV (the <audio> preview reads its duration). */
+function wav(): Buffer {
+  const samples = 2000
+  const h = Buffer.alloc(44)
+  h.write('RIFF', 0); h.writeUInt32LE(36 + samples, 4); h.write('WAVEfmt ', 8); h.writeUInt32LE(16, 16); h.writeUInt16LE(1, 20); h.writeUInt16LE(1, 22)
+  h.writeUInt32LE(8000, 24); h.writeUInt32LE(8000, 28); h.writeUInt16LE(1, 32); h.writeUInt16LE(8, 34); h.write('data', 36); h.writeUInt32LE(samples, 40)
+  return Buffer.concat([h, Buffer.alloc(samples, 128)])
+}
+
 function generated(size: number): Buffer {
   const b = Buffer.alloc(size)
   for (let i = 0; i < size; i++) b[i] = (i * 31) % 251
@@ -110,7 +119,8 @@ beforeAll(async () => {
   server = await startInProcess({ env: { CLOUDSTORAGE_SIGNUP: 'open', CLOUDSTORAGE_RATE_LIMITS: 'on', CLOUDSTORAGE_WEBHOOK_ALLOWLIST: '127.0.0.1' } })
   photo = await sharp({ create: { width: 640, height: 400, channels: 3, background: '#2f7d4f' } }).jpeg().toBuffer()
   chrome = await launch()
-  context = await chrome.browser.newContext({ viewport: { width: 1280, height: 900 } })
+  context = await chrome.browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true })
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.httpUrl })
   page = await context.newPage()
   w = watch(page)
 })
@@ -180,6 +190,23 @@ describe('the dashboard in Chromium', () => {
     await shoot('buckets')
     await open(`buckets/${BUCKET}`, `Bucket ${BUCKET}`, 'bucket-settings')
     await expect(page.getByLabel('Time Machine: keep every version of every file').isChecked()).resolves.toBe(true)
+    // Retention and a CORS rule, saved and visible through S3.
+    await page.getByLabel('Versions kept per file').fill('5')
+    await page.getByRole('button', { name: 'Save retention' }).click()
+    await page.getByText('Retention saved.').waitFor()
+    await page.getByRole('button', { name: 'Add rule' }).click()
+    await page.getByLabel('Allowed origins').fill('https://app.example.com')
+    await page.getByRole('group', { name: 'Allowed methods' }).getByLabel('PUT').check()
+    await page.getByRole('button', { name: 'Save CORS rules' }).click()
+    await page.getByText('CORS rules saved.').waitFor()
+    const cors = await s3().send(new GetBucketCorsCommand({ Bucket: BUCKET }))
+    expect(cors.CORSRules).toEqual([expect.objectContaining({ AllowedOrigins: ['https://app.example.com'], AllowedMethods: ['GET', 'PUT'], ExposeHeaders: ['ETag'] })])
+    await page.getByLabel('Public read: anyone with a link can download objects').check()
+    await page.getByText('Public read saved.').waitFor()
+    await page.getByLabel('Public read: anyone with a link can download objects').uncheck()
+    await page.getByText('Public read saved.').waitFor()
+    await expect(page.getByLabel('Versions kept per file').inputValue()).resolves.toBe('5')
+    await settle()
     await shoot('bucket-settings')
   })
 
@@ -222,6 +249,22 @@ describe('the dashboard in Chromium', () => {
     await page.keyboard.press('Enter')
     await page.getByRole('heading', { level: 1, name: 'Buckets' }).waitFor()
     await page.getByRole('link', { name: 'kb-bucket', exact: true }).waitFor({ state: 'detached' })
+  })
+
+  browserTest('files: folders by prefix, with breadcrumbs', async () => {
+    await s3().send(new PutObjectCommand({ Bucket: BUCKET, Key: 'docs/2026/readme.md', Body: '# read me\n', ContentType: 'text/markdown' }))
+    await s3().send(new PutObjectCommand({ Bucket: BUCKET, Key: 'tone.wav', Body: wav(), ContentType: 'audio/wav' }))
+    await open(`files/${BUCKET}`, 'Files', 'files-root')
+    await page.getByRole('link', { name: 'docs/' }).click()
+    await page.getByRole('link', { name: '2026/' }).click()
+    await page.getByRole('link', { name: 'readme.md' }).waitFor()
+    const crumbs = page.getByRole('navigation', { name: 'Folder' })
+    expect(await crumbs.getByRole('link').allTextContents()).toEqual([BUCKET, 'docs', '2026'])
+    await expect(crumbs.getByRole('link', { name: '2026' }).getAttribute('aria-current')).resolves.toBe('page')
+    await settle()
+    await shoot('files-folder')
+    await crumbs.getByRole('link', { name: BUCKET }).click()
+    await page.getByRole('link', { name: 'docs/' }).waitFor()
   })
 
   browserTest('files: three files dropped upload through presigned PUTs, with progress; a thumbnail appears', async () => {
@@ -274,11 +317,30 @@ describe('the dashboard in Chromium', () => {
     await page.getByRole('link', { name: 'big.bin' }).waitFor({ state: 'detached' })
   })
 
-  browserTest('files: the preview pane shows text and images', async () => {
+  browserTest('files: the preview pane shows text, images, PDF and audio; download and a presigned link', async () => {
     await page.getByRole('link', { name: 'notes.txt' }).click()
     await expect(page.getByLabel('Content of notes.txt').textContent()).resolves.toBe(NOTES_V1)
+    // Download: the file's bytes, as an attachment.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Download' }).click()])
+    expect(download.suggestedFilename()).toBe('notes.txt')
+    expect(readFileSync((await download.path())!, 'utf8')).toBe(NOTES_V1)
+    // A presigned link, copied to the clipboard, works without credentials.
+    await page.getByLabel('Presigned link valid for').selectOption('86400')
+    await page.getByRole('button', { name: 'Create link' }).click()
+    const link = (await page.locator('.presign code').textContent())!.trim()
+    expect(link).toStartWith(`${server.s3Url}/${BUCKET}/notes.txt?`)
+    expect(link).toContain('X-Amz-Expires=86400')
+    await page.getByRole('button', { name: 'Copy the presigned link' }).click()
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(link)
+    expect(await (await fetch(link)).text()).toBe(NOTES_V1)
     await settle()
     await shoot('files-preview-text')
+    await page.getByRole('link', { name: 'plan.pdf' }).click()
+    const frame = page.locator('iframe.preview-frame')
+    await frame.waitFor()
+    expect(await frame.getAttribute('src')).toStartWith(`${server.s3Url}/${BUCKET}/plan.pdf?`)
+    await page.getByRole('link', { name: 'tone.wav' }).click()
+    await page.waitForFunction(() => { const a = document.querySelector('audio'); return !!a && a.readyState >= 1 && Math.abs(a.duration - 0.25) < 0.01 })
     await page.getByRole('link', { name: 'garden.jpg' }).click()
     const img = page.locator('img.preview-img')
     await img.waitFor()
@@ -313,6 +375,17 @@ describe('the dashboard in Chromium', () => {
     await page.getByText('Version 1 restored as version 3.').waitFor()
     const got = await s3().send(new GetObjectCommand({ Bucket: BUCKET, Key: 'notes.txt' }))
     expect(await got.Body!.transformToString()).toBe(NOTES_V1)
+    // Deleted in the file browser, the file is in Time Machine's deleted files; undelete brings it back.
+    await page.goto(`${server.httpUrl}/#/files/${BUCKET}//notes.txt`)
+    await page.getByRole('button', { name: 'Delete…' }).click()
+    await page.getByRole('dialog', { name: 'Delete this file?' }).getByRole('button', { name: 'Delete' }).click()
+    await page.getByRole('link', { name: 'notes.txt' }).waitFor({ state: 'detached' })
+    await page.goto(`${server.httpUrl}/#/time-machine/${BUCKET}`)
+    const deleted = page.getByRole('region', { name: 'Deleted files' })
+    await deleted.getByRole('button', { name: 'Undelete notes.txt' }).click()
+    await page.getByText(/^notes\.txt is back \(version \d+\)\.$/).waitFor()
+    const back = await s3().send(new GetObjectCommand({ Bucket: BUCKET, Key: 'notes.txt' }))
+    expect(await back.Body!.transformToString()).toBe(NOTES_V1)
   })
 
   browserTest('share a file with a password; the link opens in a fresh browser context without an account', async () => {
@@ -351,7 +424,7 @@ describe('the dashboard in Chromium', () => {
   browserTest('the bytes through S3 with the key the page showed', async () => {
     const client = s3()
     const list = await client.send(new ListObjectsV2Command({ Bucket: BUCKET }))
-    expect(list.Contents!.map((c) => c.Key).sort()).toEqual(['garden.jpg', 'notes.txt', 'plan.pdf'])
+    expect(list.Contents!.map((c) => c.Key).sort()).toEqual(['docs/2026/readme.md', 'garden.jpg', 'notes.txt', 'plan.pdf', 'tone.wav'])
     for (const [key, data] of [['garden.jpg', photo], ['plan.pdf', pdf], ['notes.txt', Buffer.from(NOTES_V1)]] as const) {
       const got = await client.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }))
       expect({ key, md5: md5(Buffer.from(await got.Body!.transformToByteArray())) }).toEqual({ key, md5: md5(data) })
