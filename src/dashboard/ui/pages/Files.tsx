@@ -76,6 +76,7 @@ export function Files({ bucket: routeBucket, prefix = '', selected }: { bucket?:
           })}
         </ol>
       </nav>
+      {prefix ? <p className="small"><a href={href('shares', bucket, prefix)}>Share this folder…</a></p> : null}
       <FileDrop target={`${bucket}/${prefix}`} onFiles={(files) => enqueue(bucket, files.map((f) => ({ file: f.file, key: prefix + f.path })))} />
       <Notice kind="error">{error}</Notice>
       <LoadState loading={listing.loading} error={listing.error} hasData={!!data} />

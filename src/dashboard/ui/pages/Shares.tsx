@@ -14,12 +14,8 @@ type Share = Data<typeof client.api.shares.get>['shares'][number]
 
 const EXPIRY: Array<[string, string]> = [['3600', '1 hour'], ['86400', '1 day'], ['604800', '7 days'], ['2592000', '30 days'], ['never', 'Never']]
 
-function status(s: Share, now = Date.now()): 'active' | 'revoked' | 'expired' | 'used up' {
-  if (s.revokedAt) return 'revoked'
-  if (s.expiresAt && new Date(s.expiresAt).getTime() <= now) return 'expired'
-  if (s.maxDownloads !== null && s.downloads >= s.maxDownloads) return 'used up'
-  return 'active'
-}
+/** The server's word for a link's state, as people say it. */
+const STATUS: Record<Share['status'], string> = { active: 'active', expired: 'expired', revoked: 'revoked', exhausted: 'used up', ended: 'file deleted' }
 
 /** Share links: create one for a file (expiry, download limit, password), list them, revoke. */
 export function Shares({ bucket: routeBucket, fileKey }: { bucket?: string; fileKey?: string }) {
@@ -38,14 +34,14 @@ export function Shares({ bucket: routeBucket, fileKey }: { bucket?: string; file
     setError(null)
     try {
       await call(client.api.shares({ id: seg(s.id) }).delete())
-      shares.set((l) => l.map((x) => (x.id === s.id ? { ...x, revokedAt: new Date().toISOString() } : x)))
+      shares.set((l) => l.map((x) => (x.id === s.id ? { ...x, status: 'revoked', revokedAt: new Date().toISOString() } : x)))
     } catch (e) { setError(messageOf(e)) }
   }
 
   return (
     <>
       <PageHeader title="Shares" />
-      <p className="muted">A share link lets anyone download a file without an account, until it expires, is used up or is revoked.</p>
+      <p className="muted">A share link lets anyone download a file (or every file under a folder: a key ending in /) without an account, until it expires, is used up or is revoked.</p>
       <Notice kind="error">{error}</Notice>
       <form
         className="card form"
@@ -75,7 +71,7 @@ export function Shares({ bucket: routeBucket, fileKey }: { bucket?: string; file
         <h2 id="new-share-h">New share link</h2>
         <div className="row">
           <BucketPicker value={bucket} onChange={(b) => go(href('shares', b))} />
-          <Field label="File (object key)">{(id) => <input id={id} required value={key} onChange={(e) => setKey(e.target.value)} spellCheck={false} />}</Field>
+          <Field label="File (object key)" hint="A folder ending in / shares every file under it.">{(id, hint) => <input id={id} aria-describedby={hint} required value={key} onChange={(e) => setKey(e.target.value)} spellCheck={false} />}</Field>
         </div>
         <div className="row">
           <Field label="Expires after">
@@ -101,11 +97,11 @@ export function Shares({ bucket: routeBucket, fileKey }: { bucket?: string; file
             <thead><tr><th scope="col">File</th><th scope="col">Status</th><th scope="col">Downloads</th><th scope="col">Expires</th><th scope="col"><span className="offscreen">Actions</span></th></tr></thead>
             <tbody>
               {shares.data.map((s) => {
-                const st = status(s)
+                const st = s.status
                 return (
                   <tr key={s.id}>
-                    <td data-label="File"><code>{s.bucket}/{s.key}</code>{s.hasPassword ? <span className="badge">password</span> : null}</td>
-                    <td data-label="Status"><span className={`badge ${st === 'active' ? 'badge-ok' : 'badge-warn'}`}>{st}</span></td>
+                    <td data-label="File"><code>{s.bucket}/{s.key}</code>{s.versionId ? <span className="badge">pinned version</span> : null}{s.hasPassword ? <span className="badge">password</span> : null}</td>
+                    <td data-label="Status"><span className={`badge ${st === 'active' ? 'badge-ok' : 'badge-warn'}`}>{STATUS[st]}</span></td>
                     <td data-label="Downloads">{s.downloads}{s.maxDownloads !== null ? ` of ${s.maxDownloads}` : ''}</td>
                     <td data-label="Expires" title={s.expiresAt ? dateTime(s.expiresAt) : undefined}>{s.expiresAt ? relative(s.expiresAt) : 'never'}</td>
                     <td className="row-actions">
