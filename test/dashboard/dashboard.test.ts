@@ -379,6 +379,7 @@ describe('the dashboard in Chromium', () => {
     await page.goto(`${server.httpUrl}/#/files/${BUCKET}//notes.txt`)
     await page.getByRole('button', { name: 'Delete…' }).click()
     await page.getByRole('dialog', { name: 'Delete this file?' }).getByRole('button', { name: 'Delete' }).click()
+    await page.waitForURL((u) => u.hash === `#/files/${BUCKET}/`)
     await page.getByRole('link', { name: 'notes.txt' }).waitFor({ state: 'detached' })
     await page.goto(`${server.httpUrl}/#/time-machine/${BUCKET}`)
     const deleted = page.getByRole('region', { name: 'Deleted files' })

@@ -29,13 +29,14 @@ export function CopyButton({ text, label = 'Copy', what }: { text: string; label
     <button
       type="button"
       className="btn btn-small"
-      aria-label={what ? `${label} ${what}` : undefined}
       onClick={async () => {
         setState((await copyText(text)) ? 'copied' : 'failed')
         setTimeout(() => setState('idle'), 2000)
       }}
     >
       {state === 'copied' ? 'Copied' : state === 'failed' ? 'Select and copy' : label}
+      {/* What is copied, for screen readers; the visible text stays part of the name (WCAG 2.5.3). */}
+      {what ? <span className="offscreen"> {what}</span> : null}
       <span className="offscreen" aria-live="polite">{state === 'copied' ? 'Copied to the clipboard' : ''}</span>
     </button>
   )

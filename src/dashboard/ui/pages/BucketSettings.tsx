@@ -62,13 +62,13 @@ export function BucketSettings({ name }: { name: string }) {
               label="Time Machine: keep every version of every file"
               hint={b.versioning === 'Suspended' ? 'Suspended: old versions are kept, new writes replace the current one.' : 'Overwritten and deleted files can be restored.'}
               checked={b.timeMachine}
-              onChange={(v) => void save({ versioning: v }, 'Time Machine')}
+              onChange={(v) => save({ versioning: v }, 'Time Machine')}
             />
             <Check
               label="Public read: anyone with a link can download objects"
               hint="Objects, image URLs and anonymous S3 GETs. Listing stays private."
               checked={b.publicRead}
-              onChange={(v) => void save({ publicRead: v }, 'Public read')}
+              onChange={(v) => save({ publicRead: v }, 'Public read')}
             />
           </section>
           <Retention bucket={b} onSave={(r) => save({ retention: r }, 'Retention')} />

@@ -135,10 +135,12 @@ export function Files({ bucket: routeBucket, prefix = '', selected }: { bucket?:
           <button type="button" className="btn" onClick={() => setDeleting(null)}>Cancel</button>
           <button type="button" className="btn btn-danger" onClick={async () => {
             const key = deleting!
+            const here = location.hash
             setDeleting(null)
             try {
               await call(client.api.buckets({ name: seg(bucket) }).object.delete({}, { query: { key } }))
-              go(href('files', bucket, prefix))
+              // Close the deleted file's preview, unless the user has gone elsewhere meanwhile.
+              if (location.hash === here) go(href('files', bucket, prefix))
               setMore(null)
               void listing.reload()
               void refreshBuckets()
