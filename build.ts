@@ -10,6 +10,9 @@
  *   `@img/sharp-<platform>` and `@img/sharp-libvips-<platform>`) embedded as a file asset;
  *   src/image/sharp-loader.ts extracts it once into `<data>/runtime/` and imports sharp there.
  *
+ * - the web dashboard (src/dashboard/ui) is bundled first and its files replace
+ *   src/dashboard/embedded.ts, so the executable serves them from memory.
+ *
  * Cross builds take the target's native packages and Bun runtime from the npm registry
  * (`npm pack`, checked against package-lock.json's integrity) into .build-cache/, so nothing
  * target-specific is added to package.json.
@@ -18,6 +21,8 @@ import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { dirname, join, relative, resolve } from 'node:path'
 import type { BunPlugin } from 'bun'
+import { buildDashboard } from './src/dashboard/bundle'
+import type { DashboardBuild } from './src/dashboard/assets-types'
 
 const ROOT = import.meta.dir
 const CACHE = join(ROOT, '.build-cache')
@@ -233,6 +238,21 @@ const inkDevtoolsPlugin: BunPlugin = {
   },
 }
 
+const DASHBOARD_EMBEDDED = join(ROOT, 'src/dashboard/embedded.ts')
+
+/** The web dashboard, built now, becomes part of the executable (no files beside it, no build at run time). */
+function dashboardPlugin(dashboard: DashboardBuild): BunPlugin {
+  return {
+    name: 'cloudstorage-dashboard',
+    setup(build) {
+      build.onLoad({ filter: /src[\\/]dashboard[\\/]embedded\.ts$/ }, (args) => {
+        if (args.path !== DASHBOARD_EMBEDDED) return undefined
+        return { loader: 'ts', contents: `const built = ${JSON.stringify(dashboard)}\nexport function embeddedDashboard() { return built }\n` }
+      })
+    },
+  }
+}
+
 async function bunRuntimeFor(platform: Platform): Promise<string | undefined> {
   if (platform === HOST) return undefined // the running Bun is the runtime
   // Same Bun version as the bundler, from npm, checked against the lockfile when it is locked.
@@ -259,6 +279,7 @@ async function main() {
   const tree = await sharpRuntimeTree(platform)
   const runtime = await writeRuntimeArchive(platform, tree)
   const executablePath = await bunRuntimeFor(platform)
+  const dashboard = await buildDashboard()
 
   mkdirSync(dirname(outfile), { recursive: true })
   const result = await Bun.build({
@@ -279,7 +300,7 @@ async function main() {
     sourcemap: 'linked',
     // React and other libraries pick their production builds from this.
     define: { 'process.env.NODE_ENV': '"production"' },
-    plugins: [sharpPlugin({ version: tree.version, platform, ...runtime }), inkDevtoolsPlugin],
+    plugins: [sharpPlugin({ version: tree.version, platform, ...runtime }), inkDevtoolsPlugin, dashboardPlugin(dashboard)],
   }).catch((e: unknown) => {
     const logs = (e as AggregateError)?.errors
     fail(Array.isArray(logs) ? logs.map(formatLog).join('\n') : String((e as Error)?.message ?? e))

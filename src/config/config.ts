@@ -37,7 +37,10 @@ export interface Config {
   webhookRetryBaseMs: number
   /** Finished deliveries each webhook's log keeps (older ones are pruned). */
   webhookDeliveryLog: number
-  /** The HTTP port's public URL (share links are built on it); null: the request's own origin. */
+  /**
+   * The HTTP port's public URL (share links, signed image URLs; the S3 port answers CORS for its
+   * origin as for the dashboard's own); null: the request's own origin.
+   */
   publicUrl: string | null
   /** Share link requests per second per client IP, and per link (0: unlimited); queued like S3 requests. */
   shareRates: { perIp: number; perLink: number }

@@ -7,6 +7,7 @@ import { healthResponse } from './common/health'
 import { accountFromApiKey } from './common/api-key'
 import { signaturesEqual } from '../auth/sigv4'
 import { ensureAdminToken } from '../auth/admin-token'
+import { ensureUrlSigningKey } from '../auth/url-signing'
 import { createPipeline } from './pipeline'
 import { apiPlugin, jsonSurface, type ApiPlugin } from './api/route'
 import { adminRoutes } from './api/admin-routes'
@@ -19,6 +20,8 @@ import { versionRoutes } from './api/version-routes'
 import { imageRoutes } from './image/image-routes'
 import { webhookRoutes } from './api/webhook-routes'
 import { shareRoutes } from './api/share-routes'
+import { dashboardApiRoutes } from './api/dashboard-routes'
+import { dashboardRoutes } from '../dashboard/routes'
 import { openApiDocument, openApiHtml, type OpenApiDocument } from './api/openapi'
 import { isSharePath, shareSurface } from './share/share-surface'
 
@@ -67,6 +70,7 @@ function systemRoutes(ctx: SurfaceContext, api: ApiPlugin, adminToken: string, d
 /** The HTTP port's routes: health, metrics, and the REST / dashboard / admin / image APIs. */
 export function createHttpApp(ctx: SurfaceContext) {
   const adminToken = ensureAdminToken(ctx.config.dataDir)
+  const urlSigningKey = ensureUrlSigningKey(ctx.config.dataDir)
   const api = apiPlugin(ctx, adminToken)
   // Built on first request, from the finished app (every route below is in it).
   const built: { app: AnyElysia | null; doc: OpenApiDocument | null } = { app: null, doc: null }
@@ -75,6 +79,7 @@ export function createHttpApp(ctx: SurfaceContext) {
     .use(api)
     .use(systemRoutes(ctx, api, adminToken, document))
     .use(authRoutes(ctx, api))
+    .use(dashboardApiRoutes(ctx, api))
     .use(keyRoutes(ctx, api))
     .use(bucketRoutes(ctx, api))
     .use(objectRoutes(ctx, api))
@@ -83,7 +88,9 @@ export function createHttpApp(ctx: SurfaceContext) {
     .use(shareRoutes(ctx, api))
     .use(adminRoutes(ctx, api))
     .use(filesRoutes(ctx, api))
-    .use(imageRoutes(ctx, api))
+    .use(imageRoutes(ctx, api, urlSigningKey))
+    // The web dashboard: its page at / and its files under /assets/.
+    .use(dashboardRoutes(ctx, api))
     // Any other /api path or method: a JSON error like every API answer. Specific routes always
     // win over this wildcard, and it never reads a body.
     .all('/api/*', ({ call }) => {

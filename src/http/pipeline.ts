@@ -16,6 +16,8 @@ export interface RequestState<X = unknown> {
   operation: string
   /** Who asked, as the log shows it ('-' until known). */
   principal: string
+  /** The authenticated account (its own traffic statistics), null for anonymous requests. */
+  accountId: string | null
   /** The path the log shows (S3: the decoded path); the URL's path when null. */
   path: string | null
   /** Request body bytes read; streaming readers add to it. */
@@ -67,7 +69,7 @@ export function createPipeline(ctx: SurfaceContext, log: Logger) {
   const gate = ctx.gate
   return async function pipeline<X>(request: Request, server: Server<unknown> | null, surface: Surface<X>): Promise<Response> {
     const state: RequestState<X> = {
-      requestId: newRequestId(), started: performance.now(), surface: surface.name, operation: 'Unknown', principal: '-',
+      requestId: newRequestId(), started: performance.now(), surface: surface.name, operation: 'Unknown', principal: '-', accountId: null,
       path: null, counter: { bytes: 0 }, error: null, durable: true, quiet: false, x: surface.init(),
     }
     const read = request.method === 'GET' || request.method === 'HEAD'
@@ -103,7 +105,7 @@ export function createPipeline(ctx: SurfaceContext, log: Logger) {
     const error = err?.code
     // A failure is never quiet: errors are what an operator reads the log for.
     if (state.quiet && response.status < 400 && /^application\/json\b/.test(response.headers.get('content-type') ?? '')) return response
-    ctx.metrics.recordRequest({ surface: state.surface, operation: state.operation, status: response.status, seconds: ms / 1000, bytesIn: state.counter.bytes, bytesOut, error })
+    ctx.metrics.recordRequest({ surface: state.surface, operation: state.operation, status: response.status, seconds: ms / 1000, bytesIn: state.counter.bytes, bytesOut, error, accountId: state.accountId, at: ctx.now() })
     log.request({
       time: new Date().toISOString(), requestId: state.requestId, surface: state.surface, method: request.method, path: state.path ?? new URL(request.url).pathname,
       operation: state.operation, status: response.status, bytesIn: state.counter.bytes, bytesOut, ms, principal: state.principal, error,

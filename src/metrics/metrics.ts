@@ -3,6 +3,8 @@
  * Kept in-process; `GET /metrics` renders the text exposition format and the TUI overview
  * reads the same numbers through the API.
  */
+import { AccountStats } from './account-stats'
+
 /** Seconds the overview's request rate averages over. */
 export const RATE_WINDOW = 10
 /** The window's seconds and the current one. */
@@ -87,6 +89,8 @@ export class Metrics {
   readonly bytesOut = new Counter('cloudstorage_bytes_sent_total', 'Response body bytes sent by surface.')
   readonly rateLimited = new Counter('cloudstorage_rate_limited_total', 'Requests refused by rate limits, by surface.')
   readonly quotaRejected = new Counter('cloudstorage_quota_rejections_total', 'Writes refused for quota, by surface.')
+  /** Per-account requests and errors of the last hour (the dashboard's overview). */
+  readonly accounts = new AccountStats()
   private readonly gauges: Gauge[] = []
   /** Answers with a 5xx status (server faults), for the overview. */
   private serverErrors = 0
@@ -99,8 +103,12 @@ export class Metrics {
     this.gauges.push(g)
   }
 
-  /** `error`: the error code answered, if any (QuotaExceeded counts as a quota rejection, whichever write path refused). */
-  recordRequest(r: { surface: string; operation: string; status: number; seconds: number; bytesIn: number; bytesOut: number; error?: string }) {
+  /**
+   * `error`: the error code answered, if any (QuotaExceeded counts as a quota rejection, whichever
+   * write path refused). `accountId`: the authenticated account, counted in its own traffic at `at`.
+   */
+  recordRequest(r: { surface: string; operation: string; status: number; seconds: number; bytesIn: number; bytesOut: number; error?: string; accountId?: string | null; at?: number }) {
+    if (r.accountId) this.accounts.record(r.accountId, r.status, r.at ?? Date.now())
     this.requests.incKey(requestKey(r.surface, r.operation, r.status))
     this.latency.observeKey(opKey(r.surface, r.operation), r.seconds)
     if (r.bytesIn) this.bytesIn.inc({ surface: r.surface }, r.bytesIn)

@@ -119,6 +119,21 @@ async function exerciseBinary(binary: string, expectedPngBytes: number, launcher
     expect(readdirSync(join(dataDir, 'runtime'))).toEqual([expect.stringMatching(new RegExp(`^sharp-${SHARP_VERSION.replaceAll('.', '\\.')}-linux-(x64|arm64)-[0-9a-f]{16}$`))])
     s3.destroy()
 
+    // The web dashboard is inside the executable: the page and the files it loads, from memory
+    // (the binary's directory holds nothing else, and no sources to build from).
+    const page = await fetch(`${server.httpUrl}/`)
+    expect(page.status).toBe(200)
+    expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8')
+    const html = await page.text()
+    const assets = [...html.matchAll(/\/assets\/([\w.-]+)/g)].map((m) => m[1])
+    expect(assets).toEqual([expect.stringMatching(/^main-\w+\.css$/), expect.stringMatching(/^main-\w+\.js$/)])
+    for (const a of assets) {
+      const res = await fetch(`${server.httpUrl}/assets/${a}`)
+      expect(res.status).toBe(200)
+      expect(res.headers.get('cache-control')).toBe('public, max-age=31536000, immutable')
+      expect((await res.text()).length).toBeGreaterThan(1000)
+    }
+
     await tuiSmoke(launcher, cwd, server)
 
     // The admin CLI of the same binary against the running server's data dir.

@@ -41,7 +41,7 @@ test('a data dir created by serve is 0700 and every file in it 0600, while runni
   try {
     await s3Client(srv.s3Url).send(new PutObjectCommand({ Bucket: 'root', Key: 'a.txt', Body: 'private bytes' }))
     const files = readdirSync(dataDir)
-    for (const f of ['cloudstorage.db', 'cloudstorage.db-wal', 'cloudstorage.db-shm', 'master.key', 'admin.token', 'server.json', 'cloudstorage.lock', 'blobs', 'tmp']) expect(files).toContain(f)
+    for (const f of ['cloudstorage.db', 'cloudstorage.db-wal', 'cloudstorage.db-shm', 'master.key', 'admin.token', 'url-signing.key', 'server.json', 'cloudstorage.lock', 'blobs', 'tmp']) expect(files).toContain(f)
     const blobs = readdirSync(join(dataDir, 'blobs')).flatMap((d) => readdirSync(join(dataDir, 'blobs', d)))
     expect(blobs.length).toBe(1)
     expect(notPrivate(dataDir)).toEqual({})

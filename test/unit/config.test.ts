@@ -206,8 +206,18 @@ describe('invalid values fail with one line naming the setting', () => {
     [{}, { CLOUDSTORAGE_REGION: 'Bad Region' }, 'invalid CLOUDSTORAGE_REGION'],
     [{}, { CLOUDSTORAGE_BLOB_BACKEND: 's3', CLOUDSTORAGE_UPSTREAM_ENDPOINT: 'http://x' }, "invalid --blob-backend: 's3' needs CLOUDSTORAGE_UPSTREAM_BUCKET, CLOUDSTORAGE_UPSTREAM_ACCESS_KEY, CLOUDSTORAGE_UPSTREAM_SECRET_KEY"],
     [{ '--config': '/nonexistent/cs.yaml' }, {}, 'invalid --config: /nonexistent/cs.yaml does not exist'],
+    [{}, { CLOUDSTORAGE_PUBLIC_URL: 'files.example.com' }, 'invalid CLOUDSTORAGE_PUBLIC_URL: "files.example.com" is not an http(s) URL'],
+    [{}, { CLOUDSTORAGE_S3_PUBLIC_URL: 'ftp://s3.example.com' }, 'invalid CLOUDSTORAGE_S3_PUBLIC_URL'],
+    [{}, { CLOUDSTORAGE_S3_PUBLIC_URL: 'https://s3.example.com/?x=1' }, 'invalid CLOUDSTORAGE_S3_PUBLIC_URL'],
   ] as Array<[Record<string, string>, Record<string, string>, string]>).map(([flags, env, expected]) => [JSON.stringify({ ...flags, ...env }), flags, env, expected] as const))('%s', (_, flags, env, expected) => {
     expect(configError(flags, env)).toStartWith(expected)
+  })
+
+  test('public-url and s3-public-url: unset by default, kept without a trailing slash, host lower-cased', () => {
+    expect(loadConfig({}, {}).publicUrl).toBeNull()
+    expect(loadConfig({}, {}).s3PublicUrl).toBeNull()
+    expect(loadConfig({}, { CLOUDSTORAGE_PUBLIC_URL: 'https://Files.Example.com/dash/' }).publicUrl).toBe('https://files.example.com/dash')
+    expect(loadConfig({ '--config': file('yaml', 's3-public-url: http://nas.local:8080/\n') }, {}).s3PublicUrl).toBe('http://nas.local:8080')
   })
 
   test('a bad value in a config file names the key and the file', () => {

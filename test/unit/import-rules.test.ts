@@ -1,7 +1,8 @@
 /**
  * The layering rules of docs/ARCHITECTURE.md, checked on every import of every source file:
  * surfaces reach the database only through services, services and pure rules never depend on a
- * surface, and the TUI uses the appliance through its HTTP API (types only from src/).
+ * surface, and the TUI and the web dashboard use the appliance through its HTTP API (types only
+ * from the rest of src/).
  */
 import { describe, expect, test } from 'bun:test'
 import { readdirSync, readFileSync } from 'node:fs'
@@ -37,6 +38,7 @@ export function violation(r: ImportRef): string | null {
   if ((under(r.from, 'src/services') || under(r.from, 'src/domain')) && under(r.to, 'src/http')) return 'services and domain rules never depend on a surface'
   if (under(r.from, 'src/domain') && !under(r.to, 'src/domain') && !under(r.to, 'src/errors')) return 'src/domain is pure: it imports only src/domain and src/errors'
   if (under(r.from, 'tui') && under(r.to, 'src') && !r.typeOnly) return 'the TUI talks to the HTTP API: only `import type` from src/'
+  if (under(r.from, 'src/dashboard/ui') && !under(r.to, 'src/dashboard/ui') && !r.typeOnly) return 'the dashboard runs in the browser and talks to the HTTP API: only `import type` from the rest of src/'
   return null
 }
 
@@ -65,6 +67,9 @@ describe('import rules', () => {
     expect(check('tui/client.ts', "import { parseArgs } from '../src/cli/args'")[0]).toContain('import type')
     expect(check('tui/client.ts', "const m = await import('../src/cli/args')")[0]).toContain('import type')
     expect(check('tui/client.ts', "import type { Account } from '../src/services/accounts/accounts'")).toEqual([null])
+    expect(check('src/dashboard/ui/api.ts', "import { EVENT_TYPES } from '../../events/catalog'")[0]).toContain('browser')
+    expect(check('src/dashboard/ui/api.ts', "import type { HttpApi } from '../../http/http-app'")).toEqual([null])
+    expect(check('src/dashboard/ui/pages/Keys.tsx', "import { call } from '../api'")).toEqual([null])
     expect(check('src/http/a.ts', "export { x } from '../db/client'")[0]).toContain('src/db')
     expect(check('src/http/a.ts', "import {\n  a,\n  b,\n} from '../db/client'")[0]).toContain('src/db')
     expect(check('src/http/a.ts', "import { a } from 'elysia'\nimport { b } from 'node:fs'")).toEqual([])

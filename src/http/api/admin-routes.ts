@@ -1,3 +1,4 @@
+import { publicHttpUrl, publicS3Url } from '../common/public-urls'
 import { Elysia, t } from 'elysia'
 import type { SurfaceContext } from '../context'
 import { AppError } from '../../errors/app-error'
@@ -8,19 +9,13 @@ import { keysOf } from './key-routes'
 import { bucketSummary } from '../../services/buckets/buckets'
 import { Account, Bucket, int, iso, Key, nullable, obj, opt, Success } from './schemas'
 
-/** The URL a listener is reached at, as the caller reached this one (the host it used). */
-function urlOf(request: Request, port: number): string {
-  const u = new URL(request.url)
-  return `${u.protocol}//${u.hostname}:${port}`
-}
-
 /** Aggregate numbers for the TUI overview and the dashboard's admin page. */
 export function overview(ctx: SurfaceContext, request: Request) {
   const m = ctx.metrics.snapshot()
   const admin = ctx.services.admin
   return {
     version: VERSION, uptimeSeconds: m.uptimeSeconds,
-    urls: { s3: ctx.config.s3PublicUrl ?? urlOf(request, (ctx.ports?.s3 ?? ctx.config.s3Port)), http: urlOf(request, (ctx.ports?.http ?? ctx.config.port)) },
+    urls: { s3: publicS3Url(ctx, request), http: publicHttpUrl(ctx, request) },
     dataDir: ctx.config.dataDir,
     disk: admin.disk() ?? { freeBytes: 0, totalBytes: 0 },
     requests: ctx.metrics.requestSummary(),
@@ -64,6 +59,22 @@ export function adminRoutes(ctx: SurfaceContext, api: ApiPlugin) {
         }),
       },
       detail: { summary: 'Appliance totals and request counters', tags },
+    })
+    .get('/api/admin/plans', () => ({
+      defaultPlan: ctx.config.defaultPlan,
+      plans: Object.values(ctx.config.plans).map((p) => ({ name: p.name, quotaBytes: p.quotaBytes, maxBuckets: p.maxBuckets, maxKeys: p.maxKeys, rates: { ...p.rates } })),
+    }), {
+      api: { surface: 'admin', operation: 'AdminListPlans', auth: 'admin' },
+      response: {
+        200: obj({
+          defaultPlan: t.String(),
+          plans: t.Array(obj({
+            name: t.String(), quotaBytes: int(), maxBuckets: int(), maxKeys: int(),
+            rates: obj({ write: t.Number(), read: t.Number(), list: t.Number(), dashboardPerMinute: t.Number() }, 'Requests per second per key by class (0: unlimited); dashboard API per minute'),
+          })),
+        }),
+      },
+      detail: { summary: 'The plans an account can be put on (from the configuration)', tags },
     })
     .get('/api/admin/accounts', () => ({ accounts: ctx.services.accounts.list() }), {
       api: { surface: 'admin', operation: 'AdminListAccounts', auth: 'admin' },

@@ -66,6 +66,16 @@ export function authRoutes(ctx: SurfaceContext, api: ApiPlugin) {
       response: { 200: Success },
       detail: { summary: 'Log out (revokes the session)', tags },
     })
+    .post('/api/auth/logout-all', ({ call, set }) => {
+      const p = call.who()
+      ctx.services.sessions.revokeAll(p.accountId)
+      set.headers['set-cookie'] = ctx.services.sessions.clearCookie(secureCookie(ctx, call.request))
+      return { success: true }
+    }, {
+      api: { surface: 'auth', operation: 'LogoutEverywhere', auth: 'dashboard' },
+      response: { 200: Success },
+      detail: { summary: 'Log out everywhere: revokes every session of the account (API keys stay valid)', tags },
+    })
     .post('/api/auth/password', async ({ call, body, set }) => {
       const p = call.who()
       await ctx.services.accounts.changePassword(p.accountId, body.currentPassword, body.newPassword)

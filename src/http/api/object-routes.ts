@@ -1,3 +1,4 @@
+import { publicS3Url } from '../common/public-urls'
 import { Elysia, t } from 'elysia'
 import type { SurfaceContext } from '../context'
 import { AppError } from '../../errors/app-error'
@@ -31,17 +32,6 @@ const operation = t.Union([
 ], { error: `operation must be one of ${PRESIGN_OPERATIONS.join(', ')}.` })
 
 const tags = ['Objects']
-
-/**
- * The S3 port's URL as the caller can reach it: the configured public URL, else the host this
- * API was called on with the S3 port (a TUI or browser that reached the HTTP port reaches the S3
- * port the same way).
- */
-function s3Endpoint(ctx: SurfaceContext, request: Request): string {
-  if (ctx.config.s3PublicUrl) return ctx.config.s3PublicUrl
-  const u = new URL(request.url)
-  return `${u.protocol}//${u.hostname}:${(ctx.ports?.s3 ?? ctx.config.s3Port)}`
-}
 
 /** Browsing a bucket like a file manager, one object's details, delete, and presigned S3 URLs. */
 export function objectRoutes(ctx: SurfaceContext, api: ApiPlugin) {
@@ -115,7 +105,7 @@ export function objectRoutes(ctx: SurfaceContext, api: ApiPlugin) {
     })
     .post('/api/presign', ({ call, body, request }) => {
       const p = call.who()
-      return ctx.services.presign.presign({ accountId: p.accountId, accessKeyId: p.accessKeyId ?? null }, body, s3Endpoint(ctx, request))
+      return ctx.services.presign.presign({ accountId: p.accountId, accessKeyId: p.accessKeyId ?? null }, body, publicS3Url(ctx, request))
     }, {
       api: { surface: 'dashboard', operation: 'Presign', auth: 'dashboard', json: true },
       body: obj({

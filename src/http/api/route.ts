@@ -20,7 +20,7 @@ export type AuthMode =
 
 /** What a route declares about itself besides its schemas (the `api` macro of every route). */
 export interface ApiOptions {
-  surface: 'rest' | 'dashboard' | 'admin' | 'auth' | 'system' | 'image'
+  surface: 'rest' | 'dashboard' | 'admin' | 'auth' | 'system' | 'image' | 'web'
   operation: string
   auth: AuthMode
   /**
@@ -184,7 +184,10 @@ export function apiPlugin(ctx: SurfaceContext, adminToken: string | null) {
           if (o.auth !== 'none') {
             const principal = resolveApiPrincipal(ctx, request, adminToken, { allowSession: o.auth !== 'apiKey', allowApiKey: true })
             state.x.principal = principal
-            if (principal) state.principal = principal.accessKeyId ?? `${principal.via}:${principal.accountId}`
+            if (principal) {
+              state.principal = principal.accessKeyId ?? `${principal.via}:${principal.accountId}`
+              state.accountId = principal.accountId
+            }
             if (principal && principal.via !== 'session' && request.method === 'GET' && (o.surface === 'dashboard' || o.surface === 'admin') &&
               request.headers.get(POLL_HEADER) === '1') state.quiet = true
             if (o.auth !== 'optional') {

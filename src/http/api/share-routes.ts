@@ -1,7 +1,7 @@
 import { Elysia, t } from 'elysia'
 import type { SurfaceContext } from '../context'
 import { MAX_EXPIRES_IN, MAX_PASSWORD_LENGTH, type ShareInfo } from '../../services/shares/shares'
-import { publicBase } from '../common/public-url'
+import { publicHttpUrl } from '../common/public-urls'
 import type { ApiCall, ApiPlugin } from './route'
 import { int, nullable, obj, opt, query, Share, Success } from './schemas'
 
@@ -13,7 +13,7 @@ const tags = ['Share links']
  * public side, /s/{token}, is its own surface (src/http/share).
  */
 export function shareRoutes(ctx: SurfaceContext, api: ApiPlugin) {
-  const withUrl = (call: ApiCall, s: ShareInfo) => ({ ...s, url: `${publicBase(ctx, call.request)}/s/${s.token}` })
+  const withUrl = (call: ApiCall, s: ShareInfo) => ({ ...s, url: `${publicHttpUrl(ctx, call.request)}/s/${s.token}` })
   return new Elysia().use(api)
     .post('/api/shares', async ({ call, body, status }) => status(201, withUrl(call, await ctx.services.shares.create(call.who().accountId, body))), {
       api: { surface: 'dashboard', operation: 'CreateShare', auth: 'dashboard', json: true },

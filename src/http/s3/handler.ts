@@ -10,6 +10,7 @@ import { s3ErrorResponse } from './render'
 import { resolveS3, type S3Target } from './resolve'
 import { runOperation } from './operations'
 import { withCorsHeaders } from './operations/bucket-cors'
+import { dashboardPreflight, withDashboardCors } from './dashboard-cors'
 
 /** Who a preflight is: always anonymous. */
 const preflightAuth = (): S3Auth => ({ principal: { kind: 'anonymous', ip: '' }, accessKeyId: null, payload: { kind: 'none' }, signing: null, presigned: false, hoisted: false })
@@ -57,12 +58,19 @@ export function s3Surface(ctx: SurfaceContext): Surface<S3State> {
       }
       if (auth.principal.kind === 'anonymous') auth.principal.ip = clientIp(request, server, ctx.config.trustProxy)
       state.principal = principalLabel(auth)
+      if (auth.principal.kind === 'account') state.accountId = auth.principal.accountId
       await ctx.services.rateLimits.checkS3(auth.principal, target.op, request.method)
+      if (target.op === 'PreflightCors') {
+        const answer = dashboardPreflight(ctx, request)
+        if (answer) return answer
+      }
       return runOperation(makeCall(ctx, request, target, auth, state.requestId, now, state.counter))
     },
     render: (err, request, state) => s3ErrorResponse(err, request.method, state.x.target?.decodedPath ?? state.path ?? '/', state.requestId),
     finish(response, request, state) {
-      if (state.x.target) response = withCorsHeaders(ctx, state.x.target, request, response)
+      // The dashboard's own origin first; any other origin by the bucket's CORS rules.
+      const dashboardAnswer = withDashboardCors(ctx, request, response)
+      if (state.x.target && !dashboardAnswer) response = withCorsHeaders(ctx, state.x.target, request, response)
       response.headers.set('x-amz-request-id', state.requestId)
       response.headers.set('x-amz-id-2', state.requestId)
       response.headers.set('server', 'CloudStorage')

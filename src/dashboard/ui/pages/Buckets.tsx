@@ -1,0 +1,87 @@
+import { useState } from 'react'
+import { call, client, messageOf } from '../api'
+import { useMe } from '../session'
+import { refreshBuckets, useBuckets } from '../lib/buckets'
+import { bytes, dateTime } from '../lib/format'
+import { href } from '../lib/router'
+import { PageHeader } from '../components/PageHeader'
+import { Check, Field } from '../components/Field'
+import { LoadState, Notice } from '../components/Notice'
+
+export function Buckets() {
+  const me = useMe()
+  const { buckets, loading, error } = useBuckets()
+  const [name, setName] = useState('')
+  const [timeMachine, setTimeMachine] = useState(true)
+  const [publicRead, setPublicRead] = useState(false)
+  const [busy, setBusy] = useState(false)
+  const [problem, setProblem] = useState<string | null>(null)
+  const [done, setDone] = useState<string | null>(null)
+  const full = (buckets?.length ?? 0) >= me.limits.maxBuckets
+
+  return (
+    <>
+      <PageHeader title="Buckets" />
+      <form
+        className="card form"
+        aria-labelledby="new-bucket-h"
+        onSubmit={async (e) => {
+          e.preventDefault()
+          setBusy(true)
+          setProblem(null)
+          setDone(null)
+          try {
+            const b = await call(client.api.buckets.post({ name }))
+            // Settings other than the appliance's defaults are a second call (the create takes a name only).
+            if (b.timeMachine !== timeMachine || b.publicRead !== publicRead) await call(client.api.buckets({ name: b.name }).patch({ versioning: timeMachine, publicRead }))
+            setDone(`Bucket ${b.name} created.`)
+            setName('')
+            await refreshBuckets()
+          } catch (err) {
+            setProblem(messageOf(err))
+          } finally {
+            setBusy(false)
+          }
+        }}
+      >
+        <h2 id="new-bucket-h">New bucket</h2>
+        <Notice kind="error">{problem}</Notice>
+        <Notice kind="ok">{done}</Notice>
+        <Field label="Name" hint="3–63 characters: lower-case letters, digits, hyphens and dots. Names are unique on the appliance.">
+          {(id, hint) => <input id={id} aria-describedby={hint} required minLength={3} maxLength={63} pattern="[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9]" value={name} onChange={(e) => setName(e.target.value.toLowerCase())} autoComplete="off" spellCheck={false} />}
+        </Field>
+        <Check label="Time Machine (keep every version)" checked={timeMachine} onChange={setTimeMachine} />
+        <Check label="Public read (anyone can download objects)" checked={publicRead} onChange={setPublicRead} />
+        <div className="actions">
+          <button type="submit" className="btn btn-primary" disabled={busy || full}>Create bucket</button>
+          {full ? <small className="hint">Your plan allows {me.limits.maxBuckets} buckets.</small> : null}
+        </div>
+      </form>
+      <LoadState loading={loading} error={error} hasData={!!buckets} />
+      {buckets ? (
+        <div className="table-wrap">
+          <table className="stack">
+            <caption className="offscreen">Your buckets</caption>
+            <thead><tr><th scope="col">Name</th><th scope="col">Size</th><th scope="col">Objects</th><th scope="col">Time Machine</th><th scope="col">Access</th><th scope="col">Created</th></tr></thead>
+            <tbody>
+              {buckets.map((b) => (
+                <tr key={b.name}>
+                  <td data-label="Name">
+                    <a href={href('buckets', b.name)}>{b.name}</a>
+                    {b.isDefault ? <span className="badge">default</span> : null}
+                    <div className="row-links"><a href={href('files', b.name)}>Files<span className="offscreen"> in {b.name}</span></a></div>
+                  </td>
+                  <td data-label="Size">{bytes(b.usage.bytes)}</td>
+                  <td data-label="Objects">{b.usage.objects.toLocaleString()}</td>
+                  <td data-label="Time Machine">{b.timeMachine ? 'On' : b.versioning === 'Suspended' ? 'Suspended' : 'Off'}</td>
+                  <td data-label="Access">{b.publicRead ? <span className="badge badge-warn">public</span> : 'private'}</td>
+                  <td data-label="Created">{dateTime(b.createdAt)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : null}
+    </>
+  )
+}

@@ -1,0 +1,224 @@
+import { useEffect, useState } from 'react'
+import { call, client, messageOf, seg, type Data } from '../api'
+import { useMe } from '../session'
+import { useLoad } from '../lib/use-load'
+import { baseName, bytes, dateTime, kindOf, relative } from '../lib/format'
+import { go, href } from '../lib/router'
+import { PageHeader } from '../components/PageHeader'
+import { BucketPicker } from '../components/BucketPicker'
+import { LoadState, Notice } from '../components/Notice'
+import { Diff } from '../components/Diff'
+
+type Version = Extract<Data<typeof client.api.versions.get>, { versions: unknown }>['versions'][number]
+type Comparison = Data<typeof client.api.versions.compare.get>
+
+const versionsPage = (bucket: string, cursor?: string) =>
+  call(client.api.versions.get({ query: { bucket, limit: 100, ...(cursor ? { cursor } : {}) } })).then((r) => {
+    if (!('files' in r)) throw new Error('unexpected answer')
+    return r
+  })
+
+/** Files with history, a file's versions on a timeline (preview, diff, restore), deleted files (undelete). */
+export function TimeMachine({ bucket: routeBucket, fileKey }: { bucket?: string; fileKey?: string }) {
+  const me = useMe()
+  const bucket = routeBucket || me.account.defaultBucket || ''
+  return (
+    <>
+      <PageHeader title="Time Machine" />
+      <div className="toolbar">
+        <BucketPicker value={bucket} onChange={(b) => go(href('time-machine', b))} />
+      </div>
+      {bucket ? (fileKey ? <FileHistory bucket={bucket} fileKey={fileKey} /> : <Files bucket={bucket} />) : <p className="muted">Choose a bucket.</p>}
+    </>
+  )
+}
+
+function Files({ bucket }: { bucket: string }) {
+  const files = useLoad(() => versionsPage(bucket), [bucket])
+  const deleted = useLoad(() => call(client.api.versions.deleted.get({ query: { bucket, limit: 100 } })), [bucket])
+  const [more, setMore] = useState<Array<NonNullable<typeof files.data>['files'][number]>>([])
+  const [cursor, setCursor] = useState<string | null>(null)
+  const [error, setError] = useState<string | null>(null)
+  const [ok, setOk] = useState<string | null>(null)
+  useEffect(() => { setMore([]); setCursor(null) }, [bucket])
+  const next = cursor ?? files.data?.nextCursor ?? null
+  const all = [...(files.data?.files ?? []), ...more]
+  return (
+    <>
+      <Notice kind="error">{error}</Notice>
+      <Notice kind="ok">{ok}</Notice>
+      <section className="card" aria-labelledby="tm-files-h">
+        <h2 id="tm-files-h">Files with history</h2>
+        <LoadState loading={files.loading} error={files.error} hasData={!!files.data} />
+        {files.data && all.length === 0 ? <p className="muted">No file in {bucket} has more than one version yet. Overwrite a file with Time Machine on and its old content appears here.</p> : null}
+        <ul className="list">
+          {all.filter((f) => !f.deleted).map((f) => (
+            <li key={f.id}>
+              <a href={href('time-machine', bucket, f.key)}>{f.key}</a>
+              <span className="muted small"> {f.versions} versions · changed {relative(f.updatedAt)}</span>
+            </li>
+          ))}
+        </ul>
+        {next ? (
+          <button type="button" className="btn" onClick={async () => {
+            try {
+              const r = await versionsPage(bucket, next)
+              setMore((m) => [...m, ...r.files])
+              setCursor(r.nextCursor ?? '')
+            } catch (e) { setError(messageOf(e)) }
+          }}>More files</button>
+        ) : null}
+      </section>
+      <section className="card" aria-labelledby="tm-deleted-h">
+        <h2 id="tm-deleted-h">Deleted files</h2>
+        <LoadState loading={deleted.loading} error={deleted.error} hasData={!!deleted.data} />
+        {deleted.data?.files.length === 0 ? <p className="muted">No deleted files with kept versions.</p> : null}
+        <ul className="list">
+          {deleted.data?.files.map((f) => (
+            <li key={f.id}>
+              <a href={href('time-machine', bucket, f.key)}>{f.key}</a>
+              <span className="muted small"> deleted {relative(f.deletedAt)} · {f.versions} versions kept </span>
+              <button type="button" className="btn btn-small" onClick={async () => {
+                setError(null); setOk(null)
+                try {
+                  const r = await call(client.api.versions.undelete.post({ bucket, key: f.key }))
+                  setOk(`${f.key} is back (version ${r.versionNumber}).`)
+                  void deleted.reload()
+                  void files.reload()
+                } catch (e) { setError(messageOf(e)) }
+              }}>Undelete<span className="offscreen"> {f.key}</span></button>
+            </li>
+          ))}
+        </ul>
+      </section>
+    </>
+  )
+}
+
+function FileHistory({ bucket, fileKey }: { bucket: string; fileKey: string }) {
+  const history = useLoad(() => call(client.api.versions.get({ query: { bucket, key: fileKey } })).then((r) => {
+    if (!('versions' in r)) throw new Error('unexpected answer')
+    return r.versions
+  }), [bucket, fileKey])
+  const [selected, setSelected] = useState<Version | null>(null)
+  const [comparison, setComparison] = useState<Comparison | null>(null)
+  const [error, setError] = useState<string | null>(null)
+  const [ok, setOk] = useState<string | null>(null)
+  const versions = history.data ?? []
+  const current = versions.find((v) => v.isCurrent) ?? null
+  useEffect(() => { setSelected(null); setComparison(null) }, [bucket, fileKey])
+
+  const compare = async (from: Version, to: Version) => {
+    setError(null)
+    try {
+      setComparison(await call(client.api.versions.compare.get({ query: { from: from.versionId, to: to.versionId } })))
+    } catch (e) { setError(messageOf(e)) }
+  }
+  const restore = async (v: Version) => {
+    setError(null); setOk(null)
+    try {
+      const r = await call(client.api.versions.patch({ versionId: v.versionId }))
+      setOk(`Version ${v.versionNumber} restored as version ${r.newVersionNumber}.`)
+      setComparison(null)
+      await history.reload()
+    } catch (e) { setError(messageOf(e)) }
+  }
+  const remove = async (v: Version) => {
+    setError(null); setOk(null)
+    try {
+      await call(client.api.versions({ versionId: seg(v.versionId) }).delete())
+      setOk(`Version ${v.versionNumber} deleted for good.`)
+      if (selected?.versionId === v.versionId) setSelected(null)
+      history.set((l) => l.filter((x) => x.versionId !== v.versionId))
+    } catch (e) { setError(messageOf(e)) }
+  }
+
+  return (
+    <>
+      <p><a href={href('time-machine', bucket)}>← All files in {bucket}</a></p>
+      <h2 className="file-title">{fileKey}</h2>
+      <Notice kind="error">{error}</Notice>
+      <Notice kind="ok">{ok}</Notice>
+      <LoadState loading={history.loading} error={history.error} hasData={!!history.data} />
+      <div className="split">
+        <section className="card" aria-labelledby="timeline-h">
+          <h3 id="timeline-h">Versions</h3>
+          <ol className="timeline">
+            {versions.map((v, i) => (
+              <li key={v.versionId} className={selected?.versionId === v.versionId ? 'selected' : undefined}>
+                <div className="timeline-head">
+                  <strong>Version {v.versionNumber}</strong>
+                  {v.isCurrent ? <span className="badge badge-ok">current</span> : null}
+                </div>
+                <div className="small muted">{dateTime(v.createdAt)} · {bytes(v.size)}</div>
+                <div className="actions">
+                  <button type="button" className="btn btn-small" aria-pressed={selected?.versionId === v.versionId} onClick={() => setSelected(v)}>Preview<span className="offscreen"> version {v.versionNumber}</span></button>
+                  {!v.isCurrent && current ? <button type="button" className="btn btn-small" onClick={() => void compare(v, current)}>Compare with current<span className="offscreen"> (version {v.versionNumber})</span></button> : null}
+                  {v.isCurrent && versions[i + 1] ? <button type="button" className="btn btn-small" onClick={() => void compare(versions[i + 1], v)}>Compare with previous</button> : null}
+                  {!v.isCurrent ? <button type="button" className="btn btn-small btn-primary" onClick={() => void restore(v)}>Restore<span className="offscreen"> version {v.versionNumber}</span></button> : null}
+                  {!v.isCurrent ? <button type="button" className="btn btn-small btn-danger" onClick={() => void remove(v)}>Delete<span className="offscreen"> version {v.versionNumber}</span></button> : null}
+                </div>
+              </li>
+            ))}
+          </ol>
+        </section>
+        <div>
+          {comparison ? <ComparisonView c={comparison} /> : null}
+          {selected ? <VersionPreview fileKey={fileKey} version={selected} /> : null}
+          {!comparison && !selected ? <p className="muted">Preview a version or compare it with the current one.</p> : null}
+        </div>
+      </div>
+    </>
+  )
+}
+
+function ComparisonView({ c }: { c: Comparison }) {
+  return (
+    <section className="card" aria-labelledby="diff-h">
+      <h3 id="diff-h">Version {c.from.versionNumber} → version {c.to.versionNumber}</h3>
+      {c.identical ? <p>The two versions have the same content.</p> : null}
+      {c.kind === 'diff' ? (
+        <>
+          <p className="small"><span className="diff-add-text">+{c.stats.added} added</span> · <span className="diff-del-text">−{c.stats.removed} removed</span> lines</p>
+          <Diff text={c.diff} label={`Changes from version ${c.from.versionNumber} to ${c.to.versionNumber}`} />
+        </>
+      ) : (
+        <>
+          <p>{c.reason}</p>
+          <dl className="stats">
+            <div><dt>Size</dt><dd>{bytes(c.from.size)} → {bytes(c.to.size)}</dd></div>
+            <div><dt>Type</dt><dd>{c.from.contentType} → {c.to.contentType}</dd></div>
+          </dl>
+        </>
+      )}
+    </section>
+  )
+}
+
+/** Text up to 1 MiB inline, images as images, anything else as a download. */
+function VersionPreview({ fileKey, version }: { fileKey: string; version: Version }) {
+  const kind = kindOf(fileKey)
+  const url = `/api/versions/${encodeURIComponent(version.versionId)}`
+  const [text, setText] = useState<string | null>(null)
+  const [error, setError] = useState<string | null>(null)
+  useEffect(() => {
+    setText(null)
+    setError(null)
+    if (kind !== 'text' || version.size > 1024 * 1024) return
+    let live = true
+    fetch(url, { credentials: 'same-origin' })
+      .then(async (r) => { if (!r.ok) throw new Error(`The appliance answered ${r.status}.`); return r.text() })
+      .then((t) => { if (live) setText(t) }, (e) => { if (live) setError(messageOf(e)) })
+    return () => { live = false }
+  }, [url, kind, version.size])
+  return (
+    <section className="card" aria-labelledby="vprev-h">
+      <h3 id="vprev-h">Version {version.versionNumber} of {baseName(fileKey)}</h3>
+      <Notice kind="error">{error}</Notice>
+      {kind === 'image' ? <img className="preview-img" src={url} alt={`Version ${version.versionNumber} of ${fileKey}`} /> : null}
+      {kind === 'text' && version.size > 1024 * 1024 ? <p className="muted">Too large to show here ({bytes(version.size)}).</p> : null}
+      {kind === 'text' && text !== null ? <pre className="preview-text" tabIndex={0}>{text}</pre> : null}
+      <p><a className="btn btn-small" href={url} download={baseName(fileKey)}>Download version {version.versionNumber}</a></p>
+    </section>
+  )
+}
