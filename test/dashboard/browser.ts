@@ -4,29 +4,23 @@
  * test-artifacts/dashboard/, an axe-core accessibility check, CSP violations and the dashboard
  * API calls each page makes.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs'
+import { mkdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { ROOT } from '../helpers/server'
+import { launchChromium } from '../helpers/chromium'
 
-export const CHROMIUM = '/usr/bin/chromium'
-export const haveChromium = existsSync(CHROMIUM)
+export { browserTest, haveChromium } from '../helpers/chromium'
 export const ARTIFACTS = join(ROOT, 'test-artifacts', 'dashboard')
-
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
 
 export interface Chromium {
   browser: Browser
   close(): Promise<void>
 }
 
-/**
- * One Chromium; playwright starts it with a fresh temporary --user-data-dir of its own (removed
- * on close), and contexts from it share nothing (cookies included).
- */
+/** One Chromium (test/helpers/chromium.ts), and the directory for the screenshots. */
 export async function launch(): Promise<Chromium> {
-  const { chromium } = await import('playwright-core')
-  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS })
+  const browser = await launchChromium()
   mkdirSync(ARTIFACTS, { recursive: true })
   return { browser, close: () => browser.close() }
 }

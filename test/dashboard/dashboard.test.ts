@@ -8,20 +8,16 @@
  * two at 3840 px), checked with axe-core (no serious or critical violations, contrast included)
  * and for horizontal scrolling at 360 px; each page's API calls are counted.
  */
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout } from 'bun:test'
 import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { GetBucketCorsCommand, GetObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3'
 import { sdkError } from '../helpers/s3-client'
 import sharp from 'sharp'
 import { REGION, ROOT_EMAIL, ROOT_PASSWORD, startInProcess, type InProcessTestServer } from '../helpers/server'
-import { capture, haveChromium, launch, watch, type AxeViolation, type BrowserContext, type Chromium, type Page, type Watch } from './browser'
+import { browserTest, capture, haveChromium, launch, watch, type AxeViolation, type BrowserContext, type Chromium, type Page, type Watch } from './browser'
 
 setDefaultTimeout(180_000)
-
-/** Skipped visibly, with the reason in the test's name, on a machine without Chromium. */
-const browserTest = (name: string, fn: () => Promise<void>) =>
-  test.skipIf(!haveChromium)(haveChromium ? name : `${name} [skipped: /usr/bin/chromium is not installed]`, fn)
 
 const EMAIL = 'dana@example.com'
 const PASSWORD = 'dana-password-1234'

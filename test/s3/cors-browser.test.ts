@@ -1,11 +1,9 @@
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout } from 'bun:test'
 import { createHash } from 'node:crypto'
 import { CreateBucketCommand, GetObjectCommand, PutBucketCorsCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3'
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner'
-import type { BrowserContext, Page } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
+import { browserTest, haveChromium, launchChromium } from '../helpers/chromium'
 import { startInProcess, type TestServer } from '../helpers/server'
 import { s3Client, s3Error } from '../helpers/s3-client'
 
@@ -16,21 +14,14 @@ import { s3Client, s3Error } from '../helpers/s3-client'
  * blocks both (the PUT's preflight fails, so its body is never sent).
  */
 
-const CHROMIUM = '/usr/bin/chromium'
-const haveChromium = existsSync(CHROMIUM)
-/** Skipped visibly, with the reason in the test's name, on a machine without Chromium. */
-const browserTest = (name: string, fn: () => Promise<void>) =>
-  test.skipIf(!haveChromium)(haveChromium ? name : `${name} [skipped: ${CHROMIUM} is not installed]`, fn)
-
 setDefaultTimeout(120_000)
 
 let srv: TestServer
 let s3: S3Client
 let presigner: S3Client
 let page: Page
-let context: BrowserContext
+let browser: Browser
 let site: ReturnType<typeof Bun.serve>
-let profile = ''
 const ALLOWED = 'browser-cors'
 const DENIED = 'browser-nocors'
 const CONTENT = 'bytes for the browser ✓'
@@ -80,22 +71,15 @@ beforeAll(async () => {
   await s3.send(new PutBucketCorsCommand({ Bucket: DENIED, CORSConfiguration: { CORSRules: [{ AllowedOrigins: ['https://somewhere-else.example'], AllowedMethods: ['GET', 'PUT'], AllowedHeaders: ['*'] }] } }))
 
   site = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: () => new Response('<!doctype html><title>another origin</title><p>CORS test page</p>', { headers: { 'content-type': 'text/html' } }) })
-  profile = mkdtempSync(join(tmpdir(), 'cs-chromium-'))
-  const { chromium } = await import('playwright-core')
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  })
-  page = await context.newPage()
+  browser = await launchChromium()
+  page = await (await browser.newContext()).newPage()
   await page.goto(`http://127.0.0.1:${site.port}/`)
   expect(new URL(page.url()).origin).not.toBe(new URL(srv.s3Url).origin)
 }, 120_000)
 
 afterAll(async () => {
-  await context?.close()
+  await browser?.close()
   site?.stop(true)
-  if (profile) rmSync(profile, { recursive: true, force: true })
   await srv?.stop()
 }, 60_000)
 

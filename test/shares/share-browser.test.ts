@@ -3,26 +3,19 @@
  * right one (an HttpOnly cookie scoped to the link), the file shown inline, a download as an
  * attachment, and an uploaded HTML page whose script the sandbox CSP keeps from running.
  */
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import type { BrowserContext, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout } from 'bun:test'
+import { readFileSync } from 'node:fs'
+import type { Browser, BrowserContext, Page } from 'playwright-core'
+import { browserTest, haveChromium, launchChromium } from '../helpers/chromium'
 import { startInProcess, type InProcessTestServer } from '../helpers/server'
 import { row, share, upload } from './helpers'
-
-const CHROMIUM = '/usr/bin/chromium'
-const haveChromium = existsSync(CHROMIUM)
-/** Skipped visibly, with the reason in the test's name, on a machine without Chromium. */
-const browserTest = (name: string, fn: () => Promise<void>) =>
-  test.skipIf(!haveChromium)(haveChromium ? name : `${name} [skipped: ${CHROMIUM} is not installed]`, fn)
 
 setDefaultTimeout(120_000)
 
 let srv: InProcessTestServer
+let browser: Browser
 let context: BrowserContext
 let page: Page
-let profile = ''
 const SECRET = 'the browser unlocked me ✓'
 
 beforeAll(async () => {
@@ -30,20 +23,13 @@ beforeAll(async () => {
   srv = await startInProcess()
   await upload(srv, 'root', 'pw/secret.txt', SECRET, 'text/plain; charset=utf-8')
   await upload(srv, 'root', 'pw/page.html', '<!doctype html><title>static title</title><p id="p">uploaded page</p><script>document.title = "script ran"</script>', 'text/html')
-  profile = mkdtempSync(join(tmpdir(), 'cs-chromium-'))
-  const { chromium } = await import('playwright-core')
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    acceptDownloads: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  })
+  browser = await launchChromium()
+  context = await browser.newContext({ acceptDownloads: true })
   page = await context.newPage()
 }, 120_000)
 
 afterAll(async () => {
-  await context?.close()
-  if (profile) rmSync(profile, { recursive: true, force: true })
+  await browser?.close()
   await srv?.stop()
 }, 60_000)
 

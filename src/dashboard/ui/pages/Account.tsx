@@ -2,6 +2,7 @@ import { useState } from 'react'
 import { call, client, messageOf, setCsrfToken } from '../api'
 import { useMe, useSession } from '../session'
 import { go } from '../lib/router'
+import { useForm } from '../lib/use-form'
 import { dateTime } from '../lib/format'
 import { PageHeader } from '../components/PageHeader'
 import { Field } from '../components/Field'
@@ -14,9 +15,7 @@ export function Account() {
   const [current, setCurrent] = useState('')
   const [next, setNext] = useState('')
   const [repeat, setRepeat] = useState('')
-  const [error, setError] = useState<string | null>(null)
-  const [ok, setOk] = useState<string | null>(null)
-  const [busy, setBusy] = useState(false)
+  const { busy, error, setError, ok, submit } = useForm()
   return (
     <>
       <PageHeader title="Account" />
@@ -32,24 +31,14 @@ export function Account() {
       <form
         className="card form"
         aria-labelledby="pw-h"
-        onSubmit={async (e) => {
-          e.preventDefault()
-          setError(null)
-          setOk(null)
-          if (next !== repeat) { setError('The new passwords do not match.'); return }
-          setBusy(true)
-          try {
-            const r = await call(client.api.auth.password.post({ currentPassword: current, newPassword: next }))
-            // Every session was revoked; this browser got a new one.
-            if (r.csrfToken) setCsrfToken(r.csrfToken)
-            setCurrent(''); setNext(''); setRepeat('')
-            setOk('Password changed. Every other browser is logged out.')
-          } catch (err) {
-            setError(messageOf(err))
-          } finally {
-            setBusy(false)
-          }
-        }}
+        onSubmit={submit(async () => {
+          if (next !== repeat) throw new Error('The new passwords do not match.')
+          const r = await call(client.api.auth.password.post({ currentPassword: current, newPassword: next }))
+          // Every session was revoked; this browser got a new one.
+          if (r.csrfToken) setCsrfToken(r.csrfToken)
+          setCurrent(''); setNext(''); setRepeat('')
+          return 'Password changed. Every other browser is logged out.'
+        })}
       >
         <h2 id="pw-h">Change password</h2>
         <Notice kind="error">{error}</Notice>

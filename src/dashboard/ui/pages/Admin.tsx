@@ -8,6 +8,7 @@ import { Check, Field } from '../components/Field'
 import { LoadState, Notice } from '../components/Notice'
 import { Dialog } from '../components/Dialog'
 import { CopyField } from '../components/CopyButton'
+import { useForm } from '../lib/use-form'
 
 type Account = Data<typeof client.api.admin.accounts.get>['accounts'][number]
 type Created = Data<typeof client.api.admin.accounts.post>
@@ -105,25 +106,15 @@ function NewAccount({ plans, onCreated }: { plans: Plans | null; onCreated: (c: 
   const [isAdmin, setIsAdmin] = useState(false)
   const [plan, setPlan] = useState('')
   const [quota, setQuota] = useState('')
-  const [error, setError] = useState<string | null>(null)
-  const [busy, setBusy] = useState(false)
+  const { busy, error, submit } = useForm()
   return (
     <form
       className="card form"
       aria-labelledby="new-acct-h"
-      onSubmit={async (e) => {
-        e.preventDefault()
-        setBusy(true)
-        setError(null)
-        try {
-          onCreated(await call(client.api.admin.accounts.post({ email, password, isAdmin, ...(plan ? { plan } : {}), ...(quota.trim() ? { quota: quota.trim() } : {}) })))
-          setEmail(''); setPassword(''); setIsAdmin(false); setQuota('')
-        } catch (err) {
-          setError(messageOf(err))
-        } finally {
-          setBusy(false)
-        }
-      }}
+      onSubmit={submit(async () => {
+        onCreated(await call(client.api.admin.accounts.post({ email, password, isAdmin, ...(plan ? { plan } : {}), ...(quota.trim() ? { quota: quota.trim() } : {}) })))
+        setEmail(''); setPassword(''); setIsAdmin(false); setQuota('')
+      })}
     >
       <h2 id="new-acct-h">New account</h2>
       <Notice kind="error">{error}</Notice>

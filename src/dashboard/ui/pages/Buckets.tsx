@@ -1,5 +1,5 @@
 import { useState } from 'react'
-import { call, client, messageOf } from '../api'
+import { call, client } from '../api'
 import { useMe } from '../session'
 import { refreshBuckets, useBuckets } from '../lib/buckets'
 import { bytes, dateTime } from '../lib/format'
@@ -7,6 +7,7 @@ import { href } from '../lib/router'
 import { PageHeader } from '../components/PageHeader'
 import { Check, Field } from '../components/Field'
 import { LoadState, Notice } from '../components/Notice'
+import { useForm } from '../lib/use-form'
 
 export function Buckets() {
   const me = useMe()
@@ -14,9 +15,7 @@ export function Buckets() {
   const [name, setName] = useState('')
   const [timeMachine, setTimeMachine] = useState(true)
   const [publicRead, setPublicRead] = useState(false)
-  const [busy, setBusy] = useState(false)
-  const [problem, setProblem] = useState<string | null>(null)
-  const [done, setDone] = useState<string | null>(null)
+  const form = useForm()
   const full = (buckets?.length ?? 0) >= me.limits.maxBuckets
 
   return (
@@ -25,35 +24,25 @@ export function Buckets() {
       <form
         className="card form"
         aria-labelledby="new-bucket-h"
-        onSubmit={async (e) => {
-          e.preventDefault()
-          setBusy(true)
-          setProblem(null)
-          setDone(null)
-          try {
-            const b = await call(client.api.buckets.post({ name }))
-            // Settings other than the appliance's defaults are a second call (the create takes a name only).
-            if (b.timeMachine !== timeMachine || b.publicRead !== publicRead) await call(client.api.buckets({ name: b.name }).patch({ versioning: timeMachine, publicRead }))
-            setDone(`Bucket ${b.name} created.`)
-            setName('')
-            await refreshBuckets()
-          } catch (err) {
-            setProblem(messageOf(err))
-          } finally {
-            setBusy(false)
-          }
-        }}
+        onSubmit={form.submit(async () => {
+          const b = await call(client.api.buckets.post({ name }))
+          // Settings other than the appliance's defaults are a second call (the create takes a name only).
+          if (b.timeMachine !== timeMachine || b.publicRead !== publicRead) await call(client.api.buckets({ name: b.name }).patch({ versioning: timeMachine, publicRead }))
+          form.setOk(`Bucket ${b.name} created.`)
+          setName('')
+          await refreshBuckets()
+        })}
       >
         <h2 id="new-bucket-h">New bucket</h2>
-        <Notice kind="error">{problem}</Notice>
-        <Notice kind="ok">{done}</Notice>
+        <Notice kind="error">{form.error}</Notice>
+        <Notice kind="ok">{form.ok}</Notice>
         <Field label="Name" hint="3–63 characters: lower-case letters, digits, hyphens and dots. Names are unique on the appliance.">
           {(id, hint) => <input id={id} aria-describedby={hint} required minLength={3} maxLength={63} pattern="[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9]" value={name} onChange={(e) => setName(e.target.value.toLowerCase())} autoComplete="off" spellCheck={false} />}
         </Field>
         <Check label="Time Machine (keep every version)" checked={timeMachine} onChange={setTimeMachine} />
         <Check label="Public read (anyone can download objects)" checked={publicRead} onChange={setPublicRead} />
         <div className="actions">
-          <button type="submit" className="btn btn-primary" disabled={busy || full}>Create bucket</button>
+          <button type="submit" className="btn btn-primary" disabled={form.busy || full}>Create bucket</button>
           {full ? <small className="hint">Your plan allows {me.limits.maxBuckets} buckets.</small> : null}
         </div>
       </form>

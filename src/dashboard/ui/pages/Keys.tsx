@@ -9,6 +9,7 @@ import { LoadState, Notice } from '../components/Notice'
 import { ConfirmTyped } from '../components/Dialog'
 import { NewKey } from '../components/NewKey'
 import { Snippets } from '../components/Snippets'
+import { useForm } from '../lib/use-form'
 
 type Key = Data<typeof client.api.keys.get>['keys'][number]
 type Created = Data<typeof client.api.keys.post>
@@ -19,9 +20,8 @@ export function Keys() {
   const keys = useLoad(() => call(client.api.keys.get()).then((r) => r.keys), [])
   const [name, setName] = useState('')
   const [created, setCreated] = useState<Created | null>(null)
-  const [error, setError] = useState<string | null>(null)
+  const { busy, error, setError, submit } = useForm()
   const [revoking, setRevoking] = useState<Key | null>(null)
-  const [busy, setBusy] = useState(false)
   const list = keys.data ?? []
   const full = list.length >= me.limits.maxAccessKeys
 
@@ -40,21 +40,12 @@ export function Keys() {
         <form
           className="card form inline-form"
           aria-label="Create an access key"
-          onSubmit={async (e) => {
-            e.preventDefault()
-            setBusy(true)
-            setError(null)
-            try {
-              const k = await call(client.api.keys.post({ name }))
-              setCreated(k)
-              setName('')
-              keys.set((l) => [...l, { id: k.id, accessKey: k.accessKey, name: k.name, createdAt: k.createdAt, lastUsedAt: null }])
-            } catch (err) {
-              setError(messageOf(err))
-            } finally {
-              setBusy(false)
-            }
-          }}
+          onSubmit={submit(async () => {
+            const k = await call(client.api.keys.post({ name }))
+            setCreated(k)
+            setName('')
+            keys.set((l) => [...l, { id: k.id, accessKey: k.accessKey, name: k.name, createdAt: k.createdAt, lastUsedAt: null }])
+          })}
         >
           <Field label="Name (optional)" hint="A label such as “laptop” or “backup job”.">
             {(id, hint) => <input id={id} aria-describedby={hint} maxLength={100} value={name} onChange={(e) => setName(e.target.value)} />}

@@ -1,35 +1,26 @@
 import { useState } from 'react'
-import { call, client, messageOf } from '../api'
+import { call, client } from '../api'
 import { useSession } from '../session'
 import { Field } from '../components/Field'
 import { Notice } from '../components/Notice'
 import { PageHeader } from '../components/PageHeader'
+import { useForm } from '../lib/use-form'
 
 export function Login() {
   const { signedIn, config } = useSession()
   const [email, setEmail] = useState('')
   const [password, setPassword] = useState('')
-  const [error, setError] = useState<string | null>(null)
-  const [busy, setBusy] = useState(false)
+  const { busy, error, submit } = useForm()
   return (
     <div className="auth">
       <PageHeader title="Log in" />
       <form
         className="card form"
-        onSubmit={async (e) => {
-          e.preventDefault()
-          setBusy(true)
-          setError(null)
-          try {
-            const r = await call(client.api.auth.login.post({ email, password }))
-            // The page asked for stays (a bookmark opened while logged out); the login page itself goes to the overview.
-            await signedIn(r.csrfToken)
-          } catch (err) {
-            setError(messageOf(err))
-          } finally {
-            setBusy(false)
-          }
-        }}
+        onSubmit={submit(async () => {
+          const r = await call(client.api.auth.login.post({ email, password }))
+          // The page asked for stays (a bookmark opened while logged out); the login page itself goes to the overview.
+          await signedIn(r.csrfToken)
+        })}
       >
         <Notice kind="error">{error}</Notice>
         <Field label="Email">{(id) => <input id={id} type="email" autoComplete="username" required value={email} onChange={(e) => setEmail(e.target.value)} />}</Field>

@@ -9,6 +9,7 @@ import { BucketPicker } from '../components/BucketPicker'
 import { Field } from '../components/Field'
 import { LoadState, Notice } from '../components/Notice'
 import { CopyButton, CopyField } from '../components/CopyButton'
+import { useForm } from '../lib/use-form'
 
 type Share = Data<typeof client.api.shares.get>['shares'][number]
 
@@ -27,8 +28,7 @@ export function Shares({ bucket: routeBucket, fileKey }: { bucket?: string; file
   const [limit, setLimit] = useState('')
   const [password, setPassword] = useState('')
   const [created, setCreated] = useState<Share | null>(null)
-  const [error, setError] = useState<string | null>(null)
-  const [busy, setBusy] = useState(false)
+  const { busy, error, setError, submit } = useForm()
 
   const revoke = async (s: Share) => {
     setError(null)
@@ -46,27 +46,18 @@ export function Shares({ bucket: routeBucket, fileKey }: { bucket?: string; file
       <form
         className="card form"
         aria-labelledby="new-share-h"
-        onSubmit={async (e) => {
-          e.preventDefault()
-          setBusy(true)
-          setError(null)
+        onSubmit={submit(async () => {
           setCreated(null)
-          try {
-            const s = await call(client.api.shares.post({
-              bucket, key,
-              expiresIn: expires === 'never' ? null : Number(expires),
-              maxDownloads: limit.trim() ? Number(limit) : null,
-              ...(password ? { password } : {}),
-            }))
-            setCreated(s)
-            setPassword('')
-            shares.set((l) => [s, ...l])
-          } catch (err) {
-            setError(messageOf(err))
-          } finally {
-            setBusy(false)
-          }
-        }}
+          const s = await call(client.api.shares.post({
+            bucket, key,
+            expiresIn: expires === 'never' ? null : Number(expires),
+            maxDownloads: limit.trim() ? Number(limit) : null,
+            ...(password ? { password } : {}),
+          }))
+          setCreated(s)
+          setPassword('')
+          shares.set((l) => [s, ...l])
+        })}
       >
         <h2 id="new-share-h">New share link</h2>
         <div className="row">

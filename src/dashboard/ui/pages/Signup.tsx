@@ -1,11 +1,12 @@
 import { useState } from 'react'
-import { call, client, messageOf, type Data } from '../api'
+import { call, client, type Data } from '../api'
 import { useSession } from '../session'
 import { go } from '../lib/router'
 import { Field } from '../components/Field'
 import { Notice } from '../components/Notice'
 import { PageHeader } from '../components/PageHeader'
 import { NewKey } from '../components/NewKey'
+import { useForm } from '../lib/use-form'
 
 type Created = Data<typeof client.api.auth.signup.post>
 
@@ -14,8 +15,7 @@ export function Signup() {
   const [email, setEmail] = useState('')
   const [password, setPassword] = useState('')
   const [confirm, setConfirm] = useState('')
-  const [error, setError] = useState<string | null>(null)
-  const [busy, setBusy] = useState(false)
+  const { busy, error, submit } = useForm()
   const [created, setCreated] = useState<Created | null>(null)
 
   if (config && config.signup !== 'open') {
@@ -44,19 +44,10 @@ export function Signup() {
       <PageHeader title="Sign up" />
       <form
         className="card form"
-        onSubmit={async (e) => {
-          e.preventDefault()
-          if (password !== confirm) { setError('The passwords do not match.'); return }
-          setBusy(true)
-          setError(null)
-          try {
-            setCreated(await call(client.api.auth.signup.post({ email, password })))
-          } catch (err) {
-            setError(messageOf(err))
-          } finally {
-            setBusy(false)
-          }
-        }}
+        onSubmit={submit(async () => {
+          if (password !== confirm) throw new Error('The passwords do not match.')
+          setCreated(await call(client.api.auth.signup.post({ email, password })))
+        })}
       >
         <Notice kind="error">{error}</Notice>
         <Field label="Email">{(id) => <input id={id} type="email" autoComplete="email" required value={email} onChange={(e) => setEmail(e.target.value)} />}</Field>

@@ -9,6 +9,7 @@ import { Field } from '../components/Field'
 import { LoadState, Notice } from '../components/Notice'
 import { ConfirmTyped, Dialog } from '../components/Dialog'
 import { CopyField } from '../components/CopyButton'
+import { useForm } from '../lib/use-form'
 
 type Webhook = Data<typeof client.api.webhooks.get>['webhooks'][number]
 type Created = Data<typeof client.api.webhooks.post>
@@ -122,26 +123,16 @@ function NewWebhook({ onCreated }: { onCreated: (w: Created) => void }) {
   const [events, setEvents] = useState<string[]>(['object.created', 'object.updated', 'object.deleted'])
   const [bucket, setBucket] = useState('')
   const [prefix, setPrefix] = useState('')
-  const [error, setError] = useState<string | null>(null)
-  const [busy, setBusy] = useState(false)
+  const { busy, error, submit } = useForm()
   return (
     <form
       className="card form"
       aria-labelledby="new-wh-h"
-      onSubmit={async (e) => {
-        e.preventDefault()
-        if (events.length === 0) { setError('Choose at least one event.'); return }
-        setBusy(true)
-        setError(null)
-        try {
-          onCreated(await call(client.api.webhooks.post({ url, events, ...(bucket ? { bucket } : {}), ...(prefix ? { prefix } : {}) })))
-          setUrl('')
-        } catch (err) {
-          setError(messageOf(err))
-        } finally {
-          setBusy(false)
-        }
-      }}
+      onSubmit={submit(async () => {
+        if (events.length === 0) throw new Error('Choose at least one event.')
+        onCreated(await call(client.api.webhooks.post({ url, events, ...(bucket ? { bucket } : {}), ...(prefix ? { prefix } : {}) })))
+        setUrl('')
+      })}
     >
       <h2 id="new-wh-h">New webhook</h2>
       <Notice kind="error">{error}</Notice>
