@@ -9,6 +9,7 @@ import { ROOT, ROOT_ACCESS_KEY, ROOT_EMAIL, ROOT_SECRET_KEY, startServer, type P
 import { s3Client } from '../helpers/s3-client'
 import { hasTool, testWithTool } from '../helpers/tools'
 import { VERSION } from '../../src/version'
+import { TUI_SCENARIO_SERVER_ENV, tuiEndToEnd } from './tui-scenario'
 
 /**
  * The single executable, as an operator gets it: built by build.ts, copied ALONE into an empty
@@ -211,6 +212,21 @@ describe('linux-x64 binary', () => {
 
   test('runs from an empty directory: version, self-test with sharp, both healthz, S3 bytes, images, TUI in a pty, admin CLI, SIGTERM exit 0', async () => {
     await exerciseBinary(binary, pngBytes)
+  })
+
+  // Issue 12's end-to-end run, keystroke by keystroke in a real terminal (tmux), against a server
+  // from the same binary (x64 only: the arm64 binary, emulated, keeps the `script` smoke above).
+  testWithTool('tmux', hasTool('tmux', ['-V']), 'TUI in tmux: creates a key, a bucket, uploads and overwrites a file, restores version 1 in Time Machine (bytes checked through S3), a webhook\'s test delivery in the log', async () => {
+    const cwd = dirname(binary)
+    let server: ProcessTestServer | null = await startServer({ binary, cwd, env: { ...CLEAN_ENV, ...TUI_SCENARIO_SERVER_ENV } })
+    try {
+      await tuiEndToEnd(binary, cwd, server, CLEAN_ENV, work)
+      const code = await server.stop('SIGTERM')
+      server = null
+      expect(code).toBe(0)
+    } finally {
+      if (server) await server.stop('SIGKILL')
+    }
   })
 
   // Stronger than a clean environment: the checkout (its node_modules and the Bun that runs this
