@@ -94,6 +94,22 @@ export function testFiles(paths: string[]): string[] {
   return [...new Set(out)].sort()
 }
 
+/**
+ * The directories whose files run for a minute or more each (browsers, real clients and the
+ * compiled binary, rate-limit shaping, crash loops). They start first, so that the two workers
+ * finish together instead of one of them starting the dashboard's browser run at the very end.
+ */
+const LONG_FIRST = ['test/dashboard/', 'test/e2e/', 'test/ratelimit/', 'test/reliability/']
+
+/** `files` in the order they are started: the long directories' first, each group sorted. */
+export function scheduleOrder(files: string[]): string[] {
+  const rank = (f: string) => {
+    const i = LONG_FIRST.findIndex((d) => relative(ROOT, f).startsWith(d))
+    return i < 0 ? LONG_FIRST.length : i
+  }
+  return [...files].sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0))
+}
+
 interface FileResult {
   file: string
   output: string
@@ -141,7 +157,7 @@ async function main(): Promise<number> {
   if (process.stdout.isTTY && !env.NO_COLOR) env.FORCE_COLOR ??= '1'
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => { for (const c of running) c.kill(sig) })
 
-  const files = testFiles(paths.length ? paths : ['test'])
+  const files = scheduleOrder(testFiles(paths.length ? paths : ['test']))
   const workers = Math.max(1, Number(env.CLOUDSTORAGE_TEST_WORKERS) || 2)
   const results: FileResult[] = []
   let next = 0

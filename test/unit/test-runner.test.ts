@@ -7,7 +7,7 @@ import { describe, test, expect, afterAll, setDefaultTimeout } from 'bun:test'
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { parseConsoleSummary, parseJunit, stripAnsi, summaryLine } from '../run'
+import { parseConsoleSummary, parseJunit, scheduleOrder, stripAnsi, summaryLine, testFiles } from '../run'
 
 // The end-to-end cases spawn bun test (hang guard only).
 setDefaultTimeout(120_000)
@@ -46,6 +46,19 @@ test('summaryLine', () => {
   expect(summaryLine({ passed: 5, failed: 0, skipped: 0 })).toBe('5 passed, 0 failed')
   expect(summaryLine({ passed: 5, failed: 1, skipped: 2 })).toBe('5 passed, 1 failed, 2 skipped')
   expect(stripAnsi('\x1b[1m\x1b[31mx\x1b[0m')).toBe('x')
+})
+
+describe('scheduleOrder', () => {
+  test('the long directories start first (dashboard, e2e, rate limits, reliability), each group sorted; nothing lost', () => {
+    const root = resolve(import.meta.dir, '..', '..')
+    const files = ['test/unit/a.test.ts', 'test/e2e/z.test.ts', 'test/rest/b.test.ts', 'test/dashboard/d.test.ts', 'test/e2e/a.test.ts', 'test/reliability/c.test.ts']
+      .map((f) => join(root, f))
+    expect(scheduleOrder(files).map((f) => f.slice(root.length + 1))).toEqual([
+      'test/dashboard/d.test.ts', 'test/e2e/a.test.ts', 'test/e2e/z.test.ts', 'test/reliability/c.test.ts', 'test/rest/b.test.ts', 'test/unit/a.test.ts',
+    ])
+    const all = testFiles(['test'])
+    expect(scheduleOrder(all).slice().sort()).toEqual(all)
+  })
 })
 
 describe('test/run.ts end to end', () => {
