@@ -131,7 +131,7 @@ describe('admin: password reset, an account\'s keys and buckets', () => {
     expect(keys.text).not.toContain(a.secretKey)
     const buckets = await api(srv, 'GET', `/api/admin/accounts/${a.id}/buckets`, { headers: adminHeaders(srv) })
     expect(buckets.body.buckets.map((b: { name: string }) => b.name).sort()).toEqual([a.bucket, `${a.bucket}-extra`].sort())
-    expect(buckets.body.buckets[0].usage).toEqual({ bytes: 0, objects: 0 })
+    expect(buckets.body.buckets[0].usage).toEqual({ bytes: 0, storedBytes: 0, objects: 0 })
     expectError(await api(srv, 'GET', '/api/admin/accounts/NOPE/keys', { headers: adminHeaders(srv) }), 404, 'NoSuchAccount')
     expectError(await api(srv, 'GET', '/api/admin/accounts/NOPE/buckets', { headers: adminHeaders(srv) }), 404, 'NoSuchAccount')
     expectError(await api(srv, 'GET', `/api/admin/accounts/${a.id}/keys`, { headers: keyHeaders(a.apiKey) }), 403, 'AccessDenied')

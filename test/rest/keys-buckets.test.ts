@@ -121,20 +121,30 @@ describe('buckets', () => {
   const cookie = () => ({ cookie: s.cookie })
   const create = (name: string) => api(srv, 'POST', '/api/buckets', { headers: cookie(), json: { name } })
 
-  test('create answers the bucket with its settings; list shows usage (bytes, objects)', async () => {
+  test('create answers the bucket with its settings; list shows usage (logical bytes, bytes on disk, objects)', async () => {
     const r = await create('kb-photos')
     expect(r.status).toBe(201)
-    expect(r.body).toMatchObject({ name: 'kb-photos', isDefault: false, region: 'eu-central-1', timeMachine: true, publicRead: false, cors: null, usage: { bytes: 0, objects: 0 } })
+    expect(r.body).toMatchObject({ name: 'kb-photos', isDefault: false, region: 'eu-central-1', timeMachine: true, publicRead: false, cors: null, usage: { bytes: 0, storedBytes: 0, objects: 0 } })
     const s3 = s3For(acct)
     await s3.send(new PutObjectCommand({ Bucket: 'kb-photos', Key: 'a.txt', Body: 'hello' }))
     await s3.send(new PutObjectCommand({ Bucket: 'kb-photos', Key: 'b.txt', Body: 'world!!' }))
-    const list = await api(srv, 'GET', '/api/buckets', { headers: cookie() })
-    expect(list.status).toBe(200)
-    const byName = Object.fromEntries(list.body.buckets.map((b: { name: string }) => [b.name, b]))
+    // The same bytes again: stored once (deduplicated), counted twice logically.
+    await s3.send(new PutObjectCommand({ Bucket: 'kb-photos', Key: 'c.txt', Body: 'hello' }))
+    const usage = async () => {
+      const list = await api(srv, 'GET', '/api/buckets', { headers: cookie() })
+      expect(list.status).toBe(200)
+      return Object.fromEntries(list.body.buckets.map((b: { name: string; usage: unknown }) => [b.name, b.usage]))
+    }
+    const byName = Object.fromEntries((await api(srv, 'GET', '/api/buckets', { headers: cookie() })).body.buckets.map((b: { name: string }) => [b.name, b]))
     expect(Object.keys(byName).sort()).toEqual([acct.bucket, 'kb-photos'].sort())
-    expect(byName['kb-photos'].usage).toEqual({ bytes: 12, objects: 2 })
+    expect(byName['kb-photos'].usage).toEqual({ bytes: 17, storedBytes: 12, objects: 3 })
     expect(byName[acct.bucket].isDefault).toBe(true)
-    expect(byName[acct.bucket].usage).toEqual({ bytes: 0, objects: 0 })
+    expect(byName[acct.bucket].usage).toEqual({ bytes: 0, storedBytes: 0, objects: 0 })
+    // A blob shared with another bucket counts in each; an overwrite kept by Time Machine keeps its blob.
+    await s3.send(new PutObjectCommand({ Bucket: acct.bucket, Key: 'd.txt', Body: 'hello' }))
+    await s3.send(new PutObjectCommand({ Bucket: 'kb-photos', Key: 'a.txt', Body: 'HELLO' }))
+    expect(await usage()).toEqual({ 'kb-photos': { bytes: 22, storedBytes: 17, objects: 3 }, [acct.bucket]: { bytes: 5, storedBytes: 5, objects: 1 } })
+    expect((await api(srv, 'GET', '/api/buckets/kb-photos', { headers: cookie() })).body.usage).toEqual({ bytes: 22, storedBytes: 17, objects: 3 })
     // The same bucket through S3.
     expect((await s3.send(new ListBucketsCommand({}))).Buckets?.map((b) => b.Name).sort()).toEqual([acct.bucket, 'kb-photos'].sort())
   })
@@ -181,14 +191,15 @@ describe('buckets', () => {
   test('delete: 409 BucketNotEmpty unless ?force=true; force removes objects and usage', async () => {
     expectError(await api(srv, 'DELETE', '/api/buckets/kb-photos', { headers: cookie() }), 409, 'BucketNotEmpty')
     expectError(await api(srv, 'DELETE', '/api/buckets/kb-photos?force=false', { headers: cookie() }), 409, 'BucketNotEmpty')
-    expect((await api(srv, 'GET', '/api/me', { headers: cookie() })).body.usage.objects).toBe(2)
+    expect((await api(srv, 'GET', '/api/me', { headers: cookie() })).body.usage.objects).toBe(4)
     const r = await api(srv, 'DELETE', '/api/buckets/kb-photos?force=true', { headers: cookie() })
     expect(r.status).toBe(200)
     expect(r.body).toEqual({ success: true })
     expectError(await api(srv, 'GET', '/api/buckets/kb-photos', { headers: cookie() }), 404, 'NoSuchBucket')
     expect(await s3Error(s3For(acct).send(new HeadBucketCommand({ Bucket: 'kb-photos' })))).toEqual({ code: 'NotFound', status: 404 })
+    // What is left is the default bucket's d.txt, whose blob kb-photos shared.
     const me = await api(srv, 'GET', '/api/me', { headers: cookie() })
-    expect(me.body.usage).toEqual({ bytes: 0, storedBytes: 0, objects: 0 })
+    expect(me.body.usage).toEqual({ bytes: 5, storedBytes: 5, objects: 1 })
     // An empty bucket needs no force; the name is free again.
     expect((await create('kb-photos')).status).toBe(201)
     expect((await api(srv, 'DELETE', '/api/buckets/kb-photos', { headers: cookie() })).status).toBe(200)

@@ -15,7 +15,7 @@ import { homedir } from 'node:os'
 import type { Bucket } from '../../tui/api'
 
 const run = (s: TuiState, ...actions: Action[]) => actions.reduce(reducer, s)
-const bucket = (name: string) => ({ name, createdAt: '', isDefault: false, region: 'r', versioning: '', timeMachine: true, publicRead: false, retention: { maxVersions: null, maxAgeDays: null }, usage: { bytes: 0, objects: 0 } }) as Bucket
+const bucket = (name: string) => ({ name, createdAt: '', isDefault: false, region: 'r', versioning: '', timeMachine: true, publicRead: false, retention: { maxVersions: null, maxAgeDays: null }, usage: { bytes: 0, storedBytes: 0, objects: 0 } }) as Bucket
 
 describe('the : palette', () => {
   const s0 = run(initialState('keys'), { type: 'loaded', resource: 'buckets', data: [bucket('photos'), bucket('pictures'), bucket('root')], at: 1 })

@@ -19,7 +19,7 @@ const typeText = (text: string): Action => ({ type: 'dialog/type', text })
 
 const bucket = (name: string, over: Partial<Bucket> = {}): Bucket => ({
   name, createdAt: '2025-01-01T00:00:00.000Z', isDefault: false, region: 'eu-central-1', versioning: '', timeMachine: true, publicRead: false,
-  retention: { maxVersions: null, maxAgeDays: null }, usage: { bytes: 0, objects: 0 }, ...over,
+  retention: { maxVersions: null, maxAgeDays: null }, usage: { bytes: 0, storedBytes: 0, objects: 0 }, ...over,
 })
 const key = (accessKey: string, name: string): AccessKey => ({ id: accessKey, accessKey, name, createdAt: '2025-01-01T00:00:00.000Z', lastUsedAt: null })
 
@@ -92,7 +92,7 @@ describe('Keys', () => {
 })
 
 describe('Buckets', () => {
-  const s0 = run(initialState('buckets'), load('buckets', [bucket('photos', { usage: { bytes: 2048, objects: 3 } }), bucket('root', { isDefault: true }), bucket('zz-empty', { timeMachine: false })]))
+  const s0 = run(initialState('buckets'), load('buckets', [bucket('photos', { usage: { bytes: 2048, storedBytes: 1024, objects: 3 } }), bucket('root', { isDefault: true }), bucket('zz-empty', { timeMachine: false })]))
 
   test('Time Machine off and public read on ask first; the other directions go at once', () => {
     let s = run(s0, { type: 'buckets/toggle', setting: 'timeMachine' })

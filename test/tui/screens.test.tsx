@@ -106,7 +106,7 @@ describe('Buckets and Files', () => {
     await press(t, 'n', (f) => f.includes('New bucket'), 'the form')
     t.stdin.write('ink-photos')
     let f = await press(t, ENTER, (fr) => fr.includes('created bucket ink-photos') && selected(fr).includes('ink-photos'), 'created, selected')
-    expect(selected(f)).toMatch(/ink-photos\s+0\s+0 B on\s+never\s+no/)
+    expect(selected(f)).toMatch(/ink-photos\s+0\s+0 B\s+0 B on\s+never\s+no/)
     await press(t, 'v', (fr) => fr.includes('Turn Time Machine off'), 'asks')
     await press(t, 'y', (fr) => fr.includes('✔ Time Machine off for ink-photos'), 'off')
     expect((await admin.getBucket('ink-photos')).timeMachine).toBe(false)

@@ -29,6 +29,7 @@ export function bucketColumns(width: number): Column<BucketRow>[] {
     { title: 'name', width: 0, cell: (r) => r.bucket.name + (r.bucket.isDefault ? ' *' : '') },
     { title: 'objects', width: 7, align: 'right', cell: (r) => formatCountShort(r.bucket.usage.objects) },
     { title: 'size', width: 9, align: 'right', cell: (r) => formatBytes(r.bucket.usage.bytes) },
+    { title: 'on disk', width: 9, align: 'right', cell: (r) => formatBytes(r.bucket.usage.storedBytes) },
     { title: 'TM', width: 3, cell: (r) => on(r.bucket.timeMachine), color: (r) => (r.bucket.timeMachine ? 'green' : 'yellow') },
     { title: 'S3 vers.', width: 9, cell: (r) => r.bucket.versioning || 'never' },
     { title: 'public', width: 6, cell: (r) => (r.bucket.publicRead ? 'PUBLIC' : 'no'), color: (r) => (r.bucket.publicRead ? 'red' : undefined) },

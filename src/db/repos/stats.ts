@@ -1,6 +1,6 @@
 import { count, eq, sql, type SQLWrapper } from 'drizzle-orm'
 import type { Db } from '../client'
-import { accounts, accountUsage, blobs, buckets, multipartParts, multipartUploads, objects, objectVersions } from '../schema'
+import { accounts, accountUsage, blobs, buckets, multipartParts, multipartUploads, objects, objectVersions, versionParts } from '../schema'
 
 /** Usage as the rows themselves say it is, per account: what the kept counters must equal. */
 export interface ActualAccountUsage { logical: number; stored: number; objects: number }
@@ -38,6 +38,26 @@ export function statsRepo(db: Db) {
       for (const r of orm.select({ id: buckets.accountId, n: count() }).from(objects).innerJoin(buckets, eq(buckets.id, objects.bucketId))
         .where(eq(objects.isLive, sql`1`)).groupBy(buckets.accountId).all()) get(r.id).objects += r.n
       return m
+    },
+
+    /**
+     * Bytes on disk each bucket of an account holds: the distinct blobs its versions, their parts
+     * and its uploads' parts reference. Blobs are deduplicated per account, so one shared by two
+     * buckets counts in each (the account's stored bytes count it once).
+     */
+    storedBytesByBucket(accountId: string): Map<string, number> {
+      const rows = orm.all<{ bucketId: string; n: number }>(sql`
+        SELECT r.bucket_id AS bucketId, coalesce(sum(b.size), 0) AS n FROM (
+          SELECT v.bucket_id, v.blob_id FROM ${objectVersions} v JOIN ${buckets} k ON k.id = v.bucket_id
+            WHERE k.account_id = ${accountId} AND v.blob_id IS NOT NULL
+          UNION
+          SELECT v.bucket_id, p.blob_id FROM ${versionParts} p JOIN ${objectVersions} v ON v.id = p.version_id JOIN ${buckets} k ON k.id = v.bucket_id
+            WHERE k.account_id = ${accountId}
+          UNION
+          SELECT u.bucket_id, mp.blob_id FROM ${multipartParts} mp JOIN ${multipartUploads} u ON u.id = mp.upload_id
+            WHERE u.account_id = ${accountId}
+        ) r JOIN ${blobs} b ON b.id = r.blob_id GROUP BY r.bucket_id`)
+      return new Map(rows.map((r) => [r.bucketId, r.n]))
     },
 
     /** Recounts every bucket's usage from versions, upload parts and live keys. */

@@ -6,7 +6,6 @@ import { parseSize } from '../../config/size'
 import { VERSION } from '../../version'
 import type { ApiPlugin } from './route'
 import { keysOf } from './key-routes'
-import { bucketSummary } from '../../services/buckets/buckets'
 import { Account, Bucket, int, iso, Key, nullable, obj, opt, Success } from './schemas'
 
 /** Aggregate numbers for the TUI overview and the dashboard's admin page. */
@@ -151,7 +150,7 @@ export function adminRoutes(ctx: SurfaceContext, api: ApiPlugin) {
     })
     .get('/api/admin/accounts/:id/buckets', ({ params }) => {
       ctx.services.accounts.get(params.id)
-      return { buckets: ctx.services.buckets.list(params.id).map(bucketSummary) }
+      return { buckets: ctx.services.buckets.list(params.id).map((b) => ctx.services.buckets.summary(b)) }
     }, {
       api: { surface: 'admin', operation: 'AdminListAccountBuckets', auth: 'admin' },
       params: id,

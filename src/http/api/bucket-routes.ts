@@ -1,14 +1,13 @@
 import { Elysia, t } from 'elysia'
 import type { SurfaceContext } from '../context'
 import { AppError } from '../../errors/app-error'
-import { bucketSummary } from '../../services/buckets/buckets'
 import type { BucketRow } from '../../services/rows'
 import { corsRulesFromXml, type CorsRule as CorsRuleValue } from '../../domain/cors'
 import type { ApiPlugin } from './route'
 import { Bucket, BucketWithCors, CorsRule, int, nullable, obj, opt, query, Success } from './schemas'
 
-function withCors(b: BucketRow) {
-  return { ...bucketSummary(b), cors: b.corsJson ? (JSON.parse(b.corsJson) as CorsRuleValue[]) : null }
+function withCors(ctx: SurfaceContext, b: BucketRow) {
+  return { ...ctx.services.buckets.summary(b), cors: b.corsJson ? (JSON.parse(b.corsJson) as CorsRuleValue[]) : null }
 }
 
 /** CORS rules as JSON: the same shape and limits as the S3 CORS XML. */
@@ -41,18 +40,18 @@ export function bucketRoutes(ctx: SurfaceContext, api: ApiPlugin) {
    */
   const ownBucket = (accountId: string, bucket: string): BucketRow => ctx.services.access.ownBucket(accountId, bucket)
   return new Elysia().use(api)
-    .get('/api/buckets', ({ call }) => ({ buckets: ctx.services.buckets.list(call.who().accountId).map(bucketSummary) }), {
+    .get('/api/buckets', ({ call }) => ({ buckets: ctx.services.buckets.list(call.who().accountId).map((b) => ctx.services.buckets.summary(b)) }), {
       api: { surface: 'dashboard', operation: 'ListBuckets', auth: 'dashboard' },
       response: { 200: obj({ buckets: t.Array(Bucket) }) },
       detail: { summary: 'List buckets with usage', tags },
     })
-    .post('/api/buckets', ({ call, body, status }) => status(201, withCors(ctx.services.buckets.create(call.who().accountId, body.name))), {
+    .post('/api/buckets', ({ call, body, status }) => status(201, withCors(ctx, ctx.services.buckets.create(call.who().accountId, body.name))), {
       api: { surface: 'dashboard', operation: 'CreateBucket', auth: 'dashboard', json: true },
       body: obj({ name: t.String({ description: 'S3 bucket naming rules; names are global' }) }),
       response: { 201: BucketWithCors },
       detail: { summary: 'Create a bucket (S3 naming rules; a plan allows a few)', tags },
     })
-    .get('/api/buckets/:name', ({ call, params }) => withCors(ownBucket(call.who().accountId, params.name)), {
+    .get('/api/buckets/:name', ({ call, params }) => withCors(ctx, ownBucket(call.who().accountId, params.name)), {
       api: { surface: 'dashboard', operation: 'GetBucket', auth: 'dashboard' },
       params: name,
       response: { 200: BucketWithCors },
@@ -63,7 +62,7 @@ export function bucketRoutes(ctx: SurfaceContext, api: ApiPlugin) {
       const r = body.retention
       const retention = r === undefined ? {} : { retentionMaxVersions: r.maxVersions, retentionDays: r.maxAgeDays }
       if (body.cors !== undefined) ctx.services.buckets.setCors(b.id, corsFromJson(body.cors))
-      return withCors(ctx.services.buckets.updateSettings(b.id, { timeMachine: body.versioning, publicRead: body.publicRead, ...retention }))
+      return withCors(ctx, ctx.services.buckets.updateSettings(b.id, { timeMachine: body.versioning, publicRead: body.publicRead, ...retention }))
     }, {
       api: { surface: 'dashboard', operation: 'UpdateBucket', auth: 'dashboard', json: true },
       params: name,

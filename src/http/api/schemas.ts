@@ -57,7 +57,11 @@ export const Bucket = obj({
   versioning: t.Union([t.Literal(''), t.Literal('Enabled'), t.Literal('Suspended')], { description: "S3 versioning state ('' when never enabled)" }),
   timeMachine: t.Boolean(), publicRead: t.Boolean(),
   retention: obj({ maxVersions: nullable(int()), maxAgeDays: nullable(int()) }, 'Time Machine retention; null is the appliance default'),
-  usage: obj({ bytes: int(), objects: int() }),
+  usage: obj({
+    bytes: int({ description: 'Logical bytes: every kept version and in-progress upload part' }),
+    storedBytes: int({ description: "Bytes of the distinct blobs on disk (deduplicated per account: a blob shared with another bucket counts in both)" }),
+    objects: int({ description: 'Listed (current) objects' }),
+  }),
 })
 
 export const BucketWithCors = obj({ ...Bucket.properties, cors: nullable(t.Array(CorsRule)) })

@@ -21,15 +21,9 @@ export interface BucketSummary {
   publicRead: boolean
   /** Time Machine retention: null means the appliance default. */
   retention: { maxVersions: number | null; maxAgeDays: number | null }
-  usage: { bytes: number; objects: number }
+  /** Logical bytes (versions and upload parts), bytes of the distinct blobs on disk, listed objects. */
+  usage: { bytes: number; storedBytes: number; objects: number }
 }
-
-export const bucketSummary = (b: BucketRow): BucketSummary => ({
-  name: b.name, createdAt: new Date(b.createdAt).toISOString(), isDefault: b.isDefault, region: b.region,
-  versioning: b.s3Versioning, timeMachine: b.timeMachine, publicRead: b.publicRead,
-  retention: { maxVersions: b.retentionMaxVersions, maxAgeDays: b.retentionDays },
-  usage: { bytes: b.usageBytes, objects: b.usageObjects },
-})
 
 export function bucketsService(d: Deps) {
   const { repos } = d
@@ -47,7 +41,22 @@ export function bucketsService(d: Deps) {
     return row
   }
 
+  // Stored bytes are counted from the rows (not kept as a counter): cached until the next commit,
+  // so a TUI polling an idle appliance costs no query.
+  const storedByAccount = new ReadCache<Map<string, number>>(d.db, 1000)
+
   return {
+    /** A bucket as the API shows it, with its usage. */
+    summary(b: BucketRow): BucketSummary {
+      const stored = storedByAccount.get(b.accountId, () => repos.stats.storedBytesByBucket(b.accountId))
+      return {
+        name: b.name, createdAt: new Date(b.createdAt).toISOString(), isDefault: b.isDefault, region: b.region,
+        versioning: b.s3Versioning, timeMachine: b.timeMachine, publicRead: b.publicRead,
+        retention: { maxVersions: b.retentionMaxVersions, maxAgeDays: b.retentionDays },
+        usage: { bytes: b.usageBytes, storedBytes: stored.get(b.id) ?? 0, objects: b.usageObjects },
+      }
+    },
+
     /** The bucket of that name or null, with no access check (cached until the next commit). */
     find(name: string): BucketRow | null {
       return byName.get(name, () => repos.buckets.byName(name) ?? null)

@@ -51,7 +51,7 @@ export function Buckets() {
         <div className="table-wrap">
           <table className="stack">
             <caption className="offscreen">Your buckets</caption>
-            <thead><tr><th scope="col">Name</th><th scope="col">Size</th><th scope="col">Objects</th><th scope="col">Time Machine</th><th scope="col">Access</th><th scope="col">Created</th></tr></thead>
+            <thead><tr><th scope="col">Name</th><th scope="col">Size</th><th scope="col">On disk</th><th scope="col">Objects</th><th scope="col">Time Machine</th><th scope="col">Access</th><th scope="col">Created</th></tr></thead>
             <tbody>
               {buckets.map((b) => (
                 <tr key={b.name}>
@@ -61,6 +61,7 @@ export function Buckets() {
                     <div className="row-links"><a href={href('files', b.name)}>Files<span className="offscreen"> in {b.name}</span></a></div>
                   </td>
                   <td data-label="Size">{bytes(b.usage.bytes)}</td>
+                  <td data-label="On disk">{bytes(b.usage.storedBytes)}</td>
                   <td data-label="Objects">{b.usage.objects.toLocaleString()}</td>
                   <td data-label="Time Machine">{b.timeMachine ? 'On' : b.versioning === 'Suspended' ? 'Suspended' : 'Off'}</td>
                   <td data-label="Access">{b.publicRead ? <span className="badge badge-warn">public</span> : 'private'}</td>
