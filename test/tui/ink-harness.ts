@@ -295,5 +295,11 @@ export function renderInTerminal(tree: ReactNode, columns: number, rows: number)
     exitOnCtrlC: false,
     patchConsole: false,
   })
-  return { instance, stdout, stdin, lastFrame: () => stdout.frames.at(-1) }
+  return { instance, stdout, stdin, lastFrame: () => stdout.frames.findLast((w) => !OSC_ONLY.test(w)) }
 }
+
+/**
+ * A write that is only OSC sequences (the OSC 52 clipboard copy) is not a frame: the TUI writes
+ * it between two frames, and taking it for the screen would show an empty one.
+ */
+const OSC_ONLY = /^(?:\x1b\][^\x07]*\x07)+$/
