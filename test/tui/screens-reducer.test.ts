@@ -49,6 +49,55 @@ describe('lists: moving and the / filter', () => {
   })
 })
 
+describe('actions act on the row the filter leaves selected', () => {
+  const filter = (text: string): Action[] => [{ type: 'list/filter', filter: { type: 'open' } }, { type: 'list/filter', filter: { type: 'type', text } }, { type: 'list/filter', filter: { type: 'done' } }]
+  const buckets = load('buckets', [bucket('alpha'), bucket('beta'), bucket('gamma')])
+  const hook = (id: string, url: string): Webhook => ({ id, url, events: ['object.created'], active: true, consecutiveFailures: 0, disabledReason: null, createdAt: '', bucket: null, prefix: null, previousSecretExpiresAt: null })
+  const delivery = (id: number): Delivery => ({ id, eventId: id, event: 'object.created', kind: 'event', messageId: `msg_${id}`, status: 'failed', attempts: 1, lastStatus: 500, lastError: null, responseStatus: 500, error: null, requestHeaders: null, responseBody: null, latencyMs: 1, createdAt: '', finishedAt: null, nextAttemptAt: null })
+  const tmFiles: VersionedFiles = { bucket: 'alpha', hasMore: false, nextCursor: null, files: ['a.txt', 'b.txt'].map((k) => ({ id: k, key: k, versions: 2, deleted: false, updatedAt: '2025-01-03T00:00:00.000Z' })) }
+
+  test('buckets: /gam, then d and enter take gamma, not the first row', () => {
+    const s = run(initialState('buckets'), buckets, ...filter('gam'))
+    expect(run(s, { type: 'buckets/delete' }).dialog).toMatchObject({ title: 'Delete bucket gamma?', expect: 'gamma' })
+    expect(run(s, { type: 'buckets/files' }).files.bucket).toBe('gamma')
+    expect(run(s, { type: 'buckets/tm' }).tm.bucket).toBe('gamma')
+  })
+
+  test('keys, files, the Time Machine, webhooks, deliveries and shares alike', () => {
+    const keys = run(initialState('keys'), load('keys', [key('AK1', 'laptop'), key('AK2', 'nas')]), ...filter('nas'), { type: 'keys/revoke' })
+    expect(keys.dialog).toMatchObject({ expect: 'nas', request: { op: 'revokeKey', id: 'AK2' } })
+
+    const fileBuckets = run(initialState('files'), buckets, ...filter('gam'), { type: 'files/open' })
+    expect(fileBuckets.files.bucket).toBe('gamma')
+    const files = run(initialState('files'), { type: 'goto', place: { screen: 'files', bucket: 'alpha', prefix: '' } }, buckets, load('objects:alpha::', page(['a.txt', 'b.txt'], [])), ...filter('b.'))
+    expect(run(files, { type: 'files/delete' }).dialog).toMatchObject({ request: { op: 'deleteObject', key: 'b.txt' } })
+    expect(run(files, { type: 'files/tm' }).tm.key).toBe('b.txt')
+
+    const tmBucket = run(initialState('tm'), buckets, ...filter('gam'), { type: 'tm/open' })
+    expect(tmBucket.tm.bucket).toBe('gamma')
+    const tm = run(initialState('tm'), buckets, { type: 'tm/open' }, load('tmFiles:alpha', tmFiles), ...filter('b.'), { type: 'tm/open' })
+    expect(tm.tm.key).toBe('b.txt')
+
+    const hooks = run(initialState('webhooks'), load('webhooks', [hook('wh_1', 'https://one.example/h'), hook('wh_2', 'https://two.example/h')]), ...filter('two'))
+    expect(run(hooks, { type: 'webhooks/delete' }).dialog).toMatchObject({ expect: 'two.example' })
+    const log = run(hooks, { type: 'webhooks/open' }, load('deliveries:wh_2', [delivery(9), delivery(8)]), ...filter('8'), { type: 'webhooks/redeliver' })
+    expect(log.pending).toMatchObject({ op: 'redeliver', id: 'wh_2', deliveryId: 8 })
+
+    const share = (id: string, k: string): Share => ({
+      id, url: `http://h/s/${id}`, token: id, bucket: 'photos', key: k, versionId: null, prefix: false, expiresAt: null, maxDownloads: null,
+      downloads: 0, hasPassword: false, createdAt: `2025-01-0${id.slice(-1)}T00:00:00.000Z`, revokedAt: null, status: 'active',
+    })
+    const shares = run(initialState('shares'), load('shares', [share('sh1', 'a.txt'), share('sh2', 'b.txt')]), ...filter('a.txt'), { type: 'shares/copy' })
+    expect(shares.clipboard).toMatchObject({ text: 'http://h/s/sh1' })
+  })
+
+  test('esc clears the filter and keeps the cursor on the row it was on', () => {
+    const s = run(initialState('buckets'), buckets, ...filter('gam'), { type: 'back' })
+    expect(listOf(s, 'buckets').filter).toBe('')
+    expect(run(s, { type: 'buckets/delete' }).dialog).toMatchObject({ title: 'Delete bucket gamma?' })
+  })
+})
+
 describe('Keys', () => {
   const s0 = run(initialState('keys'), load('keys', [key('AK1', 'laptop')]))
 
