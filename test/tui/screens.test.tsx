@@ -248,11 +248,17 @@ describe('Webhooks', () => {
 describe('Accounts', () => {
   test('plan, admin flag, password reset, and the account in full', async () => {
     await admin.createAccount({ email: 'ink-user@example.com', password: 'ink-user-password', isAdmin: false })
+    // Sorts first: the filter, not the order, has to bring ink-user under the cursor.
+    await admin.createAccount({ email: 'ink-aaa@example.com', password: 'ink-aaa-password', isAdmin: false })
     const t = open()
     await waitForFrame(t.lastFrame, (f) => f.includes('● online'), 'online')
-    await press(t, '2', (f) => f.includes('ink-user@example.com'), 'the accounts')
-    await press(t, '/ink-user' + ENTER, (f) => selected(f).includes('ink-user@example.com'), 'filtered to it')
-    let f = await press(t, ENTER, (fr) => fr.includes('Access keys (1)') && fr.includes('Buckets (1)'), 'its keys and buckets')
+    await press(t, '2', (f) => f.includes('ink-user@example.com') && selected(f).includes('ink-aaa@example.com'), 'the accounts')
+    await press(t, '/', (fr) => fr.includes('enter keeps · esc clears'), 'the filter')
+    await press(t, 'ink-user', (fr) => fr.includes('/ink-user'), 'typed')
+    let f = await press(t, ENTER, (fr) => !fr.includes('enter keeps · esc clears') && selected(fr).includes('ink-user@example.com') && /1 of \d+ accounts match “ink-user”/.test(fr), 'filtered to it')
+    expect(f).not.toContain('ink-aaa@example.com')
+    f = await press(t, ENTER, (fr) => fr.includes('Access keys (1)') && fr.includes('Buckets (1)'), 'its keys and buckets')
+    expect(f).toMatch(/│ ink-user@example\.com\s/)
     expect(f).toMatch(/Administrator\s+no/)
     await press(t, 'a', (fr) => fr.includes('Make ink-user@example.com an administrator?'), 'asks')
     await press(t, 'y', (fr) => fr.includes('is now an administrator'), 'promoted')

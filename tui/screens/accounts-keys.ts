@@ -1,7 +1,7 @@
 import type { Binding, Command } from '../keymap'
 import type { AccountsAction } from '../state/accounts'
 import type { TuiState } from '../state/reducer'
-import { overlayKeys } from './list-keys'
+import { FILTER_OPEN, overlayKeys } from './list-keys'
 import type { ScreenKeys } from './types'
 
 /**
@@ -25,6 +25,7 @@ export const LIST_BINDINGS: Binding[] = [
   { keys: ['n'], label: 'n', description: 'new account', short: 'new', command: act({ type: 'accounts/open', dialog: 'create' }), hint: true },
   { keys: ['enter'], label: 'enter', description: "the account's keys, buckets and usage", short: 'show', command: { type: 'dispatch', action: { type: 'acct/open' } } },
   ...extraBindings(),
+  FILTER_OPEN,
 ]
 
 /** Plan, admin flag and password: on the list and in an account's detail alike. */
@@ -96,7 +97,7 @@ const SECRET: ScreenKeys = {
 }
 
 export function accountsKeys(state: TuiState): ScreenKeys {
-  const overlay = overlayKeys(state, false)
+  const overlay = overlayKeys(state, state.accounts.filtering && !state.accountDetail)
   if (overlay) return overlay
   const mode = state.accounts.mode
   switch (mode.kind) {

@@ -2,7 +2,8 @@ import type { Account } from '../client'
 import type { Me } from '../api'
 import { form } from './dialog'
 import { openDialog, resource } from './common'
-import { selectedIndex, sortedAccounts } from './accounts'
+import { accountRows } from './accounts'
+import { selectedRow } from './list'
 import type { ResourceSpec, TuiState } from './reducer'
 
 /**
@@ -26,11 +27,9 @@ export function accountsResources(state: TuiState): ResourceSpec[] {
   return [list, { key: acctKeysKey(id), load: (c, s) => c.accountKeys(id, s) }, { key: acctBucketsKey(id), load: (c, s) => c.accountBuckets(id, s) }]
 }
 
-export function selectedAccount(state: TuiState): Account | null {
-  const list = sortedAccounts(state.resources.accounts.data)
-  const i = selectedIndex(state.accounts, list)
-  return i < 0 ? null : list[i]
-}
+/** The account under the cursor, as the table shows it (the filter applied). */
+export const selectedAccount = (state: TuiState): Account | null =>
+  selectedRow(state.accounts, accountRows(state.resources.accounts.data))?.account ?? null
 
 export const detailAccount = (state: TuiState): Account | null =>
   state.accountDetail ? state.resources.accounts.data?.find((a) => a.id === state.accountDetail) ?? null : null

@@ -39,7 +39,7 @@ export function applyFilter<R extends RowRef>(rows: readonly R[], filter: string
 }
 
 /** Index of the selected row among the rows shown (after the filter); -1 when there are none. */
-export function selectedIndex(list: ListState, rows: readonly RowRef[]): number {
+export function selectedIndex(list: ListState, rows: readonly Pick<RowRef, 'id'>[]): number {
   if (rows.length === 0) return -1
   const i = list.selectedId === null ? -1 : rows.findIndex((r) => r.id === list.selectedId)
   return i >= 0 ? i : Math.min(Math.max(list.index, 0), rows.length - 1)

@@ -2,7 +2,7 @@ import type { Account, ApiClient, Overview, Problem, ProblemKind } from '../clie
 import type { AccessKey, Bucket, Me, Webhook } from '../api'
 import type { Share } from '../api'
 import { shareEqual } from './equal'
-import { accountsReducer, initialAccountsView, type AccountsAction, type AccountsView, type MutationRequest, type MutationResult } from './accounts'
+import { accountRows, accountsReducer, initialAccountsView, type AccountsAction, type AccountsView, type MutationRequest, type MutationResult } from './accounts'
 import { accountsExtraReducer, type AccountsExtraAction } from './accounts-extra'
 import { dialogReducer, fieldValues, type Dialog, type DialogAction, type Notice } from './dialog'
 import { filterIn, moveIn, selectedRow, type FilterAction, type ListState, type MoveTo, type RowRef } from './list'
@@ -45,7 +45,7 @@ export type ScreenId = 'overview' | 'accounts' | 'keys' | 'buckets' | 'files' | 
 
 /** Every list of every screen, each with its own selection, scroll and filter. */
 export type ListId =
-  | 'keys' | 'buckets' | 'fileBuckets' | 'files' | 'tmBuckets' | 'tmFiles' | 'tmDeleted' | 'tmVersions'
+  | 'accounts' | 'keys' | 'buckets' | 'fileBuckets' | 'files' | 'tmBuckets' | 'tmFiles' | 'tmDeleted' | 'tmVersions'
   | 'webhooks' | 'deliveries' | 'shares'
 
 /**
@@ -93,7 +93,8 @@ export interface TuiState {
   nextSeq: number
   /** Rows the screen body has (measured by the App); null until known. */
   bodyRows: number | null
-  lists: Partial<Record<ListId, ListState>>
+  /** The lists of the newer screens (the Accounts list is part of `accounts`). */
+  lists: Partial<Record<Exclude<ListId, 'accounts'>, ListState>>
   files: FilesLocation
   tm: TmLocation
   webhooks: WebhooksLocation
@@ -188,6 +189,7 @@ function goto(state: TuiState, place: Place, returnTo: ScreenId | null): TuiStat
 /** The list the current screen moves and filters; null on screens without one. */
 export function currentList(state: TuiState): ListId | null {
   switch (state.screen) {
+    case 'accounts': return state.accountDetail ? null : 'accounts'
     case 'keys': return 'keys'
     case 'buckets': return 'buckets'
     case 'files': return state.files.bucket === null ? 'fileBuckets' : 'files'
@@ -201,6 +203,7 @@ export function currentList(state: TuiState): ListId | null {
 /** The rows of a list, as the list logic needs them (before the filter). */
 export function rowsOf(state: TuiState, id: ListId): readonly RowRef[] {
   switch (id) {
+    case 'accounts': return accountRows(state.resources.accounts.data)
     case 'keys': return keyRows(state)
     case 'buckets': case 'fileBuckets': case 'tmBuckets': return bucketRows(state)
     case 'files': return fileRows(state)
