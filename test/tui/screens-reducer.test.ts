@@ -320,9 +320,14 @@ describe('Webhooks', () => {
     expect(s.notice?.text).toBe('test event sent to https://example.com/h: delivered (HTTP 204)')
   })
 
-  test('e toggles at once; d deletes with the host typed', () => {
+  test('e toggles at once; d deletes and a new secret replaces the old one with the host typed', () => {
     expect(run(s0, { type: 'webhooks/toggle' }).pending).toMatchObject({ op: 'updateWebhook', body: { id: 'wh_1', active: false } })
     expect(run(s0, { type: 'webhooks/delete' }).dialog).toMatchObject({ kind: 'typed', expect: 'example.com' })
+    let s = run(s0, { type: 'webhooks/rotate' })
+    expect(s.dialog).toMatchObject({ kind: 'typed', expect: 'example.com', title: 'New signing secret for example.com?' })
+    expect(run(s, { type: 'dialog/confirm' }).pending).toBeNull()
+    s = run(s, typeText('example.com'), { type: 'dialog/submit' })
+    expect(s.pending).toMatchObject({ op: 'rotateWebhookSecret', id: 'wh_1' })
   })
 })
 
@@ -337,8 +342,16 @@ describe('Shares', () => {
     let s = run(s0, { type: 'shares/new', bucket: 'photos', key: 'a.txt' }, { type: 'dialog/field', step: 1 }, { type: 'dialog/field', step: 1 }, { type: 'dialog/cycle', step: 1 },
       { type: 'dialog/field', step: 1 }, typeText('3'), { type: 'dialog/field', step: 1 }, typeText('pw'), { type: 'dialog/submit' })
     expect(s.pending).toMatchObject({ op: 'createShare', body: { bucket: 'photos', key: 'a.txt', expiresIn: 30 * 86_400, maxDownloads: 3, password: 'pw' } })
-    s = run(s0, { type: 'shares/revoke' }, { type: 'dialog/confirm' })
-    expect(s.pending).toMatchObject({ op: 'revokeShare', id: 'sh1' })
     expect(run(s0, { type: 'shares/copy' }).clipboard).toMatchObject({ text: 'http://h/s/sh1' })
+  })
+
+  test('revoke cannot be undone: the file\'s name (a folder\'s, for a folder share) is typed', () => {
+    let s = run(s0, { type: 'shares/revoke' })
+    expect(s.dialog).toMatchObject({ kind: 'typed', expect: 'a.txt', title: 'Revoke the link to photos/a.txt?' })
+    expect(run(s, { type: 'dialog/confirm' }).pending).toBeNull()
+    s = run(s, typeText('a.txt'), { type: 'dialog/submit' })
+    expect(s.pending).toMatchObject({ op: 'revokeShare', id: 'sh1' })
+    const folder = run(initialState('shares'), load('shares', [share('sh2', { key: 'photos/2024/', prefix: true })]), { type: 'shares/revoke' })
+    expect(folder.dialog).toMatchObject({ kind: 'typed', expect: '2024' })
   })
 })

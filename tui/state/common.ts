@@ -56,6 +56,9 @@ export function baseName(key: string): string {
   return key.endsWith('/') ? name + '/' : name
 }
 
+/** What a typed confirmation asks for a key: its last path segment ("photos/2024/" → "2024"). */
+export const typedName = (key: string): string => baseName(key).replace(/\/$/, '')
+
 /** The folder above a prefix ("a/b/" → "a/", "a/" → ""). */
 export function parentPrefix(prefix: string): string {
   const trimmed = prefix.slice(0, -1)

@@ -1,7 +1,7 @@
 import type { Bucket, ObjectPage } from '../api'
 import { formatBytes } from '../format'
-import { form, type Dialog } from './dialog'
-import { baseName, listOf, openDialog, parentPrefix, resource, startOp, withList } from './common'
+import { form, typed, type Dialog } from './dialog'
+import { baseName, listOf, openDialog, parentPrefix, resource, startOp, typedName, withList } from './common'
 import { EMPTY_LIST, selectedRow, type RowRef } from './list'
 import { bucketRows } from './buckets'
 import type { ResourceSpec, TuiState } from './reducer'
@@ -109,7 +109,7 @@ function deleteDialog(state: TuiState, bucket: string, key: string): Dialog {
   if (reversible(state, bucket)) {
     return { kind: 'confirm', tone: 'warn', title: `Delete ${key}?`, lines: ['Time Machine keeps its history: undelete it from the Time Machine screen (6, x).'], request }
   }
-  return { kind: 'typed', title: `Delete ${key} for good?`, text: '', mismatch: false, expect: baseName(key), lines: ['This bucket keeps no history: the file cannot be brought back.'], request }
+  return typed(`Delete ${key} for good?`, typedName(key), ['This bucket keeps no history: the file cannot be brought back.'], request)
 }
 
 export function filesReducer(state: TuiState, action: FilesAction): TuiState {

@@ -1,7 +1,7 @@
 import type { AccessKey, CreatedKey } from '../api'
 import type { Overview } from '../client'
 import { formatDay } from '../format'
-import { form, text, textPanel, type Dialog, type TextLine } from './dialog'
+import { form, text, textPanel, typed, type Dialog, type TextLine } from './dialog'
 import { listOf, ok, openDialog, resource } from './common'
 import { selectedRow, type RowRef } from './list'
 import type { ResourceSpec, TuiState } from './reducer'
@@ -44,11 +44,9 @@ export function keysReducer(state: TuiState, action: KeysAction): TuiState {
       const k = row.key
       // A key cannot be brought back, so the name (or the key itself) must be typed.
       const expect = k.name || k.accessKey
-      return openDialog(state, {
-        kind: 'typed', title: `Revoke ${k.accessKey}${k.name ? ` (${k.name})` : ''}?`, text: '', mismatch: false, expect,
-        lines: ['Every client using it stops working at once; this cannot be undone.', `Last used: ${k.lastUsedAt ? formatDay(k.lastUsedAt) : 'never'}.`],
-        request: { op: 'revokeKey', id: k.accessKey },
-      })
+      return openDialog(state, typed(`Revoke ${k.accessKey}${k.name ? ` (${k.name})` : ''}?`, expect,
+        ['Every client using it stops working at once; this cannot be undone.', `Last used: ${k.lastUsedAt ? formatDay(k.lastUsedAt) : 'never'}.`],
+        { op: 'revokeKey', id: k.accessKey }))
     }
   }
 }

@@ -1,6 +1,7 @@
 import type { DeletedFiles, VersionedFiles, VersionList } from '../api'
 import { formatBytes } from '../format'
-import { listOf, openDialog, resource, startOp, withList } from './common'
+import { listOf, openDialog, resource, startOp, typedName, withList } from './common'
+import { typed } from './dialog'
 import { EMPTY_LIST, selectedRow, type RowRef } from './list'
 import { bucketRows } from './buckets'
 import type { ListId, ResourceSpec, TuiState } from './reducer'
@@ -101,11 +102,8 @@ export function tmBack(state: TuiState): TuiState | null {
 }
 
 function purge(state: TuiState, bucket: string, key: string): TuiState {
-  return openDialog(state, {
-    kind: 'typed', title: `Purge the history of ${key}?`, text: '', mismatch: false, expect: key.slice(key.lastIndexOf('/') + 1),
-    lines: ['Every version but the current one is removed for good (a deleted file: all of it).'],
-    request: { op: 'purge', bucket, key },
-  })
+  return openDialog(state, typed(`Purge the history of ${key}?`, typedName(key),
+    ['Every version but the current one is removed for good (a deleted file: all of it).'], { op: 'purge', bucket, key }))
 }
 
 export function tmReducer(state: TuiState, action: TmAction): TuiState {
