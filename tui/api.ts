@@ -9,6 +9,7 @@ import { parseSuccess } from './client'
 type A = Api['api']
 type BucketApi = ReturnType<A['buckets']>
 
+export type PublicConfig = Answer<A['config']['get']>
 export type Me = Answer<A['me']['get']>
 export type AccessKey = Answer<A['keys']['get']>['keys'][number]
 export type CreatedKey = Answer<A['keys']['post']>
@@ -66,6 +67,8 @@ export function apiMethods(core: ClientCore) {
 
   return {
     me: (signal?: AbortSignal) => read<Me>('/api/me', (i) => api.api.me.get(i), has('account', 'plan', 'quota', 'usage', 'limits'), signal),
+    /** The appliance's public settings: its S3 URL as this caller reaches it, and its region. */
+    config: (signal?: AbortSignal) => request<PublicConfig>('/api/config', (i) => api.api.config.get(i), { parse: has('s3Url', 'region'), auth: false, signal }),
 
     listKeys: (signal?: AbortSignal) => read<AccessKey[]>('/api/keys', (i) => api.api.keys.get(i), listOf('keys'), signal),
     createKey: (name: string) => write<CreatedKey>('/api/keys', (i) => api.api.keys.post({ name }, i), has('accessKey', 'secretKey', 'name')),

@@ -96,6 +96,28 @@ describe('Keys', () => {
     expect((await admin.listKeys()).map((k) => k.accessKey)).not.toContain(accessKey)
     t.instance.unmount()
   })
+
+  test('the secret is shown even when the appliance cannot say where S3 is', async () => {
+    // The calls the snippets could use fail; creating the key works.
+    const token = readFileSync(join(srv.dataDir, 'admin.token'), 'utf8').trim()
+    const failing = ['/api/config', '/api/admin/overview', '/api/buckets', '/api/presign']
+    const fetcher = ((input: RequestInfo | URL, init?: RequestInit) => {
+      const path = new URL(input instanceof Request ? input.url : String(input)).pathname
+      if (failing.includes(path)) return Promise.resolve(Response.json({ error: { code: 'InternalError', message: 'down' } }, { status: 500 }))
+      return fetch(input, init)
+    }) as typeof fetch
+    const t = open(createApiClient({ baseUrl: srv.httpUrl, token: () => token, fetch: fetcher }), { s3Url: null })
+    await press(t, '3', (f) => f.includes('CSTESTROOTKEY0000001'), 'the keys')
+    await press(t, 'n', (f) => f.includes('New access key'), 'the form')
+    await press(t, 'no-snippets', (f) => f.includes('Name       no-snippets'), 'typed')
+    const f = await press(t, ENTER, (fr) => fr.includes('shown only this once'), 'the secret')
+    const secretKey = /Secret key {2}(\S+)/.exec(f)![1]
+    const key = (await admin.listKeys()).find((k) => k.name === 'no-snippets')!
+    expect(f).toContain(`Access key  ${key.accessKey}`)
+    expect(secretKey.length).toBeGreaterThan(20)
+    expect(f).toContain('endpoint_url <S3 URL>')
+    t.instance.unmount()
+  })
 })
 
 describe('Buckets and Files', () => {

@@ -51,8 +51,14 @@ export function keysReducer(state: TuiState, action: KeysAction): TuiState {
   }
 }
 
-/** The panel after creating a key: the secret (once), and ready-made client configuration. */
-export function createdKeyPanel(k: CreatedKey, s3Url: string, region: string, profile = 'cloudstorage'): Dialog {
+/**
+ * The panel after creating a key: the secret (once), and ready-made client configuration. An S3
+ * URL or region the appliance could not tell is a placeholder in the snippets, and said so.
+ */
+export function createdKeyPanel(k: CreatedKey, knownUrl: string | null, knownRegion: string | null, profile = 'cloudstorage'): Dialog {
+  const s3Url = knownUrl ?? '<S3 URL>'
+  const region = knownRegion ?? '<region>'
+  const unknown = [knownUrl ? '' : 'S3 URL', knownRegion ? '' : 'region'].filter(Boolean)
   const aws = [
     `aws configure set aws_access_key_id ${k.accessKey} --profile ${profile}`,
     `aws configure set aws_secret_access_key ${k.secretKey} --profile ${profile}`,
@@ -64,6 +70,7 @@ export function createdKeyPanel(k: CreatedKey, s3Url: string, region: string, pr
     text(`Access key  ${k.accessKey}`),
     text(`Secret key  ${k.secretKey}`),
     text('⚠ The secret key is shown only this once: copy it now.', { bold: true, color: 'yellow' }),
+    ...(unknown.length ? [text(`The ${unknown.join(' and ')} could not be read from the appliance: fill in ${unknown.map((u) => `<${u}>`).join(' and ')} below.`, { color: 'yellow' })] : []),
     text(''),
     text('AWS CLI (then: aws --profile cloudstorage s3 ls)', { dim: true }),
     ...aws.map((l) => text(l)),

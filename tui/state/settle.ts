@@ -14,8 +14,8 @@ export type Preview =
   | { kind: 'text'; text: string; truncated: boolean; contentType: string; size: number }
   | { kind: 'binary'; contentType: string; size: number; etag: string; createdAt: string }
 
-/** What createKey answers: the key, and where its snippets point. */
-export interface CreatedKeyResult { created: CreatedKey; s3Url: string; region: string }
+/** What createKey answers: the key, and where its snippets point (null: could not be read). */
+export interface CreatedKeyResult { created: CreatedKey; s3Url: string | null; region: string | null }
 
 const when = (iso: string | null) => (iso ? iso.slice(0, 19).replace('T', ' ') : '—')
 
