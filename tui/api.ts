@@ -88,12 +88,12 @@ export function apiMethods(core: ClientCore) {
     deleteObject: (name: string, key: string) => ok(write(`/api/buckets/${name}/object`, (i) => bucket(name).object.delete(undefined as never, { ...i, query: { key } }), parseSuccess)),
     presign: (body: PresignRequest, signal?: AbortSignal) => write<Presigned>('/api/presign', (i) => api.api.presign.post(body, i), has('url', 'method', 'headers'), signal),
 
-    versionedFiles: (name: string, cursor?: string, signal?: AbortSignal) =>
-      read<VersionedFiles>('/api/versions', (i) => api.api.versions.get({ ...i, query: { bucket: name, limit: 1000, ...(cursor ? { cursor } : {}) } }), has('files', 'nextCursor'), signal),
+    versionedFiles: (name: string, q: { cursor?: string; limit?: number }, signal?: AbortSignal) =>
+      read<VersionedFiles>('/api/versions', (i) => api.api.versions.get({ ...i, query: { bucket: name, ...q } }), has('files', 'nextCursor'), signal),
     versions: (name: string, key: string, signal?: AbortSignal) =>
       read<VersionList>('/api/versions', (i) => api.api.versions.get({ ...i, query: { bucket: name, key } }), has('versions', 'key'), signal),
-    deletedFiles: (name: string, signal?: AbortSignal) =>
-      read<DeletedFiles>('/api/versions/deleted', (i) => api.api.versions.deleted.get({ ...i, query: { bucket: name, limit: 1000 } }), has('files'), signal),
+    deletedFiles: (name: string, q: { cursor?: string; limit?: number }, signal?: AbortSignal) =>
+      read<DeletedFiles>('/api/versions/deleted', (i) => api.api.versions.deleted.get({ ...i, query: { bucket: name, ...q } }), has('files', 'nextCursor'), signal),
     versionMeta: (versionId: string, signal?: AbortSignal) =>
       read<VersionMeta>(`/api/versions/${versionId}`, (i) => api.api.versions({ versionId: enc(versionId) }).get({ ...i, query: { meta: 'true' } }), has('versionId', 'contentType', 'size'), signal),
     /** A version's bytes as a stream (the caller reads what it needs and cancels the rest). */

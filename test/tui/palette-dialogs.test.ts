@@ -126,7 +126,7 @@ describe('keys', () => {
   test('no screen binds a key twice, nor one of the global keys', () => {
     expect(findConflicts(global)).toEqual([])
     for (const def of SCREENS.filter((d) => d.keys)) {
-      for (const s of [initialState(def.id), { ...initialState(def.id), files: { bucket: 'b', prefix: '', pages: [] } }, { ...initialState(def.id), tm: { bucket: 'b', key: 'k', deleted: false, mark: null } }]) {
+      for (const s of [initialState(def.id), { ...initialState(def.id), files: { bucket: 'b', prefix: '', pages: [] } }, { ...initialState(def.id), tm: { bucket: 'b', key: 'k', deleted: false, mark: null, pages: [] } }]) {
         const keys = def.keys!(s)
         expect({ screen: def.id, conflicts: findConflicts(keys.modal ? [...keys.bindings, MODAL_QUIT] : [...keys.bindings, ...global]) }).toEqual({ screen: def.id, conflicts: [] })
       }

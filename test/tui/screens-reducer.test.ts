@@ -9,7 +9,7 @@ import type { Share } from '../../tui/api'
 import { listOf } from '../../tui/state/common'
 import { selectedRow } from '../../tui/state/list'
 import { fileRows } from '../../tui/state/files'
-import { tmRows } from '../../tui/state/timemachine'
+import { tmResources, tmRows } from '../../tui/state/timemachine'
 
 const run = (s: TuiState, ...actions: Action[]) => actions.reduce(reducer, s)
 const at = 1_000_000
@@ -288,6 +288,48 @@ describe('Time Machine', () => {
     expect(run(s, { type: 'tm/undelete' }, { type: 'dialog/confirm' }).pending).toMatchObject({ op: 'undelete', bucket: 'photos', key: 'gone/b.txt' })
     expect(run(s, { type: 'tm/purge' }).dialog).toMatchObject({ kind: 'typed', expect: 'b.txt', request: { op: 'purge', key: 'gone/b.txt' } })
     expect(run(s, { type: 'tm/deleted' }).tm.deleted).toBe(false)
+  })
+})
+
+describe('Time Machine: lists longer than a page', () => {
+  const file = (k: string) => ({ id: k, key: k, versions: 2, deleted: false, updatedAt: '2025-01-03T00:00:00.000Z' })
+  const page1: VersionedFiles = { bucket: 'photos', files: [file('a.txt'), file('b.txt')], hasMore: true, nextCursor: 'C2' }
+  const page2: VersionedFiles = { bucket: 'photos', files: [file('c.txt')], hasMore: false, nextCursor: null }
+  const s0 = run(initialState('tm'), load('buckets', [bucket('photos')]), { type: 'tm/open' }, load('tmFiles:photos', page1))
+
+  test('files with history: a more… row asks for the next page, whose files follow', async () => {
+    expect(tmRows(s0).map((r) => `${r.kind}:${r.id}`)).toEqual(['file:a.txt', 'file:b.txt', 'more:more:C2'])
+    let s = run(s0, { type: 'list/move', to: 'last' }, { type: 'tm/open' })
+    expect(s.tm.pages).toEqual(['C2'])
+    // The next page is polled with its cursor, under its own key.
+    const specs = tmResources(s)
+    expect(specs.map((x) => x.key)).toEqual(['tmFiles:photos', 'tmFiles:photos:C2'])
+    const asked: unknown[] = []
+    await specs[1].load({ versionedFiles: async (...a: unknown[]) => { asked.push(a.slice(0, 2)); return page2 } } as never, new AbortController().signal)
+    expect(asked).toEqual([['photos', { cursor: 'C2', limit: 1000 }]])
+    s = run(s, load('tmFiles:photos:C2', page2))
+    expect(tmRows(s).map((r) => r.id)).toEqual(['a.txt', 'b.txt', 'c.txt'])
+    // A file on the second page, its versions, and back: both pages, the cursor on it.
+    s = run(s, { type: 'list/move', to: 'last' }, { type: 'tm/open' })
+    expect(s.tm).toMatchObject({ key: 'c.txt', pages: ['C2'] })
+    s = run(s, { type: 'back' })
+    expect(s.tm).toMatchObject({ key: null, pages: ['C2'] })
+    expect(selectedRow(listOf(s, 'tmFiles'), tmRows(s))?.id).toBe('c.txt')
+    // Another view starts at its first page again.
+    expect(run(s, { type: 'tm/deleted' }).tm.pages).toEqual([])
+  })
+
+  test('deleted files page the same way', async () => {
+    const gone = (k: string) => ({ id: k, key: k, versions: 1, deletedAt: '2025-01-04T00:00:00.000Z' })
+    let s = run(s0, { type: 'tm/deleted' }, load('tmDeleted:photos', { bucket: 'photos', files: [gone('x.txt')], hasMore: true, nextCursor: 'D2' }))
+    s = run(s, { type: 'list/move', to: 'last' }, { type: 'tm/open' })
+    const specs = tmResources(s)
+    expect(specs.map((x) => x.key)).toEqual(['tmDeleted:photos', 'tmDeleted:photos:D2'])
+    const asked: unknown[] = []
+    await specs[1].load({ deletedFiles: async (...a: unknown[]) => { asked.push(a.slice(0, 2)); return null } } as never, new AbortController().signal)
+    expect(asked).toEqual([['photos', { cursor: 'D2', limit: 1000 }]])
+    s = run(s, load('tmDeleted:photos:D2', { bucket: 'photos', files: [gone('y.txt')], hasMore: false, nextCursor: null }))
+    expect(tmRows(s).map((r) => r.id)).toEqual(['x.txt', 'y.txt'])
   })
 })
 
