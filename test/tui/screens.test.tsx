@@ -237,6 +237,18 @@ describe('Time Machine', () => {
   })
 })
 
+describe('the : palette', () => {
+  test('enter on a partial word runs the highlighted completion', async () => {
+    const t = open()
+    await waitForFrame(t.lastFrame, (f) => f.includes('● online'), 'online')
+    await press(t, ':', (f) => f.includes('tab completes'), 'the palette')
+    await press(t, 'bu', (f) => f.includes(':bu'), 'typed')
+    const f = await press(t, ENTER, (fr) => !fr.includes('tab completes') && fr.includes('root *'), 'the buckets')
+    expect(f).not.toContain('no command')
+    t.instance.unmount()
+  })
+})
+
 describe('Webhooks', () => {
   test('create with events ticked; its deliveries show in the log; disable', async () => {
     const t = open()
