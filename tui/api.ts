@@ -11,6 +11,7 @@ type BucketApi = ReturnType<A['buckets']>
 
 export type PublicConfig = Answer<A['config']['get']>
 export type Me = Answer<A['me']['get']>
+export type Plans = Answer<A['admin']['plans']['get']>
 export type AccessKey = Answer<A['keys']['get']>['keys'][number]
 export type CreatedKey = Answer<A['keys']['post']>
 export type Bucket = Answer<A['buckets']['get']>['buckets'][number]
@@ -111,6 +112,7 @@ export function apiMethods(core: ClientCore) {
     deliveries: (id: string, signal?: AbortSignal) =>
       read<Delivery[]>(`/api/webhooks/${id}/deliveries`, (i) => api.api.webhooks({ id: enc(id) }).deliveries.get(i), listOf('deliveries'), signal),
 
+    plans: (signal?: AbortSignal) => read<Plans>('/api/admin/plans', (i) => api.api.admin.plans.get(i), has('defaultPlan', 'plans'), signal),
     resetPassword: (id: string, password: string) =>
       ok(write(`/api/admin/accounts/${id}/password`, (i) => api.api.admin.accounts({ id: enc(id) }).password.post({ password }, i), parseSuccess)),
     accountKeys: (id: string, signal?: AbortSignal) =>

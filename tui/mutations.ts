@@ -83,6 +83,7 @@ async function perform(client: ApiClient, r: OpRequest): Promise<unknown> {
     case 'rotateWebhookSecret': return client.rotateWebhookSecret(r.id)
     case 'createShare': return client.createShare(r.body)
     case 'revokeShare': return client.revokeShare(r.id)
+    case 'accountPlans': return client.plans()
     case 'setAccount': return client.updateAccount(r.id, r.patch)
     case 'resetPassword': return client.resetPassword(r.id, r.password)
   }

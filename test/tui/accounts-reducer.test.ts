@@ -159,6 +159,30 @@ describe('the / filter', () => {
   })
 })
 
+describe('plan', () => {
+  test('p reads the plans, then offers them to choose from; saving puts the account on the chosen one', () => {
+    let s = run(withAccounts(), move('down'))
+    s = reducer(s, { type: 'acct/plan' })
+    expect(s.pending).toMatchObject({ op: 'accountPlans', email: 'bob@example.com' })
+    const plans = { defaultPlan: 'default', plans: ['default', 'gold', 'silver'].map((name) => ({ name, quotaBytes: GiB, maxBuckets: 10, maxKeys: 5, rates: { write: 0, read: 0, list: 0, dashboardPerMinute: 30 } })) }
+    s = reducer(s, { type: 'mutationDone', seq: s.pending!.seq, result: { op: 'accountPlans', value: plans } })
+    expect(s.pending).toBeNull()
+    expect(s.dialog).toMatchObject({ kind: 'form', form: 'accountPlan', title: 'Plan of bob@example.com (now default)' })
+    const field = (s.dialog as Extract<TuiState['dialog'], { kind: 'form' }>).fields[0]
+    expect(field).toMatchObject({ kind: 'choice', value: 'default', options: ['default', 'gold', 'silver'] })
+    s = reducer(s, { type: 'dialog/cycle', step: 1 })
+    s = reducer(s, { type: 'dialog/submit' })
+    expect(s.pending).toMatchObject({ op: 'setAccount', email: 'bob@example.com', patch: { plan: 'gold' } })
+  })
+
+  test('plans that cannot be read say so, and nothing opens', () => {
+    let s = reducer(withAccounts(), { type: 'acct/plan' })
+    s = reducer(s, { type: 'mutationFailed', seq: s.pending!.seq, problem: apiProblem('http://127.0.0.1:9001', 503, 'ServiceUnavailable', 'busy') })
+    expect(s.dialog).toBeNull()
+    expect(s.notice).toMatchObject({ tone: 'error', text: 'the plans could not be read' })
+  })
+})
+
 describe('scrolling', () => {
   const many = () => Array.from({ length: 30 }, (_, i) => account(`user${String(i).padStart(2, '0')}@example.com`))
 

@@ -38,8 +38,10 @@ beforeAll(async () => {
   })
   await new Promise<void>((r) => hook.listen(0, '127.0.0.1', () => r()))
   hookUrl = `http://127.0.0.1:${(hook.address() as { port: number }).port}/hook`
-  srv = await startInProcess({ env: { CLOUDSTORAGE_WEBHOOK_ALLOWLIST: '127.0.0.1', CLOUDSTORAGE_WEBHOOK_RETRY_BASE_MS: '20' } })
   dir = mkdtempSync(join(tmpdir(), 'cs-tui-screens-'))
+  // A second plan, for the Accounts screen to offer.
+  writeFileSync(join(dir, 'plans.json'), JSON.stringify({ plans: { gold: { quota: '50GiB' } } }))
+  srv = await startInProcess({ env: { CLOUDSTORAGE_WEBHOOK_ALLOWLIST: '127.0.0.1', CLOUDSTORAGE_WEBHOOK_RETRY_BASE_MS: '20' }, args: ['--config', join(dir, 'plans.json')] })
   const token = readFileSync(join(srv.dataDir, 'admin.token'), 'utf8').trim()
   admin = createApiClient({ baseUrl: srv.httpUrl, token: () => token })
 })
@@ -301,14 +303,14 @@ describe('Accounts', () => {
     f = await press(t, ENTER, (fr) => fr.includes('new password set for ink-user@example.com'), 'reset')
     const login = await fetch(`${srv.httpUrl}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'ink-user@example.com', password: 'a-new-password-1' }) })
     expect(login.status).toBe(200)
-    await press(t, 'p', (fr) => fr.includes('Plan of ink-user@example.com'), 'the plan form')
-    for (let i = 0; i < 10; i++) t.stdin.write('\u007F')
-    t.stdin.write('gold')
-    f = await press(t, ENTER, (fr) => fr.includes("Unknown plan 'gold'"), 'refused, in the form')
-    await press(t, ESC, (fr) => !fr.includes('Plan of'), 'closed')
+    // The plans of the appliance's config, to choose from.
+    f = await press(t, 'p', (fr) => fr.includes('Plan of ink-user@example.com'), 'the plan form')
+    expect(f).toMatch(/› Plan\s+\[default\] gold /)
+    await press(t, '\u001B[C', (fr) => /› Plan\s+ default \[gold\]/.test(fr), 'gold chosen')
+    await press(t, ENTER, (fr) => fr.includes('ink-user@example.com is on plan gold'), 'saved')
     await press(t, ESC, (fr) => fr.includes('used/quota'), 'back to the list')
     const a = (await admin.listAccounts()).find((x) => x.email === 'ink-user@example.com')!
-    expect(a).toMatchObject({ isAdmin: true, plan: 'default' })
+    expect(a).toMatchObject({ isAdmin: true, plan: 'gold' })
     t.instance.unmount()
   })
 })
