@@ -9,7 +9,9 @@ import { parseSuccess } from './client'
 type A = Api['api']
 type BucketApi = ReturnType<A['buckets']>
 
+export type PublicConfig = Answer<A['config']['get']>
 export type Me = Answer<A['me']['get']>
+export type Plans = Answer<A['admin']['plans']['get']>
 export type AccessKey = Answer<A['keys']['get']>['keys'][number]
 export type CreatedKey = Answer<A['keys']['post']>
 export type Bucket = Answer<A['buckets']['get']>['buckets'][number]
@@ -66,6 +68,8 @@ export function apiMethods(core: ClientCore) {
 
   return {
     me: (signal?: AbortSignal) => read<Me>('/api/me', (i) => api.api.me.get(i), has('account', 'plan', 'quota', 'usage', 'limits'), signal),
+    /** The appliance's public settings: its S3 URL as this caller reaches it, and its region. */
+    config: (signal?: AbortSignal) => request<PublicConfig>('/api/config', (i) => api.api.config.get(i), { parse: has('s3Url', 'region'), auth: false, signal }),
 
     listKeys: (signal?: AbortSignal) => read<AccessKey[]>('/api/keys', (i) => api.api.keys.get(i), listOf('keys'), signal),
     createKey: (name: string) => write<CreatedKey>('/api/keys', (i) => api.api.keys.post({ name }, i), has('accessKey', 'secretKey', 'name')),
@@ -85,12 +89,12 @@ export function apiMethods(core: ClientCore) {
     deleteObject: (name: string, key: string) => ok(write(`/api/buckets/${name}/object`, (i) => bucket(name).object.delete(undefined as never, { ...i, query: { key } }), parseSuccess)),
     presign: (body: PresignRequest, signal?: AbortSignal) => write<Presigned>('/api/presign', (i) => api.api.presign.post(body, i), has('url', 'method', 'headers'), signal),
 
-    versionedFiles: (name: string, cursor?: string, signal?: AbortSignal) =>
-      read<VersionedFiles>('/api/versions', (i) => api.api.versions.get({ ...i, query: { bucket: name, limit: 1000, ...(cursor ? { cursor } : {}) } }), has('files', 'nextCursor'), signal),
+    versionedFiles: (name: string, q: { cursor?: string; limit?: number }, signal?: AbortSignal) =>
+      read<VersionedFiles>('/api/versions', (i) => api.api.versions.get({ ...i, query: { bucket: name, ...q } }), has('files', 'nextCursor'), signal),
     versions: (name: string, key: string, signal?: AbortSignal) =>
       read<VersionList>('/api/versions', (i) => api.api.versions.get({ ...i, query: { bucket: name, key } }), has('versions', 'key'), signal),
-    deletedFiles: (name: string, signal?: AbortSignal) =>
-      read<DeletedFiles>('/api/versions/deleted', (i) => api.api.versions.deleted.get({ ...i, query: { bucket: name, limit: 1000 } }), has('files'), signal),
+    deletedFiles: (name: string, q: { cursor?: string; limit?: number }, signal?: AbortSignal) =>
+      read<DeletedFiles>('/api/versions/deleted', (i) => api.api.versions.deleted.get({ ...i, query: { bucket: name, ...q } }), has('files', 'nextCursor'), signal),
     versionMeta: (versionId: string, signal?: AbortSignal) =>
       read<VersionMeta>(`/api/versions/${versionId}`, (i) => api.api.versions({ versionId: enc(versionId) }).get({ ...i, query: { meta: 'true' } }), has('versionId', 'contentType', 'size'), signal),
     /** A version's bytes as a stream (the caller reads what it needs and cancels the rest). */
@@ -108,6 +112,7 @@ export function apiMethods(core: ClientCore) {
     deliveries: (id: string, signal?: AbortSignal) =>
       read<Delivery[]>(`/api/webhooks/${id}/deliveries`, (i) => api.api.webhooks({ id: enc(id) }).deliveries.get(i), listOf('deliveries'), signal),
 
+    plans: (signal?: AbortSignal) => read<Plans>('/api/admin/plans', (i) => api.api.admin.plans.get(i), has('defaultPlan', 'plans'), signal),
     resetPassword: (id: string, password: string) =>
       ok(write(`/api/admin/accounts/${id}/password`, (i) => api.api.admin.accounts({ id: enc(id) }).password.post({ password }, i), parseSuccess)),
     accountKeys: (id: string, signal?: AbortSignal) =>

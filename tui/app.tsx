@@ -4,7 +4,7 @@ import { createApiClient, toProblem, type ApiClient, type ClientOptions } from '
 import { createTokenProvider } from './token'
 import { charName, GLOBAL_BINDINGS, isPrintable, keyName, MODAL_QUIT, resolveKey, screenBindings, type Binding, type Command } from './keymap'
 import { initialState, reducer, type Action, type ResourceSpec, type ScreenId, type TuiState } from './state/reducer'
-import { candidates, parseCommand } from './state/palette'
+import { candidates, OPEN_PALETTE, paletteCommand } from './state/palette'
 import { SCREENS } from './screens/registry'
 import type { ScreenDef, ScreenKeys } from './screens/types'
 import { overlayKeys, TRANSFER_OVER, TRANSFER_RUNNING } from './screens/list-keys'
@@ -146,7 +146,7 @@ export function App({ client, intervalMs = POLL_INTERVAL_MS, screens = SCREENS, 
 
   /** Enter in the palette: what its line says, or why not. */
   const paletteAction = (s: TuiState): Action | Command => {
-    const c = parseCommand(s.palette?.text ?? '')
+    const c = paletteCommand(s, s.palette ?? OPEN_PALETTE)
     if (typeof c === 'string') return { type: 'palette/error', error: c }
     switch (c.kind) {
       case 'screen':

@@ -17,17 +17,16 @@ export async function performMutation(client: ApiClient, m: Pending): Promise<Mu
   return { op: m.op, value: await perform(client, m as OpRequest) }
 }
 
-/** The S3 URL and region for a new key's snippets, asking the appliance only for what is unknown. */
-async function endpoint(client: ApiClient, s3Url: string | null, region: string | null): Promise<{ s3Url: string; region: string }> {
-  let url = s3Url
-  let reg = region
-  if (!url || !reg) {
-    const buckets = await client.listBuckets()
-    reg ??= buckets[0]?.region ?? 'us-east-1'
-    // A presigned URL points at the S3 port as this caller reaches it.
-    if (!url && buckets[0]) url = new URL((await client.presign({ bucket: buckets[0].name, key: 'x', operation: 'GetObject', expiresIn: 1 })).url).origin
-  }
-  return { s3Url: url ?? 'http://<host>:9000', region: reg }
+/**
+ * The S3 URL and region for a new key's snippets: what the TUI knows (the overview, server.json),
+ * else the appliance's public settings, whose S3 URL is the one this caller reaches. Never
+ * fails: the key exists by now and its secret must be shown; what stays unknown is null, and the
+ * panel says so.
+ */
+async function endpoint(client: ApiClient, s3Url: string | null, region: string | null): Promise<{ s3Url: string | null; region: string | null }> {
+  if (s3Url && region) return { s3Url, region }
+  const config = await client.config().catch(() => null)
+  return { s3Url: s3Url ?? config?.s3Url ?? null, region: region ?? config?.region ?? null }
 }
 
 /** The start of a text version, or its metadata when it is not text. */
@@ -84,6 +83,7 @@ async function perform(client: ApiClient, r: OpRequest): Promise<unknown> {
     case 'rotateWebhookSecret': return client.rotateWebhookSecret(r.id)
     case 'createShare': return client.createShare(r.body)
     case 'revokeShare': return client.revokeShare(r.id)
+    case 'accountPlans': return client.plans()
     case 'setAccount': return client.updateAccount(r.id, r.patch)
     case 'resetPassword': return client.resetPassword(r.id, r.password)
   }

@@ -48,9 +48,11 @@ export interface Surface<X = unknown> {
 }
 
 /**
- * `X-CloudStorage-Poll: 1`: the TUI's own periodic reads. Honoured only for GET requests to the
- * HTTP port's dashboard and admin API by the admin token or an API key (never on the S3 port,
- * never for browser sessions): an operator's monitor should not fill the log it is watching.
+ * `X-CloudStorage-Poll: 1`: the TUI's own periodic reads. Honoured only for authenticated GET
+ * requests to the HTTP port's dashboard and admin API (never on the S3 port), and only when they
+ * succeed with JSON: an operator's monitor should not fill the log it is watching. A session
+ * (`tui --login`) may send it too: another site's page cannot (a custom header needs a CORS
+ * preflight, and the HTTP API grants no other origin), and failures are logged whoever asked.
  */
 export const POLL_HEADER = 'x-cloudstorage-poll'
 

@@ -88,7 +88,7 @@ export async function tuiEndToEnd(launcher: string, cwd: string, server: TestSer
     press(BUCKET)
     await waitFor(term, (x) => new RegExp(`› Name\\s+${BUCKET}`).test(x), 'the bucket name typed')
     press(ENTER)
-    await waitFor(term, (x) => x.includes(`created bucket ${BUCKET}`) && new RegExp(`^› ${BUCKET}\\s+0\\s+0 B\\s+on\\s`).test(selected(x)), 'the bucket created and selected')
+    await waitFor(term, (x) => x.includes(`created bucket ${BUCKET}`) && new RegExp(`^› ${BUCKET}\\s+0\\s+0 B\\s+0 B\\s+on\\s`).test(selected(x)), 'the bucket created and selected')
 
     // Upload a local file into it (Enter: its files), then overwrite it with other bytes.
     const local = join(dir, FILE)

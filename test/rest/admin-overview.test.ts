@@ -147,8 +147,9 @@ describe('X-CloudStorage-Poll: 1', () => {
     return [...(await r.text()).matchAll(/^cloudstorage_requests_total\{[^}]*\} (\d+)$/gm)].reduce((n, m) => n + Number(m[1]), 0)
   }
 
-  test('the admin token\'s and API keys\' GETs on the admin and dashboard API: not logged, not counted', async () => {
-    for (const headers of [adminHeaders(srv), keyHeaders(ROOT_API_KEY)]) {
+  test('GETs on the admin and dashboard API by the admin token, an API key or a session (tui --login): not logged, not counted', async () => {
+    const s = await login(srv)
+    for (const headers of [adminHeaders(srv), keyHeaders(ROOT_API_KEY), { cookie: s.cookie }]) {
       for (const path of ['/api/admin/overview', '/api/buckets', '/api/me']) {
         const before = await total()
         const r = await api(srv, 'GET', path, { headers: { ...headers, ...POLL } })
@@ -166,7 +167,8 @@ describe('X-CloudStorage-Poll: 1', () => {
     const up = await api(srv, 'POST', `/api/versions?bucket=${a.bucket}&key=f.txt`, { headers: keyHeaders(a.apiKey), body: 'content' })
     const cases: Array<[string, () => Promise<{ status: number; headers: Headers }>]> = [
       ['without the header', () => api(srv, 'GET', '/api/admin/overview', { headers: adminHeaders(srv) })],
-      ['a browser session', () => api(srv, 'GET', '/api/admin/overview', { headers: { cookie: s.cookie, ...POLL } })],
+      ['a session without the header', () => api(srv, 'GET', '/api/admin/overview', { headers: { cookie: s.cookie } })],
+      ['a session\'s error answer', () => api(srv, 'GET', '/api/buckets/no-such-bucket-here/objects', { headers: { cookie: s.cookie, ...POLL } })],
       ['a write', () => api(srv, 'POST', '/api/keys', { headers: { ...keyHeaders(a.apiKey), ...POLL }, json: { name: 'polled' } })],
       ['an error answer', () => api(srv, 'GET', '/api/buckets/no-such-bucket-here/objects', { headers: { ...adminHeaders(srv), ...POLL } })],
       ['no credentials', () => api(srv, 'GET', '/api/admin/overview', { headers: POLL })],

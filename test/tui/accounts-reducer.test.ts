@@ -6,6 +6,7 @@ import {
   type AccountsAction, type AccountsMode, type MutationResult,
 } from '../../tui/state/accounts'
 import { shareEqual } from '../../tui/state/equal'
+import { selectedAccount } from '../../tui/state/accounts-extra'
 import { account, apiProblem } from './ink-harness'
 
 const GiB = 1024 ** 3
@@ -121,6 +122,64 @@ describe('the list', () => {
       if (before[i].email === 'bob@example.com') expect(next[i]).not.toBe(before[i])
       else expect(next[i]).toBe(before[i])
     }
+  })
+})
+
+describe('the / filter', () => {
+  type FilterAction = Extract<Action, { type: 'list/filter' }>['filter']
+  const keys = (s: TuiState, ...filters: FilterAction[]) => filters.reduce((x, filter) => reducer(x, { type: 'list/filter', filter }), s)
+  const typed = (text: string): FilterAction[] => [{ type: 'open' }, { type: 'type', text }, { type: 'done' }]
+
+  test('typing narrows the list to matching emails; moves and actions take the accounts shown', () => {
+    let s = keys(withAccounts(), { type: 'open' })
+    expect(s.accounts.filtering).toBe(true)
+    s = keys(s, { type: 'type', text: 'EXAMPLE' })
+    // alice, bob and Carol match; the first of them is selected.
+    expect(selectedAccount(s)?.email).toBe('alice@example.com')
+    s = keys(s, { type: 'type', text: '.com' }, { type: 'erase' })
+    s = run(s, move('last'))
+    expect(selectedAccount(s)?.email).toBe('Carol@example.com')
+    s = keys(s, { type: 'done' })
+    expect(s.accounts).toMatchObject({ filter: 'EXAMPLE.co', filtering: false })
+    expect(mode(reducer(s, { type: 'accounts/open', dialog: 'delete' }), 'delete').email).toBe('Carol@example.com')
+    expect(reducer(s, { type: 'acct/open' }).accountDetail).toBe(selectedAccount(s)!.id)
+  })
+
+  test('bob, typed, is what s suspends, not the first row; esc clears the filter and keeps bob', () => {
+    let s = keys(withAccounts(), ...typed('bob'))
+    expect(mode(reducer(s, { type: 'accounts/open', dialog: 'status' }), 'status').email).toBe('bob@example.com')
+    s = reducer(s, { type: 'back' })
+    expect(s.accounts.filter).toBe('')
+    expect(selectedEmail(s)).toBe('bob@example.com')
+  })
+
+  test('the input line takes a row from the table', () => {
+    const s = withAccounts(sample(), 20)
+    expect(tableRows(keys(s, { type: 'open' }).accounts)).toBe(tableRows(s.accounts)! - 1)
+  })
+})
+
+describe('plan', () => {
+  test('p reads the plans, then offers them to choose from; saving puts the account on the chosen one', () => {
+    let s = run(withAccounts(), move('down'))
+    s = reducer(s, { type: 'acct/plan' })
+    expect(s.pending).toMatchObject({ op: 'accountPlans', email: 'bob@example.com' })
+    const plans = { defaultPlan: 'default', plans: ['default', 'gold', 'silver'].map((name) => ({ name, quotaBytes: GiB, maxBuckets: 10, maxKeys: 5, rates: { write: 0, read: 0, list: 0, dashboardPerMinute: 30 } })) }
+    s = reducer(s, { type: 'mutationDone', seq: s.pending!.seq, result: { op: 'accountPlans', value: plans } })
+    expect(s.pending).toBeNull()
+    expect(s.dialog).toMatchObject({ kind: 'form', form: 'accountPlan', title: 'Plan of bob@example.com (now default)' })
+    const field = (s.dialog as Extract<TuiState['dialog'], { kind: 'form' }>).fields[0]
+    expect(field).toMatchObject({ kind: 'choice', value: 'default', options: ['default', 'gold', 'silver'] })
+    s = reducer(s, { type: 'dialog/cycle', step: 1 })
+    s = reducer(s, { type: 'dialog/submit' })
+    expect(s.pending).toMatchObject({ op: 'setAccount', email: 'bob@example.com', patch: { plan: 'gold' } })
+  })
+
+  test('plans that cannot be read say so, and nothing opens', () => {
+    let s = reducer(withAccounts(), { type: 'acct/plan' })
+    s = reducer(s, { type: 'mutationFailed', seq: s.pending!.seq, problem: apiProblem('http://127.0.0.1:9001', 503, 'ServiceUnavailable', 'busy') })
+    expect(s.dialog).toBeNull()
+    expect(s.notice).toMatchObject({ tone: 'error', text: 'the plans could not be read' })
   })
 })
 
@@ -376,7 +435,9 @@ describe('purity', () => {
     expect(reducer(s, { type: 'accounts/erase' })).toBe(s)
     expect(reducer(s, type('x'))).toBe(s)
     expect(reducer(s, { type: 'accounts/viewport', height: 20 })).toBe(s)
-    expect(reducer(s, move('up'))).toBe(s)
+    // A move pins the selection to the account's id (as on every list), even where it stays.
+    const pinned = reducer(s, move('first'))
+    expect(reducer(pinned, move('up'))).toBe(pinned)
   })
 })
 

@@ -62,7 +62,7 @@ describe('accounts list', () => {
     expect(rowOf(frame, 'bob@example.com')).toMatch(/bob@example\.com\s+suspended\s+default\s+9\.50G\/10\.0G\s+95%\s+3 2025-03-04/)
     expect(rowOf(frame, 'alice@example.com')).toMatch(/alice@example\.com\s+active\s+pro\s+0B\/100G\s+0%\s+0/)
     expect(frame).toContain('3 accounts')
-    expect(frame).toMatch(/s suspend {2}e quota {2}d delete {2}n new {2}q quit {2}\? help/)
+    expect(frame).toMatch(/enter show {2}n new {2}p plan {2}a admin {2}w password {2}q quit {2}\? help {2}r refresh now/)
     expect(frame).toMatch(/2 Accounts/)
   })
 
@@ -173,7 +173,7 @@ describe('quota', () => {
     await press(r, 'e', (f) => f.includes('Quota for alice@example.com'), 'the input')
     await press(r, '1TiB', (f) => f.includes('› 1TiB'), 'typed')
     const f = await press(r, ESC, (fr) => !fr.includes('Quota for'), 'closed')
-    expect(f).toContain('s suspend')
+    expect(f).toContain('enter show')
     expect(client.requests.filter((q) => !q.startsWith('GET'))).toEqual([])
   })
 })
@@ -317,7 +317,8 @@ describe('in an 80x24 terminal', () => {
     t.stdin.write('2')
     let f = await waitForFrame(t.lastFrame, (fr) => fr.includes('44 accounts'), 'accounts')
     let lines = fits(f)
-    expect(lines.at(-1)).toMatch(/^s suspend {2}e quota {2}d delete {2}n new {2}q quit {2}\? help\s+updated/)
+    // Enter (the account in full), plan, admin and password, with quit and help, in 80 columns.
+    expect(lines.at(-1)).toMatch(/^enter show {2}n new {2}p plan {2}a admin {2}w password {2}q quit {2}\? help\s+updated/)
     expect(f).toContain('a-rather-long-add…')
     expect(f).toContain('44 accounts · 1–18 shown')
     // Down to the last row: the window follows.

@@ -29,6 +29,24 @@ describe('against a real appliance', () => {
   beforeAll(async () => { srv = await startInProcess() })
   afterAll(async () => { await srv?.stop(); rmSync(emptyDir, { recursive: true, force: true }) })
 
+  test('the Time Machine lists page with the cursor each page answers', async () => {
+    const c = clientFor(srv.httpUrl, srv.dataDir)
+    await c.createBucket('tui-paging')
+    for (const key of ['a.txt', 'b.txt', 'c.txt']) {
+      for (const body of ['one', 'two']) {
+        await fetch((await c.presign({ bucket: 'tui-paging', key, operation: 'PutObject', contentType: 'text/plain' })).url, { method: 'PUT', headers: { 'content-type': 'text/plain' }, body })
+      }
+      await c.deleteObject('tui-paging', key)
+    }
+    for (const list of [(q: { cursor?: string; limit: number }) => c.versionedFiles('tui-paging', q), (q: { cursor?: string; limit: number }) => c.deletedFiles('tui-paging', q)]) {
+      const first = await list({ limit: 2 })
+      expect(first.files.map((f) => f.key)).toEqual(['a.txt', 'b.txt'])
+      const rest = await list({ cursor: first.nextCursor!, limit: 2 })
+      expect(rest.files.map((f) => f.key)).toEqual(['c.txt'])
+      expect(rest.nextCursor).toBeNull()
+    }
+  })
+
   test('health needs no token', async () => {
     const h = await clientFor(srv.httpUrl, emptyDir).health()
     expect(h).toEqual({ status: 'ok', version: pkg.version })

@@ -295,11 +295,8 @@ export function renderInTerminal(tree: ReactNode, columns: number, rows: number)
     exitOnCtrlC: false,
     patchConsole: false,
   })
-  return { instance, stdout, stdin, lastFrame: () => stdout.frames.findLast((w) => !OSC_ONLY.test(w)) }
+  // The screen is what the last render drew. An OSC 52 copy is written through Ink's stdout too,
+  // and in debug mode that write carries no frame (Ink keeps no last output there): skipping it
+  // keeps a copy from hiding the frame that says "copied …" when it lands after it.
+  return { instance, stdout, stdin, lastFrame: () => stdout.frames.findLast((f) => plain(f) !== '') }
 }
-
-/**
- * A write that is only OSC sequences (the OSC 52 clipboard copy) is not a frame: the TUI writes
- * it between two frames, and taking it for the screen would show an empty one.
- */
-const OSC_ONLY = /^(?:\x1b\][^\x07]*\x07)+$/

@@ -1,7 +1,7 @@
 /** The `:` palette, the dialogs' keys, the CORS editor, transfer progress and the key sets. */
 import { describe, expect, test } from 'bun:test'
 import { initialState, reducer, type Action, type TuiState } from '../../tui/state/reducer'
-import { candidates, parseCommand } from '../../tui/state/palette'
+import { candidates, paletteCommand, parseCommand } from '../../tui/state/palette'
 import { dialogReducer, editor, type Dialog } from '../../tui/state/dialog'
 import { etaSeconds, fraction, progress, type Transfer } from '../../tui/state/transfer'
 import { findConflicts, GLOBAL_BINDINGS, MODAL_QUIT, screenBindings } from '../../tui/keymap'
@@ -45,6 +45,26 @@ describe('the : palette', () => {
     expect(parseCommand('files photos/2024/img.jpg')).toEqual({ kind: 'files', bucket: 'photos', prefix: '2024/' })
     expect(parseCommand('q')).toEqual({ kind: 'quit' })
     expect(parseCommand('frobnicate')).toBe("no command 'frobnicate' (Tab shows them)")
+  })
+
+  test('enter on a word that is no command takes the highlighted completion; a complete line runs as typed', () => {
+    const s1 = run(s0, { type: 'loaded', resource: 'buckets', data: [bucket('photos-old'), bucket('photos'), bucket('pictures')], at: 2 })
+    const enter = (text: string, choose = 0) => {
+      let s = run(s1, { type: 'palette/open' }, { type: 'palette/type', text })
+      for (let i = 0; i < choose; i++) s = run(s, { type: 'palette/choose', step: 1 })
+      return paletteCommand(s, s.palette!)
+    }
+    expect(enter('bu')).toEqual({ kind: 'screen', screen: 'buckets' })
+    expect(enter('webh')).toEqual({ kind: 'screen', screen: 'webhooks' })
+    expect(enter('tm pi')).toEqual({ kind: 'tm', bucket: 'pictures', key: null })
+    expect(enter('tm p', 1)).toEqual({ kind: 'tm', bucket: 'photos', key: null })
+    // As typed: a command (its alias too) and a bucket that exists, however many names it begins.
+    expect(enter('b')).toEqual({ kind: 'screen', screen: 'buckets' })
+    expect(enter('tm photos')).toEqual({ kind: 'tm', bucket: 'photos', key: null })
+    expect(enter('files photos/2024/')).toEqual({ kind: 'files', bucket: 'photos', prefix: '2024/' })
+    // Nothing to complete: why not.
+    expect(enter('xyz')).toBe("no command 'xyz' (Tab shows them)")
+    expect(enter('')).toBe('type a command, e.g. buckets or tm photos/2024/img.jpg')
   })
 
   test('goto: a place on another screen, from any screen', () => {
@@ -126,7 +146,7 @@ describe('keys', () => {
   test('no screen binds a key twice, nor one of the global keys', () => {
     expect(findConflicts(global)).toEqual([])
     for (const def of SCREENS.filter((d) => d.keys)) {
-      for (const s of [initialState(def.id), { ...initialState(def.id), files: { bucket: 'b', prefix: '', pages: [] } }, { ...initialState(def.id), tm: { bucket: 'b', key: 'k', deleted: false, mark: null } }]) {
+      for (const s of [initialState(def.id), { ...initialState(def.id), files: { bucket: 'b', prefix: '', pages: [] } }, { ...initialState(def.id), tm: { bucket: 'b', key: 'k', deleted: false, mark: null, pages: [] } }]) {
         const keys = def.keys!(s)
         expect({ screen: def.id, conflicts: findConflicts(keys.modal ? [...keys.bindings, MODAL_QUIT] : [...keys.bindings, ...global]) }).toEqual({ screen: def.id, conflicts: [] })
       }

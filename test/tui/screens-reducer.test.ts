@@ -9,7 +9,7 @@ import type { Share } from '../../tui/api'
 import { listOf } from '../../tui/state/common'
 import { selectedRow } from '../../tui/state/list'
 import { fileRows } from '../../tui/state/files'
-import { tmRows } from '../../tui/state/timemachine'
+import { tmResources, tmRows } from '../../tui/state/timemachine'
 
 const run = (s: TuiState, ...actions: Action[]) => actions.reduce(reducer, s)
 const at = 1_000_000
@@ -46,6 +46,55 @@ describe('lists: moving and the / filter', () => {
     expect(listOf(s, 'keys')).toMatchObject({ filter: 'NA', filtering: false })
     s = run(s, { type: 'back' })
     expect(listOf(s, 'keys')).toMatchObject({ filter: '', filtering: false })
+  })
+})
+
+describe('actions act on the row the filter leaves selected', () => {
+  const filter = (text: string): Action[] => [{ type: 'list/filter', filter: { type: 'open' } }, { type: 'list/filter', filter: { type: 'type', text } }, { type: 'list/filter', filter: { type: 'done' } }]
+  const buckets = load('buckets', [bucket('alpha'), bucket('beta'), bucket('gamma')])
+  const hook = (id: string, url: string): Webhook => ({ id, url, events: ['object.created'], active: true, consecutiveFailures: 0, disabledReason: null, createdAt: '', bucket: null, prefix: null, previousSecretExpiresAt: null })
+  const delivery = (id: number): Delivery => ({ id, eventId: id, event: 'object.created', kind: 'event', messageId: `msg_${id}`, status: 'failed', attempts: 1, lastStatus: 500, lastError: null, responseStatus: 500, error: null, requestHeaders: null, responseBody: null, latencyMs: 1, createdAt: '', finishedAt: null, nextAttemptAt: null })
+  const tmFiles: VersionedFiles = { bucket: 'alpha', hasMore: false, nextCursor: null, files: ['a.txt', 'b.txt'].map((k) => ({ id: k, key: k, versions: 2, deleted: false, updatedAt: '2025-01-03T00:00:00.000Z' })) }
+
+  test('buckets: /gam, then d and enter take gamma, not the first row', () => {
+    const s = run(initialState('buckets'), buckets, ...filter('gam'))
+    expect(run(s, { type: 'buckets/delete' }).dialog).toMatchObject({ title: 'Delete bucket gamma?', expect: 'gamma' })
+    expect(run(s, { type: 'buckets/files' }).files.bucket).toBe('gamma')
+    expect(run(s, { type: 'buckets/tm' }).tm.bucket).toBe('gamma')
+  })
+
+  test('keys, files, the Time Machine, webhooks, deliveries and shares alike', () => {
+    const keys = run(initialState('keys'), load('keys', [key('AK1', 'laptop'), key('AK2', 'nas')]), ...filter('nas'), { type: 'keys/revoke' })
+    expect(keys.dialog).toMatchObject({ expect: 'nas', request: { op: 'revokeKey', id: 'AK2' } })
+
+    const fileBuckets = run(initialState('files'), buckets, ...filter('gam'), { type: 'files/open' })
+    expect(fileBuckets.files.bucket).toBe('gamma')
+    const files = run(initialState('files'), { type: 'goto', place: { screen: 'files', bucket: 'alpha', prefix: '' } }, buckets, load('objects:alpha::', page(['a.txt', 'b.txt'], [])), ...filter('b.'))
+    expect(run(files, { type: 'files/delete' }).dialog).toMatchObject({ request: { op: 'deleteObject', key: 'b.txt' } })
+    expect(run(files, { type: 'files/tm' }).tm.key).toBe('b.txt')
+
+    const tmBucket = run(initialState('tm'), buckets, ...filter('gam'), { type: 'tm/open' })
+    expect(tmBucket.tm.bucket).toBe('gamma')
+    const tm = run(initialState('tm'), buckets, { type: 'tm/open' }, load('tmFiles:alpha', tmFiles), ...filter('b.'), { type: 'tm/open' })
+    expect(tm.tm.key).toBe('b.txt')
+
+    const hooks = run(initialState('webhooks'), load('webhooks', [hook('wh_1', 'https://one.example/h'), hook('wh_2', 'https://two.example/h')]), ...filter('two'))
+    expect(run(hooks, { type: 'webhooks/delete' }).dialog).toMatchObject({ expect: 'two.example' })
+    const log = run(hooks, { type: 'webhooks/open' }, load('deliveries:wh_2', [delivery(9), delivery(8)]), ...filter('8'), { type: 'webhooks/redeliver' })
+    expect(log.pending).toMatchObject({ op: 'redeliver', id: 'wh_2', deliveryId: 8 })
+
+    const share = (id: string, k: string): Share => ({
+      id, url: `http://h/s/${id}`, token: id, bucket: 'photos', key: k, versionId: null, prefix: false, expiresAt: null, maxDownloads: null,
+      downloads: 0, hasPassword: false, createdAt: `2025-01-0${id.slice(-1)}T00:00:00.000Z`, revokedAt: null, status: 'active',
+    })
+    const shares = run(initialState('shares'), load('shares', [share('sh1', 'a.txt'), share('sh2', 'b.txt')]), ...filter('a.txt'), { type: 'shares/copy' })
+    expect(shares.clipboard).toMatchObject({ text: 'http://h/s/sh1' })
+  })
+
+  test('esc clears the filter and keeps the cursor on the row it was on', () => {
+    const s = run(initialState('buckets'), buckets, ...filter('gam'), { type: 'back' })
+    expect(listOf(s, 'buckets').filter).toBe('')
+    expect(run(s, { type: 'buckets/delete' }).dialog).toMatchObject({ title: 'Delete bucket gamma?' })
   })
 })
 
@@ -242,6 +291,48 @@ describe('Time Machine', () => {
   })
 })
 
+describe('Time Machine: lists longer than a page', () => {
+  const file = (k: string) => ({ id: k, key: k, versions: 2, deleted: false, updatedAt: '2025-01-03T00:00:00.000Z' })
+  const page1: VersionedFiles = { bucket: 'photos', files: [file('a.txt'), file('b.txt')], hasMore: true, nextCursor: 'C2' }
+  const page2: VersionedFiles = { bucket: 'photos', files: [file('c.txt')], hasMore: false, nextCursor: null }
+  const s0 = run(initialState('tm'), load('buckets', [bucket('photos')]), { type: 'tm/open' }, load('tmFiles:photos', page1))
+
+  test('files with history: a more… row asks for the next page, whose files follow', async () => {
+    expect(tmRows(s0).map((r) => `${r.kind}:${r.id}`)).toEqual(['file:a.txt', 'file:b.txt', 'more:more:C2'])
+    let s = run(s0, { type: 'list/move', to: 'last' }, { type: 'tm/open' })
+    expect(s.tm.pages).toEqual(['C2'])
+    // The next page is polled with its cursor, under its own key.
+    const specs = tmResources(s)
+    expect(specs.map((x) => x.key)).toEqual(['tmFiles:photos', 'tmFiles:photos:C2'])
+    const asked: unknown[] = []
+    await specs[1].load({ versionedFiles: async (...a: unknown[]) => { asked.push(a.slice(0, 2)); return page2 } } as never, new AbortController().signal)
+    expect(asked).toEqual([['photos', { cursor: 'C2', limit: 1000 }]])
+    s = run(s, load('tmFiles:photos:C2', page2))
+    expect(tmRows(s).map((r) => r.id)).toEqual(['a.txt', 'b.txt', 'c.txt'])
+    // A file on the second page, its versions, and back: both pages, the cursor on it.
+    s = run(s, { type: 'list/move', to: 'last' }, { type: 'tm/open' })
+    expect(s.tm).toMatchObject({ key: 'c.txt', pages: ['C2'] })
+    s = run(s, { type: 'back' })
+    expect(s.tm).toMatchObject({ key: null, pages: ['C2'] })
+    expect(selectedRow(listOf(s, 'tmFiles'), tmRows(s))?.id).toBe('c.txt')
+    // Another view starts at its first page again.
+    expect(run(s, { type: 'tm/deleted' }).tm.pages).toEqual([])
+  })
+
+  test('deleted files page the same way', async () => {
+    const gone = (k: string) => ({ id: k, key: k, versions: 1, deletedAt: '2025-01-04T00:00:00.000Z' })
+    let s = run(s0, { type: 'tm/deleted' }, load('tmDeleted:photos', { bucket: 'photos', files: [gone('x.txt')], hasMore: true, nextCursor: 'D2' }))
+    s = run(s, { type: 'list/move', to: 'last' }, { type: 'tm/open' })
+    const specs = tmResources(s)
+    expect(specs.map((x) => x.key)).toEqual(['tmDeleted:photos', 'tmDeleted:photos:D2'])
+    const asked: unknown[] = []
+    await specs[1].load({ deletedFiles: async (...a: unknown[]) => { asked.push(a.slice(0, 2)); return null } } as never, new AbortController().signal)
+    expect(asked).toEqual([['photos', { cursor: 'D2', limit: 1000 }]])
+    s = run(s, load('tmDeleted:photos:D2', { bucket: 'photos', files: [gone('y.txt')], hasMore: false, nextCursor: null }))
+    expect(tmRows(s).map((r) => r.id)).toEqual(['x.txt', 'y.txt'])
+  })
+})
+
 describe('Webhooks', () => {
   const hook: Webhook = { id: 'wh_1', url: 'https://example.com/h', events: ['object.created'], active: true, consecutiveFailures: 0, disabledReason: null, createdAt: '', bucket: null, prefix: null, previousSecretExpiresAt: null }
   const s0 = run(initialState('webhooks'), load('webhooks', [hook]))
@@ -271,9 +362,14 @@ describe('Webhooks', () => {
     expect(s.notice?.text).toBe('test event sent to https://example.com/h: delivered (HTTP 204)')
   })
 
-  test('e toggles at once; d deletes with the host typed', () => {
+  test('e toggles at once; d deletes and a new secret replaces the old one with the host typed', () => {
     expect(run(s0, { type: 'webhooks/toggle' }).pending).toMatchObject({ op: 'updateWebhook', body: { id: 'wh_1', active: false } })
     expect(run(s0, { type: 'webhooks/delete' }).dialog).toMatchObject({ kind: 'typed', expect: 'example.com' })
+    let s = run(s0, { type: 'webhooks/rotate' })
+    expect(s.dialog).toMatchObject({ kind: 'typed', expect: 'example.com', title: 'New signing secret for example.com?' })
+    expect(run(s, { type: 'dialog/confirm' }).pending).toBeNull()
+    s = run(s, typeText('example.com'), { type: 'dialog/submit' })
+    expect(s.pending).toMatchObject({ op: 'rotateWebhookSecret', id: 'wh_1' })
   })
 })
 
@@ -288,8 +384,16 @@ describe('Shares', () => {
     let s = run(s0, { type: 'shares/new', bucket: 'photos', key: 'a.txt' }, { type: 'dialog/field', step: 1 }, { type: 'dialog/field', step: 1 }, { type: 'dialog/cycle', step: 1 },
       { type: 'dialog/field', step: 1 }, typeText('3'), { type: 'dialog/field', step: 1 }, typeText('pw'), { type: 'dialog/submit' })
     expect(s.pending).toMatchObject({ op: 'createShare', body: { bucket: 'photos', key: 'a.txt', expiresIn: 30 * 86_400, maxDownloads: 3, password: 'pw' } })
-    s = run(s0, { type: 'shares/revoke' }, { type: 'dialog/confirm' })
-    expect(s.pending).toMatchObject({ op: 'revokeShare', id: 'sh1' })
     expect(run(s0, { type: 'shares/copy' }).clipboard).toMatchObject({ text: 'http://h/s/sh1' })
+  })
+
+  test('revoke cannot be undone: the file\'s name (a folder\'s, for a folder share) is typed', () => {
+    let s = run(s0, { type: 'shares/revoke' })
+    expect(s.dialog).toMatchObject({ kind: 'typed', expect: 'a.txt', title: 'Revoke the link to photos/a.txt?' })
+    expect(run(s, { type: 'dialog/confirm' }).pending).toBeNull()
+    s = run(s, typeText('a.txt'), { type: 'dialog/submit' })
+    expect(s.pending).toMatchObject({ op: 'revokeShare', id: 'sh1' })
+    const folder = run(initialState('shares'), load('shares', [share('sh2', { key: 'photos/2024/', prefix: true })]), { type: 'shares/revoke' })
+    expect(folder.dialog).toMatchObject({ kind: 'typed', expect: '2024' })
   })
 })

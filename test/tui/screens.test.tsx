@@ -38,8 +38,10 @@ beforeAll(async () => {
   })
   await new Promise<void>((r) => hook.listen(0, '127.0.0.1', () => r()))
   hookUrl = `http://127.0.0.1:${(hook.address() as { port: number }).port}/hook`
-  srv = await startInProcess({ env: { CLOUDSTORAGE_WEBHOOK_ALLOWLIST: '127.0.0.1', CLOUDSTORAGE_WEBHOOK_RETRY_BASE_MS: '20' } })
   dir = mkdtempSync(join(tmpdir(), 'cs-tui-screens-'))
+  // A second plan, for the Accounts screen to offer.
+  writeFileSync(join(dir, 'plans.json'), JSON.stringify({ plans: { gold: { quota: '50GiB' } } }))
+  srv = await startInProcess({ env: { CLOUDSTORAGE_WEBHOOK_ALLOWLIST: '127.0.0.1', CLOUDSTORAGE_WEBHOOK_RETRY_BASE_MS: '20' }, args: ['--config', join(dir, 'plans.json')] })
   const token = readFileSync(join(srv.dataDir, 'admin.token'), 'utf8').trim()
   admin = createApiClient({ baseUrl: srv.httpUrl, token: () => token })
 })
@@ -94,6 +96,28 @@ describe('Keys', () => {
     await press(t, 't', (fr) => fr.includes('confirm: ink-test'), 'completed')
     list = await press(t, ENTER, (fr) => fr.includes(`revoked ${accessKey}`), 'revoked')
     expect((await admin.listKeys()).map((k) => k.accessKey)).not.toContain(accessKey)
+    t.instance.unmount()
+  })
+
+  test('the secret is shown even when the appliance cannot say where S3 is', async () => {
+    // The calls the snippets could use fail; creating the key works.
+    const token = readFileSync(join(srv.dataDir, 'admin.token'), 'utf8').trim()
+    const failing = ['/api/config', '/api/admin/overview', '/api/buckets', '/api/presign']
+    const fetcher = ((input: RequestInfo | URL, init?: RequestInit) => {
+      const path = new URL(input instanceof Request ? input.url : String(input)).pathname
+      if (failing.includes(path)) return Promise.resolve(Response.json({ error: { code: 'InternalError', message: 'down' } }, { status: 500 }))
+      return fetch(input, init)
+    }) as typeof fetch
+    const t = open(createApiClient({ baseUrl: srv.httpUrl, token: () => token, fetch: fetcher }), { s3Url: null })
+    await press(t, '3', (f) => f.includes('CSTESTROOTKEY0000001'), 'the keys')
+    await press(t, 'n', (f) => f.includes('New access key'), 'the form')
+    await press(t, 'no-snippets', (f) => f.includes('Name       no-snippets'), 'typed')
+    const f = await press(t, ENTER, (fr) => fr.includes('shown only this once'), 'the secret')
+    const secretKey = /Secret key {2}(\S+)/.exec(f)![1]
+    const key = (await admin.listKeys()).find((k) => k.name === 'no-snippets')!
+    expect(f).toContain(`Access key  ${key.accessKey}`)
+    expect(secretKey.length).toBeGreaterThan(20)
+    expect(f).toContain('endpoint_url <S3 URL>')
     t.instance.unmount()
   })
 })
@@ -215,6 +239,18 @@ describe('Time Machine', () => {
   })
 })
 
+describe('the : palette', () => {
+  test('enter on a partial word runs the highlighted completion', async () => {
+    const t = open()
+    await waitForFrame(t.lastFrame, (f) => f.includes('● online'), 'online')
+    await press(t, ':', (f) => f.includes('tab completes'), 'the palette')
+    await press(t, 'bu', (f) => f.includes(':bu'), 'typed')
+    const f = await press(t, ENTER, (fr) => !fr.includes('tab completes') && fr.includes('root *'), 'the buckets')
+    expect(f).not.toContain('no command')
+    t.instance.unmount()
+  })
+})
+
 describe('Webhooks', () => {
   test('create with events ticked; its deliveries show in the log; disable', async () => {
     const t = open()
@@ -248,11 +284,17 @@ describe('Webhooks', () => {
 describe('Accounts', () => {
   test('plan, admin flag, password reset, and the account in full', async () => {
     await admin.createAccount({ email: 'ink-user@example.com', password: 'ink-user-password', isAdmin: false })
+    // Sorts first: the filter, not the order, has to bring ink-user under the cursor.
+    await admin.createAccount({ email: 'ink-aaa@example.com', password: 'ink-aaa-password', isAdmin: false })
     const t = open()
     await waitForFrame(t.lastFrame, (f) => f.includes('● online'), 'online')
-    await press(t, '2', (f) => f.includes('ink-user@example.com'), 'the accounts')
-    await press(t, '/ink-user' + ENTER, (f) => selected(f).includes('ink-user@example.com'), 'filtered to it')
-    let f = await press(t, ENTER, (fr) => fr.includes('Access keys (1)') && fr.includes('Buckets (1)'), 'its keys and buckets')
+    await press(t, '2', (f) => f.includes('ink-user@example.com') && selected(f).includes('ink-aaa@example.com'), 'the accounts')
+    await press(t, '/', (fr) => fr.includes('enter keeps · esc clears'), 'the filter')
+    await press(t, 'ink-user', (fr) => fr.includes('/ink-user'), 'typed')
+    let f = await press(t, ENTER, (fr) => !fr.includes('enter keeps · esc clears') && selected(fr).includes('ink-user@example.com') && /1 of \d+ accounts match “ink-user”/.test(fr), 'filtered to it')
+    expect(f).not.toContain('ink-aaa@example.com')
+    f = await press(t, ENTER, (fr) => fr.includes('Access keys (1)') && fr.includes('Buckets (1)'), 'its keys and buckets')
+    expect(f).toMatch(/│ ink-user@example\.com\s/)
     expect(f).toMatch(/Administrator\s+no/)
     await press(t, 'a', (fr) => fr.includes('Make ink-user@example.com an administrator?'), 'asks')
     await press(t, 'y', (fr) => fr.includes('is now an administrator'), 'promoted')
@@ -261,14 +303,14 @@ describe('Accounts', () => {
     f = await press(t, ENTER, (fr) => fr.includes('new password set for ink-user@example.com'), 'reset')
     const login = await fetch(`${srv.httpUrl}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'ink-user@example.com', password: 'a-new-password-1' }) })
     expect(login.status).toBe(200)
-    await press(t, 'p', (fr) => fr.includes('Plan of ink-user@example.com'), 'the plan form')
-    for (let i = 0; i < 10; i++) t.stdin.write('\u007F')
-    t.stdin.write('gold')
-    f = await press(t, ENTER, (fr) => fr.includes("Unknown plan 'gold'"), 'refused, in the form')
-    await press(t, ESC, (fr) => !fr.includes('Plan of'), 'closed')
+    // The plans of the appliance's config, to choose from.
+    f = await press(t, 'p', (fr) => fr.includes('Plan of ink-user@example.com'), 'the plan form')
+    expect(f).toMatch(/› Plan\s+\[default\] gold /)
+    await press(t, '\u001B[C', (fr) => /› Plan\s+ default \[gold\]/.test(fr), 'gold chosen')
+    await press(t, ENTER, (fr) => fr.includes('ink-user@example.com is on plan gold'), 'saved')
     await press(t, ESC, (fr) => fr.includes('used/quota'), 'back to the list')
     const a = (await admin.listAccounts()).find((x) => x.email === 'ink-user@example.com')!
-    expect(a).toMatchObject({ isAdmin: true, plan: 'default' })
+    expect(a).toMatchObject({ isAdmin: true, plan: 'gold' })
     t.instance.unmount()
   })
 })

@@ -107,11 +107,11 @@ describe('keymap', () => {
   test('the hint bar keeps the hints that fit, in order, and never wraps', () => {
     const hints = [...LIST_BINDINGS, ...GLOBAL_BINDINGS]
     const labels = (room: number) => fitHints(hints, room).map((b) => b.label)
-    expect(labels(200)).toEqual(['s', 'e', 'd', 'n', 'q', '?', 'r'])
+    expect(labels(200)).toEqual(['enter', 'n', 'p', 'a', 'w', 'q', '?', 'r'])
     // 80 columns minus "updated 12:00:00": the refresh hint gives way, help stays.
-    expect(labels(63)).toEqual(['s', 'e', 'd', 'n', 'q', '?'])
+    expect(labels(63)).toEqual(['enter', 'n', 'p', 'a', 'w', 'q', '?'])
     // A hint that does not fit is skipped; a shorter one after it may still fit.
-    expect(labels(16)).toEqual(['s', 'n'])
+    expect(labels(8)).toEqual(['n'])
     expect(labels(3)).toEqual([])
   })
 

@@ -26,7 +26,8 @@ function FieldLine({ field, focused }: { field: Field; focused: boolean }) {
       return (
         <Text wrap="truncate-end">
           <Text color={focused ? 'cyan' : undefined} bold={focused}>{label}</Text>
-          {(field.options ?? []).map((o) => <Text key={o} inverse={o === field.value}> {o} </Text>)}
+          {/* Brackets as well as inverse: the choice shows without colours too (NO_COLOR). */}
+          {(field.options ?? []).map((o) => <Text key={o} inverse={o === field.value}>{o === field.value ? `[${o}]` : ` ${o} `}</Text>)}
         </Text>
       )
     case 'checks':

@@ -61,6 +61,14 @@ export function caption(shown: number, total: number, noun: string, list: ListSt
   return parts.join(' · ')
 }
 
+/** The `/` filter's input, under the rows while it has the keyboard. */
+export function FilterLine({ filter }: { filter: string }) {
+  return <Text wrap="truncate-end"><Text color="cyan" bold>/</Text>{filter}<Text inverse> </Text><Text dimColor>  enter keeps · esc clears</Text></Text>
+}
+
+/** What an empty table says: nothing matches the filter, or the list's own words. */
+export const emptyText = (list: ListState, empty: string) => (list.filter ? 'nothing matches the filter (esc clears it)' : empty)
+
 /**
  * A list as a table: a header, the visible window of rows (the selection kept in view), and a
  * caption; the `/` filter's input when it is open. One Text per row, memoized by row object.
@@ -77,10 +85,10 @@ export function Table<R extends RowRef>({ rows, total, list, columns, width, hei
         {'  '}{columns.map((c, i) => (i ? ' ' : '') + fitText(c.title, w[i], c.align)).join('')}
       </Text>
       <Box flexDirection="column" flexGrow={1} flexShrink={1} overflow="hidden">
-        {rows.length === 0 ? <Text dimColor>  {list.filter ? 'nothing matches the filter (esc clears it)' : empty}</Text>
+        {rows.length === 0 ? <Text dimColor>  {emptyText(list, empty)}</Text>
           : rows.slice(range.start, range.end).map((r, i) => <MemoRow key={r.id} row={r} selected={range.start + i === sel} columns={columns} w={w} />)}
       </Box>
-      {list.filtering ? <Text wrap="truncate-end"><Text color="cyan" bold>/</Text>{list.filter}<Text inverse> </Text><Text dimColor>  enter keeps · esc clears</Text></Text> : null}
+      {list.filtering ? <FilterLine filter={list.filter} /> : null}
       <Text dimColor wrap="truncate-end">{caption(rows.length, total, noun, list, range, stale)}</Text>
     </Box>
   )

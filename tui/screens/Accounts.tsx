@@ -3,9 +3,10 @@ import { Box, measureElement, Text, type DOMElement } from 'ink'
 import type { Account } from '../client'
 import { formatBytes, formatCountShort, formatDay, formatPercent } from '../format'
 import {
-  problemText, selectedIndex, sortedAccounts, visibleRange,
+  accountRows, problemText, selectedIndex, shownAccounts, visibleRange,
   type AccountsMode, type AccountsView, type Notice,
 } from '../state/accounts'
+import { caption, emptyText, FilterLine } from '../components/Table'
 import type { ScreenProps } from './types'
 import { AccountDetail } from './AccountDetail'
 
@@ -174,13 +175,6 @@ const ModeDialog = memo(function ModeDialog({ mode, busy }: { mode: AccountsMode
   }
 })
 
-function caption(count: number, start: number, end: number, stale: boolean): string {
-  const parts = [`${count} account${count === 1 ? '' : 's'}`]
-  if (end - start < count) parts.push(count === 0 ? '' : `${start + 1}–${end} shown`)
-  if (stale) parts.push('stale: last known data')
-  return parts.filter(Boolean).join(' · ')
-}
-
 /** Rows before the screen has measured itself: the terminal minus header, hint bar and spare row. */
 function estimatedHeight(terminalRows: number, problem: boolean): number {
   return Math.max(0, terminalRows - 4 - (problem ? 5 : 0))
@@ -206,9 +200,9 @@ const AccountsList = memo(function AccountsList({ state, url, dispatch, terminal
     if (h !== measured.height) dispatch({ type: 'accounts/viewport', height: h })
   })
 
-  const list = sortedAccounts(r.data)
+  const list = shownAccounts(state)
   const sel = selectedIndex(view, list)
-  const { start, end } = visibleRange(view, list.length, sel)
+  const range = visibleRange(view, list.length, sel)
   const cols = columnsFor(width)
   const busy = state.pending !== null
 
@@ -218,9 +212,11 @@ const AccountsList = memo(function AccountsList({ state, url, dispatch, terminal
       <>
         <TableHeader cols={cols} />
         <Box flexDirection="column" flexGrow={1} flexShrink={1} overflow="hidden">
-          {list.slice(start, end).map((a, i) => <AccountRow key={a.id} account={a} selected={start + i === sel} cols={cols} />)}
+          {list.length === 0 && view.filter ? <Text dimColor>  {emptyText(view, '')}</Text> : null}
+          {list.slice(range.start, range.end).map((row, i) => <AccountRow key={row.id} account={row.account} selected={range.start + i === sel} cols={cols} />)}
         </Box>
-        <Text dimColor wrap="truncate-end">{caption(list.length, start, end, r.problem !== null)}</Text>
+        {view.filtering ? <FilterLine filter={view.filter} /> : null}
+        <Text dimColor wrap="truncate-end">{caption(list.length, accountRows(r.data).length, 'account', view, range, r.problem !== null)}</Text>
       </>
     )
   } else {

@@ -2,7 +2,8 @@ import React, { memo } from 'react'
 import { Box, Text } from 'ink'
 import type { Binding } from '../keymap'
 import { formatBytes, formatWhen } from '../format'
-import { fileRows, PAGE, type FileRow } from '../state/files'
+import { fileRows, type FileRow } from '../state/files'
+import { MORE_TEXT } from '../state/paging'
 import { bucketRows } from '../state/buckets'
 import { listOf, resource } from '../state/common'
 import { applyFilter } from '../state/list'
@@ -30,7 +31,7 @@ export function filesKeys(state: TuiState): ScreenKeys {
   return listScreenKeys(state, listOf(state, id).filtering, state.files.bucket === null ? PICK : BROWSE)
 }
 
-const icon = (r: FileRow) => (r.kind === 'up' ? '↰ ..' : r.kind === 'folder' ? `▸ ${r.text}` : r.kind === 'more' ? `… more (next ${PAGE})` : `  ${r.text}`)
+const icon = (r: FileRow) => (r.kind === 'up' ? '↰ ..' : r.kind === 'folder' ? `▸ ${r.text}` : r.kind === 'more' ? MORE_TEXT : `  ${r.text}`)
 
 const COLUMNS: Column<FileRow>[] = [
   { title: 'name', width: 0, cell: icon, color: (r) => (r.kind === 'folder' || r.kind === 'up' ? 'cyan' : r.kind === 'more' ? 'gray' : undefined) },

@@ -6,6 +6,7 @@ import { bucketRows } from '../state/buckets'
 import { listOf, resource } from '../state/common'
 import { applyFilter } from '../state/list'
 import { tmList, tmResources, tmRows, type TmRow } from '../state/timemachine'
+import { MORE_TEXT } from '../state/paging'
 import { isStale, type TuiState } from '../state/reducer'
 import { Table, type Column } from '../components/Table'
 import { bucketColumns } from './Buckets'
@@ -35,9 +36,9 @@ export function tmKeys(state: TuiState): ScreenKeys {
 }
 
 const FILE_COLUMNS: Column<TmRow>[] = [
-  { title: 'file', width: 0, cell: (r) => (r.kind === 'file' ? r.key : '') },
+  { title: 'file', width: 0, cell: (r) => (r.kind === 'file' ? r.key : r.kind === 'more' ? MORE_TEXT : ''), color: (r) => (r.kind === 'more' ? 'gray' : undefined) },
   { title: 'versions', width: 8, align: 'right', cell: (r) => (r.kind === 'file' ? String(r.versions) : '') },
-  { title: 'state', width: 8, cell: (r) => (r.kind === 'file' && r.deleted ? 'deleted' : 'live'), color: (r) => (r.kind === 'file' && r.deleted ? 'yellow' : undefined) },
+  { title: 'state', width: 8, cell: (r) => (r.kind !== 'file' ? '' : r.deleted ? 'deleted' : 'live'), color: (r) => (r.kind === 'file' && r.deleted ? 'yellow' : undefined) },
   { title: 'changed', width: 16, cell: (r) => (r.kind === 'file' ? formatWhen(r.at) : '') },
 ]
 

@@ -1,7 +1,7 @@
 import type { Binding, Command } from '../keymap'
 import type { AccountsAction } from '../state/accounts'
 import type { TuiState } from '../state/reducer'
-import { overlayKeys } from './list-keys'
+import { FILTER_OPEN, overlayKeys } from './list-keys'
 import type { ScreenKeys } from './types'
 
 /**
@@ -12,6 +12,17 @@ import type { ScreenKeys } from './types'
 const act = (action: AccountsAction): Command => ({ type: 'dispatch', action })
 const typeText = (text: string): AccountsAction => ({ type: 'accounts/type', text })
 
+/** Plan, admin flag and password: on the list and in an account's detail alike. */
+const ACCOUNT_BINDINGS: Binding[] = [
+  { keys: ['p'], label: 'p', description: 'change the plan', short: 'plan', command: { type: 'dispatch', action: { type: 'acct/plan' } }, hint: true },
+  { keys: ['a'], label: 'a', description: 'administrator or not', short: 'admin', command: { type: 'dispatch', action: { type: 'acct/admin' } }, hint: true },
+  { keys: ['w'], label: 'w', description: 'reset the password', short: 'password', command: { type: 'dispatch', action: { type: 'acct/password' } }, hint: true },
+]
+
+/**
+ * The hints are what fits 80 columns beside quit and help (the hint bar drops what does not
+ * fit): Enter, new, plan, admin, password. Suspend, quota, delete and the filter are in the help.
+ */
 export const LIST_BINDINGS: Binding[] = [
   { keys: ['up', 'k'], label: '↑ k', description: 'previous account', command: act({ type: 'accounts/move', to: 'up' }) },
   { keys: ['down', 'j'], label: '↓ j', description: 'next account', command: act({ type: 'accounts/move', to: 'down' }) },
@@ -19,31 +30,16 @@ export const LIST_BINDINGS: Binding[] = [
   { keys: ['pagedown'], label: 'pgdn', description: 'page down', command: act({ type: 'accounts/move', to: 'pageDown' }) },
   { keys: ['home', 'g'], label: 'g', description: 'first account', command: act({ type: 'accounts/move', to: 'first' }) },
   { keys: ['end', 'G'], label: 'G', description: 'last account', command: act({ type: 'accounts/move', to: 'last' }) },
-  { keys: ['s'], label: 's', description: 'suspend / activate', short: 'suspend', command: act({ type: 'accounts/open', dialog: 'status' }), hint: true },
-  { keys: ['e'], label: 'e', description: 'edit quota', short: 'quota', command: act({ type: 'accounts/open', dialog: 'quota' }), hint: true },
-  { keys: ['d'], label: 'd', description: 'delete with all data', short: 'delete', command: act({ type: 'accounts/open', dialog: 'delete' }), hint: true },
+  { keys: ['enter'], label: 'enter', description: "the account's keys, buckets and usage", short: 'show', command: { type: 'dispatch', action: { type: 'acct/open' } }, hint: true },
   { keys: ['n'], label: 'n', description: 'new account', short: 'new', command: act({ type: 'accounts/open', dialog: 'create' }), hint: true },
-  { keys: ['enter'], label: 'enter', description: "the account's keys, buckets and usage", short: 'show', command: { type: 'dispatch', action: { type: 'acct/open' } } },
-  ...extraBindings(),
+  ...ACCOUNT_BINDINGS,
+  { keys: ['s'], label: 's', description: 'suspend / activate', short: 'suspend', command: act({ type: 'accounts/open', dialog: 'status' }) },
+  { keys: ['e'], label: 'e', description: 'edit quota', short: 'quota', command: act({ type: 'accounts/open', dialog: 'quota' }) },
+  { keys: ['d'], label: 'd', description: 'delete with all data', short: 'delete', command: act({ type: 'accounts/open', dialog: 'delete' }) },
+  { ...FILTER_OPEN, hint: false },
 ]
 
-/** Plan, admin flag and password: on the list and in an account's detail alike. */
-function extraBindings(): Binding[] {
-  return [
-    { keys: ['p'], label: 'p', description: 'change the plan', short: 'plan', command: { type: 'dispatch', action: { type: 'acct/plan' } } },
-    { keys: ['a'], label: 'a', description: 'administrator or not', short: 'admin', command: { type: 'dispatch', action: { type: 'acct/admin' } } },
-    { keys: ['w'], label: 'w', description: 'reset the password', short: 'password', command: { type: 'dispatch', action: { type: 'acct/password' } } },
-  ]
-}
-
-const DETAIL: ScreenKeys = {
-  modal: false,
-  bindings: [
-    { keys: ['p'], label: 'p', description: 'change the plan', short: 'plan', command: { type: 'dispatch', action: { type: 'acct/plan' } }, hint: true },
-    { keys: ['a'], label: 'a', description: 'administrator or not', short: 'admin', command: { type: 'dispatch', action: { type: 'acct/admin' } }, hint: true },
-    { keys: ['w'], label: 'w', description: 'reset the password', short: 'password', command: { type: 'dispatch', action: { type: 'acct/password' } }, hint: true },
-  ],
-}
+const DETAIL: ScreenKeys = { modal: false, bindings: ACCOUNT_BINDINGS }
 
 const cancel: Binding = { keys: ['escape'], label: 'esc', description: 'cancel', command: act({ type: 'accounts/cancel' }), hint: true }
 const erase: Binding = { keys: ['backspace', 'delete'], label: '⌫', description: 'erase', command: act({ type: 'accounts/erase' }) }
@@ -96,7 +92,7 @@ const SECRET: ScreenKeys = {
 }
 
 export function accountsKeys(state: TuiState): ScreenKeys {
-  const overlay = overlayKeys(state, false)
+  const overlay = overlayKeys(state, state.accounts.filtering && !state.accountDetail)
   if (overlay) return overlay
   const mode = state.accounts.mode
   switch (mode.kind) {

@@ -13,6 +13,9 @@ const act = (action: Action): Command => ({ type: 'dispatch', action })
 export const bind = (keys: string[], label: string, description: string, action: Action, extra: Partial<Binding> = {}): Binding =>
   ({ keys, label, description, command: act(action), ...extra })
 
+/** `/`: the filter of the list on screen (every list screen, Accounts too). */
+export const FILTER_OPEN = bind(['/'], '/', 'filter the list', { type: 'list/filter', filter: { type: 'open' } }, { hint: true, short: 'filter' })
+
 export const NAV: Binding[] = [
   bind(['up', 'k'], '↑ k', 'previous', { type: 'list/move', to: 'up' }),
   bind(['down', 'j'], '↓ j', 'next', { type: 'list/move', to: 'down' }),
@@ -20,7 +23,7 @@ export const NAV: Binding[] = [
   bind(['pagedown'], 'pgdn', 'page down', { type: 'list/move', to: 'pageDown' }),
   bind(['home', 'g'], 'g', 'first', { type: 'list/move', to: 'first' }),
   bind(['end', 'G'], 'G', 'last', { type: 'list/move', to: 'last' }),
-  bind(['/'], '/', 'filter the list', { type: 'list/filter', filter: { type: 'open' } }, { hint: true, short: 'filter' }),
+  FILTER_OPEN,
 ]
 
 const FILTER: ScreenKeys = {

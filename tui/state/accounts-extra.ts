@@ -1,8 +1,9 @@
 import type { Account } from '../client'
-import type { Me } from '../api'
-import { form } from './dialog'
-import { openDialog, resource } from './common'
-import { selectedIndex, sortedAccounts } from './accounts'
+import type { Me, Plans } from '../api'
+import { form, type Dialog } from './dialog'
+import { openDialog, resource, startOp } from './common'
+import { accountRows } from './accounts'
+import { selectedRow } from './list'
 import type { ResourceSpec, TuiState } from './reducer'
 
 /**
@@ -26,10 +27,18 @@ export function accountsResources(state: TuiState): ResourceSpec[] {
   return [list, { key: acctKeysKey(id), load: (c, s) => c.accountKeys(id, s) }, { key: acctBucketsKey(id), load: (c, s) => c.accountBuckets(id, s) }]
 }
 
-export function selectedAccount(state: TuiState): Account | null {
-  const list = sortedAccounts(state.resources.accounts.data)
-  const i = selectedIndex(state.accounts, list)
-  return i < 0 ? null : list[i]
+/** The account under the cursor, as the table shows it (the filter applied). */
+export const selectedAccount = (state: TuiState): Account | null =>
+  selectedRow(state.accounts, accountRows(state.resources.accounts.data))?.account ?? null
+
+/** The plan form: the appliance's plans to choose from, the account's own first selected. */
+export function planForm(req: { id: string; email: string; plan: string }, plans: Plans): Dialog {
+  const names = plans.plans.map((p) => p.name)
+  // A plan gone from the config is still the account's until changed: it stays a choice.
+  const options = names.includes(req.plan) ? names : [req.plan, ...names]
+  return form('accountPlan', `Plan of ${req.email} (now ${req.plan})`, [
+    { name: 'plan', label: 'Plan', kind: 'choice', value: req.plan, options, hint: `←/→ to choose; new accounts get ${plans.defaultPlan}` },
+  ], { id: req.id, email: req.email })
 }
 
 export const detailAccount = (state: TuiState): Account | null =>
@@ -47,9 +56,8 @@ export function accountsExtraReducer(state: TuiState, action: AccountsExtraActio
     case 'acct/open':
       return state.accountDetail ? state : { ...state, accountDetail: a.id, notice: null }
     case 'acct/plan':
-      return openDialog(state, form('accountPlan', `Plan of ${a.email} (now ${a.plan})`, [
-        { name: 'plan', label: 'Plan', kind: 'text', value: a.plan, hint: "a plan from the appliance's config; empty: the default plan" },
-      ], ctx))
+      // The plans come from the appliance's config: read them, then offer them (settle.ts).
+      return startOp(state, { op: 'accountPlans', id: a.id, email: a.email, plan: a.plan })
     case 'acct/admin': {
       if (a.id === selfId(state) && a.isAdmin) return { ...state, notice: { tone: 'error', text: 'you cannot take away your own admin rights' } }
       const to = !a.isAdmin

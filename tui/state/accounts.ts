@@ -1,6 +1,9 @@
 import type { Account, AccountPatch, CreatedAccount, NewAccount, Problem } from '../client'
 import { formatBytes } from '../format'
+import { applyFilter, keepVisible as keepInView, moveIn, selectedIndex, visibleRange as rangeOf, type ListState, type RowRef } from './list'
 import type { TuiState } from './reducer'
+
+export { selectedIndex }
 
 /**
  * The Accounts screen's own state: which account is selected, the scroll position, and the
@@ -34,13 +37,11 @@ export interface Notice {
   problem?: Problem
 }
 
-export interface AccountsView {
-  /** Selection by id, so a refresh that reorders or inserts rows keeps the same account. */
-  selectedId: string | null
-  /** Where the selection was: when its account disappears, the row now there is selected. */
-  index: number
-  /** First visible row. */
-  top: number
+/**
+ * A list like the other screens' (selection by id, scroll, the `/` filter: list.ts, whose
+ * functions it goes through), plus the screen's own dialogs.
+ */
+export interface AccountsView extends ListState {
   /** The screen's measured height in rows; null until measured (or when the terminal has none). */
   height: number | null
   mode: AccountsMode
@@ -82,7 +83,7 @@ export type AccountsAction =
   | { type: 'mutationFailed'; seq: number; problem: Problem }
 
 export function initialAccountsView(): AccountsView {
-  return { selectedId: null, index: 0, top: 0, height: null, mode: LIST, notice: null }
+  return { selectedId: null, index: 0, top: 0, filter: '', filtering: false, height: null, mode: LIST, notice: null }
 }
 
 const LIST: AccountsMode = { kind: 'list' }
@@ -101,16 +102,24 @@ export function sortedAccounts(data: readonly Account[] | null): readonly Accoun
   return s
 }
 
-/** Index of the selected account in the sorted list; -1 when the list is empty. */
-export function selectedIndex(view: AccountsView, list: readonly Account[]): number {
-  if (list.length === 0) return -1
-  const i = view.selectedId === null ? -1 : list.findIndex((a) => a.id === view.selectedId)
-  return i >= 0 ? i : Math.min(Math.max(view.index, 0), list.length - 1)
+export interface AccountRow extends RowRef { account: Account }
+
+const rowsCache = new WeakMap<readonly Account[], readonly AccountRow[]>()
+
+/** The sorted accounts as list rows; the filter matches the email and the plan. */
+export function accountRows(data: readonly Account[] | null): readonly AccountRow[] {
+  if (!data) return []
+  let rows = rowsCache.get(data)
+  if (!rows) rowsCache.set(data, (rows = sortedAccounts(data).map((a) => ({ id: a.id, text: `${a.email} ${a.plan}`, account: a }))))
+  return rows
 }
 
+/** The rows the table shows: sorted, then filtered. */
+export const shownAccounts = (state: TuiState): readonly AccountRow[] => applyFilter(accountRows(state.resources.accounts.data), state.accounts.filter)
+
 /** Lines of the screen that are not table rows, for a given mode and notice. */
-export function chromeHeight(view: Pick<AccountsView, 'mode' | 'notice'>): number {
-  return TABLE_CHROME + noticeHeight(view.notice) + dialogHeight(view.mode)
+export function chromeHeight(view: Pick<AccountsView, 'mode' | 'notice' | 'filtering'>): number {
+  return TABLE_CHROME + (view.filtering ? 1 : 0) + noticeHeight(view.notice) + dialogHeight(view.mode)
 }
 
 /** The column header and the caption line under the table. */
@@ -139,28 +148,18 @@ export function tableRows(view: AccountsView): number | null {
   return view.height === null ? null : Math.max(0, view.height - chromeHeight(view))
 }
 
-/** The smallest scroll that keeps row `sel` visible. */
-export function keepVisible(top: number, sel: number, rows: number | null, count: number): number {
-  if (rows === null || rows <= 0 || sel < 0) return 0
-  let t = Math.min(top, Math.max(0, count - rows))
-  if (sel < t) t = sel
-  if (sel >= t + rows) t = sel - rows + 1
-  return Math.max(0, t)
-}
+/** The smallest scroll that keeps row `sel` visible (any scroll when the height is unknown). */
+export const keepVisible = (top: number, sel: number, rows: number | null, count: number): number => keepInView(top, sel, rows ?? 0, count)
 
-/** The rows to draw: [start, end) of the sorted list. */
-export function visibleRange(view: AccountsView, count: number, sel: number): { start: number; end: number } {
-  const rows = tableRows(view)
-  if (rows === null) return { start: 0, end: count }
-  const start = keepVisible(view.top, sel, rows, count)
-  return { start, end: Math.min(count, start + rows) }
-}
+/** The rows to draw: [start, end) of the rows shown. */
+export const visibleRange = (view: AccountsView, count: number, sel: number): { start: number; end: number } =>
+  rangeOf(view, count, sel, tableRows(view) ?? Infinity)
 
 const withView = (state: TuiState, view: AccountsView): TuiState => (view === state.accounts ? state : { ...state, accounts: view })
 
 /** Re-derives the scroll position after anything that changes the rows available. */
 function rescroll(state: TuiState, view: AccountsView): AccountsView {
-  const list = sortedAccounts(state.resources.accounts.data)
+  const list = applyFilter(accountRows(state.resources.accounts.data), view.filter)
   const top = keepVisible(view.top, selectedIndex(view, list), tableRows(view), list.length)
   return top === view.top ? view : { ...view, top }
 }
@@ -283,21 +282,14 @@ export function accountsReducer(state: TuiState, action: AccountsAction): TuiSta
 
   // Keys wait while a change is on its way: the dialog shows it is saving.
   if (state.pending) return state
-  const list = sortedAccounts(state.resources.accounts.data)
+  const list = shownAccounts(state)
 
   switch (action.type) {
-    case 'accounts/move': {
-      if (mode.kind !== 'list' || list.length === 0) return state
-      const cur = selectedIndex(view, list)
-      const rows = tableRows(view)
-      const page = Math.max(1, (rows ?? 11) - 1)
-      const target = { up: cur - 1, down: cur + 1, pageUp: cur - page, pageDown: cur + page, first: 0, last: list.length - 1 }[action.to]
-      const index = Math.min(Math.max(target, 0), list.length - 1)
-      const top = keepVisible(view.top, index, rows, list.length)
-      // At an end already: nothing to draw, so no new state.
-      if (index === cur && top === view.top) return state
-      return withView(state, { ...view, selectedId: list[index].id, index, top })
-    }
+    case 'accounts/move':
+      // The shared list move, by the rows this screen measured (a page of 10 while unknown;
+      // then every row is drawn and the scroll does not matter). At an end: the same state.
+      if (mode.kind !== 'list') return state
+      return withView(state, moveIn(view, accountRows(state.resources.accounts.data), action.to, tableRows(view) ?? 11))
     case 'accounts/open': {
       if (mode.kind !== 'list') return state
       if (action.dialog === 'create') {
@@ -305,7 +297,7 @@ export function accountsReducer(state: TuiState, action: AccountsAction): TuiSta
       }
       const i = selectedIndex(view, list)
       if (i < 0) return state
-      const a = list[i]
+      const a = list[i].account
       const next: AccountsMode = action.dialog === 'status' ? { kind: 'status', id: a.id, email: a.email, to: a.status === 'active' ? 'suspended' : 'active' }
         : action.dialog === 'quota' ? { kind: 'quota', id: a.id, email: a.email, current: a.quotaBytes, text: '' }
         : { kind: 'delete', id: a.id, email: a.email, text: '', mismatch: false }

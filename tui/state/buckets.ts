@@ -1,6 +1,6 @@
 import type { Bucket } from '../api'
 import { formatBytes, formatCount } from '../format'
-import { form, type Dialog } from './dialog'
+import { form, typed, type Dialog } from './dialog'
 import { listOf, openDialog, resource, startOp } from './common'
 import { selectedRow, type RowRef } from './list'
 import type { ResourceSpec, TuiState } from './reducer'
@@ -46,12 +46,10 @@ export function retentionText(b: Bucket): string {
 
 function deleteDialog(b: Bucket): Dialog {
   const empty = b.usage.objects === 0
-  return {
-    kind: 'typed', title: `Delete bucket ${b.name}?`, text: '', mismatch: false, expect: b.name,
-    lines: empty ? ['The bucket is empty. Its name becomes free for anyone to take.']
+  return typed(`Delete bucket ${b.name}?`, b.name,
+    empty ? ['The bucket is empty. Its name becomes free for anyone to take.']
       : [`It is not empty: ${formatCount(b.usage.objects)} object${b.usage.objects === 1 ? '' : 's'} (${formatBytes(b.usage.bytes)}) and all their history go with it, for good.`],
-    request: { op: 'deleteBucket', name: b.name, force: !empty },
-  }
+    { op: 'deleteBucket', name: b.name, force: !empty })
 }
 
 export function bucketsReducer(state: TuiState, action: BucketsAction): TuiState {

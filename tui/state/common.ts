@@ -13,10 +13,12 @@ export function resource<T>(state: TuiState, key: string): ResourceState<T> {
   return (state.resources[key] as ResourceState<T> | undefined) ?? EMPTY_RESOURCE
 }
 
-export const listOf = (state: TuiState, id: ListId): ListState => state.lists[id] ?? EMPTY_LIST
+/** A list's selection, scroll and filter; the Accounts screen keeps its list in its own view. */
+export const listOf = (state: TuiState, id: ListId): ListState => (id === 'accounts' ? state.accounts : state.lists[id] ?? EMPTY_LIST)
 
 export function withList(state: TuiState, id: ListId, list: ListState): TuiState {
-  return list === listOf(state, id) ? state : { ...state, lists: { ...state.lists, [id]: list } }
+  if (list === listOf(state, id)) return state
+  return id === 'accounts' ? { ...state, accounts: { ...state.accounts, ...list } } : { ...state, lists: { ...state.lists, [id]: list } }
 }
 
 /** Table rows a list gets: the screen body minus its own header and caption lines. */
@@ -53,6 +55,9 @@ export function baseName(key: string): string {
   const name = trimmed.slice(trimmed.lastIndexOf('/') + 1)
   return key.endsWith('/') ? name + '/' : name
 }
+
+/** What a typed confirmation asks for a key: its last path segment ("photos/2024/" → "2024"). */
+export const typedName = (key: string): string => baseName(key).replace(/\/$/, '')
 
 /** The folder above a prefix ("a/b/" → "a/", "a/" → ""). */
 export function parentPrefix(prefix: string): string {

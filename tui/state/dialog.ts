@@ -78,6 +78,11 @@ export function textPanel(title: string, lines: TextLine[], copy: Copyable[] = [
   return { kind: 'text', title, lines, scroll: 0, copy, tone }
 }
 
+/** A confirmation for what cannot be undone: Enter works once `expect` is typed exactly. */
+export function typed(title: string, expect: string, lines: string[], request: OpRequest): Dialog {
+  return { kind: 'typed', title, lines, expect, text: '', mismatch: false, request }
+}
+
 export function form(formId: FormId, title: string, fields: Field[], context: Record<string, string> = {}): Dialog {
   const focus = Math.max(0, fields.findIndex((f) => f.kind !== 'choice' && f.kind !== 'checks'))
   return { kind: 'form', form: formId, title, fields, focus, error: null, context }

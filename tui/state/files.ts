@@ -1,9 +1,10 @@
 import type { Bucket, ObjectPage } from '../api'
 import { formatBytes } from '../format'
-import { form, type Dialog } from './dialog'
-import { baseName, listOf, openDialog, parentPrefix, resource, startOp, withList } from './common'
+import { form, typed, type Dialog } from './dialog'
+import { baseName, listOf, openDialog, parentPrefix, resource, startOp, typedName, withList } from './common'
 import { EMPTY_LIST, selectedRow, type RowRef } from './list'
 import { bucketRows } from './buckets'
+import { pageResources, pagedRows, type MoreRow, type Paged } from './paging'
 import type { ResourceSpec, TuiState } from './reducer'
 
 /**
@@ -32,52 +33,40 @@ export type FilesAction =
   | { type: 'files/tm' }
   | { type: 'files/share' }
 
-export type FileRow = RowRef & (
+type Entry = RowRef & (
   | { kind: 'up' }
   | { kind: 'folder'; prefix: string }
   | { kind: 'file'; key: string; size: number; lastModified: string; contentType: string }
-  | { kind: 'more'; cursor: string }
 )
+export type FileRow = Entry | MoreRow
 
-/** Page size of a listing: the API's largest. */
-export const PAGE = 1000
-
-const pageKey = (bucket: string, prefix: string, cursor = '') => `objects:${bucket}:${prefix}:${cursor}`
+/** A folder's listing, a page at a time. */
+const folder = (bucket: string, prefix: string): Paged<ObjectPage> => ({
+  key: (cursor) => `objects:${bucket}:${prefix}:${cursor}`,
+  load: (c, q, s) => c.listObjects(bucket, { prefix, delimiter: '/', ...q }, s),
+})
 
 export function filesResources(state: TuiState): ResourceSpec[] {
   const { bucket, prefix, pages } = state.files
   if (bucket === null) return [{ key: 'buckets', load: (c, s) => c.listBuckets(s) }]
   return [
-    { key: pageKey(bucket, prefix), load: (c, s) => c.listObjects(bucket, { prefix, delimiter: '/', limit: PAGE }, s) },
-    ...pages.map((cursor) => ({ key: pageKey(bucket, prefix, cursor), load: (c: Parameters<ResourceSpec['load']>[0], s: AbortSignal) => c.listObjects(bucket, { prefix, delimiter: '/', limit: PAGE, cursor }, s) })),
+    ...pageResources(folder(bucket, prefix), pages),
     // Whether a delete can be undone depends on the bucket's Time Machine setting.
     { key: 'buckets', load: (c, s) => c.listBuckets(s) },
   ]
 }
 
-const rowsCache = new WeakMap<object, FileRow[]>()
+const entries = (p: ObjectPage): Entry[] => [
+  ...p.prefixes.map((f): Entry => ({ id: `d:${f}`, text: baseName(f), kind: 'folder', prefix: f })),
+  ...p.objects.map((o): Entry => ({ id: `f:${o.key}`, text: baseName(o.key), kind: 'file', key: o.key, size: o.size, lastModified: o.lastModified, contentType: o.contentType })),
+]
+const UP: Entry[] = [{ id: '..', text: '..', kind: 'up' }]
 
 /** The rows of the current folder: up, folders, files, then "more…" when the listing goes on. */
 export function fileRows(state: TuiState): FileRow[] {
   const { bucket, prefix, pages } = state.files
   if (bucket === null) return []
-  const first = resource<ObjectPage>(state, pageKey(bucket, prefix)).data
-  if (!first) return []
-  const all = [first, ...pages.map((c) => resource<ObjectPage>(state, pageKey(bucket, prefix, c)).data)]
-  const loaded = all.filter((p): p is ObjectPage => p !== null)
-  // Cached on the first page's data object; further pages change rarely.
-  const cacheKey = loaded.length === 1 ? first : null
-  const cached = cacheKey ? rowsCache.get(cacheKey) : undefined
-  if (cached) return cached
-  const rows: FileRow[] = prefix ? [{ id: '..', text: '..', kind: 'up' }] : []
-  for (const p of loaded) {
-    for (const f of p.prefixes) rows.push({ id: `d:${f}`, text: baseName(f), kind: 'folder', prefix: f })
-    for (const o of p.objects) rows.push({ id: `f:${o.key}`, text: baseName(o.key), kind: 'file', key: o.key, size: o.size, lastModified: o.lastModified, contentType: o.contentType })
-  }
-  const next = loaded.length === all.length ? loaded.at(-1)!.nextCursor : null
-  if (next) rows.push({ id: `more:${next}`, text: '', kind: 'more', cursor: next })
-  if (cacheKey) rowsCache.set(cacheKey, rows)
-  return rows
+  return pagedRows(state, folder(bucket, prefix), pages, entries, prefix ? UP : []) ?? []
 }
 
 export const selectedFile = (state: TuiState): FileRow | null => selectedRow(listOf(state, 'files'), fileRows(state))
@@ -109,7 +98,7 @@ function deleteDialog(state: TuiState, bucket: string, key: string): Dialog {
   if (reversible(state, bucket)) {
     return { kind: 'confirm', tone: 'warn', title: `Delete ${key}?`, lines: ['Time Machine keeps its history: undelete it from the Time Machine screen (6, x).'], request }
   }
-  return { kind: 'typed', title: `Delete ${key} for good?`, text: '', mismatch: false, expect: baseName(key), lines: ['This bucket keeps no history: the file cannot be brought back.'], request }
+  return typed(`Delete ${key} for good?`, typedName(key), ['This bucket keeps no history: the file cannot be brought back.'], request)
 }
 
 export function filesReducer(state: TuiState, action: FilesAction): TuiState {

@@ -1,7 +1,7 @@
 import type { AccessKey, CreatedKey } from '../api'
 import type { Overview } from '../client'
 import { formatDay } from '../format'
-import { form, text, textPanel, type Dialog, type TextLine } from './dialog'
+import { form, text, textPanel, typed, type Dialog, type TextLine } from './dialog'
 import { listOf, ok, openDialog, resource } from './common'
 import { selectedRow, type RowRef } from './list'
 import type { ResourceSpec, TuiState } from './reducer'
@@ -44,17 +44,21 @@ export function keysReducer(state: TuiState, action: KeysAction): TuiState {
       const k = row.key
       // A key cannot be brought back, so the name (or the key itself) must be typed.
       const expect = k.name || k.accessKey
-      return openDialog(state, {
-        kind: 'typed', title: `Revoke ${k.accessKey}${k.name ? ` (${k.name})` : ''}?`, text: '', mismatch: false, expect,
-        lines: ['Every client using it stops working at once; this cannot be undone.', `Last used: ${k.lastUsedAt ? formatDay(k.lastUsedAt) : 'never'}.`],
-        request: { op: 'revokeKey', id: k.accessKey },
-      })
+      return openDialog(state, typed(`Revoke ${k.accessKey}${k.name ? ` (${k.name})` : ''}?`, expect,
+        ['Every client using it stops working at once; this cannot be undone.', `Last used: ${k.lastUsedAt ? formatDay(k.lastUsedAt) : 'never'}.`],
+        { op: 'revokeKey', id: k.accessKey }))
     }
   }
 }
 
-/** The panel after creating a key: the secret (once), and ready-made client configuration. */
-export function createdKeyPanel(k: CreatedKey, s3Url: string, region: string, profile = 'cloudstorage'): Dialog {
+/**
+ * The panel after creating a key: the secret (once), and ready-made client configuration. An S3
+ * URL or region the appliance could not tell is a placeholder in the snippets, and said so.
+ */
+export function createdKeyPanel(k: CreatedKey, knownUrl: string | null, knownRegion: string | null, profile = 'cloudstorage'): Dialog {
+  const s3Url = knownUrl ?? '<S3 URL>'
+  const region = knownRegion ?? '<region>'
+  const unknown = [knownUrl ? '' : 'S3 URL', knownRegion ? '' : 'region'].filter(Boolean)
   const aws = [
     `aws configure set aws_access_key_id ${k.accessKey} --profile ${profile}`,
     `aws configure set aws_secret_access_key ${k.secretKey} --profile ${profile}`,
@@ -66,6 +70,7 @@ export function createdKeyPanel(k: CreatedKey, s3Url: string, region: string, pr
     text(`Access key  ${k.accessKey}`),
     text(`Secret key  ${k.secretKey}`),
     text('⚠ The secret key is shown only this once: copy it now.', { bold: true, color: 'yellow' }),
+    ...(unknown.length ? [text(`The ${unknown.join(' and ')} could not be read from the appliance: fill in ${unknown.map((u) => `<${u}>`).join(' and ')} below.`, { color: 'yellow' })] : []),
     text(''),
     text('AWS CLI (then: aws --profile cloudstorage s3 ls)', { dim: true }),
     ...aws.map((l) => text(l)),

@@ -1,7 +1,9 @@
 /**
  * The list behaviour every screen shares: selection by id (so a refresh that reorders or inserts
- * rows keeps the cursor on the same item), scrolling, and the `/` filter. Pure functions of the
- * rows a screen shows; the rows come from the screen's own state module.
+ * rows keeps the cursor on the same item), scrolling, and the `/` filter. Pure functions of a
+ * list's rows, which come from the screen's own state module. The selection lives among the rows
+ * the filter lets through: selectedRow() and moveIn() take all the rows and apply the filter
+ * themselves, so what an action acts on is the row the table highlights.
  */
 
 export interface ListState {
@@ -36,16 +38,21 @@ export function applyFilter<R extends RowRef>(rows: readonly R[], filter: string
   return out as readonly R[]
 }
 
-/** Index of the selected row; -1 when there are none. */
-export function selectedIndex(list: ListState, rows: readonly RowRef[]): number {
+/** Index of the selected row among the rows shown (after the filter); -1 when there are none. */
+export function selectedIndex(list: ListState, rows: readonly Pick<RowRef, 'id'>[]): number {
   if (rows.length === 0) return -1
   const i = list.selectedId === null ? -1 : rows.findIndex((r) => r.id === list.selectedId)
   return i >= 0 ? i : Math.min(Math.max(list.index, 0), rows.length - 1)
 }
 
+/**
+ * The selected row as the user sees it: among `rows` (all of the list's rows) once the filter
+ * is applied. Every action on "the selected row" resolves it here.
+ */
 export function selectedRow<R extends RowRef>(list: ListState, rows: readonly R[]): R | null {
-  const i = selectedIndex(list, rows)
-  return i < 0 ? null : rows[i]
+  const shown = applyFilter(rows, list.filter)
+  const i = selectedIndex(list, shown)
+  return i < 0 ? null : shown[i]
 }
 
 /** The smallest scroll that keeps row `sel` visible in `height` rows. */
@@ -64,8 +71,9 @@ export function visibleRange(list: ListState, count: number, sel: number, height
   return { start, end: Math.min(count, start + height) }
 }
 
-/** Moves the selection; returns the same object when nothing changes. */
-export function moveIn(list: ListState, rows: readonly RowRef[], to: MoveTo, height: number): ListState {
+/** Moves the selection among the rows the filter shows; the same object when nothing changes. */
+export function moveIn<L extends ListState>(list: L, all: readonly RowRef[], to: MoveTo, height: number): L {
+  const rows = applyFilter(all, list.filter)
   if (rows.length === 0) return list
   const cur = selectedIndex(list, rows)
   const page = Math.max(1, height - 1)
@@ -97,7 +105,8 @@ export type FilterAction =
   /** Esc: drop the filter. */
   | { type: 'clear' }
 
-export function filterIn(list: ListState, a: FilterAction): ListState {
+/** The filter's keys; `shown` is the row selected before them, which Enter and Esc keep selected. */
+export function filterIn<L extends ListState>(list: L, a: FilterAction, shown: RowRef | null = null): L {
   switch (a.type) {
     case 'open': return list.filtering ? list : { ...list, filtering: true }
     case 'type': {
@@ -105,7 +114,11 @@ export function filterIn(list: ListState, a: FilterAction): ListState {
       return t ? { ...list, filter: list.filter + t, index: 0, top: 0, selectedId: null } : list
     }
     case 'erase': return list.filter ? { ...list, filter: dropLast(list.filter), index: 0, top: 0, selectedId: null } : list
-    case 'done': return list.filtering ? { ...list, filtering: false } : list
-    case 'clear': return list.filter || list.filtering ? { ...list, filter: '', filtering: false } : list
+    case 'done': return list.filtering ? { ...list, filtering: false, ...keep(list, shown) } : list
+    // Without the filter the row moves to its place in the whole list; the cursor goes with it.
+    case 'clear': return list.filter || list.filtering ? { ...list, filter: '', filtering: false, ...keep(list, shown) } : list
   }
 }
+
+/** Pins the selection to the row that was shown selected (typing reset it to "the first match"). */
+const keep = (list: ListState, shown: RowRef | null): Partial<ListState> => (shown && list.selectedId !== shown.id ? { selectedId: shown.id } : {})

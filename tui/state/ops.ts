@@ -30,6 +30,8 @@ export type OpRequest =
   | { op: 'rotateWebhookSecret'; id: string; url: string }
   | { op: 'createShare'; body: NewShare }
   | { op: 'revokeShare'; id: string; key: string }
+  /** Reads the appliance's plans into the account's plan form. */
+  | { op: 'accountPlans'; id: string; email: string; plan: string }
   | { op: 'setAccount'; id: string; email: string; patch: { plan?: string | null; isAdmin?: boolean }; done: string }
   | { op: 'resetPassword'; id: string; email: string; password: string }
 

@@ -92,6 +92,22 @@ export function parseCommand(text: string): PaletteCommand | string {
   return { kind: 'tm', bucket, key: path && !path.endsWith('/') ? path : null }
 }
 
+/**
+ * What Enter runs: the line as typed when it is complete (a command, and for `files`/`tm` a
+ * bucket that exists or a path with its slash); else the highlighted completion, so `:bu` runs
+ * `buckets` rather than refusing what Tab would have completed. A string says why nothing runs.
+ */
+export function paletteCommand(state: TuiState, p: PaletteState): PaletteCommand | string {
+  const typed = parseCommand(p.text)
+  if (!p.text.trim()) return typed
+  const buckets = resource<Bucket[]>(state, 'buckets').data
+  const partialBucket = typeof typed !== 'string' && (typed.kind === 'files' || typed.kind === 'tm') && typed.bucket !== null &&
+    !p.text.includes('/') && !!buckets && !buckets.some((b) => b.name === typed.bucket)
+  if (typeof typed !== 'string' && !partialBucket) return typed
+  const c = candidates(state, p.text)
+  return c.length ? parseCommand(c[Math.min(p.choice, c.length - 1)]) : typed
+}
+
 export function paletteReducer(p: PaletteState | null, a: PaletteAction, state: TuiState): PaletteState | null {
   switch (a.type) {
     case 'palette/open': return OPEN_PALETTE

@@ -2,10 +2,10 @@ import type { Account, ApiClient, Overview, Problem, ProblemKind } from '../clie
 import type { AccessKey, Bucket, Me, Webhook } from '../api'
 import type { Share } from '../api'
 import { shareEqual } from './equal'
-import { accountsReducer, initialAccountsView, type AccountsAction, type AccountsView, type MutationRequest, type MutationResult } from './accounts'
+import { accountRows, accountsReducer, initialAccountsView, type AccountsAction, type AccountsView, type MutationRequest, type MutationResult } from './accounts'
 import { accountsExtraReducer, type AccountsExtraAction } from './accounts-extra'
 import { dialogReducer, fieldValues, type Dialog, type DialogAction, type Notice } from './dialog'
-import { applyFilter, filterIn, moveIn, type FilterAction, type ListState, type MoveTo, type RowRef } from './list'
+import { filterIn, moveIn, selectedRow, type FilterAction, type ListState, type MoveTo, type RowRef } from './list'
 import { ACCOUNT_OPS, type OpRequest, type OpResult } from './ops'
 import { settleDone, settleFailed } from './settle'
 import { submitForm } from './forms'
@@ -45,7 +45,7 @@ export type ScreenId = 'overview' | 'accounts' | 'keys' | 'buckets' | 'files' | 
 
 /** Every list of every screen, each with its own selection, scroll and filter. */
 export type ListId =
-  | 'keys' | 'buckets' | 'fileBuckets' | 'files' | 'tmBuckets' | 'tmFiles' | 'tmDeleted' | 'tmVersions'
+  | 'accounts' | 'keys' | 'buckets' | 'fileBuckets' | 'files' | 'tmBuckets' | 'tmFiles' | 'tmDeleted' | 'tmVersions'
   | 'webhooks' | 'deliveries' | 'shares'
 
 /**
@@ -93,7 +93,8 @@ export interface TuiState {
   nextSeq: number
   /** Rows the screen body has (measured by the App); null until known. */
   bodyRows: number | null
-  lists: Partial<Record<ListId, ListState>>
+  /** The lists of the newer screens (the Accounts list is part of `accounts`). */
+  lists: Partial<Record<Exclude<ListId, 'accounts'>, ListState>>
   files: FilesLocation
   tm: TmLocation
   webhooks: WebhooksLocation
@@ -188,6 +189,7 @@ function goto(state: TuiState, place: Place, returnTo: ScreenId | null): TuiStat
 /** The list the current screen moves and filters; null on screens without one. */
 export function currentList(state: TuiState): ListId | null {
   switch (state.screen) {
+    case 'accounts': return state.accountDetail ? null : 'accounts'
     case 'keys': return 'keys'
     case 'buckets': return 'buckets'
     case 'files': return state.files.bucket === null ? 'fileBuckets' : 'files'
@@ -201,6 +203,7 @@ export function currentList(state: TuiState): ListId | null {
 /** The rows of a list, as the list logic needs them (before the filter). */
 export function rowsOf(state: TuiState, id: ListId): readonly RowRef[] {
   switch (id) {
+    case 'accounts': return accountRows(state.resources.accounts.data)
     case 'keys': return keyRows(state)
     case 'buckets': case 'fileBuckets': case 'tmBuckets': return bucketRows(state)
     case 'files': return fileRows(state)
@@ -287,10 +290,16 @@ export function copied(state: TuiState, text: string, what: string): TuiState {
   return { ...state, clipboard: { seq: state.nextSeq, text, what }, nextSeq: state.nextSeq + 1, notice: { tone: 'ok', text: `copied ${what} to the clipboard (OSC 52)` } }
 }
 
+/** A filter key on a list; the row the user saw selected stays selected when the filter closes. */
+function filterList(state: TuiState, id: ListId, a: FilterAction): TuiState {
+  const list = listOf(state, id)
+  return withList(state, id, filterIn(list, a, selectedRow(list, rowsOf(state, id))))
+}
+
 /** Esc on a screen: clear the filter, leave a drill-in, or return to the screen it came from. */
 function back(state: TuiState): TuiState {
   const id = currentList(state)
-  if (id && listOf(state, id).filter) return withList(state, id, filterIn(listOf(state, id), { type: 'clear' }))
+  if (id && listOf(state, id).filter) return filterList(state, id, { type: 'clear' })
   const out = state.screen === 'files' ? filesBack(state)
     : state.screen === 'tm' ? tmBack(state)
     : state.screen === 'webhooks' ? webhooksBack(state)
@@ -356,12 +365,11 @@ export function reducer(state: TuiState, action: Action): TuiState {
     case 'list/move': {
       const id = currentList(state)
       if (!id) return state
-      const list = listOf(state, id)
-      return withList(state, id, moveIn(list, filteredRows(state, id), action.to, tableHeight(state)))
+      return withList(state, id, moveIn(listOf(state, id), rowsOf(state, id), action.to, tableHeight(state)))
     }
     case 'list/filter': {
       const id = currentList(state)
-      return id ? withList(state, id, filterIn(listOf(state, id), action.filter)) : state
+      return id ? filterList(state, id, action.filter) : state
     }
     case 'goto':
       return goto(state, action.place, action.returnTo ?? null)
@@ -421,11 +429,6 @@ export function reducer(state: TuiState, action: Action): TuiState {
     case 'acct/': return state.pending || state.dialog ? state : accountsExtraReducer(state, action as AccountsExtraAction)
     default: return accountsReducer(state, action as AccountsAction)
   }
-}
-
-/** A list's rows after its filter. */
-export function filteredRows(state: TuiState, id: ListId): readonly RowRef[] {
-  return applyFilter(rowsOf(state, id), listOf(state, id).filter)
 }
 
 /** Data that is shown although the latest refresh failed. */

@@ -1,10 +1,11 @@
 import type { BucketDetail, Comparison, CreatedKey, CreatedWebhook, ObjectDetails, Presigned, Purged, Restored, Undeleted } from '../api'
 import type { Problem } from '../client'
-import type { Share, WebhookTestResult } from '../api'
+import type { Plans, Share, WebhookTestResult } from '../api'
 import { formatBytes } from '../format'
 import { editor, text, textPanel, type Dialog, type TextLine } from './dialog'
 import { failed, listOf, ok, problemText, withList } from './common'
 import { createdKeyPanel } from './keys'
+import { planForm } from './accounts-extra'
 import { EMPTY_LIST } from './list'
 import type { OpRequest } from './ops'
 import type { TuiState } from './reducer'
@@ -14,8 +15,8 @@ export type Preview =
   | { kind: 'text'; text: string; truncated: boolean; contentType: string; size: number }
   | { kind: 'binary'; contentType: string; size: number; etag: string; createdAt: string }
 
-/** What createKey answers: the key, and where its snippets point. */
-export interface CreatedKeyResult { created: CreatedKey; s3Url: string; region: string }
+/** What createKey answers: the key, and where its snippets point (null: could not be read). */
+export interface CreatedKeyResult { created: CreatedKey; s3Url: string | null; region: string | null }
 
 const when = (iso: string | null) => (iso ? iso.slice(0, 19).replace('T', ' ') : '—')
 
@@ -136,6 +137,7 @@ export function settleDone(state: TuiState, req: OpRequest, value: unknown): Tui
       }, 'shares', { ...listOf(s, 'shares'), selectedId: sh.id })
     }
     case 'revokeShare': return { ...s, notice: ok(`revoked the link to ${req.key}`) }
+    case 'accountPlans': return { ...s, dialog: planForm(req, value as Plans) }
     case 'setAccount': return { ...s, notice: ok(req.done) }
     case 'resetPassword': return { ...s, notice: ok(`new password set for ${req.email}; its sessions ended`) }
   }
@@ -148,6 +150,7 @@ const FAILURE: Partial<Record<OpRequest['op'], (r: never) => string>> = {
   deleteObject: (r: { key: string }) => `${r.key} not deleted`,
   restore: (r: { key: string }) => `${r.key} not restored`,
   testWebhook: (r: { url: string }) => `no test event sent to ${r.url}`,
+  accountPlans: () => 'the plans could not be read',
 }
 
 /** The next state once `req` failed: forms and the editor stay open to be corrected. */

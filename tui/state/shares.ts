@@ -1,6 +1,6 @@
 import type { Share } from '../api'
-import { form, type Dialog } from './dialog'
-import { listOf, openDialog, resource } from './common'
+import { form, typed, type Dialog } from './dialog'
+import { listOf, openDialog, resource, typedName } from './common'
 import { selectedRow, type RowRef } from './list'
 import type { ResourceSpec, TuiState } from './reducer'
 
@@ -58,10 +58,9 @@ export function sharesReducer(state: TuiState, action: SharesAction): TuiState {
   switch (action.type) {
     case 'shares/revoke':
       if (s.status === 'revoked') return { ...state, notice: { tone: 'error', text: 'that link is revoked already' } }
-      return openDialog(state, {
-        kind: 'confirm', tone: 'danger', title: `Revoke the link to ${s.bucket}/${s.key}?`,
-        lines: ['Anyone holding it can no longer download; a new link has a new URL.'], request: { op: 'revokeShare', id: s.id, key: s.key },
-      })
+      // A revoked link cannot be turned back on: the file's (or folder's) name is typed.
+      return openDialog(state, typed(`Revoke the link to ${s.bucket}/${s.key}?`, typedName(s.key),
+        ['Anyone holding it can no longer download; a new link has a new URL.'], { op: 'revokeShare', id: s.id, key: s.key }))
     case 'shares/copy':
       return { ...state, clipboard: { seq: state.nextSeq, text: s.url, what: 'share URL' }, nextSeq: state.nextSeq + 1, notice: { tone: 'ok', text: 'copied share URL to the clipboard (OSC 52)' } }
   }

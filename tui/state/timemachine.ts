@@ -1,8 +1,10 @@
 import type { DeletedFiles, VersionedFiles, VersionList } from '../api'
 import { formatBytes } from '../format'
-import { listOf, openDialog, resource, startOp, withList } from './common'
+import { listOf, openDialog, resource, startOp, typedName, withList } from './common'
+import { typed } from './dialog'
 import { EMPTY_LIST, selectedRow, type RowRef } from './list'
 import { bucketRows } from './buckets'
+import { pageResources, pagedRows, type MoreRow, type Paged } from './paging'
 import type { ListId, ResourceSpec, TuiState } from './reducer'
 
 /**
@@ -18,9 +20,11 @@ export interface TmLocation {
   deleted: boolean
   /** A version marked (space) to diff against the selected one. */
   mark: string | null
+  /** Further pages of the files (or deleted files) asked for ("more…"); kept while a file's versions are shown. */
+  pages: string[]
 }
 
-export const TM_HOME: TmLocation = { bucket: null, key: null, deleted: false, mark: null }
+export const TM_HOME: TmLocation = { bucket: null, key: null, deleted: false, mark: null, pages: [] }
 
 export type TmAction =
   | { type: 'tm/open' }
@@ -33,21 +37,19 @@ export type TmAction =
   | { type: 'tm/meta' }
   | { type: 'tm/goto'; bucket: string | null; key: string | null }
 
-export type TmRow = RowRef & (
-  | { kind: 'file'; key: string; versions: number; deleted: boolean; at: string | null }
-  | { kind: 'version'; versionId: string; versionNumber: number; size: number; createdAt: string; isCurrent: boolean }
-)
+type FileRow = RowRef & { kind: 'file'; key: string; versions: number; deleted: boolean; at: string | null }
+export type TmRow = FileRow | MoreRow | (RowRef & { kind: 'version'; versionId: string; versionNumber: number; size: number; createdAt: string; isCurrent: boolean })
 
-const filesKey = (b: string) => `tmFiles:${b}`
-const deletedKey = (b: string) => `tmDeleted:${b}`
+/** A bucket's files with history, and its deleted files: listings read a page at a time. */
+const withHistory = (b: string): Paged<VersionedFiles> => ({ key: (cursor) => `tmFiles:${b}${cursor && `:${cursor}`}`, load: (c, q, s) => c.versionedFiles(b, q, s) })
+const deletedFiles = (b: string): Paged<DeletedFiles> => ({ key: (cursor) => `tmDeleted:${b}${cursor && `:${cursor}`}`, load: (c, q, s) => c.deletedFiles(b, q, s) })
 const versionsKey = (b: string, k: string) => `tmVersions:${b}:${k}`
 
 export function tmResources(state: TuiState): ResourceSpec[] {
-  const { bucket, key, deleted } = state.tm
+  const { bucket, key, deleted, pages } = state.tm
   if (bucket === null) return [{ key: 'buckets', load: (c, s) => c.listBuckets(s) }]
   if (key !== null) return [{ key: versionsKey(bucket, key), load: (c, s) => c.versions(bucket, key, s) }]
-  if (deleted) return [{ key: deletedKey(bucket), load: (c, s) => c.deletedFiles(bucket, s) }]
-  return [{ key: filesKey(bucket), load: (c, s) => c.versionedFiles(bucket, undefined, s) }]
+  return deleted ? pageResources(deletedFiles(bucket), pages) : pageResources(withHistory(bucket), pages)
 }
 
 /** The list the screen shows now. */
@@ -56,35 +58,33 @@ export function tmList(state: TuiState): ListId {
   return bucket === null ? 'tmBuckets' : key !== null ? 'tmVersions' : deleted ? 'tmDeleted' : 'tmFiles'
 }
 
-const cache = new WeakMap<object, TmRow[]>()
-function cached(data: object, build: () => TmRow[]): TmRow[] {
-  let rows = cache.get(data)
-  if (!rows) cache.set(data, (rows = build()))
-  return rows
-}
+const versionsCache = new WeakMap<VersionList, TmRow[]>()
 
 export function tmRows(state: TuiState): TmRow[] {
-  const { bucket, key, deleted } = state.tm
+  const { bucket, key, deleted, pages } = state.tm
   if (bucket === null) return []
   if (key !== null) {
     const d = resource<VersionList>(state, versionsKey(bucket, key)).data
-    return d ? cached(d, () => d.versions.map((v) => ({
-      id: v.versionId, text: `v${v.versionNumber} ${v.createdAt}`, kind: 'version' as const,
-      versionId: v.versionId, versionNumber: v.versionNumber, size: v.size, createdAt: v.createdAt, isCurrent: v.isCurrent,
-    }))) : []
+    if (!d) return []
+    let rows = versionsCache.get(d)
+    if (!rows) {
+      versionsCache.set(d, (rows = d.versions.map((v) => ({
+        id: v.versionId, text: `v${v.versionNumber} ${v.createdAt}`, kind: 'version' as const,
+        versionId: v.versionId, versionNumber: v.versionNumber, size: v.size, createdAt: v.createdAt, isCurrent: v.isCurrent,
+      }))))
+    }
+    return rows
   }
   if (deleted) {
-    const d = resource<DeletedFiles>(state, deletedKey(bucket)).data
-    return d ? cached(d, () => d.files.map((f) => ({ id: f.key, text: f.key, kind: 'file' as const, key: f.key, versions: f.versions, deleted: true, at: f.deletedAt }))) : []
+    return pagedRows(state, deletedFiles(bucket), pages, (p) => p.files.map((f): FileRow => ({ id: f.key, text: f.key, kind: 'file', key: f.key, versions: f.versions, deleted: true, at: f.deletedAt }))) ?? []
   }
-  const d = resource<VersionedFiles>(state, filesKey(bucket)).data
-  return d ? cached(d, () => d.files.map((f) => ({ id: f.key, text: f.key, kind: 'file' as const, key: f.key, versions: f.versions, deleted: f.deleted, at: f.updatedAt }))) : []
+  return pagedRows(state, withHistory(bucket), pages, (p) => p.files.map((f): FileRow => ({ id: f.key, text: f.key, kind: 'file', key: f.key, versions: f.versions, deleted: f.deleted, at: f.updatedAt }))) ?? []
 }
 
 export const selectedTm = (state: TuiState): TmRow | null => selectedRow(listOf(state, tmList(state)), tmRows(state))
 
-export function tmGoto(state: TuiState, bucket: string | null, key: string | null, deleted = false): TuiState {
-  const next = { ...state, tm: { bucket, key, deleted, mark: null } }
+export function tmGoto(state: TuiState, bucket: string | null, key: string | null, deleted = false, pages: string[] = []): TuiState {
+  const next = { ...state, tm: { bucket, key, deleted, mark: null, pages } }
   return withList(next, tmList(next), EMPTY_LIST)
 }
 
@@ -93,7 +93,8 @@ export function tmBack(state: TuiState): TuiState | null {
   const { bucket, key, deleted } = state.tm
   if (bucket === null) return null
   if (key !== null || deleted) {
-    const next = tmGoto(state, bucket, null, key !== null && deleted)
+    // From a file's versions: back to the list it was opened from, with the pages it had.
+    const next = key !== null ? tmGoto(state, bucket, null, deleted, state.tm.pages) : tmGoto(state, bucket, null)
     return withList(next, tmList(next), { ...EMPTY_LIST, selectedId: key })
   }
   const next = tmGoto(state, null, null)
@@ -101,11 +102,8 @@ export function tmBack(state: TuiState): TuiState | null {
 }
 
 function purge(state: TuiState, bucket: string, key: string): TuiState {
-  return openDialog(state, {
-    kind: 'typed', title: `Purge the history of ${key}?`, text: '', mismatch: false, expect: key.slice(key.lastIndexOf('/') + 1),
-    lines: ['Every version but the current one is removed for good (a deleted file: all of it).'],
-    request: { op: 'purge', bucket, key },
-  })
+  return openDialog(state, typed(`Purge the history of ${key}?`, typedName(key),
+    ['Every version but the current one is removed for good (a deleted file: all of it).'], { op: 'purge', bucket, key }))
 }
 
 export function tmReducer(state: TuiState, action: TmAction): TuiState {
@@ -119,11 +117,12 @@ export function tmReducer(state: TuiState, action: TmAction): TuiState {
   if (action.type === 'tm/deleted') return key === null ? tmGoto(state, bucket, null, !deleted) : state
   const row = selectedTm(state)
   if (!row) return state
+  if (row.kind === 'more') return action.type === 'tm/open' ? { ...state, tm: { ...state.tm, pages: [...state.tm.pages, row.cursor] } } : state
   if (row.kind === 'file') {
     switch (action.type) {
       case 'tm/open':
-        // Remembers the deleted view, so Esc goes back there.
-        return tmGoto(state, bucket, row.key, deleted)
+        // Remembers the view and its pages, so Esc goes back there.
+        return tmGoto(state, bucket, row.key, deleted, state.tm.pages)
       case 'tm/undelete':
         if (!row.deleted) return state
         return openDialog(state, { kind: 'confirm', tone: 'warn', title: `Undelete ${row.key}?`, lines: ['Its newest kept version becomes the current file again.'], request: { op: 'undelete', bucket, key: row.key } })

@@ -1,6 +1,6 @@
 import type { Delivery, Webhook } from '../api'
 import type { EventType } from '../../src/events/catalog'
-import { form, text, textPanel, type TextLine } from './dialog'
+import { form, text, textPanel, typed, type TextLine } from './dialog'
 import { listOf, openDialog, resource, startOp, withList } from './common'
 import { EMPTY_LIST, selectedRow, type RowRef } from './list'
 import type { ListId, ResourceSpec, TuiState } from './reducer'
@@ -130,17 +130,16 @@ export function webhooksReducer(state: TuiState, action: WebhooksAction): TuiSta
     case 'webhooks/toggle':
       return startOp(state, { op: 'updateWebhook', body: { id: h.id, active: !h.active }, done: `${hostOf(h.url)} ${h.active ? 'disabled' : 'enabled'}` })
     case 'webhooks/delete':
-      return openDialog(state, {
-        kind: 'typed', title: `Delete the webhook to ${h.url}?`, text: '', mismatch: false, expect: hostOf(h.url),
-        lines: ['Its deliveries stop and its secret is gone for good.'], request: { op: 'deleteWebhook', id: h.id, url: h.url },
-      })
+      return openDialog(state, typed(`Delete the webhook to ${h.url}?`, hostOf(h.url),
+        ['Its deliveries stop and its secret is gone for good.'], { op: 'deleteWebhook', id: h.id, url: h.url }))
     case 'webhooks/test':
       return startOp(state, { op: 'testWebhook', id: h.id, url: h.url })
     case 'webhooks/rotate':
-      return openDialog(state, {
-        kind: 'confirm', tone: 'danger', title: `New signing secret for ${hostOf(h.url)}?`,
-        lines: ['The receiver must be given the new secret: deliveries signed with it fail there until then.'], request: { op: 'rotateWebhookSecret', id: h.id, url: h.url },
-      })
+      // The old secret cannot be brought back, so the host is typed, as for a delete.
+      return openDialog(state, typed(`New signing secret for ${hostOf(h.url)}?`, hostOf(h.url), [
+        'For 24 hours deliveries carry signatures with both secrets; then the old one is gone for good.',
+        'Give the receiver the new secret (shown once) before then.',
+      ], { op: 'rotateWebhookSecret', id: h.id, url: h.url }))
     default:
       return state
   }

@@ -188,7 +188,9 @@ export function apiPlugin(ctx: SurfaceContext, adminToken: string | null) {
               state.principal = principal.accessKeyId ?? `${principal.via}:${principal.accountId}`
               state.accountId = principal.accountId
             }
-            if (principal && principal.via !== 'session' && request.method === 'GET' && (o.surface === 'dashboard' || o.surface === 'admin') &&
+            // Any credential, sessions too (`tui --login`): only a GET, and the pipeline keeps
+            // only a successful JSON answer quiet, so at worst a page of ours hides its own reads.
+            if (principal && request.method === 'GET' && (o.surface === 'dashboard' || o.surface === 'admin') &&
               request.headers.get(POLL_HEADER) === '1') state.quiet = true
             if (o.auth !== 'optional') {
               if (!principal) throw new AppError('Unauthorized', { message: o.auth === 'apiKey' ? 'Send X-API-Key: ACCESS_KEY:SECRET_KEY or Authorization: Bearer ACCESS_KEY:SECRET_KEY.' : 'Log in first, or send an API key.' })
