@@ -163,7 +163,11 @@ export function App({ client, intervalMs = POLL_INTERVAL_MS, screens = SCREENS, 
   // useInput re-subscribes whenever its handler changes; a stable handler reading a ref avoids
   // dropping keys typed during a re-render.
   const onKey = useRef<(input: string, key: Key) => void>(() => {})
+  // Keys read before the next render resolve against the state the previous keys led to, not the
+  // stale render: Enter that closes the filter, then Enter again, opens the row.
+  const ahead = useRef<{ from: TuiState; to: TuiState } | null>(null)
   onKey.current = (input, key) => {
+    const current = ahead.current?.from === state ? ahead.current.to : state
     const chars = [...input]
     const single = chars.length <= 1 || key.ctrl || key.meta || keyName(input, key) !== input
     let names: string[]
@@ -174,11 +178,11 @@ export function App({ client, intervalMs = POLL_INTERVAL_MS, screens = SCREENS, 
       // as a single paste. Into an input, it is typed text (with any Enter or Tab in it). Else a
       // chunk made only of bound keys is those keys; anything else (the tail of an unknown escape
       // sequence such as "[200~") stays one unbound name and is ignored.
-      const start = keysFor(state)
+      const start = keysFor(current)
       names = start.sk.text ? chars.map(charName)
         : chars.every((c) => resolveKey(start.bindings, c)) ? chars : [input]
     }
-    let s = state
+    let s = current
     for (const name of names) {
       const { sk, bindings } = keysFor(s)
       let command: Command | Action | null = resolveKey(bindings, name) ??
@@ -186,7 +190,10 @@ export function App({ client, intervalMs = POLL_INTERVAL_MS, screens = SCREENS, 
       if (!command) continue
       if (command.type === 'runPalette') {
         command = paletteAction(s)
-        if (command.type !== 'palette/error') dispatch({ type: 'palette/close' })
+        if (command.type !== 'palette/error') {
+          dispatch({ type: 'palette/close' })
+          s = reducer(s, { type: 'palette/close' })
+        }
       }
       let action: Action | null = null
       switch (command.type) {
@@ -208,6 +215,7 @@ export function App({ client, intervalMs = POLL_INTERVAL_MS, screens = SCREENS, 
         s = reducer(s, action)
       }
     }
+    ahead.current = { from: state, to: s }
   }
   useInput(useCallback((input: string, key: Key) => onKey.current(input, key), []))
 

@@ -282,6 +282,19 @@ describe('Webhooks', () => {
 })
 
 describe('Accounts', () => {
+  test('keys that arrive before the screen redraws act on the state the earlier ones led to', async () => {
+    await admin.createAccount({ email: 'ink-fast@example.com', password: 'ink-fast-password', isAdmin: false })
+    const t = open()
+    await waitForFrame(t.lastFrame, (f) => f.includes('● online'), 'online')
+    await press(t, '2', (f) => f.includes('ink-fast@example.com'), 'the accounts')
+    // One read per key and no frame awaited in between, as a paste or a script delivers them:
+    // Enter that keeps the filter, then Enter that opens the row it left under the cursor.
+    for (const k of ['/', ...'ink-fast', ENTER, ENTER]) t.stdin.write(k)
+    const f = await waitForFrame(t.lastFrame, (fr) => fr.includes('Access keys (1)'), 'the account in full')
+    expect(f).toMatch(/│ ink-fast@example\.com\s/)
+    t.instance.unmount()
+  })
+
   test('plan, admin flag, password reset, and the account in full', async () => {
     await admin.createAccount({ email: 'ink-user@example.com', password: 'ink-user-password', isAdmin: false })
     // Sorts first: the filter, not the order, has to bring ink-user under the cursor.
