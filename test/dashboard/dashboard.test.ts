@@ -15,7 +15,7 @@ import { GetBucketCorsCommand, GetObjectCommand, ListMultipartUploadsCommand, Li
 import { sdkError } from '../helpers/s3-client'
 import sharp from 'sharp'
 import { REGION, ROOT_EMAIL, ROOT_PASSWORD, startInProcess, type InProcessTestServer } from '../helpers/server'
-import { browserTest, capture, haveChromium, launch, watch, type AxeViolation, type BrowserContext, type Chromium, type Page, type Watch } from './browser'
+import { browserTest, capture, haveChromium, launch, watch, type AxeViolation, type BrowserContext, type Chromium, type Page, type Route, type Watch } from './browser'
 
 setDefaultTimeout(180_000)
 
@@ -272,6 +272,8 @@ describe('the dashboard in Chromium', () => {
     ])
     const uploads = page.getByRole('region', { name: 'Uploads' })
     await uploads.getByText('3 of 3 uploaded').waitFor()
+    // The three PUTs were presigned in one call (the budget is 30 a minute), not one call each.
+    expect(w.take().filter((c) => c.startsWith('POST /api/presign'))).toEqual(['POST /api/presign/batch'])
     for (const n of ['garden.jpg', 'notes.txt', 'plan.pdf']) await page.getByRole('link', { name: n }).waitFor()
     const thumb = page.locator('img.thumb')
     await thumb.waitFor()
@@ -283,28 +285,55 @@ describe('the dashboard in Chromium', () => {
     await uploads.getByRole('button', { name: 'Close' }).click()
   })
 
-  browserTest('files: a large file goes up in presigned parts; a cancelled one leaves no upload behind', async () => {
+  browserTest('files: a large file goes up in presigned parts, a dropped part is sent again alone; one that fails for good or is cancelled leaves no upload behind', async () => {
     const size = 66 * 1024 * 1024 + 123 // 5 parts of 16 MiB and a short last one
-    await dropGenerated('big.bin', size)
     const uploads = page.getByRole('region', { name: 'Uploads' })
+    const client = s3()
+    const noUploadLeft = async () => {
+      while ((await client.send(new ListMultipartUploadsCommand({ Bucket: BUCKET }))).Uploads?.length) await Bun.sleep(50)
+    }
+    /** Routes the PUTs of part `n` of `key` to `handle` (other requests go on untouched). */
+    const onPart = (key: string, n: number, handle: (route: Route) => Promise<void>) => page.route(
+      (u) => u.pathname === `/${BUCKET}/${key}` && u.searchParams.get('partNumber') === String(n),
+      (route) => (route.request().method() === 'PUT' ? handle(route) : route.continue()),
+    )
+    // The network drops part 2 once: it is sent again, alone, with its URL (still valid).
+    const part2: string[] = []
+    await onPart('big.bin', 2, (route) => { part2.push(route.request().url()); return part2.length === 1 ? route.abort('failed') : route.continue() })
+    w.take()
+    await dropGenerated('big.bin', size)
     await uploads.getByText('1 of 1 uploaded').waitFor({ timeout: 120_000 })
-    const head = await s3().send(new GetObjectCommand({ Bucket: BUCKET, Key: 'big.bin' }))
+    expect(part2.length).toBe(2)
+    expect(part2[1]).toBe(part2[0])
+    // Two presign calls: the create URL, then every part's with complete and abort.
+    expect(w.take().filter((c) => c.startsWith('POST /api/presign'))).toEqual(['POST /api/presign/batch', 'POST /api/presign/batch'])
+    const head = await client.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'big.bin' }))
     expect(head.ETag).toMatch(/^"[0-9a-f]{32}-5"$/)
     expect(md5(Buffer.from(await head.Body!.transformToByteArray()))).toBe(md5(generated(size)))
     await uploads.getByRole('button', { name: 'Close' }).click()
 
+    // Part 1 of another file never gets through: tried 4 times, the file fails and its upload is aborted.
+    let tries = 0
+    await onPart('failed.bin', 1, (route) => { tries++; return route.abort('failed') })
+    await dropGenerated('failed.bin', size)
+    await uploads.getByText('failed', { exact: true }).waitFor({ timeout: 60_000 })
+    await uploads.getByText('The upload could not reach the S3 endpoint.').waitFor()
+    expect(tries).toBe(4)
+    await noUploadLeft()
+    await page.unrouteAll()
+    await uploads.getByRole('button', { name: 'Close' }).click()
+
+    // While a file goes up, leaving the page asks first; once nothing is going up, it does not.
+    const leaving = () => page.evaluate(() => { const e = new Event('beforeunload', { cancelable: true }); dispatchEvent(e); return e.defaultPrevented })
     await dropGenerated('cancelled.bin', size)
     const cancel = uploads.getByRole('button', { name: 'Cancel cancelled.bin' })
     // Cancel once the multipart upload exists (its first part is on its way).
     await page.waitForFunction(() => [...document.querySelectorAll('.uploads progress')].some((p) => Number((p as HTMLProgressElement).value) > 0))
+    expect(await leaving()).toBe(true)
     await cancel.click()
     await uploads.getByText('cancelled', { exact: true }).waitFor()
-    const client = s3()
-    for (;;) {
-      const open = await client.send(new ListMultipartUploadsCommand({ Bucket: BUCKET }))
-      if (!open.Uploads?.length) break
-      await Bun.sleep(50)
-    }
+    expect(await leaving()).toBe(false)
+    await noUploadLeft()
     expect(await sdkError(client.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'cancelled.bin' })))).toMatchObject({ status: 404 })
     await uploads.getByRole('button', { name: 'Close' }).click()
     await page.getByRole('link', { name: 'big.bin' }).click()
