@@ -282,6 +282,14 @@ describe('the dashboard in Chromium', () => {
     expect(await thumb.getAttribute('src')).toMatch(new RegExp(`^/api/img/${BUCKET}/garden\\.jpg\\?w=96&h=96&fit=cover&exp=\\d+&sig=`))
     await settle()
     await shoot('files', { uhd: true })
+    // The panel floats over the page: it folds away at any time and opens again.
+    const toggle = uploads.locator('button[aria-controls="uploads-list"]')
+    await expect(toggle.getAttribute('aria-expanded')).resolves.toBe('true')
+    await uploads.getByRole('button', { name: 'Hide each upload' }).click()
+    await expect(toggle.getAttribute('aria-expanded')).resolves.toBe('false')
+    await uploads.getByRole('list').waitFor({ state: 'hidden' })
+    await uploads.getByRole('button', { name: 'Show each upload' }).click()
+    await uploads.getByRole('listitem').filter({ hasText: 'plan.pdf' }).waitFor()
     await uploads.getByRole('button', { name: 'Close' }).click()
   })
 
@@ -343,6 +351,18 @@ describe('the dashboard in Chromium', () => {
   })
 
   browserTest('files: the preview pane shows text, images, PDF and audio; download and a presigned link', async () => {
+    // On a phone the preview opens under the whole list: focus and view go to its heading, and
+    // back to the file's link when it closes.
+    await page.setViewportSize({ width: 390, height: 844 })
+    await page.getByRole('link', { name: 'notes.txt' }).click()
+    await page.waitForFunction(() => document.activeElement?.id === 'preview-h' && document.activeElement.textContent === 'notes.txt')
+    const top = await page.evaluate(() => document.querySelector('.topbar')!.getBoundingClientRect().bottom)
+    const box = (await page.locator('#preview-h').boundingBox())!
+    expect(box.y).toBeGreaterThanOrEqual(top)
+    expect(box.y + box.height).toBeLessThanOrEqual(844)
+    await page.getByRole('link', { name: 'Close preview' }).click()
+    await page.waitForFunction(() => document.activeElement?.textContent === 'notes.txt' && document.activeElement.tagName === 'A')
+    await page.setViewportSize({ width: 1280, height: 900 })
     await page.getByRole('link', { name: 'notes.txt' }).click()
     await expect(page.getByLabel('Content of notes.txt').textContent()).resolves.toBe(NOTES_V1)
     // Download: the file's bytes, as an attachment.

@@ -18,7 +18,7 @@ export function FilePreview({ bucket, fileKey, onDelete }: { bucket: string; fil
   const d = details.data
   return (
     <section className="card preview" aria-labelledby="preview-h">
-      <h2 id="preview-h" className="file-title">{baseName(fileKey)}</h2>
+      <h2 id="preview-h" className="file-title" tabIndex={-1}>{baseName(fileKey)}</h2>
       <LoadState loading={details.loading} error={details.error} hasData={!!d} />
       {d ? (
         <>

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react'
+import { useEffect, useRef, useState } from 'react'
 import { call, client, messageOf, seg, type Data } from '../api'
 import { useMe } from '../session'
 import { useLoad } from '../lib/use-load'
@@ -17,6 +17,8 @@ type Listing = Data<ReturnType<typeof client.api.buckets>['objects']['get']>
 type Entry = Listing['objects'][number]
 
 const PAGE = 200
+/** styles.css: below this width the preview stacks under the list (.split-files). */
+const STACKED = '(max-width: 1000px)'
 
 function listPage(bucket: string, prefix: string, cursor?: string) {
   return call(client.api.buckets({ name: seg(bucket) }).objects.get({ query: { prefix, delimiter: '/', limit: PAGE, ...(cursor ? { cursor } : {}) } }))
@@ -53,6 +55,22 @@ export function Files({ bucket: routeBucket, prefix = '', selected }: { bucket?:
       void refreshBuckets()
     }
   }), [bucket, prefix, listing.reload])
+
+  // Stacked, the preview opens under the whole list, out of sight: take the reader (focus and
+  // view) to its heading, and back to the file's link when it closes. Side by side, focus stays.
+  const pane = useRef<HTMLDivElement>(null)
+  const shown = useRef(selected)
+  useEffect(() => {
+    const was = shown.current
+    shown.current = selected
+    if (!matchMedia(STACKED).matches) return
+    if (selected) {
+      document.getElementById('preview-h')?.focus({ preventScroll: true })
+      pane.current?.scrollIntoView({ block: 'start' })
+    } else if (was) {
+      document.querySelector<HTMLElement>(`a[href="${CSS.escape(href('files', bucket, prefix, was))}"]`)?.focus()
+    }
+  }, [selected, bucket, prefix])
 
   const data = listing.data
   const objects = [...(data?.objects ?? []), ...(more?.objects ?? [])]
@@ -123,7 +141,7 @@ export function Files({ bucket: routeBucket, prefix = '', selected }: { bucket?:
           ) : null}
         </div>
         {selected ? (
-          <div>
+          <div ref={pane} className="preview-pane">
             <p><a href={href('files', bucket, prefix)}>Close preview</a></p>
             <FilePreview bucket={bucket} fileKey={selected} onDelete={() => setDeleting(selected)} />
           </div>
