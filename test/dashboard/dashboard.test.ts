@@ -290,6 +290,9 @@ describe('the dashboard in Chromium', () => {
     await uploads.getByRole('list').waitFor({ state: 'hidden' })
     await uploads.getByRole('button', { name: 'Show each upload' }).click()
     await uploads.getByRole('listitem').filter({ hasText: 'plan.pdf' }).waitFor()
+    // Type labels in words, not cut to four letters.
+    await expect(page.getByRole('row').filter({ hasText: 'tone.wav' }).locator('.icon').textContent()).resolves.toBe('wav')
+    await expect(page.getByRole('row').filter({ hasText: 'plan.pdf' }).locator('.icon').textContent()).resolves.toBe('pdf')
     await uploads.getByRole('button', { name: 'Close' }).click()
   })
 

@@ -1,9 +1,10 @@
 /**
- * The dashboard's pure upload rules: how a large file is cut into parts (within S3's limits, its
- * part URLs signed in as few calls as the budget needs).
+ * The dashboard's pure upload and listing rules: how a large file is cut into parts (within S3's
+ * limits, its part URLs signed in as few calls as the budget needs) and the type labels of files.
  */
 import { describe, expect, test } from 'bun:test'
 import { MULTIPART_THRESHOLD, PARTS_PER_CALL, partSize } from '../../src/dashboard/ui/lib/part-size'
+import { typeLabel } from '../../src/dashboard/ui/lib/format'
 import { MAX_PART_SIZE, MAX_PARTS } from '../../src/domain/upload-limits'
 
 const MIB = 1024 ** 2
@@ -37,5 +38,22 @@ describe('part sizes', () => {
       expect(part).toBeLessThanOrEqual(MAX_PART_SIZE)
       expect(Math.ceil(size / part)).toBeLessThanOrEqual(MAX_PARTS)
     }
+  })
+})
+
+describe('type labels', () => {
+  test('a short extension as it is, else the kind in a word', () => {
+    expect(typeLabel('a/song.mp3', 'audio/mpeg')).toBe('mp3')
+    expect(typeLabel('photo.JPEG')).toBe('JPEG')
+    expect(typeLabel('data.json')).toBe('json')
+    expect(typeLabel('recording', 'audio/ogg')).toBe('Audio')
+    expect(typeLabel('clip', 'video/mp4')).toBe('Video')
+    expect(typeLabel('scan', 'application/pdf')).toBe('PDF')
+    expect(typeLabel('README', 'text/plain')).toBe('Text')
+    expect(typeLabel('picture', 'image/png')).toBe('Image')
+    expect(typeLabel('archive.tar.gz')).toBe('gz')
+    expect(typeLabel('backup.2024', 'application/octet-stream')).toBe('File')
+    expect(typeLabel('movie.quicktime', 'video/quicktime')).toBe('Video')
+    expect(typeLabel('dir.d/blob')).toBe('File')
   })
 })

@@ -2,7 +2,7 @@ import { useEffect, useRef, useState } from 'react'
 import { call, client, messageOf, seg, type Data } from '../api'
 import { useMe } from '../session'
 import { useLoad } from '../lib/use-load'
-import { baseName, bytes, dateTime, isThumbnailable, kindOf } from '../lib/format'
+import { baseName, bytes, dateTime, isThumbnailable, typeLabel } from '../lib/format'
 import { go, href } from '../lib/router'
 import { enqueue, onUploadFinished, pendingIn } from '../lib/uploads'
 import { refreshBuckets } from '../lib/buckets'
@@ -118,7 +118,7 @@ export function Files({ bucket: routeBucket, prefix = '', selected }: { bucket?:
                     <tr key={o.key} className={selected === o.key ? 'selected' : undefined}>
                       <td>
                         <span className="file-name">
-                          {thumbs[o.key] ? <img className="thumb" src={thumbs[o.key]} alt="" loading="lazy" width={44} height={44} /> : <span className="icon" aria-hidden="true">{kindOf(o.key, o.contentType).slice(0, 4)}</span>}
+                          {thumbs[o.key] ? <img className="thumb" src={thumbs[o.key]} alt="" loading="lazy" width={44} height={44} /> : <span className="icon" aria-hidden="true">{typeLabel(o.key, o.contentType)}</span>}
                           <a href={href('files', bucket, prefix, o.key)} aria-current={selected === o.key ? 'true' : undefined}>{baseName(o.key)}</a>
                         </span>
                       </td>
