@@ -11,7 +11,7 @@ import { BucketPicker } from '../components/BucketPicker'
 import { LoadState, Notice } from '../components/Notice'
 import { FileDrop } from '../components/FileDrop'
 import { FilePreview } from '../components/FilePreview'
-import { Dialog } from '../components/Dialog'
+import { Confirm } from '../components/Dialog'
 
 type Listing = Data<ReturnType<typeof client.api.buckets>['objects']['get']>
 type Entry = Listing['objects'][number]
@@ -147,25 +147,27 @@ export function Files({ bucket: routeBucket, prefix = '', selected }: { bucket?:
           </div>
         ) : null}
       </div>
-      <Dialog title="Delete this file?" open={deleting !== null} onClose={() => setDeleting(null)}>
+      <Confirm
+        open={deleting !== null}
+        title="Delete this file?"
+        action="Delete"
+        onCancel={() => setDeleting(null)}
+        onConfirm={async () => {
+          const key = deleting!
+          const here = location.hash
+          setDeleting(null)
+          try {
+            await call(client.api.buckets({ name: seg(bucket) }).object.delete({}, { query: { key } }))
+            // Close the deleted file's preview, unless the user has gone elsewhere meanwhile.
+            if (location.hash === here) go(href('files', bucket, prefix))
+            setMore(null)
+            void listing.reload()
+            void refreshBuckets()
+          } catch (e) { setError(messageOf(e)) }
+        }}
+      >
         <p><code>{deleting}</code> will be deleted. With Time Machine on, it stays restorable from its history.</p>
-        <div className="actions">
-          <button type="button" className="btn" onClick={() => setDeleting(null)}>Cancel</button>
-          <button type="button" className="btn btn-danger" onClick={async () => {
-            const key = deleting!
-            const here = location.hash
-            setDeleting(null)
-            try {
-              await call(client.api.buckets({ name: seg(bucket) }).object.delete({}, { query: { key } }))
-              // Close the deleted file's preview, unless the user has gone elsewhere meanwhile.
-              if (location.hash === here) go(href('files', bucket, prefix))
-              setMore(null)
-              void listing.reload()
-              void refreshBuckets()
-            } catch (e) { setError(messageOf(e)) }
-          }}>Delete</button>
-        </div>
-      </Dialog>
+      </Confirm>
     </>
   )
 }

@@ -8,6 +8,7 @@ import { PageHeader } from '../components/PageHeader'
 import { BucketPicker } from '../components/BucketPicker'
 import { LoadState, Notice } from '../components/Notice'
 import { Diff } from '../components/Diff'
+import { Confirm } from '../components/Dialog'
 
 type Version = Extract<Data<typeof client.api.versions.get>, { versions: unknown }>['versions'][number]
 type Comparison = Data<typeof client.api.versions.compare.get>
@@ -101,6 +102,7 @@ function FileHistory({ bucket, fileKey }: { bucket: string; fileKey: string }) {
     return r.versions
   }), [bucket, fileKey])
   const [selected, setSelected] = useState<Version | null>(null)
+  const [deleting, setDeleting] = useState<Version | null>(null)
   const [comparison, setComparison] = useState<Comparison | null>(null)
   const [error, setError] = useState<string | null>(null)
   const [ok, setOk] = useState<string | null>(null)
@@ -156,7 +158,7 @@ function FileHistory({ bucket, fileKey }: { bucket: string; fileKey: string }) {
                   {!v.isCurrent && current ? <button type="button" className="btn btn-small" onClick={() => void compare(v, current)}>Compare with current<span className="offscreen"> (version {v.versionNumber})</span></button> : null}
                   {v.isCurrent && versions[i + 1] ? <button type="button" className="btn btn-small" onClick={() => void compare(versions[i + 1], v)}>Compare with previous</button> : null}
                   {!v.isCurrent ? <button type="button" className="btn btn-small btn-primary" onClick={() => void restore(v)}>Restore<span className="offscreen"> version {v.versionNumber}</span></button> : null}
-                  {!v.isCurrent ? <button type="button" className="btn btn-small btn-danger" onClick={() => void remove(v)}>Delete<span className="offscreen"> version {v.versionNumber}</span></button> : null}
+                  {!v.isCurrent ? <button type="button" className="btn btn-small btn-danger" onClick={() => setDeleting(v)}>Delete…<span className="offscreen"> version {v.versionNumber}</span></button> : null}
                 </div>
               </li>
             ))}
@@ -168,6 +170,19 @@ function FileHistory({ bucket, fileKey }: { bucket: string; fileKey: string }) {
           {!comparison && !selected ? <p className="muted">Preview a version or compare it with the current one.</p> : null}
         </div>
       </div>
+      <Confirm
+        open={deleting !== null}
+        title={`Delete version ${deleting?.versionNumber ?? ''} for good?`}
+        action="Delete for good"
+        onCancel={() => setDeleting(null)}
+        onConfirm={() => {
+          const v = deleting!
+          setDeleting(null)
+          void remove(v)
+        }}
+      >
+        {deleting ? <p>Version {deleting.versionNumber} of <code>{fileKey}</code> ({bytes(deleting.size)}, {dateTime(deleting.createdAt)}) will be removed from the history. It cannot be restored afterwards.</p> : null}
+      </Confirm>
     </>
   )
 }
