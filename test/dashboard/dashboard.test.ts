@@ -599,6 +599,44 @@ describe('the dashboard in Chromium', () => {
     }
   })
 
+  browserTest('without an access key: revoking the last one warns; a failed presign shows one notice pointing to the Keys page', async () => {
+    await open('keys', 'Access keys', 'keys-revoke')
+    const keyRows = page.getByRole('row').filter({ has: page.locator('code') })
+    const revoke = async (row: ReturnType<typeof page.locator>, warned: boolean) => {
+      const key = (await row.locator('code').textContent())!.trim()
+      await row.getByRole('button', { name: `Revoke ${key}` }).click()
+      const dialog = page.getByRole('dialog', { name: 'Revoke this access key?' })
+      await dialog.getByText(key).first().waitFor()
+      await expect(dialog.getByText(/This is your last access key/).count()).resolves.toBe(warned ? 1 : 0)
+      await dialog.getByLabel(`Type ${key} to confirm`).fill(key)
+      await dialog.getByRole('button', { name: 'Revoke key' }).click()
+      await page.getByRole('cell', { name: key, exact: true }).waitFor({ state: 'detached' })
+    }
+    // Every key but one (sign-up's, the Keys page's, the one made after the password change) goes without that warning.
+    await expect(keyRows.count()).resolves.toBe(3)
+    while ((await keyRows.count()) > 1) await revoke(keyRows.filter({ hasNotText: 'e2e laptop' }).first(), false)
+    await revoke(keyRows.first(), true)
+    const notice = page.getByRole('status').filter({ hasText: 'This account has no access key.' })
+    await notice.waitFor()
+    // A fresh load knows nothing: the first presign that fails brings the notice, once, whoever asked.
+    await open(`files/${BUCKET}`, 'Files', 'files-no-key')
+    await expect(notice.count()).resolves.toBe(0)
+    await page.getByRole('link', { name: 'notes.txt' }).click()
+    await notice.waitFor()
+    await drop([{ name: 'no-key.txt', type: 'text/plain', data: Buffer.from('no key') }])
+    const uploads = page.getByRole('region', { name: 'Uploads' })
+    await uploads.getByText('failed', { exact: true }).waitFor()
+    await expect(notice.count()).resolves.toBe(1)
+    await uploads.getByRole('button', { name: 'Close' }).click()
+    await notice.getByRole('link', { name: 'create a key on the Access keys page' }).click()
+    await page.getByRole('heading', { level: 1, name: 'Access keys' }).waitFor()
+    await page.getByLabel('Name (optional)').fill('after the last one')
+    await page.getByRole('button', { name: 'Create key' }).click()
+    await page.getByRole('region', { name: /New key/ }).waitFor()
+    await notice.waitFor({ state: 'detached' })
+    await page.getByRole('button', { name: 'I have saved the secret' }).click()
+  })
+
   browserTest('log out everywhere ends the session', async () => {
     await open('account', 'Account', 'account')
     await page.getByRole('button', { name: 'Log out everywhere' }).click()

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react'
 import { call, client, messageOf, seg, type Data } from '../api'
 import { useLoad } from '../lib/use-load'
+import { presign } from '../lib/presign'
 import { baseName, bytes, dateTime, kindOf } from '../lib/format'
 import { href } from '../lib/router'
 import { LoadState, Notice } from './Notice'
@@ -10,7 +11,7 @@ import { Field } from './Field'
 type Details = Data<ReturnType<typeof client.api.buckets>['object']['get']>
 
 const presignGet = (bucket: string, key: string, expiresIn = 3600) =>
-  call(client.api.presign.post({ bucket, key, operation: 'GetObject', expiresIn })).then((p) => p.url)
+  presign({ bucket, key, operation: 'GetObject', expiresIn }).then((p) => p.url)
 
 /** One file: its details, the content as the browser shows it, download, link, share, delete. */
 export function FilePreview({ bucket, fileKey, onDelete }: { bucket: string; fileKey: string; onDelete: () => void }) {

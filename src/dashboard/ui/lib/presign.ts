@@ -24,13 +24,13 @@ function setKeyMissing(missing: boolean) {
   for (const f of subscribers) f()
 }
 
-/** True since a presign failed for want of an access key, until one succeeds or a key is created. */
+/** True once a presign failed for want of an access key (or the last one was revoked), until a presign works or a key is created. */
 export function useKeyMissing(): boolean {
   return useSyncExternalStore((f) => { subscribers.add(f); return () => subscribers.delete(f) }, () => keyMissing)
 }
 
-/** The account has a key again (the Keys page created one). */
-export const keyCreated = () => setKeyMissing(false)
+/** What the Keys page knows: how many keys the account has now. */
+export const noteKeyCount = (n: number) => setKeyMissing(n === 0)
 
 async function noting<T>(p: Promise<T>): Promise<T> {
   try {
