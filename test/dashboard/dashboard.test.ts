@@ -11,7 +11,7 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout } from 'bun:test'
 import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
-import { GetBucketCorsCommand, GetObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3'
+import { CreateBucketCommand, DeleteObjectsCommand, GetBucketCorsCommand, GetObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3'
 import { sdkError } from '../helpers/s3-client'
 import sharp from 'sharp'
 import { REGION, ROOT_EMAIL, ROOT_PASSWORD, startInProcess, type InProcessTestServer } from '../helpers/server'
@@ -88,9 +88,8 @@ async function dropGenerated(name: string, size: number) {
   await page.dispatchEvent('.dropzone', 'drop', { dataTransfer: dt })
 }
 
-/** A quarter second of 8 kHz 8-bit mono silence as WAV (the <audio> preview reads its duration). */
-function wav(): Buffer {
-  const samples = 2000
+/** `samples` of 8 kHz 8-bit mono silence as WAV, a quarter second by default (the <audio> preview reads its duration). */
+function wav(samples = 2000): Buffer {
   const h = Buffer.alloc(44)
   h.write('RIFF', 0); h.writeUInt32LE(36 + samples, 4); h.write('WAVEfmt ', 8); h.writeUInt32LE(16, 16); h.writeUInt16LE(1, 20); h.writeUInt16LE(1, 22)
   h.writeUInt32LE(8000, 24); h.writeUInt32LE(8000, 28); h.writeUInt16LE(1, 32); h.writeUInt16LE(8, 34); h.write('data', 36); h.writeUInt32LE(samples, 40)
@@ -447,6 +446,39 @@ describe('the dashboard in Chromium', () => {
     await page.getByText(/^notes\.txt is back \(version \d+\)\.$/).waitFor()
     const back = await s3().send(new GetObjectCommand({ Bucket: BUCKET, Key: 'notes.txt' }))
     expect(await back.Body!.transformToString()).toBe(NOTES_V1)
+  })
+
+  browserTest('time machine: an old version previews as the Files page shows a file (audio here); deleted files page past 100', async () => {
+    // tone.wav gets a second, longer version; the first plays from the version's bytes (S3 cannot serve it).
+    await s3().send(new PutObjectCommand({ Bucket: BUCKET, Key: 'tone.wav', Body: wav(4000), ContentType: 'audio/wav' }))
+    await page.goto(`${server.httpUrl}/#/time-machine/${BUCKET}/tone.wav`)
+    await page.getByRole('heading', { name: 'Versions' }).waitFor()
+    await settle()
+    await page.getByRole('button', { name: 'Preview version 1' }).click()
+    await page.waitForFunction(() => {
+      const a = document.querySelector<HTMLAudioElement>('audio[aria-label="version 1 of tone.wav"]')
+      return !!a && a.src.startsWith('blob:') && a.readyState >= 1 && Math.abs(a.duration - 0.25) < 0.01
+    })
+    await settle()
+    await shoot('time-machine-audio')
+
+    // 101 deleted files with history in another bucket: 100 listed, the rest on request.
+    const many = 'dana-many'
+    const client = s3()
+    await client.send(new CreateBucketCommand({ Bucket: many }))
+    const on = await fetch(`${server.httpUrl}/api/buckets/${many}`, { method: 'PATCH', headers: { 'x-api-key': `${accessKey}:${secretKey}`, 'content-type': 'application/json' }, body: JSON.stringify({ versioning: true }) })
+    expect(on.status).toBe(200)
+    const keys = Array.from({ length: 101 }, (_, i) => `gone/${String(i).padStart(3, '0')}.txt`)
+    await Promise.all(keys.map((k) => client.send(new PutObjectCommand({ Bucket: many, Key: k, Body: k }))))
+    await client.send(new DeleteObjectsCommand({ Bucket: many, Delete: { Objects: keys.map((Key) => ({ Key })) } }))
+    await page.goto(`${server.httpUrl}/#/time-machine/${many}`)
+    const deleted = page.getByRole('region', { name: 'Deleted files' })
+    await deleted.getByRole('link', { name: 'gone/099.txt' }).waitFor()
+    expect(await deleted.getByRole('listitem').count()).toBe(100)
+    await deleted.getByRole('button', { name: 'More deleted files' }).click()
+    await deleted.getByRole('link', { name: 'gone/100.txt' }).waitFor()
+    expect(await deleted.getByRole('listitem').count()).toBe(101)
+    await expect(deleted.getByRole('button', { name: 'More deleted files' }).count()).resolves.toBe(0)
   })
 
   browserTest('share a file with a password; the link opens in a fresh browser context without an account', async () => {
