@@ -1,9 +1,12 @@
 /**
  * The web dashboard end to end, in headless Chromium against an in-process appliance with the
  * dashboard's real rate limit (30 API requests a minute) and its CSP enforced: sign up → create a
- * key → create a bucket → upload three files by drag and drop (presigned PUTs to the S3 port) →
- * a thumbnail → overwrite a text file → diff and restore the old version → a share link opened
- * in a fresh browser context → the bytes checked through S3 with the key the page showed.
+ * key → create a bucket → upload three files by drag and drop (presigned PUTs to the S3 port, one
+ * presign call for the three) → a thumbnail → overwrite a text file → diff and restore the old
+ * version → a share link opened in a fresh browser context → the bytes checked through S3 with
+ * the key the page showed. Also: multipart uploads with a dropped part sent again and a failed
+ * file aborted, the phone layout's focus, confirmations, Time Machine's media previews and paging,
+ * and an account left without access keys.
  * Every page is screenshotted at 1280 and 390 px and in the dark scheme (test-artifacts/dashboard/;
  * two at 3840 px), checked with axe-core (no serious or critical violations, contrast included)
  * and for horizontal scrolling at 360 px; each page's API calls are counted.
