@@ -8,7 +8,9 @@ import { dashboardFiles, type ServedFile } from './assets'
 /**
  * The dashboard's Content-Security-Policy: its own scripts and styles only (no inline code, no
  * eval), API calls to this origin, and the S3 endpoint for presigned uploads and previews
- * (images, media, PDFs, text). Nothing from any other origin.
+ * (images, media, PDFs, text). blob: is the dashboard's own data: Time Machine previews of old
+ * versions (S3 cannot serve those), fetched from the API and shown in place. Nothing from any
+ * other origin.
  */
 export function dashboardCsp(s3Origin: string): string {
   return [
@@ -17,7 +19,7 @@ export function dashboardCsp(s3Origin: string): string {
     "style-src 'self'",
     `img-src 'self' data: blob: ${s3Origin}`,
     `media-src 'self' blob: ${s3Origin}`,
-    `frame-src ${s3Origin}`,
+    `frame-src blob: ${s3Origin}`,
     `connect-src 'self' ${s3Origin}`,
     "base-uri 'none'",
     "form-action 'self'",

@@ -6,7 +6,7 @@
  */
 import { mkdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import type { Browser, BrowserContext, Page } from 'playwright-core'
+import type { Browser, BrowserContext, Page, Route } from 'playwright-core'
 import { ROOT } from '../helpers/server'
 import { launchChromium } from '../helpers/chromium'
 
@@ -111,4 +111,4 @@ export async function capture(page: Page, name: string, opts: { uhd?: boolean } 
   return found
 }
 
-export type { Browser, BrowserContext, Page }
+export type { Browser, BrowserContext, Page, Route }

@@ -1,9 +1,12 @@
 /**
  * The web dashboard end to end, in headless Chromium against an in-process appliance with the
  * dashboard's real rate limit (30 API requests a minute) and its CSP enforced: sign up → create a
- * key → create a bucket → upload three files by drag and drop (presigned PUTs to the S3 port) →
- * a thumbnail → overwrite a text file → diff and restore the old version → a share link opened
- * in a fresh browser context → the bytes checked through S3 with the key the page showed.
+ * key → create a bucket → upload three files by drag and drop (presigned PUTs to the S3 port, one
+ * presign call for the three) → a thumbnail → overwrite a text file → diff and restore the old
+ * version → a share link opened in a fresh browser context → the bytes checked through S3 with
+ * the key the page showed. Also: multipart uploads with a dropped part sent again and a failed
+ * file aborted, the phone layout's focus, confirmations, Time Machine's media previews and paging,
+ * and an account left without access keys.
  * Every page is screenshotted at 1280 and 390 px and in the dark scheme (test-artifacts/dashboard/;
  * two at 3840 px), checked with axe-core (no serious or critical violations, contrast included)
  * and for horizontal scrolling at 360 px; each page's API calls are counted.
@@ -11,11 +14,11 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout } from 'bun:test'
 import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
-import { GetBucketCorsCommand, GetObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3'
+import { CreateBucketCommand, DeleteObjectsCommand, GetBucketCorsCommand, GetObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3'
 import { sdkError } from '../helpers/s3-client'
 import sharp from 'sharp'
 import { REGION, ROOT_EMAIL, ROOT_PASSWORD, startInProcess, type InProcessTestServer } from '../helpers/server'
-import { browserTest, capture, haveChromium, launch, watch, type AxeViolation, type BrowserContext, type Chromium, type Page, type Watch } from './browser'
+import { browserTest, capture, haveChromium, launch, watch, type AxeViolation, type BrowserContext, type Chromium, type Page, type Route, type Watch } from './browser'
 
 setDefaultTimeout(180_000)
 
@@ -88,9 +91,8 @@ async function dropGenerated(name: string, size: number) {
   await page.dispatchEvent('.dropzone', 'drop', { dataTransfer: dt })
 }
 
-/** A quarter second of 8 kHz 8-bit mono silence as WAV (the <audio> preview reads its duration). */
-function wav(): Buffer {
-  const samples = 2000
+/** `samples` of 8 kHz 8-bit mono silence as WAV, a quarter second by default (the <audio> preview reads its duration). */
+function wav(samples = 2000): Buffer {
   const h = Buffer.alloc(44)
   h.write('RIFF', 0); h.writeUInt32LE(36 + samples, 4); h.write('WAVEfmt ', 8); h.writeUInt32LE(16, 16); h.writeUInt16LE(1, 20); h.writeUInt16LE(1, 22)
   h.writeUInt32LE(8000, 24); h.writeUInt32LE(8000, 28); h.writeUInt16LE(1, 32); h.writeUInt16LE(8, 34); h.write('data', 36); h.writeUInt32LE(samples, 40)
@@ -272,6 +274,8 @@ describe('the dashboard in Chromium', () => {
     ])
     const uploads = page.getByRole('region', { name: 'Uploads' })
     await uploads.getByText('3 of 3 uploaded').waitFor()
+    // The three PUTs were presigned in one call (the budget is 30 a minute), not one call each.
+    expect(w.take().filter((c) => c.startsWith('POST /api/presign'))).toEqual(['POST /api/presign/batch'])
     for (const n of ['garden.jpg', 'notes.txt', 'plan.pdf']) await page.getByRole('link', { name: n }).waitFor()
     const thumb = page.locator('img.thumb')
     await thumb.waitFor()
@@ -280,31 +284,69 @@ describe('the dashboard in Chromium', () => {
     expect(await thumb.getAttribute('src')).toMatch(new RegExp(`^/api/img/${BUCKET}/garden\\.jpg\\?w=96&h=96&fit=cover&exp=\\d+&sig=`))
     await settle()
     await shoot('files', { uhd: true })
+    // The panel floats over the page: it folds away at any time and opens again.
+    const toggle = uploads.locator('button[aria-controls="uploads-list"]')
+    await expect(toggle.getAttribute('aria-expanded')).resolves.toBe('true')
+    await uploads.getByRole('button', { name: 'Hide each upload' }).click()
+    await expect(toggle.getAttribute('aria-expanded')).resolves.toBe('false')
+    await uploads.getByRole('list').waitFor({ state: 'hidden' })
+    await uploads.getByRole('button', { name: 'Show each upload' }).click()
+    await uploads.getByRole('listitem').filter({ hasText: 'plan.pdf' }).waitFor()
+    // Type labels in words, not cut to four letters.
+    await expect(page.getByRole('row').filter({ hasText: 'tone.wav' }).locator('.icon').textContent()).resolves.toBe('wav')
+    await expect(page.getByRole('row').filter({ hasText: 'plan.pdf' }).locator('.icon').textContent()).resolves.toBe('pdf')
     await uploads.getByRole('button', { name: 'Close' }).click()
   })
 
-  browserTest('files: a large file goes up in presigned parts; a cancelled one leaves no upload behind', async () => {
+  browserTest('files: a large file goes up in presigned parts, a dropped part is sent again alone; one that fails for good or is cancelled leaves no upload behind', async () => {
     const size = 66 * 1024 * 1024 + 123 // 5 parts of 16 MiB and a short last one
-    await dropGenerated('big.bin', size)
     const uploads = page.getByRole('region', { name: 'Uploads' })
+    const client = s3()
+    const noUploadLeft = async () => {
+      while ((await client.send(new ListMultipartUploadsCommand({ Bucket: BUCKET }))).Uploads?.length) await Bun.sleep(50)
+    }
+    /** Routes the PUTs of part `n` of `key` to `handle` (other requests go on untouched). */
+    const onPart = (key: string, n: number, handle: (route: Route) => Promise<void>) => page.route(
+      (u) => u.pathname === `/${BUCKET}/${key}` && u.searchParams.get('partNumber') === String(n),
+      (route) => (route.request().method() === 'PUT' ? handle(route) : route.continue()),
+    )
+    // The network drops part 2 once: it is sent again, alone, with its URL (still valid).
+    const part2: string[] = []
+    await onPart('big.bin', 2, (route) => { part2.push(route.request().url()); return part2.length === 1 ? route.abort('failed') : route.continue() })
+    w.take()
+    await dropGenerated('big.bin', size)
     await uploads.getByText('1 of 1 uploaded').waitFor({ timeout: 120_000 })
-    const head = await s3().send(new GetObjectCommand({ Bucket: BUCKET, Key: 'big.bin' }))
+    expect(part2.length).toBe(2)
+    expect(part2[1]).toBe(part2[0])
+    // Two presign calls: the create URL, then every part's with complete and abort.
+    expect(w.take().filter((c) => c.startsWith('POST /api/presign'))).toEqual(['POST /api/presign/batch', 'POST /api/presign/batch'])
+    const head = await client.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'big.bin' }))
     expect(head.ETag).toMatch(/^"[0-9a-f]{32}-5"$/)
     expect(md5(Buffer.from(await head.Body!.transformToByteArray()))).toBe(md5(generated(size)))
     await uploads.getByRole('button', { name: 'Close' }).click()
 
+    // Part 1 of another file never gets through: tried 4 times, the file fails and its upload is aborted.
+    let tries = 0
+    await onPart('failed.bin', 1, (route) => { tries++; return route.abort('failed') })
+    await dropGenerated('failed.bin', size)
+    await uploads.getByText('failed', { exact: true }).waitFor({ timeout: 60_000 })
+    await uploads.getByText('The upload could not reach the S3 endpoint.').waitFor()
+    expect(tries).toBe(4)
+    await noUploadLeft()
+    await page.unrouteAll()
+    await uploads.getByRole('button', { name: 'Close' }).click()
+
+    // While a file goes up, leaving the page asks first; once nothing is going up, it does not.
+    const leaving = () => page.evaluate(() => { const e = new Event('beforeunload', { cancelable: true }); dispatchEvent(e); return e.defaultPrevented })
     await dropGenerated('cancelled.bin', size)
     const cancel = uploads.getByRole('button', { name: 'Cancel cancelled.bin' })
     // Cancel once the multipart upload exists (its first part is on its way).
     await page.waitForFunction(() => [...document.querySelectorAll('.uploads progress')].some((p) => Number((p as HTMLProgressElement).value) > 0))
+    expect(await leaving()).toBe(true)
     await cancel.click()
     await uploads.getByText('cancelled', { exact: true }).waitFor()
-    const client = s3()
-    for (;;) {
-      const open = await client.send(new ListMultipartUploadsCommand({ Bucket: BUCKET }))
-      if (!open.Uploads?.length) break
-      await Bun.sleep(50)
-    }
+    expect(await leaving()).toBe(false)
+    await noUploadLeft()
     expect(await sdkError(client.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'cancelled.bin' })))).toMatchObject({ status: 404 })
     await uploads.getByRole('button', { name: 'Close' }).click()
     await page.getByRole('link', { name: 'big.bin' }).click()
@@ -314,6 +356,18 @@ describe('the dashboard in Chromium', () => {
   })
 
   browserTest('files: the preview pane shows text, images, PDF and audio; download and a presigned link', async () => {
+    // On a phone the preview opens under the whole list: focus and view go to its heading, and
+    // back to the file's link when it closes.
+    await page.setViewportSize({ width: 390, height: 844 })
+    await page.getByRole('link', { name: 'notes.txt' }).click()
+    await page.waitForFunction(() => document.activeElement?.id === 'preview-h' && document.activeElement.textContent === 'notes.txt')
+    const top = await page.evaluate(() => document.querySelector('.topbar')!.getBoundingClientRect().bottom)
+    const box = (await page.locator('#preview-h').boundingBox())!
+    expect(box.y).toBeGreaterThanOrEqual(top)
+    expect(box.y + box.height).toBeLessThanOrEqual(844)
+    await page.getByRole('link', { name: 'Close preview' }).click()
+    await page.waitForFunction(() => document.activeElement?.textContent === 'notes.txt' && document.activeElement.tagName === 'A')
+    await page.setViewportSize({ width: 1280, height: 900 })
     await page.getByRole('link', { name: 'notes.txt' }).click()
     await expect(page.getByLabel('Content of notes.txt').textContent()).resolves.toBe(NOTES_V1)
     // Download: the file's bytes, as an attachment.
@@ -371,6 +425,18 @@ describe('the dashboard in Chromium', () => {
     await page.getByText('Version 1 restored as version 3.').waitFor()
     const got = await s3().send(new GetObjectCommand({ Bucket: BUCKET, Key: 'notes.txt' }))
     expect(await got.Body!.transformToString()).toBe(NOTES_V1)
+    // Deleting a version is for good: it asks first (focus on Cancel), and Cancel keeps it.
+    await page.getByRole('button', { name: 'Delete… version 2' }).click()
+    const confirm = page.getByRole('dialog', { name: 'Delete version 2 for good?' })
+    await confirm.getByText('It cannot be restored afterwards.').waitFor()
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Cancel')
+    await page.keyboard.press('Enter')
+    await confirm.waitFor({ state: 'hidden' })
+    await page.getByRole('button', { name: 'Delete… version 2' }).click()
+    await confirm.getByRole('button', { name: 'Delete for good' }).click()
+    await page.getByText('Version 2 deleted for good.').waitFor()
+    await expect(page.getByText('Version 2', { exact: true }).count()).resolves.toBe(0)
+    await expect(page.getByText('Version 1', { exact: true }).count()).resolves.toBe(1)
     // Deleted in the file browser, the file is in Time Machine's deleted files; undelete brings it back.
     await page.goto(`${server.httpUrl}/#/files/${BUCKET}//notes.txt`)
     await page.getByRole('button', { name: 'Delete…' }).click()
@@ -383,6 +449,39 @@ describe('the dashboard in Chromium', () => {
     await page.getByText(/^notes\.txt is back \(version \d+\)\.$/).waitFor()
     const back = await s3().send(new GetObjectCommand({ Bucket: BUCKET, Key: 'notes.txt' }))
     expect(await back.Body!.transformToString()).toBe(NOTES_V1)
+  })
+
+  browserTest('time machine: an old version previews as the Files page shows a file (audio here); deleted files page past 100', async () => {
+    // tone.wav gets a second, longer version; the first plays from the version's bytes (S3 cannot serve it).
+    await s3().send(new PutObjectCommand({ Bucket: BUCKET, Key: 'tone.wav', Body: wav(4000), ContentType: 'audio/wav' }))
+    await page.goto(`${server.httpUrl}/#/time-machine/${BUCKET}/tone.wav`)
+    await page.getByRole('heading', { name: 'Versions' }).waitFor()
+    await settle()
+    await page.getByRole('button', { name: 'Preview version 1' }).click()
+    await page.waitForFunction(() => {
+      const a = document.querySelector<HTMLAudioElement>('audio[aria-label="version 1 of tone.wav"]')
+      return !!a && a.src.startsWith('blob:') && a.readyState >= 1 && Math.abs(a.duration - 0.25) < 0.01
+    })
+    await settle()
+    await shoot('time-machine-audio')
+
+    // 101 deleted files with history in another bucket: 100 listed, the rest on request.
+    const many = 'dana-many'
+    const client = s3()
+    await client.send(new CreateBucketCommand({ Bucket: many }))
+    const on = await fetch(`${server.httpUrl}/api/buckets/${many}`, { method: 'PATCH', headers: { 'x-api-key': `${accessKey}:${secretKey}`, 'content-type': 'application/json' }, body: JSON.stringify({ versioning: true }) })
+    expect(on.status).toBe(200)
+    const keys = Array.from({ length: 101 }, (_, i) => `gone/${String(i).padStart(3, '0')}.txt`)
+    await Promise.all(keys.map((k) => client.send(new PutObjectCommand({ Bucket: many, Key: k, Body: k }))))
+    await client.send(new DeleteObjectsCommand({ Bucket: many, Delete: { Objects: keys.map((Key) => ({ Key })) } }))
+    await page.goto(`${server.httpUrl}/#/time-machine/${many}`)
+    const deleted = page.getByRole('region', { name: 'Deleted files' })
+    await deleted.getByRole('link', { name: 'gone/099.txt' }).waitFor()
+    expect(await deleted.getByRole('listitem').count()).toBe(100)
+    await deleted.getByRole('button', { name: 'More deleted files' }).click()
+    await deleted.getByRole('link', { name: 'gone/100.txt' }).waitFor()
+    expect(await deleted.getByRole('listitem').count()).toBe(101)
+    await expect(deleted.getByRole('button', { name: 'More deleted files' }).count()).resolves.toBe(0)
   })
 
   browserTest('share a file with a password; the link opens in a fresh browser context without an account', async () => {
@@ -413,7 +512,14 @@ describe('the dashboard in Chromium', () => {
     await open('shares', 'Shares', 'shares-after')
     const row = page.getByRole('row').filter({ hasText: `${BUCKET}/garden.jpg` })
     await row.getByText('1 of 3').waitFor()
+    // Revoking asks first: Cancel keeps the link.
     await row.getByRole('button', { name: /^Revoke/ }).click()
+    const confirm = page.getByRole('dialog', { name: 'Revoke this share link?' })
+    await confirm.getByRole('button', { name: 'Cancel' }).click()
+    await confirm.waitFor({ state: 'hidden' })
+    expect((await fetch(shareUrl, { redirect: 'manual' })).status).not.toBe(410)
+    await row.getByRole('button', { name: /^Revoke/ }).click()
+    await confirm.getByRole('button', { name: 'Revoke link' }).click()
     await row.getByText('revoked').waitFor()
     expect((await fetch(shareUrl)).status).toBe(410)
   })
@@ -526,6 +632,44 @@ describe('the dashboard in Chromium', () => {
     } finally {
       await admin.close()
     }
+  })
+
+  browserTest('without an access key: revoking the last one warns; a failed presign shows one notice pointing to the Keys page', async () => {
+    await open('keys', 'Access keys', 'keys-revoke')
+    const keyRows = page.getByRole('row').filter({ has: page.locator('code') })
+    const revoke = async (row: ReturnType<typeof page.locator>, warned: boolean) => {
+      const key = (await row.locator('code').textContent())!.trim()
+      await row.getByRole('button', { name: `Revoke ${key}` }).click()
+      const dialog = page.getByRole('dialog', { name: 'Revoke this access key?' })
+      await dialog.getByText(key).first().waitFor()
+      await expect(dialog.getByText(/This is your last access key/).count()).resolves.toBe(warned ? 1 : 0)
+      await dialog.getByLabel(`Type ${key} to confirm`).fill(key)
+      await dialog.getByRole('button', { name: 'Revoke key' }).click()
+      await page.getByRole('cell', { name: key, exact: true }).waitFor({ state: 'detached' })
+    }
+    // Every key but one (sign-up's, the Keys page's, the one made after the password change) goes without that warning.
+    await expect(keyRows.count()).resolves.toBe(3)
+    while ((await keyRows.count()) > 1) await revoke(keyRows.filter({ hasNotText: 'e2e laptop' }).first(), false)
+    await revoke(keyRows.first(), true)
+    const notice = page.getByRole('status').filter({ hasText: 'This account has no access key.' })
+    await notice.waitFor()
+    // A fresh load knows nothing: the first presign that fails brings the notice, once, whoever asked.
+    await open(`files/${BUCKET}`, 'Files', 'files-no-key')
+    await expect(notice.count()).resolves.toBe(0)
+    await page.getByRole('link', { name: 'notes.txt' }).click()
+    await notice.waitFor()
+    await drop([{ name: 'no-key.txt', type: 'text/plain', data: Buffer.from('no key') }])
+    const uploads = page.getByRole('region', { name: 'Uploads' })
+    await uploads.getByText('failed', { exact: true }).waitFor()
+    await expect(notice.count()).resolves.toBe(1)
+    await uploads.getByRole('button', { name: 'Close' }).click()
+    await notice.getByRole('link', { name: 'create a key on the Access keys page' }).click()
+    await page.getByRole('heading', { level: 1, name: 'Access keys' }).waitFor()
+    await page.getByLabel('Name (optional)').fill('after the last one')
+    await page.getByRole('button', { name: 'Create key' }).click()
+    await page.getByRole('region', { name: /New key/ }).waitFor()
+    await notice.waitFor({ state: 'detached' })
+    await page.getByRole('button', { name: 'I have saved the secret' }).click()
   })
 
   browserTest('log out everywhere ends the session', async () => {

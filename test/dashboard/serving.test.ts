@@ -40,7 +40,7 @@ describe('the page', () => {
     const s3 = new URL(server.s3Url).origin
     expect(r.headers.get('content-security-policy')).toBe([
       "default-src 'none'", "script-src 'self'", "style-src 'self'", `img-src 'self' data: blob: ${s3}`, `media-src 'self' blob: ${s3}`,
-      `frame-src ${s3}`, `connect-src 'self' ${s3}`, "base-uri 'none'", "form-action 'self'", "frame-ancestors 'none'",
+      `frame-src blob: ${s3}`, `connect-src 'self' ${s3}`, "base-uri 'none'", "form-action 'self'", "frame-ancestors 'none'",
     ].join('; '))
     expect(r.headers.get('x-frame-options')).toBe('DENY')
     expect(r.headers.get('x-content-type-options')).toBe('nosniff')

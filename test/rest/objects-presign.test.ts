@@ -1,11 +1,14 @@
 /**
  * The API the TUI and the dashboard browse and move files with: listing with folders and
  * cursors, one object's details, delete (Time Machine keeps history), and presigned S3 URLs
- * signed with a key of the caller's account.
+ * signed with a key of the caller's account, one at a time or up to 100 in one call.
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3'
 import { createHash, randomBytes } from 'node:crypto'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { ROOT_ACCESS_KEY, startInProcess, type InProcessTestServer } from '../helpers/server'
 import { s3Client } from '../helpers/s3-client'
 import { adminHeaders, api, createAccount, expectError, keyHeaders, login, ROOT_API_KEY, type Account } from './rest-helpers'
@@ -244,6 +247,117 @@ describe('POST /api/presign', () => {
       expect(o.body.urls.s3).toBe('https://s3.example.com')
     } finally {
       await other.stop()
+    }
+  })
+})
+
+describe('POST /api/presign/batch', () => {
+  const batch = (headers: Record<string, string>, requests: unknown) => api(srv, 'POST', '/api/presign/batch', { headers, json: { requests } })
+
+  test('answers in the order asked, each URL as POST /api/presign would sign it; the URLs work', async () => {
+    await put(alice, alice.bucket, 'batch/read-me.txt', 'read me')
+    const r = await batch(as(alice), [
+      { bucket: alice.bucket, key: 'batch/one.txt', operation: 'PutObject', contentType: 'text/plain' },
+      { bucket: alice.bucket, key: 'batch/read-me.txt', operation: 'GetObject', expiresIn: 60 },
+      { bucket: alice.bucket, key: 'batch/big.bin', operation: 'CreateMultipartUpload' },
+      { bucket: alice.bucket, key: 'batch/two.txt', operation: 'PutObject' },
+    ])
+    expect(r.status).toBe(200)
+    expect(Object.keys(r.body)).toEqual(['results'])
+    const res = r.body.results as Array<{ url: string; method: string; headers: Record<string, string>; expiresAt: string }>
+    expect(res.map((x) => [new URL(x.url).pathname, x.method])).toEqual([
+      [`/${alice.bucket}/batch/one.txt`, 'PUT'], [`/${alice.bucket}/batch/read-me.txt`, 'GET'], [`/${alice.bucket}/batch/big.bin`, 'POST'], [`/${alice.bucket}/batch/two.txt`, 'PUT'],
+    ])
+    for (const x of res) expect(Object.keys(x).sort()).toEqual(['expiresAt', 'headers', 'method', 'url'])
+    expect(res[0].headers).toEqual({ 'content-type': 'text/plain' })
+    expect(new URL(res[1].url).searchParams.get('X-Amz-Expires')).toBe('60')
+    expect(new URL(res[2].url).searchParams.has('uploads')).toBe(true)
+    expect(new URL(res[0].url).searchParams.get('X-Amz-Credential')).toStartWith(`${alice.accessKey}/`)
+    expect((await fetch(res[0].url, { method: 'PUT', headers: res[0].headers, body: 'one' })).status).toBe(200)
+    expect((await fetch(res[3].url, { method: 'PUT', body: 'two' })).status).toBe(200)
+    expect(await s3Text(alice, alice.bucket, 'batch/one.txt')).toBe('one')
+    expect(await s3Text(alice, alice.bucket, 'batch/two.txt')).toBe('two')
+    expect(await (await fetch(res[1].url)).text()).toBe('read me')
+  })
+
+  test('a multipart upload\'s part URLs, complete and abort in one call', async () => {
+    const create = await batch(as(alice), [{ bucket: alice.bucket, key: 'batch/mp.bin', operation: 'CreateMultipartUpload' }])
+    const uploadId = /<UploadId>([^<]+)<\/UploadId>/.exec(await (await fetch(create.body.results[0].url, { method: 'POST' })).text())![1]
+    const parts = [randomBytes(6000), randomBytes(10)]
+    const r = await batch(as(alice), [
+      ...parts.map((_, i) => ({ bucket: alice.bucket, key: 'batch/mp.bin', operation: 'UploadPart', uploadId, partNumber: i + 1 })),
+      { bucket: alice.bucket, key: 'batch/mp.bin', operation: 'CompleteMultipartUpload', uploadId },
+      { bucket: alice.bucket, key: 'batch/mp.bin', operation: 'AbortMultipartUpload', uploadId },
+    ])
+    expect(r.body.results.map((x: { method: string }) => x.method)).toEqual(['PUT', 'PUT', 'POST', 'DELETE'])
+    const etags: string[] = []
+    for (const [i, body] of parts.entries()) etags.push((await fetch(r.body.results[i].url, { method: 'PUT', body })).headers.get('etag')!)
+    const xml = `<CompleteMultipartUpload>${etags.map((e, i) => `<Part><PartNumber>${i + 1}</PartNumber><ETag>${e}</ETag></Part>`).join('')}</CompleteMultipartUpload>`
+    expect((await fetch(r.body.results[2].url, { method: 'POST', body: xml })).status).toBe(200)
+    const got = await s3Of(alice).send(new GetObjectCommand({ Bucket: alice.bucket, Key: 'batch/mp.bin' }))
+    expect(Buffer.from(await got.Body!.transformToByteArray()).equals(Buffer.concat(parts))).toBe(true)
+  })
+
+  test('all or nothing: one bad item fails the call with the single route\'s code, the item named', async () => {
+    const good = { bucket: alice.bucket, key: 'a.txt', operation: 'GetObject' }
+    const refused = async (item: Record<string, unknown>, status: number, code: string) => {
+      const r = await batch(as(alice), [good, good, item])
+      expectError(r, status, code)
+      return r.body.error.message as string
+    }
+    // Checked by the declared schema (the single route's, shared).
+    await refused({ ...good, operation: 'DeleteObject' }, 400, 'ValidationError')
+    expect(await refused({ ...good, expiresIn: 604801 }, 400, 'ValidationError')).toBe('expiresIn must be an integer from 1 to 604800 (seconds).')
+    expect(await refused({ ...good, partNumber: 0 }, 400, 'ValidationError')).toBe('partNumber must be an integer from 1 to 10000.')
+    expect(await refused({ ...good, extra: 1 }, 400, 'ValidationError')).toContain("'requests[2].extra'")
+    expect(await refused({ bucket: alice.bucket, operation: 'GetObject' }, 400, 'ValidationError')).toContain("'requests[2].key'")
+    // Checked by the service, item by item, before anything is signed.
+    expect(await refused({ ...good, operation: 'UploadPart', partNumber: 1 }, 400, 'ValidationError')).toBe('requests[2]: UploadPart needs uploadId.')
+    expect(await refused({ ...good, operation: 'CompleteMultipartUpload' }, 400, 'ValidationError')).toBe('requests[2]: CompleteMultipartUpload needs uploadId.')
+    expect(await refused({ ...good, key: '' }, 400, 'ValidationError')).toStartWith('requests[2]: ')
+    expect(await refused({ ...good, bucket: bob.bucket }, 403, 'AccessDenied')).toStartWith('requests[2]: ')
+    await refused({ ...good, bucket: 'no-such-bucket-here' }, 404, 'NoSuchBucket')
+  })
+
+  test('1 to 100 requests: none, 101 or no list at all is 400; 100 sign in one call', async () => {
+    const item = (i: number) => ({ bucket: alice.bucket, key: `many/${i}.bin`, operation: 'PutObject' })
+    expect((await batch(as(alice), Array.from({ length: 100 }, (_, i) => item(i)))).body.results.length).toBe(100)
+    const tooMany = await batch(as(alice), Array.from({ length: 101 }, (_, i) => item(i)))
+    expectError(tooMany, 400, 'ValidationError')
+    expect(tooMany.body.error.message).toBe('requests must list 1 to 100 presign requests.')
+    expectError(await batch(as(alice), []), 400, 'ValidationError')
+    expectError(await batch(as(alice), item(0)), 400, 'ValidationError')
+    expectError(await api(srv, 'POST', '/api/presign/batch', { headers: as(alice), json: {} }), 400, 'ValidationError')
+    expectError(await batch({}, [item(0)]), 401, 'Unauthorized')
+  })
+
+  test('an account without access keys: 404 NoSuchAccessKey, as for one URL', async () => {
+    const carol = await createAccount(srv)
+    const s = await login(srv, carol.email, carol.password)
+    const session = { cookie: s.cookie, 'x-csrf-token': s.csrf }
+    expect((await api(srv, 'DELETE', `/api/keys?id=${carol.accessKey}`, { headers: session })).status).toBe(200)
+    const item = { bucket: carol.bucket, key: 'x', operation: 'PutObject' }
+    expectError(await batch(session, [item]), 404, 'NoSuchAccessKey')
+    expectError(await api(srv, 'POST', '/api/presign', { headers: session, json: item }), 404, 'NoSuchAccessKey')
+  })
+
+  test('one call is one request of the dashboard budget, however many URLs it signs', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cs-presign-'))
+    const config = join(dir, 'config.json')
+    writeFileSync(config, JSON.stringify({ plans: { default: { quota: '10GiB', 'rate-limits': { write: 1000, read: 1000, list: 1000, 'dashboard-per-minute': 3 } } } }))
+    const limited = await startInProcess({ env: { CLOUDSTORAGE_RATE_LIMITS: 'on' }, args: ['--config', config] })
+    try {
+      const a = await createAccount(limited)
+      const items = Array.from({ length: 100 }, (_, i) => ({ bucket: a.bucket, key: `k${i}`, operation: 'PutObject' }))
+      for (let i = 0; i < 3; i++) {
+        const r = await api(limited, 'POST', '/api/presign/batch', { headers: keyHeaders(a.apiKey), json: { requests: items } })
+        expect({ status: r.status, n: r.body.results?.length }).toEqual({ status: 200, n: 100 })
+      }
+      // 300 URLs spent the 3 requests of the minute: the next call is refused.
+      expectError(await api(limited, 'POST', '/api/presign/batch', { headers: keyHeaders(a.apiKey), json: { requests: items.slice(0, 1) } }), 429, 'TooManyRequests')
+    } finally {
+      await limited.stop()
+      rmSync(dir, { recursive: true, force: true })
     }
   })
 })

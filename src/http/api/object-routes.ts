@@ -5,6 +5,7 @@ import { AppError } from '../../errors/app-error'
 import { checkApiKey } from '../../domain/object-key'
 import type { StoredChecksum, StoredHeaders } from '../../domain/object-meta'
 import { PRESIGN_OPERATIONS } from '../../services/keys/presign'
+import { MAX_PARTS, PRESIGN_BATCH_MAX } from '../../domain/upload-limits'
 import type { ApiPlugin } from './route'
 import { cursorPosition, nextCursor } from './version-routes'
 import { int, iso, nullable, obj, opt, query, Success } from './schemas'
@@ -30,6 +31,21 @@ const ObjectDetails = obj({
 const operation = t.Union([
   t.Literal('GetObject'), t.Literal('PutObject'), t.Literal('CreateMultipartUpload'), t.Literal('UploadPart'), t.Literal('CompleteMultipartUpload'), t.Literal('AbortMultipartUpload'),
 ], { error: `operation must be one of ${PRESIGN_OPERATIONS.join(', ')}.` })
+
+/** One presign request: POST /api/presign's body and each item of POST /api/presign/batch. */
+const PresignRequest = obj({
+  bucket: t.String(), key: t.String(), operation,
+  uploadId: opt(t.String({ description: 'UploadPart, CompleteMultipartUpload, AbortMultipartUpload' })),
+  partNumber: opt(int({ minimum: 1, maximum: MAX_PARTS, description: 'UploadPart', error: `partNumber must be an integer from 1 to ${MAX_PARTS}.` })),
+  contentType: opt(t.String({ description: 'PutObject, CreateMultipartUpload: signed, so it must be sent as given' })),
+  versionId: opt(t.String({ description: 'GetObject: an S3 version id' })),
+  expiresIn: opt(int({ minimum: 1, maximum: 604800, default: 3600, description: 'Seconds (at most 7 days)', error: 'expiresIn must be an integer from 1 to 604800 (seconds).' })),
+})
+
+const Presigned = obj({
+  url: t.String({ description: 'On the S3 port' }), method: t.Union([t.Literal('GET'), t.Literal('PUT'), t.Literal('POST'), t.Literal('DELETE')]),
+  headers: t.Record(t.String(), t.String(), { description: 'Send these exactly: they are signed' }), expiresAt: iso(),
+})
 
 const tags = ['Objects']
 
@@ -108,20 +124,23 @@ export function objectRoutes(ctx: SurfaceContext, api: ApiPlugin) {
       return ctx.services.presign.presign({ accountId: p.accountId, accessKeyId: p.accessKeyId ?? null }, body, publicS3Url(ctx, request))
     }, {
       api: { surface: 'dashboard', operation: 'Presign', auth: 'dashboard', json: true },
-      body: obj({
-        bucket: t.String(), key: t.String(), operation,
-        uploadId: opt(t.String({ description: 'UploadPart, CompleteMultipartUpload, AbortMultipartUpload' })),
-        partNumber: opt(int({ minimum: 1, maximum: 10000, description: 'UploadPart', error: 'partNumber must be an integer from 1 to 10000.' })),
-        contentType: opt(t.String({ description: 'PutObject, CreateMultipartUpload: signed, so it must be sent as given' })),
-        versionId: opt(t.String({ description: 'GetObject: an S3 version id' })),
-        expiresIn: opt(int({ minimum: 1, maximum: 604800, default: 3600, description: 'Seconds (at most 7 days)', error: 'expiresIn must be an integer from 1 to 604800 (seconds).' })),
-      }),
-      response: {
-        200: obj({
-          url: t.String({ description: 'On the S3 port' }), method: t.Union([t.Literal('GET'), t.Literal('PUT'), t.Literal('POST'), t.Literal('DELETE')]),
-          headers: t.Record(t.String(), t.String(), { description: 'Send these exactly: they are signed' }), expiresAt: iso(),
-        }),
-      },
+      body: PresignRequest,
+      response: { 200: Presigned },
       detail: { summary: "A presigned S3 URL for one operation, signed with a key of the caller's account", tags },
+    })
+    .post('/api/presign/batch', async ({ call, body, request }) => {
+      const p = call.who()
+      return { results: await ctx.services.presign.presignMany({ accountId: p.accountId, accessKeyId: p.accessKeyId ?? null }, body.requests, publicS3Url(ctx, request)) }
+    }, {
+      // 100 requests with keys of up to 1 KiB each need more than the default 64 KiB.
+      api: { surface: 'dashboard', operation: 'PresignBatch', auth: 'dashboard', json: { max: 256 * 1024 } },
+      body: obj({
+        requests: t.Array(PresignRequest, { minItems: 1, maxItems: PRESIGN_BATCH_MAX, error: `requests must list 1 to ${PRESIGN_BATCH_MAX} presign requests.` }),
+      }),
+      response: { 200: obj({ results: t.Array(Presigned, { description: 'In the order of requests' }) }) },
+      detail: {
+        summary: `Up to ${PRESIGN_BATCH_MAX} presigned S3 URLs in one call (one request of the dashboard's budget): all are checked as POST /api/presign checks one, and the first that fails fails the call`,
+        tags,
+      },
     })
 }

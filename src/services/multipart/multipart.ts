@@ -15,9 +15,9 @@ import { discardBlob, ingest } from '../objects/ingest'
 import { iterateStream } from '../../blob/streams'
 import { UsageDelta } from '../objects/usage-delta'
 import { dropUpload } from './drop-upload'
+import { MAX_PART_SIZE, MAX_PARTS } from '../../domain/upload-limits'
 
-export const MAX_PART_SIZE = 5 * 1024 ** 3
-export const MAX_PARTS = 10000
+export { MAX_PART_SIZE, MAX_PARTS }
 
 export interface CompletePart {
   partNumber: number

@@ -22,6 +22,24 @@ export function Dialog({ title, open, onClose, children }: { title: string; open
 }
 
 /**
+ * Asks before an action: what it will do, Cancel (first, so it has the focus) and the action.
+ * For what cannot be undone but is not worth typing a name for (a file, a version, a link).
+ */
+export function Confirm({ open, title, action, danger = true, onCancel, onConfirm, children }: {
+  open: boolean; title: string; action: string; danger?: boolean; onCancel: () => void; onConfirm: () => void; children: ReactNode
+}) {
+  return (
+    <Dialog title={title} open={open} onClose={onCancel}>
+      {children}
+      <div className="actions">
+        <button type="button" className="btn" onClick={onCancel}>Cancel</button>
+        <button type="button" className={`btn ${danger ? 'btn-danger' : 'btn-primary'}`} onClick={onConfirm}>{action}</button>
+      </div>
+    </Dialog>
+  )
+}
+
+/**
  * Confirms something hard to undo by typing its name (the research's lesson from k9s: a
  * keystroke or a click must never be enough to delete a bucket or a key).
  */

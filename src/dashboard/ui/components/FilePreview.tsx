@@ -1,28 +1,31 @@
 import { useEffect, useState } from 'react'
 import { call, client, messageOf, seg, type Data } from '../api'
 import { useLoad } from '../lib/use-load'
-import { baseName, bytes, dateTime, kindOf } from '../lib/format'
+import { presign } from '../lib/presign'
+import { baseName, bytes, dateTime, kindOf, type FileKind } from '../lib/format'
 import { href } from '../lib/router'
 import { LoadState, Notice } from './Notice'
 import { CopyButton } from './CopyButton'
 import { Field } from './Field'
+import { ContentView, checked, type Content } from './ContentView'
 
 type Details = Data<ReturnType<typeof client.api.buckets>['object']['get']>
 
 const presignGet = (bucket: string, key: string, expiresIn = 3600) =>
-  call(client.api.presign.post({ bucket, key, operation: 'GetObject', expiresIn })).then((p) => p.url)
+  presign({ bucket, key, operation: 'GetObject', expiresIn }).then((p) => p.url)
 
 /** One file: its details, the content as the browser shows it, download, link, share, delete. */
 export function FilePreview({ bucket, fileKey, onDelete }: { bucket: string; fileKey: string; onDelete: () => void }) {
   const details = useLoad(() => call(client.api.buckets({ name: seg(bucket) }).object.get({ query: { key: fileKey } })), [bucket, fileKey])
   const d = details.data
+  const kind = d ? kindOf(d.key, d.contentType) : 'other'
   return (
     <section className="card preview" aria-labelledby="preview-h">
-      <h2 id="preview-h" className="file-title">{baseName(fileKey)}</h2>
+      <h2 id="preview-h" className="file-title" tabIndex={-1}>{baseName(fileKey)}</h2>
       <LoadState loading={details.loading} error={details.error} hasData={!!d} />
       {d ? (
         <>
-          <Viewer bucket={bucket} d={d} />
+          <ContentView kind={kind} name={d.key} size={d.size} source={`${bucket}/${d.key}/${d.etag}`} load={() => loadCurrent(bucket, d, kind)} />
           <dl className="stats">
             <div><dt>Size</dt><dd>{bytes(d.size)}</dd></div>
             <div><dt>Type</dt><dd>{d.contentType}</dd></div>
@@ -45,42 +48,11 @@ export function FilePreview({ bucket, fileKey, onDelete }: { bucket: string; fil
   )
 }
 
-/** Images through a signed /api/img URL (resized), other media and text through a presigned GET. */
-function Viewer({ bucket, d }: { bucket: string; d: Details }) {
-  const kind = kindOf(d.key, d.contentType)
-  const [src, setSrc] = useState<string | null>(null)
-  const [text, setText] = useState<string | null>(null)
-  const [error, setError] = useState<string | null>(null)
-  useEffect(() => {
-    setSrc(null); setText(null); setError(null)
-    if (kind === 'other' || (kind === 'text' && d.size > 1024 * 1024)) return
-    let live = true
-    const go = async () => {
-      if (kind === 'image') {
-        const r = await call(client.api.img.sign.post({ bucket, key: d.key, params: { w: 1200, h: 1200, fit: 'fit' } }))
-        if (live) setSrc(r.path)
-        return
-      }
-      const url = await presignGet(bucket, d.key)
-      if (kind === 'text') {
-        const r = await fetch(url)
-        if (!r.ok) throw new Error(`The S3 endpoint answered ${r.status}.`)
-        const t = await r.text()
-        if (live) setText(t)
-      } else if (live) setSrc(url)
-    }
-    go().catch((e) => { if (live) setError(messageOf(e)) })
-    return () => { live = false }
-  }, [bucket, d.key, d.etag, kind, d.size])
-  if (error) return <Notice kind="error">{error}</Notice>
-  if (kind === 'other') return <p className="muted">No preview for this type of file.</p>
-  if (kind === 'text' && d.size > 1024 * 1024) return <p className="muted">Too large to preview ({bytes(d.size)}).</p>
-  if (kind === 'text') return text === null ? <p className="muted" role="status">Loading preview…</p> : <pre className="preview-text" tabIndex={0} aria-label={`Content of ${d.key}`}>{text}</pre>
-  if (!src) return <p className="muted" role="status">Loading preview…</p>
-  if (kind === 'image') return <img className="preview-img" src={src} alt={d.key} />
-  if (kind === 'pdf') return <iframe className="preview-frame" src={src} title={`PDF ${d.key}`} />
-  if (kind === 'audio') return <audio controls src={src} aria-label={d.key} />
-  return <video controls src={src} aria-label={d.key} />
+/** Images through a signed /api/img URL (resized), text and other media through a presigned GET. */
+async function loadCurrent(bucket: string, d: Details, kind: FileKind): Promise<Content> {
+  if (kind === 'image') return { url: (await call(client.api.img.sign.post({ bucket, key: d.key, params: { w: 1200, h: 1200, fit: 'fit' } }))).path }
+  const url = await presignGet(bucket, d.key)
+  return kind === 'text' ? { text: await checked(await fetch(url)).text() } : { url }
 }
 
 /** A presigned GET URL to hand out (works without an account until it expires). */

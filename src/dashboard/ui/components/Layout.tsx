@@ -3,6 +3,7 @@ import { call, client } from '../api'
 import { useSession } from '../session'
 import { go } from '../lib/router'
 import { Uploads } from './Uploads'
+import { KeyNotice } from './KeyNotice'
 
 interface NavItem { id: string; label: string; admin?: boolean }
 export const NAV: NavItem[] = [
@@ -47,6 +48,7 @@ export function Layout({ current, children }: { current: string; children: React
           </ul>
         </nav>
         <main id="main" tabIndex={-1}>
+          <KeyNotice />
           {children}
           <Uploads />
         </main>

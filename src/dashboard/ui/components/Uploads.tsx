@@ -1,33 +1,63 @@
+import { useEffect, useRef, useState } from 'react'
 import { cancel, clearFinished, useUploads } from '../lib/uploads'
 import { baseName, bytes } from '../lib/format'
 
-/** Every upload of this page's life, with its progress and a cancel button; stays while you navigate. */
+/**
+ * Every upload of this page's life, with its progress and a cancel button; stays while you
+ * navigate. It floats over the page, so it folds to one line (the count and the overall progress)
+ * at any time, on a phone it stays short, and the page gets room below its end to scroll its last
+ * lines out from under it.
+ */
 export function Uploads() {
   const uploads = useUploads()
-  if (uploads.length === 0) return null
+  const [open, setOpen] = useState(true)
+  const panel = useRef<HTMLElement>(null)
+  const [room, setRoom] = useState(0)
+  const shown = uploads.length > 0
+  useEffect(() => {
+    const el = panel.current
+    if (!el) return
+    const measure = () => setRoom(innerHeight - el.getBoundingClientRect().top)
+    const o = new ResizeObserver(measure)
+    o.observe(el)
+    addEventListener('resize', measure)
+    return () => { o.disconnect(); removeEventListener('resize', measure) }
+  }, [shown])
+  if (!shown) return null
   const active = uploads.filter((u) => u.state === 'queued' || u.state === 'uploading').length
   const done = uploads.filter((u) => u.state === 'done').length
+  const total = uploads.reduce((n, u) => n + u.size, 0)
+  const sent = uploads.reduce((n, u) => n + (u.state === 'done' ? u.size : u.sent), 0)
   return (
-    <section className="card uploads" aria-labelledby="uploads-h">
-      <div className="card-head">
-        <h2 id="uploads-h">Uploads</h2>
-        {active === 0 ? <button type="button" className="btn btn-small" onClick={clearFinished}>Close</button> : null}
-      </div>
-      <p className="small" role="status">{active > 0 ? `${active} uploading, ${done} done` : `${done} of ${uploads.length} uploaded`}</p>
-      <ul>
-        {uploads.map((u) => (
-          <li key={u.id}>
-            <div className="upload-row">
-              <span className="upload-name" title={u.key}>{baseName(u.key)}</span>
-              {u.state === 'queued' || u.state === 'uploading'
-                ? <button type="button" className="btn btn-small" onClick={() => cancel(u.id)}>Cancel<span className="offscreen"> {u.key}</span></button>
-                : <span className={`badge ${u.state === 'done' ? 'badge-ok' : 'badge-warn'}`}>{u.state}</span>}
-            </div>
-            <progress max={Math.max(1, u.size)} value={u.state === 'done' ? Math.max(1, u.size) : u.sent} aria-label={`${u.key}: ${bytes(u.sent)} of ${bytes(u.size)}`} />
-            {u.error ? <div className="small notice-error-text">{u.error}</div> : null}
-          </li>
-        ))}
-      </ul>
-    </section>
+    <>
+      <div className="uploads-room" style={{ height: room }} />
+      <section ref={panel} className="card uploads" aria-labelledby="uploads-h">
+        <div className="uploads-head">
+          <h2 id="uploads-h">Uploads</h2>
+          <span className="small" role="status">{active > 0 ? `${active} uploading, ${done} done` : `${done} of ${uploads.length} uploaded`}</span>
+          <span className="uploads-buttons">
+            <button type="button" className="btn btn-small" aria-expanded={open} aria-controls="uploads-list" onClick={() => setOpen((o) => !o)}>
+              {open ? 'Hide' : 'Show'}<span className="offscreen"> each upload</span>
+            </button>
+            {active === 0 ? <button type="button" className="btn btn-small" onClick={clearFinished}>Close</button> : null}
+          </span>
+        </div>
+        {!open && active > 0 ? <progress max={Math.max(1, total)} value={sent} aria-label={`All uploads: ${bytes(sent)} of ${bytes(total)}`} /> : null}
+        <ul id="uploads-list" hidden={!open} tabIndex={0} aria-labelledby="uploads-h">
+          {uploads.map((u) => (
+            <li key={u.id}>
+              <div className="upload-row">
+                <span className="upload-name" title={u.key}>{baseName(u.key)}</span>
+                {u.state === 'queued' || u.state === 'uploading'
+                  ? <button type="button" className="btn btn-small" onClick={() => cancel(u.id)}>Cancel<span className="offscreen"> {u.key}</span></button>
+                  : <span className={`badge ${u.state === 'done' ? 'badge-ok' : 'badge-warn'}`}>{u.state}</span>}
+              </div>
+              <progress max={Math.max(1, u.size)} value={u.state === 'done' ? Math.max(1, u.size) : u.sent} aria-label={`${u.key}: ${bytes(u.sent)} of ${bytes(u.size)}`} />
+              {u.error ? <div className="small notice-error-text">{u.error}</div> : null}
+            </li>
+          ))}
+        </ul>
+      </section>
+    </>
   )
 }

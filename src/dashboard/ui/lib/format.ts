@@ -48,5 +48,13 @@ export function kindOf(key: string, contentType = ''): FileKind {
   return 'other'
 }
 
+const KIND_LABELS: Record<FileKind, string> = { image: 'Image', text: 'Text', pdf: 'PDF', audio: 'Audio', video: 'Video', other: 'File' }
+
+/** A file's type in a word for its icon: a short extension (JPG, MP3, ZIP, JSON), else its kind. */
+export function typeLabel(key: string, contentType = ''): string {
+  const ext = /\.([a-z][a-z0-9]{0,3})$/i.exec(baseName(key))?.[1]
+  return ext ?? KIND_LABELS[kindOf(key, contentType)]
+}
+
 /** Images the appliance can transform (thumbnails through /api/img). */
 export const isThumbnailable = (key: string) => IMAGE.test(key)

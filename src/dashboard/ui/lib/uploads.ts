@@ -1,18 +1,20 @@
 /**
  * Browser uploads straight to the S3 port with presigned URLs (the API signs, the bytes never
- * pass through the HTTP port): one presigned PUT per file, or for large files a multipart upload
- * whose every step is presigned (create, each part, complete; abort on cancel). Progress per file
- * from XMLHttpRequest's upload events, cancel at any time. The S3 port answers CORS for the
- * dashboard's own origin, so no bucket rule is needed.
+ * pass through the HTTP port). The API allows the dashboard 30 requests a minute, so URLs are
+ * signed in batches: one call signs the first URL of up to 100 waiting files (a PUT, or the
+ * CreateMultipartUpload of a large file, see multipart.ts). A failed request is sent again (up
+ * to 3 times) when the failure may pass. Progress per file from XMLHttpRequest's upload events,
+ * cancel at any time; leaving the page while files are still going up asks first. The S3 port
+ * answers CORS for the dashboard's own origin, so no bucket rule is needed.
  */
 import { useSyncExternalStore } from 'react'
-import { call, client, messageOf } from '../api'
+import { messageOf } from '../api'
+import { PRESIGN_BATCH_MAX } from './limits'
+import { fresh, presignAll, type PresignRequest, type Signed } from './presign'
+import { retried, S3Error, send } from './s3-send'
+import { abortParts, uploadInParts, type PartsJob } from './multipart'
+import { MULTIPART_THRESHOLD, partSize, TOO_LARGE } from './part-size'
 
-/** Files above this go up in parts (a failed part is retried alone, and parts can be large). */
-export const MULTIPART_THRESHOLD = 64 * 1024 * 1024
-/** At most this many parts per file keeps the presign calls (the dashboard's 30 a minute) few. */
-const MAX_PARTS = 16
-const MIN_PART = 16 * 1024 * 1024
 const CONCURRENT_FILES = 3
 
 export type UploadState = 'queued' | 'uploading' | 'done' | 'failed' | 'cancelled'
@@ -28,7 +30,14 @@ export interface Upload {
   multipart: boolean
 }
 
-interface Job extends Upload { file: File; xhr: XMLHttpRequest | null; uploadId: string | null }
+interface Job extends Upload, PartsJob {
+  /** The first URL (PUT or CreateMultipartUpload), signed in a batch with other files'. */
+  first: Signed | null
+  /** Its batch failed: this file fails with that error. */
+  firstError: Error | null
+  /** Waiting for its first URL: a batch signs it with the others'. */
+  needsFirst: boolean
+}
 
 let jobs: Job[] = []
 let view: Upload[] = []
@@ -36,8 +45,21 @@ let seq = 0
 const subscribers = new Set<() => void>()
 const finishedListeners = new Set<(u: Upload) => void>()
 
+const active = (j: Upload) => j.state === 'queued' || j.state === 'uploading'
+const toView = (j: Job): Upload => ({ id: j.id, bucket: j.bucket, key: j.key, size: j.size, sent: j.sent, state: j.state, error: j.error, multipart: j.multipart })
+
+/** Closing or reloading the tab would end the uploads: the browser asks first. */
+const stay = (e: BeforeUnloadEvent) => { e.preventDefault(); e.returnValue = '' }
+let guarded = false
+
 function publish() {
-  view = jobs.map(({ file: _f, xhr: _x, uploadId: _u, ...u }) => u)
+  view = jobs.map(toView)
+  const busy = jobs.some(active)
+  if (busy !== guarded) {
+    guarded = busy
+    if (busy) addEventListener('beforeunload', stay)
+    else removeEventListener('beforeunload', stay)
+  }
   for (const f of subscribers) f()
 }
 
@@ -46,7 +68,7 @@ export function useUploads(): Upload[] {
 }
 
 /** Uploads still queued or running into `bucket`. */
-export const pendingIn = (bucket: string) => jobs.some((j) => j.bucket === bucket && (j.state === 'queued' || j.state === 'uploading'))
+export const pendingIn = (bucket: string) => jobs.some((j) => j.bucket === bucket && active(j))
 
 /** Called for every upload that finished (done, failed or cancelled). */
 export function onUploadFinished(f: (u: Upload) => void): () => void {
@@ -57,7 +79,16 @@ export function onUploadFinished(f: (u: Upload) => void): () => void {
 /** Queues files for upload into `bucket` under their keys. */
 export function enqueue(bucket: string, files: Array<{ file: File; key: string }>) {
   for (const { file, key } of files) {
-    jobs.push({ id: ++seq, bucket, key, size: file.size, sent: 0, state: 'queued', error: null, multipart: file.size > MULTIPART_THRESHOLD, file, xhr: null, uploadId: null })
+    const multipart = file.size > MULTIPART_THRESHOLD
+    // Refused at once, before anything is signed for it.
+    const tooLarge = multipart && partSize(file.size) === null
+    const j: Job = {
+      id: ++seq, bucket, key, size: file.size, sent: 0, state: tooLarge ? 'failed' : 'queued', error: tooLarge ? TOO_LARGE : null, multipart,
+      file, xhr: null, mp: null, first: null, firstError: null, needsFirst: !tooLarge,
+      live() { return this.state === 'uploading' },
+      progress(sent) { this.sent = sent; publish() },
+    }
+    jobs.push(j)
   }
   publish()
   pump()
@@ -65,23 +96,22 @@ export function enqueue(bucket: string, files: Array<{ file: File; key: string }
 
 export function cancel(id: number) {
   const j = jobs.find((x) => x.id === id)
-  if (!j || (j.state !== 'queued' && j.state !== 'uploading')) return
+  if (!j || !active(j)) return
   j.state = 'cancelled'
   j.xhr?.abort()
   publish()
-  if (j.uploadId) void abortMultipart(j)
+  void abortParts(j)
   finished(j)
 }
 
 /** Removes finished uploads from the list. */
 export function clearFinished() {
-  jobs = jobs.filter((j) => j.state === 'queued' || j.state === 'uploading')
+  jobs = jobs.filter(active)
   publish()
 }
 
 function finished(j: Job) {
-  const { file: _f, xhr: _x, uploadId: _u, ...u } = j
-  for (const f of finishedListeners) f(u)
+  for (const f of finishedListeners) f(toView(j))
   pump()
 }
 
@@ -97,8 +127,8 @@ function pump() {
 
 async function run(j: Job) {
   try {
-    if (j.multipart) await multipart(j)
-    else await single(j)
+    if (j.multipart) await uploadInParts(j, await firstUrl(j))
+    else await retried(j, async () => put(j, await firstUrl(j)))
     if (j.state !== 'uploading') return
     j.state = 'done'
     j.sent = j.size
@@ -106,80 +136,51 @@ async function run(j: Job) {
     if (j.state !== 'uploading') return // cancelled meanwhile
     j.state = 'failed'
     j.error = messageOf(e)
+    // Failed for good: the parts sent so far would hold space until the appliance cleans up.
+    void abortParts(j)
   }
   publish()
   finished(j)
 }
 
+async function put(j: Job, url: Signed) {
+  try {
+    await send(j, url, j.file, (n) => j.progress(n))
+  } catch (e) {
+    if (e instanceof S3Error && e.expired) j.first = null
+    throw e
+  }
+}
+
 const contentTypeOf = (f: File) => f.type || 'application/octet-stream'
 
-type PresignBody = Parameters<typeof client.api.presign.post>[0]
-const presign = (body: PresignBody) => call(client.api.presign.post(body))
+const firstRequest = (j: Job): PresignRequest => ({
+  bucket: j.bucket, key: j.key, operation: j.multipart ? 'CreateMultipartUpload' : 'PutObject', contentType: contentTypeOf(j.file),
+})
 
-async function single(j: Job) {
-  const p = await presign({ bucket: j.bucket, key: j.key, operation: 'PutObject', contentType: contentTypeOf(j.file) })
-  await send(j, p.method, p.url, p.headers, j.file, (n) => { j.sent = n; publish() })
-}
+/** The batch being signed: files that start meanwhile wait for it rather than ask again. */
+let signing: Promise<void> | null = null
 
-async function multipart(j: Job) {
-  const type = contentTypeOf(j.file)
-  const create = await presign({ bucket: j.bucket, key: j.key, operation: 'CreateMultipartUpload', contentType: type })
-  const created = await send(j, create.method, create.url, create.headers, null, () => {})
-  const uploadId = xmlField(created.body, 'UploadId')
-  if (!uploadId) throw new Error('The S3 endpoint did not start the multipart upload.')
-  j.uploadId = uploadId
-  const partSize = Math.max(MIN_PART, Math.ceil(j.file.size / MAX_PARTS))
-  const parts: Array<{ n: number; etag: string }> = []
-  let done = 0
-  for (let n = 1, off = 0; off < j.file.size; n++, off += partSize) {
-    if (j.state !== 'uploading') return
-    const blob = j.file.slice(off, Math.min(j.file.size, off + partSize))
-    const p = await presign({ bucket: j.bucket, key: j.key, operation: 'UploadPart', uploadId, partNumber: n })
-    const r = await send(j, p.method, p.url, p.headers, blob, (sent) => { j.sent = done + sent; publish() })
-    if (!r.etag) throw new Error(`Part ${n} was stored without an ETag.`)
-    parts.push({ n, etag: r.etag })
-    done += blob.size
+/** The job's first URL, signed together with those of up to 99 other files still waiting. */
+async function firstUrl(j: Job): Promise<Signed> {
+  for (;;) {
+    if (j.firstError) throw j.firstError
+    if (fresh(j.first)) {
+      // Taken: later batches leave it out (a retry that finds it stale signs it again here).
+      j.needsFirst = false
+      return j.first
+    }
+    await (signing ??= signFirsts(j).finally(() => { signing = null }))
   }
-  const complete = await presign({ bucket: j.bucket, key: j.key, operation: 'CompleteMultipartUpload', uploadId })
-  const xml = `<CompleteMultipartUpload>${parts.map((p) => `<Part><PartNumber>${p.n}</PartNumber><ETag>${escapeXml(p.etag)}</ETag></Part>`).join('')}</CompleteMultipartUpload>`
-  const r = await send(j, complete.method, complete.url, { ...complete.headers, 'content-type': 'application/xml' }, xml, () => {})
-  // S3 may answer 200 with an error document once it has started sending.
-  if (/<Error>/.test(r.body)) throw new Error(xmlField(r.body, 'Message') ?? 'The multipart upload could not be completed.')
-  j.uploadId = null
 }
 
-async function abortMultipart(j: Job) {
+async function signFirsts(j: Job) {
+  const waiting = jobs.filter((x) => x !== j && active(x) && x.needsFirst && !x.firstError && !fresh(x.first))
+  const batch = [j, ...waiting].slice(0, PRESIGN_BATCH_MAX)
   try {
-    const p = await presign({ bucket: j.bucket, key: j.key, operation: 'AbortMultipartUpload', uploadId: j.uploadId! })
-    await fetch(p.url, { method: p.method, headers: p.headers })
-  } catch { /* the appliance aborts stale uploads itself after a few days */ }
-}
-
-const escapeXml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
-
-function xmlField(xml: string, name: string): string | null {
-  const doc = new DOMParser().parseFromString(xml, 'application/xml')
-  return doc.getElementsByTagName(name)[0]?.textContent ?? null
-}
-
-/** One S3 request with upload progress; rejects with the S3 error's message on a non-2xx answer. */
-function send(j: Job, method: string, url: string, headers: Record<string, string>, body: Blob | string | null, progress: (sent: number) => void): Promise<{ etag: string | null; body: string }> {
-  return new Promise((resolve, reject) => {
-    const xhr = new XMLHttpRequest()
-    j.xhr = xhr
-    xhr.open(method, url)
-    for (const [k, v] of Object.entries(headers)) {
-      // The browser sets these itself and refuses to be told.
-      if (!/^(host|content-length)$/i.test(k)) xhr.setRequestHeader(k, v)
-    }
-    xhr.upload.onprogress = (e) => progress(e.loaded)
-    xhr.onload = () => {
-      j.xhr = null
-      if (xhr.status >= 200 && xhr.status < 300) resolve({ etag: xhr.getResponseHeader('etag'), body: xhr.responseText })
-      else reject(new Error(xmlField(xhr.responseText, 'Message') ?? `The S3 endpoint answered ${xhr.status}.`))
-    }
-    xhr.onerror = () => { j.xhr = null; reject(new Error('The upload could not reach the S3 endpoint.')) }
-    xhr.onabort = () => { j.xhr = null; reject(new Error('Cancelled.')) }
-    xhr.send(body)
-  })
+    const signed = await presignAll(batch.map(firstRequest))
+    batch.forEach((x, i) => { x.first = signed[i] })
+  } catch (e) {
+    for (const x of batch) x.firstError = e instanceof Error ? e : new Error(String(e))
+  }
 }

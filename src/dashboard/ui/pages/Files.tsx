@@ -1,8 +1,8 @@
-import { useEffect, useState } from 'react'
+import { useEffect, useRef, useState } from 'react'
 import { call, client, messageOf, seg, type Data } from '../api'
 import { useMe } from '../session'
 import { useLoad } from '../lib/use-load'
-import { baseName, bytes, dateTime, isThumbnailable, kindOf } from '../lib/format'
+import { baseName, bytes, dateTime, isThumbnailable, typeLabel } from '../lib/format'
 import { go, href } from '../lib/router'
 import { enqueue, onUploadFinished, pendingIn } from '../lib/uploads'
 import { refreshBuckets } from '../lib/buckets'
@@ -11,12 +11,14 @@ import { BucketPicker } from '../components/BucketPicker'
 import { LoadState, Notice } from '../components/Notice'
 import { FileDrop } from '../components/FileDrop'
 import { FilePreview } from '../components/FilePreview'
-import { Dialog } from '../components/Dialog'
+import { Confirm } from '../components/Dialog'
 
 type Listing = Data<ReturnType<typeof client.api.buckets>['objects']['get']>
 type Entry = Listing['objects'][number]
 
 const PAGE = 200
+/** styles.css: below this width the preview stacks under the list (.split-files). */
+const STACKED = '(max-width: 1000px)'
 
 function listPage(bucket: string, prefix: string, cursor?: string) {
   return call(client.api.buckets({ name: seg(bucket) }).objects.get({ query: { prefix, delimiter: '/', limit: PAGE, ...(cursor ? { cursor } : {}) } }))
@@ -53,6 +55,22 @@ export function Files({ bucket: routeBucket, prefix = '', selected }: { bucket?:
       void refreshBuckets()
     }
   }), [bucket, prefix, listing.reload])
+
+  // Stacked, the preview opens under the whole list, out of sight: take the reader (focus and
+  // view) to its heading, and back to the file's link when it closes. Side by side, focus stays.
+  const pane = useRef<HTMLDivElement>(null)
+  const shown = useRef(selected)
+  useEffect(() => {
+    const was = shown.current
+    shown.current = selected
+    if (!matchMedia(STACKED).matches) return
+    if (selected) {
+      document.getElementById('preview-h')?.focus({ preventScroll: true })
+      pane.current?.scrollIntoView({ block: 'start' })
+    } else if (was) {
+      document.querySelector<HTMLElement>(`a[href="${CSS.escape(href('files', bucket, prefix, was))}"]`)?.focus()
+    }
+  }, [selected, bucket, prefix])
 
   const data = listing.data
   const objects = [...(data?.objects ?? []), ...(more?.objects ?? [])]
@@ -100,7 +118,7 @@ export function Files({ bucket: routeBucket, prefix = '', selected }: { bucket?:
                     <tr key={o.key} className={selected === o.key ? 'selected' : undefined}>
                       <td>
                         <span className="file-name">
-                          {thumbs[o.key] ? <img className="thumb" src={thumbs[o.key]} alt="" loading="lazy" width={44} height={44} /> : <span className="icon" aria-hidden="true">{kindOf(o.key, o.contentType).slice(0, 4)}</span>}
+                          {thumbs[o.key] ? <img className="thumb" src={thumbs[o.key]} alt="" loading="lazy" width={44} height={44} /> : <span className="icon" aria-hidden="true">{typeLabel(o.key, o.contentType)}</span>}
                           <a href={href('files', bucket, prefix, o.key)} aria-current={selected === o.key ? 'true' : undefined}>{baseName(o.key)}</a>
                         </span>
                       </td>
@@ -123,31 +141,33 @@ export function Files({ bucket: routeBucket, prefix = '', selected }: { bucket?:
           ) : null}
         </div>
         {selected ? (
-          <div>
+          <div ref={pane} className="preview-pane">
             <p><a href={href('files', bucket, prefix)}>Close preview</a></p>
             <FilePreview bucket={bucket} fileKey={selected} onDelete={() => setDeleting(selected)} />
           </div>
         ) : null}
       </div>
-      <Dialog title="Delete this file?" open={deleting !== null} onClose={() => setDeleting(null)}>
+      <Confirm
+        open={deleting !== null}
+        title="Delete this file?"
+        action="Delete"
+        onCancel={() => setDeleting(null)}
+        onConfirm={async () => {
+          const key = deleting!
+          const here = location.hash
+          setDeleting(null)
+          try {
+            await call(client.api.buckets({ name: seg(bucket) }).object.delete({}, { query: { key } }))
+            // Close the deleted file's preview, unless the user has gone elsewhere meanwhile.
+            if (location.hash === here) go(href('files', bucket, prefix))
+            setMore(null)
+            void listing.reload()
+            void refreshBuckets()
+          } catch (e) { setError(messageOf(e)) }
+        }}
+      >
         <p><code>{deleting}</code> will be deleted. With Time Machine on, it stays restorable from its history.</p>
-        <div className="actions">
-          <button type="button" className="btn" onClick={() => setDeleting(null)}>Cancel</button>
-          <button type="button" className="btn btn-danger" onClick={async () => {
-            const key = deleting!
-            const here = location.hash
-            setDeleting(null)
-            try {
-              await call(client.api.buckets({ name: seg(bucket) }).object.delete({}, { query: { key } }))
-              // Close the deleted file's preview, unless the user has gone elsewhere meanwhile.
-              if (location.hash === here) go(href('files', bucket, prefix))
-              setMore(null)
-              void listing.reload()
-              void refreshBuckets()
-            } catch (e) { setError(messageOf(e)) }
-          }}>Delete</button>
-        </div>
-      </Dialog>
+      </Confirm>
     </>
   )
 }

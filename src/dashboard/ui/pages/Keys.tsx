@@ -1,4 +1,4 @@
-import { useState } from 'react'
+import { useEffect, useState } from 'react'
 import { call, client, messageOf, type Data } from '../api'
 import { useMe, useSession } from '../session'
 import { useLoad } from '../lib/use-load'
@@ -10,6 +10,7 @@ import { ConfirmTyped } from '../components/Dialog'
 import { NewKey } from '../components/NewKey'
 import { Snippets } from '../components/Snippets'
 import { useForm } from '../lib/use-form'
+import { noteKeyCount } from '../lib/presign'
 
 type Key = Data<typeof client.api.keys.get>['keys'][number]
 type Created = Data<typeof client.api.keys.post>
@@ -24,6 +25,9 @@ export function Keys() {
   const [revoking, setRevoking] = useState<Key | null>(null)
   const list = keys.data ?? []
   const full = list.length >= me.limits.maxAccessKeys
+  const last = list.length === 1
+  // The layout warns on every page while the account has no key (presigned URLs need one).
+  useEffect(() => { if (keys.data) noteKeyCount(keys.data.length) }, [keys.data])
 
   return (
     <>
@@ -100,6 +104,7 @@ export function Keys() {
         }}
       >
         <p>Every client using <code>{revoking?.accessKey}</code> stops working at once. This cannot be undone.</p>
+        {last ? <Notice kind="warn">This is your last access key. The dashboard signs its uploads, file previews and presigned links with one of your keys: they stop working until you create another.</Notice> : null}
       </ConfirmTyped>
     </>
   )

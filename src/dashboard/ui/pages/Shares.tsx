@@ -10,6 +10,7 @@ import { Field } from '../components/Field'
 import { LoadState, Notice } from '../components/Notice'
 import { CopyButton, CopyField } from '../components/CopyButton'
 import { useForm } from '../lib/use-form'
+import { Confirm } from '../components/Dialog'
 
 type Share = Data<typeof client.api.shares.get>['shares'][number]
 
@@ -28,6 +29,7 @@ export function Shares({ bucket: routeBucket, fileKey }: { bucket?: string; file
   const [limit, setLimit] = useState('')
   const [password, setPassword] = useState('')
   const [created, setCreated] = useState<Share | null>(null)
+  const [revoking, setRevoking] = useState<Share | null>(null)
   const { busy, error, setError, submit } = useForm()
 
   const revoke = async (s: Share) => {
@@ -97,7 +99,7 @@ export function Shares({ bucket: routeBucket, fileKey }: { bucket?: string; file
                     <td data-label="Expires" title={s.expiresAt ? dateTime(s.expiresAt) : undefined}>{s.expiresAt ? relative(s.expiresAt) : 'never'}</td>
                     <td className="row-actions">
                       {st === 'active' ? <CopyButton text={s.url} label="Copy link" what={`to ${s.key}`} /> : null}
-                      {!s.revokedAt ? <button type="button" className="btn btn-small btn-danger" onClick={() => void revoke(s)}>Revoke<span className="offscreen"> the link to {s.key}</span></button> : null}
+                      {!s.revokedAt ? <button type="button" className="btn btn-small btn-danger" onClick={() => setRevoking(s)}>Revoke…<span className="offscreen"> the link to {s.key}</span></button> : null}
                     </td>
                   </tr>
                 )
@@ -106,6 +108,19 @@ export function Shares({ bucket: routeBucket, fileKey }: { bucket?: string; file
           </table>
         </div>
       ) : null}
+      <Confirm
+        open={revoking !== null}
+        title="Revoke this share link?"
+        action="Revoke link"
+        onCancel={() => setRevoking(null)}
+        onConfirm={() => {
+          const s = revoking!
+          setRevoking(null)
+          void revoke(s)
+        }}
+      >
+        <p>The link to <code>{revoking?.bucket}/{revoking?.key}</code> stops working at once for everyone who has it. It cannot be turned back on; a new link can be made.</p>
+      </Confirm>
     </>
   )
 }

@@ -2,12 +2,15 @@ import { useEffect, useState } from 'react'
 import { call, client, messageOf, seg, type Data } from '../api'
 import { useMe } from '../session'
 import { useLoad } from '../lib/use-load'
-import { baseName, bytes, dateTime, kindOf, relative } from '../lib/format'
+import { baseName, bytes, dateTime, kindOf, relative, type FileKind } from '../lib/format'
+import { usePages } from '../lib/use-pages'
 import { go, href } from '../lib/router'
 import { PageHeader } from '../components/PageHeader'
 import { BucketPicker } from '../components/BucketPicker'
 import { LoadState, Notice } from '../components/Notice'
 import { Diff } from '../components/Diff'
+import { Confirm } from '../components/Dialog'
+import { ContentView, checked, type Content } from '../components/ContentView'
 
 type Version = Extract<Data<typeof client.api.versions.get>, { versions: unknown }>['versions'][number]
 type Comparison = Data<typeof client.api.versions.compare.get>
@@ -33,48 +36,42 @@ export function TimeMachine({ bucket: routeBucket, fileKey }: { bucket?: string;
   )
 }
 
+const deletedPage = (bucket: string, cursor?: string) =>
+  call(client.api.versions.deleted.get({ query: { bucket, limit: 100, ...(cursor ? { cursor } : {}) } }))
+
 function Files({ bucket }: { bucket: string }) {
-  const files = useLoad(() => versionsPage(bucket), [bucket])
-  const deleted = useLoad(() => call(client.api.versions.deleted.get({ query: { bucket, limit: 100 } })), [bucket])
-  const [more, setMore] = useState<Array<NonNullable<typeof files.data>['files'][number]>>([])
-  const [cursor, setCursor] = useState<string | null>(null)
+  const files = usePages((cursor) => versionsPage(bucket, cursor).then((r) => ({ items: r.files, nextCursor: r.nextCursor })), [bucket])
+  const deleted = usePages((cursor) => deletedPage(bucket, cursor).then((r) => ({ items: r.files, nextCursor: r.nextCursor })), [bucket])
   const [error, setError] = useState<string | null>(null)
   const [ok, setOk] = useState<string | null>(null)
-  useEffect(() => { setMore([]); setCursor(null) }, [bucket])
-  const next = cursor ?? files.data?.nextCursor ?? null
-  const all = [...(files.data?.files ?? []), ...more]
+  const more = (list: { more(): Promise<void> }) => async () => {
+    setError(null)
+    try { await list.more() } catch (e) { setError(messageOf(e)) }
+  }
   return (
     <>
       <Notice kind="error">{error}</Notice>
       <Notice kind="ok">{ok}</Notice>
       <section className="card" aria-labelledby="tm-files-h">
         <h2 id="tm-files-h">Files with history</h2>
-        <LoadState loading={files.loading} error={files.error} hasData={!!files.data} />
-        {files.data && all.length === 0 ? <p className="muted">No file in {bucket} has more than one version yet. Overwrite a file with Time Machine on and its old content appears here.</p> : null}
+        <LoadState loading={files.loading} error={files.error} hasData={files.loaded} />
+        {files.loaded && files.items.length === 0 ? <p className="muted">No file in {bucket} has more than one version yet. Overwrite a file with Time Machine on and its old content appears here.</p> : null}
         <ul className="list">
-          {all.filter((f) => !f.deleted).map((f) => (
+          {files.items.filter((f) => !f.deleted).map((f) => (
             <li key={f.id}>
               <a href={href('time-machine', bucket, f.key)}>{f.key}</a>
               <span className="muted small"> {f.versions} versions · changed {relative(f.updatedAt)}</span>
             </li>
           ))}
         </ul>
-        {next ? (
-          <button type="button" className="btn" onClick={async () => {
-            try {
-              const r = await versionsPage(bucket, next)
-              setMore((m) => [...m, ...r.files])
-              setCursor(r.nextCursor ?? '')
-            } catch (e) { setError(messageOf(e)) }
-          }}>More files</button>
-        ) : null}
+        {files.cursor ? <button type="button" className="btn" onClick={more(files)}>More files</button> : null}
       </section>
       <section className="card" aria-labelledby="tm-deleted-h">
         <h2 id="tm-deleted-h">Deleted files</h2>
-        <LoadState loading={deleted.loading} error={deleted.error} hasData={!!deleted.data} />
-        {deleted.data?.files.length === 0 ? <p className="muted">No deleted files with kept versions.</p> : null}
+        <LoadState loading={deleted.loading} error={deleted.error} hasData={deleted.loaded} />
+        {deleted.loaded && deleted.items.length === 0 ? <p className="muted">No deleted files with kept versions.</p> : null}
         <ul className="list">
-          {deleted.data?.files.map((f) => (
+          {deleted.items.map((f) => (
             <li key={f.id}>
               <a href={href('time-machine', bucket, f.key)}>{f.key}</a>
               <span className="muted small"> deleted {relative(f.deletedAt)} · {f.versions} versions kept </span>
@@ -90,6 +87,7 @@ function Files({ bucket }: { bucket: string }) {
             </li>
           ))}
         </ul>
+        {deleted.cursor ? <button type="button" className="btn" onClick={more(deleted)}>More deleted files</button> : null}
       </section>
     </>
   )
@@ -101,6 +99,7 @@ function FileHistory({ bucket, fileKey }: { bucket: string; fileKey: string }) {
     return r.versions
   }), [bucket, fileKey])
   const [selected, setSelected] = useState<Version | null>(null)
+  const [deleting, setDeleting] = useState<Version | null>(null)
   const [comparison, setComparison] = useState<Comparison | null>(null)
   const [error, setError] = useState<string | null>(null)
   const [ok, setOk] = useState<string | null>(null)
@@ -156,7 +155,7 @@ function FileHistory({ bucket, fileKey }: { bucket: string; fileKey: string }) {
                   {!v.isCurrent && current ? <button type="button" className="btn btn-small" onClick={() => void compare(v, current)}>Compare with current<span className="offscreen"> (version {v.versionNumber})</span></button> : null}
                   {v.isCurrent && versions[i + 1] ? <button type="button" className="btn btn-small" onClick={() => void compare(versions[i + 1], v)}>Compare with previous</button> : null}
                   {!v.isCurrent ? <button type="button" className="btn btn-small btn-primary" onClick={() => void restore(v)}>Restore<span className="offscreen"> version {v.versionNumber}</span></button> : null}
-                  {!v.isCurrent ? <button type="button" className="btn btn-small btn-danger" onClick={() => void remove(v)}>Delete<span className="offscreen"> version {v.versionNumber}</span></button> : null}
+                  {!v.isCurrent ? <button type="button" className="btn btn-small btn-danger" onClick={() => setDeleting(v)}>Delete…<span className="offscreen"> version {v.versionNumber}</span></button> : null}
                 </div>
               </li>
             ))}
@@ -168,6 +167,19 @@ function FileHistory({ bucket, fileKey }: { bucket: string; fileKey: string }) {
           {!comparison && !selected ? <p className="muted">Preview a version or compare it with the current one.</p> : null}
         </div>
       </div>
+      <Confirm
+        open={deleting !== null}
+        title={`Delete version ${deleting?.versionNumber ?? ''} for good?`}
+        action="Delete for good"
+        onCancel={() => setDeleting(null)}
+        onConfirm={() => {
+          const v = deleting!
+          setDeleting(null)
+          void remove(v)
+        }}
+      >
+        {deleting ? <p>Version {deleting.versionNumber} of <code>{fileKey}</code> ({bytes(deleting.size)}, {dateTime(deleting.createdAt)}) will be removed from the history. It cannot be restored afterwards.</p> : null}
+      </Confirm>
     </>
   )
 }
@@ -195,30 +207,31 @@ function ComparisonView({ c }: { c: Comparison }) {
   )
 }
 
-/** Text up to 1 MiB inline, images as images, anything else as a download. */
+/**
+ * A version's content is fetched whole from /api/versions/{id} (one request of the budget):
+ * Time Machine keeps old versions out of S3's sight unless the bucket has S3 versioning, so no
+ * presigned GetObject with a versionId can reach them.
+ */
+const VERSION_PREVIEW_MAX = 64 * 1024 * 1024
+
+async function loadVersion(v: Version, kind: FileKind): Promise<Content> {
+  const r = checked(await fetch(`/api/versions/${encodeURIComponent(v.versionId)}`, { credentials: 'same-origin' }))
+  if (kind === 'text') return { text: await r.text() }
+  const blob = await r.blob()
+  // A PDF stored as application/octet-stream would be downloaded instead of shown.
+  const url = URL.createObjectURL(kind === 'pdf' ? new Blob([blob], { type: 'application/pdf' }) : blob)
+  return { url, release: () => URL.revokeObjectURL(url) }
+}
+
+/** A version as the Files page shows a file (text, image, PDF, audio, video), and its download. */
 function VersionPreview({ fileKey, version }: { fileKey: string; version: Version }) {
   const kind = kindOf(fileKey)
-  const url = `/api/versions/${encodeURIComponent(version.versionId)}`
-  const [text, setText] = useState<string | null>(null)
-  const [error, setError] = useState<string | null>(null)
-  useEffect(() => {
-    setText(null)
-    setError(null)
-    if (kind !== 'text' || version.size > 1024 * 1024) return
-    let live = true
-    fetch(url, { credentials: 'same-origin' })
-      .then(async (r) => { if (!r.ok) throw new Error(`The appliance answered ${r.status}.`); return r.text() })
-      .then((t) => { if (live) setText(t) }, (e) => { if (live) setError(messageOf(e)) })
-    return () => { live = false }
-  }, [url, kind, version.size])
+  const name = `version ${version.versionNumber} of ${fileKey}`
   return (
     <section className="card" aria-labelledby="vprev-h">
       <h3 id="vprev-h">Version {version.versionNumber} of {baseName(fileKey)}</h3>
-      <Notice kind="error">{error}</Notice>
-      {kind === 'image' ? <img className="preview-img" src={url} alt={`Version ${version.versionNumber} of ${fileKey}`} /> : null}
-      {kind === 'text' && version.size > 1024 * 1024 ? <p className="muted">Too large to show here ({bytes(version.size)}).</p> : null}
-      {kind === 'text' && text !== null ? <pre className="preview-text" tabIndex={0}>{text}</pre> : null}
-      <p><a className="btn btn-small" href={url} download={baseName(fileKey)}>Download version {version.versionNumber}</a></p>
+      <ContentView kind={kind} name={name} size={version.size} source={version.versionId} load={() => loadVersion(version, kind)} maxBytes={VERSION_PREVIEW_MAX} />
+      <p><a className="btn btn-small" href={`/api/versions/${encodeURIComponent(version.versionId)}`} download={baseName(fileKey)}>Download version {version.versionNumber}</a></p>
     </section>
   )
 }

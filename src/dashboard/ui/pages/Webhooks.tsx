@@ -7,7 +7,7 @@ import { dateTime, relative } from '../lib/format'
 import { PageHeader } from '../components/PageHeader'
 import { Field } from '../components/Field'
 import { LoadState, Notice } from '../components/Notice'
-import { ConfirmTyped, Dialog } from '../components/Dialog'
+import { Confirm, ConfirmTyped, Dialog } from '../components/Dialog'
 import { CopyField } from '../components/CopyButton'
 import { useForm } from '../lib/use-form'
 
@@ -81,21 +81,24 @@ export function Webhooks() {
           </li>
         ))}
       </ul>
-      <Dialog title="Rotate the signing secret?" open={rotating !== null} onClose={() => setRotating(null)}>
+      <Confirm
+        open={rotating !== null}
+        title="Rotate the signing secret?"
+        action="Rotate"
+        danger={false}
+        onCancel={() => setRotating(null)}
+        onConfirm={async () => {
+          const w = rotating!
+          setRotating(null)
+          try {
+            const r = await call(client.api.webhooks({ id: seg(w.id) })['rotate-secret'].post())
+            setSecret({ title: 'New signing secret', value: r.secret, note: `Shown only once. The previous secret also signs until ${dateTime(r.previousSecretExpiresAt)}.` })
+            void hooks.reload()
+          } catch (e) { setError(messageOf(e)) }
+        }}
+      >
         <p>A new secret signs from now on; the current one keeps signing for 24 hours beside it, so receivers can switch without missing a delivery.</p>
-        <div className="actions">
-          <button type="button" className="btn" onClick={() => setRotating(null)}>Cancel</button>
-          <button type="button" className="btn btn-primary" onClick={async () => {
-            const w = rotating!
-            setRotating(null)
-            try {
-              const r = await call(client.api.webhooks({ id: seg(w.id) })['rotate-secret'].post())
-              setSecret({ title: 'New signing secret', value: r.secret, note: `Shown only once. The previous secret also signs until ${dateTime(r.previousSecretExpiresAt)}.` })
-              void hooks.reload()
-            } catch (e) { setError(messageOf(e)) }
-          }}>Rotate</button>
-        </div>
-      </Dialog>
+      </Confirm>
       <ConfirmTyped
         open={deleting !== null}
         title="Delete this webhook?"
