@@ -56,7 +56,7 @@ describe('over the wire (quota 100 kB)', () => {
     expect(m.quota).toEqual({ bytes: 100 * K, usedBytes: 80 * K, remainingBytes: 20 * K })
     expect(blobStates()).toEqual({ live: 2 })
     const buckets = await api(srv, 'GET', '/api/buckets', { headers: keyHeaders(user.apiKey) })
-    expect(buckets.body.buckets.find((b: any) => b.name === user.bucket).usage).toEqual({ bytes: 80 * K, objects: 2 })
+    expect(buckets.body.buckets.find((b: any) => b.name === user.bucket).usage).toEqual({ bytes: 80 * K, storedBytes: 40 * K, objects: 2 })
   })
 
   test('dedup is per account: the same content uploaded by another account is stored (and counted) for it', async () => {
