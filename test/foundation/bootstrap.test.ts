@@ -89,6 +89,8 @@ describe('without CLOUDSTORAGE_ROOT_*', () => {
       expect(out).toContain(`  npm run cli -- tui --data ${dataDir}   (from a source checkout)\n`)
       expect(out).toContain(`API docs:  ${srv.httpUrl}/api/docs\n`)
       expect((await fetch(`${srv.httpUrl}/api/docs`)).status).toBe(200)
+      expect(out).toContain(`Web dashboard: ${srv.httpUrl}/   (log in with the admin account)\n`)
+      expect((await fetch(`${srv.httpUrl}/`)).headers.get('content-type')).toStartWith('text/html')
       // Printed once, not repeated in the log.
       expect(out.split(secretAccessKey).length - 1).toBe(2)
       creds = { email, password, accessKeyId, secretAccessKey }
@@ -173,6 +175,7 @@ test('--log-format json: the same first-start hints as fields of one record', as
     ])
     expect(rec.tui).toBe(`cloudstorage tui --data ${srv.dataDir}`)
     expect(rec.apiDocs).toBe(`${srv.httpUrl}/api/docs`)
+    expect(rec.dashboard).toBe(`${srv.httpUrl}/`)
     expect(rec.changePassword).toBe(`curl -X POST ${srv.httpUrl}/api/auth/password -H "Authorization: Bearer $(cat ${srv.dataDir}/admin.token)" -H 'Content-Type: application/json' -d '{"currentPassword":"${rec.adminPassword}","newPassword":"<new password>"}'`)
   } finally {
     expect(await srv.stop()).toBe(0)

@@ -82,11 +82,12 @@ export function bootstrapFields(r: BootstrapResult, b: BannerContext): Record<st
     awsConfigure: awsConfigure(r, b),
     tui: tuiCommands(b).binary,
     apiDocs: `${b.httpUrl}/api/docs`,
+    dashboard: `${b.httpUrl}/`,
     changePassword: changePasswordCommand(r, b),
   }
 }
 
-/** The one-time banner: credentials, a ready-to-paste AWS CLI profile, the TUI, API docs. */
+/** The one-time banner: credentials, a ready-to-paste AWS CLI profile, the dashboard, the TUI, API docs. */
 export function bootstrapBanner(r: BootstrapResult, b: BannerContext): string {
   const tui = tuiCommands(b)
   const lines = [
@@ -100,6 +101,8 @@ export function bootstrapBanner(r: BootstrapResult, b: BannerContext): string {
     '',
     `Configure the AWS CLI (profile "${AWS_PROFILE}"; \`aws configure --profile ${AWS_PROFILE}\` asks for the same):`,
     ...awsConfigure(r, b).map((l) => `  ${l}`),
+    '',
+    `Web dashboard: ${b.httpUrl}/   (log in with the admin account)`,
     '',
     'Terminal admin UI:',
     `  ${tui.binary}`,
