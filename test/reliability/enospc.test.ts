@@ -225,11 +225,18 @@ const body2 = async () => {
     }
     const fd = openSync(filler, 'a')
     try {
-      for (const size of [MiB, 64 * 1024, 4096, 512, 1]) {
-        const buf = Buffer.alloc(size, 0x5a)
-        try { for (;;) writeSync(fd, buf) } catch (e) { if ((e as NodeJS.ErrnoException).code !== 'ENOSPC') throw e }
+      // Blocks freed by the previous round come back only when ext4's journal commits: fill,
+      // commit (sync -f), and fill again until a round after a commit finds no room at all, or a
+      // late commit would hand the next transaction space and the reserve would not be needed.
+      for (let written = 1; written > 0;) {
+        written = 0
+        for (const size of [MiB, 64 * 1024, 4096, 512, 1]) {
+          const buf = Buffer.alloc(size, 0x5a)
+          try { for (;;) written += writeSync(fd, buf) } catch (e) { if ((e as NodeJS.ErrnoException).code !== 'ENOSPC') throw e }
+        }
+        try { fsyncSync(fd) } catch { /* the data is what takes the space */ }
+        expect(Bun.spawnSync(['sync', '-f', filler]).exitCode).toBe(0)
       }
-      try { fsyncSync(fd) } catch { /* the data is what takes the space */ }
     } finally {
       closeSync(fd)
     }
