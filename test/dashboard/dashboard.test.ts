@@ -19,6 +19,7 @@ import { sdkError } from '../helpers/s3-client'
 import sharp from 'sharp'
 import { REGION, ROOT_EMAIL, ROOT_PASSWORD, startInProcess, type InProcessTestServer } from '../helpers/server'
 import { browserTest, capture, haveChromium, launch, watch, type AxeViolation, type BrowserContext, type Chromium, type Page, type Route, type Watch } from './browser'
+import { until } from '../helpers/wait'
 
 setDefaultTimeout(180_000)
 
@@ -303,7 +304,7 @@ describe('the dashboard in Chromium', () => {
     const uploads = page.getByRole('region', { name: 'Uploads' })
     const client = s3()
     const noUploadLeft = async () => {
-      while ((await client.send(new ListMultipartUploadsCommand({ Bucket: BUCKET }))).Uploads?.length) await Bun.sleep(50)
+      await until(async () => !(await client.send(new ListMultipartUploadsCommand({ Bucket: BUCKET }))).Uploads?.length, 'the cancelled upload to be aborted')
     }
     /** Routes the PUTs of part `n` of `key` to `handle` (other requests go on untouched). */
     const onPart = (key: string, n: number, handle: (route: Route) => Promise<void>) => page.route(
@@ -544,7 +545,7 @@ describe('the dashboard in Chromium', () => {
     await created.getByRole('button', { name: 'Done' }).click()
     // An S3 write is an event; the receiver gets it signed.
     await s3().send(new PutObjectCommand({ Bucket: BUCKET, Key: 'hooked.txt', Body: 'event me' }))
-    while (!hooks.some((h) => h.includes('hooked.txt'))) await Bun.sleep(20)
+    await until(() => hooks.some((h) => h.includes('hooked.txt')), 'the webhook delivery of hooked.txt')
     const card = page.getByRole('listitem').filter({ hasText: `127.0.0.1:${receiver.port}/hook` })
     await card.getByRole('button', { name: 'Deliveries' }).click()
     await card.getByText('delivered', { exact: true }).first().waitFor()

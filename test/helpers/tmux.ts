@@ -5,6 +5,7 @@
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { ROOT } from './server'
+import { until } from './wait'
 
 export const shq = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`
 
@@ -32,14 +33,9 @@ export interface Terminal {
 }
 
 export async function waitFor(term: Terminal, ok: (screen: string) => boolean, what: string): Promise<string> {
-  // Only turns a hang into a failure that shows the screen; not a speed requirement.
-  const deadline = Date.now() + 60_000
-  for (;;) {
-    const s = term.screen()
-    if (ok(s)) return s
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; screen:\n${s}`)
-    await Bun.sleep(50)
-  }
+  let s = ''
+  await until(() => ok((s = term.screen())), () => `${what}; screen:\n${s}`)
+  return s
 }
 
 /** tmux on a private socket, running `command` (a shell line) in ROOT, or in `cwd`. */
@@ -63,8 +59,8 @@ export function openTmux(parent: string, command: string, columns: number, rows:
     raw: () => tmux('capture-pane', '-p', '-e', '-t', 'cs'),
     press: (keys) => { tmux('send-keys', '-t', 'cs', '-l', keys) },
     async exited() {
-      while (!existsSync(exitFile) || readFileSync(exitFile, 'utf8').trim() === '') await Bun.sleep(50)
-      return Number(readFileSync(exitFile, 'utf8').trim())
+      const code = await until(() => existsSync(exitFile) && readFileSync(exitFile, 'utf8').trim(), 'the TUI to exit')
+      return Number(code)
     },
     close() { Bun.spawnSync(['tmux', '-S', sock, 'kill-server'], { stdout: 'ignore', stderr: 'ignore' }) },
   }

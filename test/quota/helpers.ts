@@ -6,6 +6,7 @@ import { connect } from 'node:net'
 import { join } from 'node:path'
 import type { TestServer } from '../helpers/server'
 import { signedRequest, type Creds, type RawRequest } from '../helpers/raw-s3'
+import { until } from '../helpers/wait'
 
 /** Quota tests: accounts made with the admin CLI, usage from /api/me and `admin usage`, events from the outbox. */
 
@@ -130,13 +131,8 @@ export function blobFiles(srv: TestServer): { blobs: string[]; tmp: string[] } {
   return { blobs: walk(join(srv.dataDir, 'blobs')).sort(), tmp: walk(join(srv.dataDir, 'tmp')).sort() }
 }
 
-/** Waits until `check` holds (best-effort cleanups run just after the response), at most 10 s. */
-export async function eventually(check: () => boolean | Promise<boolean>, what: string) {
-  for (const deadline = Date.now() + 10_000; !(await check());) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`)
-    await Bun.sleep(10)
-  }
-}
+/** Waits until `check` holds (best-effort cleanups run just after the response). */
+export const eventually = (check: () => boolean | Promise<boolean>, what: string) => until(check, what)
 
 /** Parses an S3 XML error body. */
 export const xmlCode = (xml: string) => /<Code>([^<]*)<\/Code>/.exec(xml)?.[1] ?? null

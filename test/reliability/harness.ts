@@ -7,6 +7,7 @@ import { Database } from 'bun:sqlite'
 import { existsSync, readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import type { TestServer } from '../helpers/server'
+import { until } from '../helpers/wait'
 
 /** The run's seed: RELIABILITY_SEED=0x… replays a run; otherwise a fresh one (always printed). */
 export function runSeed(): number {
@@ -129,13 +130,7 @@ export async function waitForOutput(server: TestServer, re: RegExp, guardMs = 12
 }
 
 /** Polls until cond() holds (hang guard only). */
-export async function eventually(what: string, cond: () => boolean | Promise<boolean>, guardMs = 120_000): Promise<void> {
-  const deadline = Date.now() + guardMs
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`)
-    await Bun.sleep(100)
-  }
-}
+export const eventually = (what: string, cond: () => boolean | Promise<boolean>, guardMs = 120_000): Promise<boolean> => until(cond, what, guardMs)
 
 export function percentile(xs: number[], p: number): number {
   if (xs.length === 0) return 0

@@ -11,6 +11,7 @@ import { Metrics, RATE_WINDOW } from '../../src/metrics/metrics'
 import { startInProcess, type InProcessTestServer } from '../helpers/server'
 import { s3Client } from '../helpers/s3-client'
 import { adminHeaders, api, createAccount, expectError, keyHeaders, login, ROOT_API_KEY } from './rest-helpers'
+import { until as untilTruthy } from '../helpers/wait'
 
 setDefaultTimeout(120_000)
 
@@ -37,14 +38,10 @@ const overview = async () => {
   return r.body
 }
 
+/** The first value of `read` that `ok` accepts; a timeout shows the last one read. */
 async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, what: string): Promise<T> {
-  const deadline = Date.now() + 60_000
-  for (;;) {
-    const v = await read()
-    if (ok(v)) return v
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(v)}`)
-    await Bun.sleep(20)
-  }
+  let last: T | undefined
+  return (await untilTruthy(async () => { const v = (last = await read()); return ok(v) && { v } }, () => `${what}: ${JSON.stringify(last)}`)).v
 }
 
 describe('GET /api/admin/overview', () => {

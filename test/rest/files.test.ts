@@ -12,6 +12,7 @@ import { startInProcess, startServer, type ProcessTestServer, type TestServer } 
 import { s3Client, s3Error } from '../helpers/s3-client'
 import { FILE_ID, ISO_DATE, api, createAccount, expectError, keyHeaders, type Account } from './rest-helpers'
 import { logSettled, untilOutput } from '../helpers/output'
+import { until } from '../helpers/wait'
 
 // Servers start and argon2 hashes run on a shared 2-core machine: no tight per-test clock.
 setDefaultTimeout(120_000)
@@ -66,13 +67,6 @@ async function settledBlobFiles(expect?: number): Promise<number> {
   }
 }
 
-/** Polls `cond` until it holds (a hang guard, not a timing condition). */
-async function until(cond: () => boolean, what: string) {
-  for (const deadline = Date.now() + 30_000; !cond();) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await Bun.sleep(5)
-  }
-}
 
 describe('REST ⇄ S3 round trip', () => {
   test('a multipart upload is visible through S3 with the same bytes and Content-Type', async () => {

@@ -43,10 +43,4 @@ export const row = (srv: InProcessTestServer, id: string) => srv.app.ctx.repos.s
 export const eventsOf = (srv: InProcessTestServer, type: string) =>
   srv.app.ctx.repos.events.after(0, 100_000).filter((e) => e.type === type).map((e) => JSON.parse(e.payloadJson) as Record<string, any>)
 
-/** Polls until `fn` is true (a condition, never a fixed wait). */
-export async function until(fn: () => boolean | Promise<boolean>, what: string, ms = 30_000) {
-  for (const deadline = Date.now() + ms; !(await fn());) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await Bun.sleep(10)
-  }
-}
+export { until } from '../helpers/wait'

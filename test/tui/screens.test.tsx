@@ -13,7 +13,8 @@ import { App } from '../../tui/app'
 import { createApiClient, type ApiClient } from '../../tui/client'
 import { startInProcess, type InProcessTestServer } from '../helpers/server'
 import { s3Client } from '../helpers/s3-client'
-import { plain, renderInTerminal, waitForFrame } from './ink-harness'
+import { renderInTerminal, waitForFrame } from './ink-harness'
+import { until } from '../helpers/wait'
 
 setDefaultTimeout(120_000)
 
@@ -83,10 +84,7 @@ describe('Keys', () => {
     await press(t, 'c', (fr) => fr.includes('copied secret'), 'copied')
     const osc = `\x1b]52;c;${Buffer.from(secretKey).toString('base64')}\x07`
     // Written by an effect after the frame that says so; only the deadline makes a hang a failure.
-    for (const deadline = Date.now() + 30_000; !t.stdout.frames.some((fr) => fr.includes(osc));) {
-      if (Date.now() > deadline) throw new Error('no OSC 52 sequence was written')
-      await Bun.sleep(10)
-    }
+    await until(() => t.stdout.frames.some((fr) => fr.includes(osc)), 'the OSC 52 sequence')
     let list = await press(t, ESC, (fr) => !fr.includes('shown only this once') && fr.includes('ink-test'), 'listed')
     expect(list).not.toContain(secretKey)
     expect(selected(list)).toContain(accessKey)
@@ -182,13 +180,8 @@ describe('Buckets and Files', () => {
     const before = t.stdout.frames.length
     f = await press(t, ENTER, (fr) => fr.includes('copied presigned URL'), 'copied')
     // The URL on the clipboard (OSC 52) downloads the file.
-    let url = ''
-    for (const deadline = Date.now() + 30_000; !url;) {
-      const m = t.stdout.frames.slice(before).map((fr) => /\x1b\]52;c;([A-Za-z0-9+/=]+)\x07/.exec(fr)).find(Boolean)
-      if (m) url = Buffer.from(m[1], 'base64').toString()
-      else if (Date.now() > deadline) throw new Error('no URL on the clipboard')
-      else await Bun.sleep(10)
-    }
+    const m = await until(() => t.stdout.frames.slice(before).map((fr) => /\x1b\]52;c;([A-Za-z0-9+/=]+)\x07/.exec(fr)).find(Boolean), 'a URL on the clipboard')
+    const url = Buffer.from(m![1], 'base64').toString()
     expect(url).toStartWith(`${srv.s3Url}/ink-photos/docs/notes.txt?`)
     expect(new URL(url).searchParams.get('X-Amz-Algorithm')).toBe('AWS4-HMAC-SHA256')
     expect(await (await fetch(url)).text()).toBe('version two, longer\n')
@@ -267,7 +260,7 @@ describe('Webhooks', () => {
     expect(f).toContain('whsec_')
     await press(t, ESC, (fr) => fr.includes(hookUrl) && fr.includes('active'), 'listed')
     await admin.createBucket('ink-hooked')
-    while (!received.some((r) => r.event === 'bucket.created')) await Bun.sleep(10)
+    await until(() => received.some((r) => r.event === 'bucket.created'), 'the bucket.created delivery')
     f = await press(t, ENTER, (fr) => fr.includes('Deliveries to'), 'the log')
     f = await press(t, 'r', (fr) => /delivered\s+204/.test(fr), 'the delivery')
     f = await press(t, ENTER, (fr) => fr.includes('Status      delivered · HTTP 204'), 'in full')

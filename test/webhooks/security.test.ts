@@ -7,6 +7,7 @@ import { join } from 'node:path'
 import { PutObjectCommand } from '@aws-sdk/client-s3'
 import { ROOT_ACCESS_KEY, ROOT_SECRET_KEY, startInProcess, type TestServer } from '../helpers/server'
 import { s3Client } from '../helpers/s3-client'
+import { until } from '../helpers/wait'
 
 /*
  * Webhook secrets are sealed under the master key (never in the database files in clear, and a
@@ -35,14 +36,6 @@ function verifyWebhook(payload: string, signature: string, secret: string) {
   return crypto.timingSafeEqual(Buffer.from(signature), Buffer.from(expected))
 }
 
-async function until<T>(fn: () => T | undefined | false | Promise<T | undefined | false>, what: string): Promise<T> {
-  for (const deadline = Date.now() + 30_000; ;) {
-    const v = await fn()
-    if (v) return v
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await Bun.sleep(10)
-  }
-}
 
 /** The database file and its WAL, as bytes (what a stolen disk or backup would show). */
 function dbBytes(dataDir: string): Buffer {

@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import { PutObjectCommand, DeleteObjectCommand } from '@aws-sdk/client-s3'
 import { ROOT_ACCESS_KEY, ROOT_SECRET_KEY, startInProcess, type TestServer } from '../helpers/server'
 import { s3Client } from '../helpers/s3-client'
+import { until } from '../helpers/wait'
 
 /** A local receiver that records deliveries and answers with a programmable status. */
 function receiver() {
@@ -21,21 +22,6 @@ function receiver() {
   return { url: `http://127.0.0.1:${srv.port}/hook`, got, setStatus: (s: number) => (status = s), stop: () => srv.stop(true) }
 }
 
-async function until<T>(fn: () => T | undefined | false, what: string): Promise<T> {
-  for (const deadline = Date.now() + 30_000; ;) {
-    const v = fn()
-    if (v) return v
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await Bun.sleep(10)
-  }
-}
-
-async function untilAsync(fn: () => Promise<boolean>, what: string): Promise<void> {
-  for (const deadline = Date.now() + 30_000; !(await fn());) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await Bun.sleep(10)
-  }
-}
 
 // The spec's verification code, as published.
 function verifyWebhook(payload: string, signature: string, secret: string) {
@@ -98,7 +84,7 @@ describe('webhooks', () => {
     await until(() => rx.got.length >= 1, 'a delivery')
     // The dispatcher inserts every delivery of an event in one transaction, so the one that
     // arrived means all of them exist; once none is pending, every one has been sent.
-    await untilAsync(async () => {
+    await until(async () => {
       for (const h of hooks) {
         const { deliveries } = (await api('GET', `/api/webhooks/${h.id}/deliveries`)).body as { deliveries: Array<{ status: string }> }
         if (deliveries.some((d) => d.status === 'pending')) return false
@@ -119,17 +105,13 @@ describe('webhooks', () => {
     await until(() => rx.got.length === 4, 'four attempts')
     // The worker records the outcome after the receiver has answered the fourth attempt.
     let first: Record<string, unknown> = {}
-    await untilAsync(async () => (first = (await api('GET', `/api/webhooks/${id}/deliveries`)).body.deliveries[0]).status !== 'pending', 'the delivery to finish')
+    await until(async () => (first = (await api('GET', `/api/webhooks/${id}/deliveries`)).body.deliveries[0]).status !== 'pending', 'the delivery to finish')
     expect(first).toMatchObject({ status: 'failed', attempts: 4, lastStatus: 500, lastError: 'HTTP 500' })
     for (let i = 1; i < 10; i++) await s3.send(new PutObjectCommand({ Bucket: 'root', Key: `fail-${i}`, Body: 'x' }))
-    const disabled = await (async () => {
-      for (let i = 0; i < 3000; i++) {
-        const w = (await api('GET', '/api/webhooks')).body.webhooks.find((h: { id: string }) => h.id === id)
-        if (!w.active) return w
-        await Bun.sleep(10)
-      }
-      throw new Error('webhook never disabled')
-    })()
+    const disabled = await until(async () => {
+      const w = (await api('GET', '/api/webhooks')).body.webhooks.find((h: { id: string }) => h.id === id)
+      return !w.active && w
+    }, 'the webhook to be disabled')
     expect(disabled.consecutiveFailures).toBe(10)
     expect(disabled.disabledReason).toContain('10 consecutive failed deliveries')
     // Re-enable through PATCH as the spec documents; the next event is delivered.
@@ -175,13 +157,11 @@ describe('SSRF protection', () => {
         const hooks = (await (await fetch(`${blocked.httpUrl}/api/webhooks`, { headers: h })).json()).webhooks as Array<{ id: string }>
         expect(hooks).toHaveLength(2)
         for (const hook of hooks) {
-          let last: { status: string; lastError: string } | undefined
-          for (let i = 0; i < 2000; i++) {
-            last = (await (await fetch(`${blocked.httpUrl}/api/webhooks/${hook.id}/deliveries`, { headers: h })).json()).deliveries[0]
-            if (last?.status === 'failed') break
-            await Bun.sleep(10)
-          }
-          expect(last!.status).toBe('failed')
+          const last: { status: string; lastError: string } = await until(async () => {
+            const d = (await (await fetch(`${blocked.httpUrl}/api/webhooks/${hook.id}/deliveries`, { headers: h })).json()).deliveries[0]
+            return d?.status === 'failed' && d
+          }, 'the blocked delivery to fail')
+          expect(last.status).toBe('failed')
           expect(last!.lastError).toMatch(/^blocked: .*CLOUDSTORAGE_WEBHOOK_ALLOWLIST/)
         }
         expect(local.got).toHaveLength(0)
