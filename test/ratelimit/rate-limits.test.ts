@@ -13,7 +13,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3'
-import { ROOT_ACCESS_KEY, ROOT_EMAIL, ROOT_PASSWORD, ROOT_SECRET_KEY, startInProcess, type TestServer } from '../helpers/server'
+import { ROOT_ACCESS_KEY, ROOT_EMAIL, ROOT_PASSWORD, ROOT_SECRET_KEY, startInProcess, type InProcessTestServer, type TestServer } from '../helpers/server'
+import { until } from '../helpers/wait'
 import { s3Client } from '../helpers/s3-client'
 import { loadConfig } from '../../src/config/load'
 import { RATE_QUEUE } from '../../src/services/usage/rate-limits'
@@ -296,7 +297,7 @@ describe('the documented default table (100/300/50 per second, 30 per minute)', 
 })
 
 describe('the global in-flight cap (CLOUDSTORAGE_MAX_INFLIGHT=1)', () => {
-  let srv: TestServer
+  let srv: InProcessTestServer
   beforeAll(async () => { srv = await startInProcess({ env: { CLOUDSTORAGE_MAX_INFLIGHT: '1' } }) })
   afterAll(async () => { await srv?.stop() })
 
@@ -306,16 +307,13 @@ describe('the global in-flight cap (CLOUDSTORAGE_MAX_INFLIGHT=1)', () => {
     const head = await signedHead(srv.s3Url, { method: 'PUT', bucket: 'root', key: 'slow', creds: root, payloadHash: 'UNSIGNED-PAYLOAD' })
     const slow = rawExchange(head.url, 'PUT', { ...head.headers, 'content-length': String(body.length) }, body.subarray(0, 50_000))
     try {
-      // Wait until the held upload occupies the slot (a probe gets 503), without timing assumptions.
-      let probe: Outcome | null = null
-      for (const deadline = Date.now() + 30_000; Date.now() < deadline;) {
-        probe = await outcome(await s3Fetch(srv.s3Url, { method: 'GET', creds: root }))
-        if (probe.status === 503) break
-        await Bun.sleep(10)
-      }
-      expect({ status: probe!.status, code: probe!.code }).toEqual({ status: 503, code: 'SlowDown' })
-      expect(probe!.contentType).toStartWith('application/xml')
-      expect(probe!.retryAfter).toMatch(/^[1-9]\d*$/)
+      // Wait until the held upload occupies the slot. The gate is read directly: a probe request
+      // racing the upload's headers could take the slot first and get the upload refused.
+      await until(() => srv.app.ctx.gate.inFlight === 1, 'the held upload to occupy the only slot')
+      const probe = await outcome(await s3Fetch(srv.s3Url, { method: 'GET', creds: root }))
+      expect({ status: probe.status, code: probe.code }).toEqual({ status: 503, code: 'SlowDown' })
+      expect(probe.contentType).toStartWith('application/xml')
+      expect(probe.retryAfter).toMatch(/^[1-9]\d*$/)
 
       // A second upload declaring 10 MiB is refused without its body ever being sent.
       const big = await signedHead(srv.s3Url, { method: 'PUT', bucket: 'root', key: 'big', creds: root, payloadHash: 'UNSIGNED-PAYLOAD' })
