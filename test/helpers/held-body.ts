@@ -1,5 +1,6 @@
 import type { TestServer } from './server'
 import { signedRequest, type RawRequest } from './raw-s3'
+import { until } from './wait'
 
 /** The token tests pass as CLOUDSTORAGE_METRICS_TOKEN to read GET /metrics. */
 export const METRICS_TOKEN = 'held-body-metrics-token-0001'
@@ -14,11 +15,7 @@ export async function inflightRequests(srv: TestServer): Promise<number> {
 
 /** Waits until at least `n` requests are being handled (polls, no fixed sleep). */
 export async function waitForInflight(srv: TestServer, n: number, what: string) {
-  const deadline = Date.now() + 30_000
-  while ((await inflightRequests(srv)) < n) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await Bun.sleep(10)
-  }
+  await until(async () => (await inflightRequests(srv)) >= n, what)
 }
 
 /**
@@ -47,13 +44,7 @@ export async function heldRequest(base: string, r: RawRequest, head: Uint8Array,
 
 /** The server's request-log line (text format) of one request id; waits for the batched flush. */
 export async function requestLogLine(srv: TestServer, requestId: string): Promise<string> {
-  const deadline = Date.now() + 10_000
-  for (;;) {
-    const line = srv.output().split('\n').find((l) => l.includes(` ${requestId} `))
-    if (line) return line
-    if (Date.now() > deadline) throw new Error(`no request-log line for ${requestId}`)
-    await Bun.sleep(10)
-  }
+  return until(() => srv.output().split('\n').find((l) => l.includes(` ${requestId} `)), `the request-log line for ${requestId}`)
 }
 
 /** Request-body bytes the server read for a request (`in=` of its log line). */

@@ -5,6 +5,8 @@
  * (polling with a deadline), never for a fixed time; assertions that a line is absent first
  * settle the log, so they cannot pass just because the line had not arrived.
  */
+import { until } from './wait'
+
 interface HasOutput {
   output(): string
   proc?: { exitCode: number | null }
@@ -13,14 +15,13 @@ interface HasOutput {
 /** Waits until the output satisfies `cond` (a substring, a pattern or a predicate); returns it. */
 export async function untilOutput(srv: HasOutput, cond: string | RegExp | ((out: string) => boolean), what = String(cond), guardMs = 60_000): Promise<string> {
   const test = typeof cond === 'string' ? (o: string) => o.includes(cond) : cond instanceof RegExp ? (o: string) => cond.test(o) : cond
-  const deadline = Date.now() + guardMs
-  for (;;) {
+  const seen = await until(() => {
     const out = srv.output()
-    if (test(out)) return out
+    if (test(out)) return { out }
     if (srv.proc && srv.proc.exitCode !== null) throw new Error(`the server exited (${srv.proc.exitCode}) while waiting for ${what}:\n${out.slice(-4000)}`)
-    if (Date.now() > deadline) throw new Error(`no ${what} in the server output after ${guardMs} ms:\n${out.slice(-4000)}`)
-    await Bun.sleep(20)
-  }
+    return null
+  }, () => `${what} in the server output (${guardMs} ms):\n${srv.output().slice(-4000)}`, guardMs)
+  return seen.out
 }
 
 /**

@@ -16,6 +16,7 @@ import {
 } from '@aws-sdk/client-s3'
 import { startServer, type ProcessTestServer } from '../helpers/server'
 import { s3Client } from '../helpers/s3-client'
+import { until } from '../helpers/wait'
 import { inflightRequests, METRICS_TOKEN } from '../helpers/held-body'
 import { checkBlobsAgree, hex, md5, payload, runSeed, sha256, waitForOutput } from './harness'
 
@@ -50,10 +51,8 @@ test('R10 restart mid-multipart: acked parts survive kill -9, ListParts is exact
   let settled = false
   const inflight = s3.send(new UploadPartCommand({ Bucket: 'mpu', Key: 'big/object.bin', UploadId, PartNumber: 4, Body: partBody(4) })).then(() => 'acked', () => 'failed').finally(() => (settled = true))
   // Killed once the server is handling it (or, on a fast machine, once it was already answered).
-  for (const deadline = Date.now() + 30_000; !settled && (await inflightRequests(srv)) < 1;) {
-    if (Date.now() > deadline) throw new Error('part 4 never reached the server')
-    await Bun.sleep(2)
-  }
+  const running = srv
+  await until(async () => settled || (await inflightRequests(running)) >= 1, 'part 4 to reach the server')
   await srv.stop('SIGKILL')
   const part4 = await inflight
   if (part4 === 'acked') acked.set(4, `"${md5(partBody(4))}"`)

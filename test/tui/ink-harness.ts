@@ -5,6 +5,7 @@ import { render, type Instance } from 'ink'
 import { ApiError, type Account, type AccountPatch, type ApiClient, type CreatedAccount, type Health, type NewAccount, type Overview, type Problem } from '../../tui/client'
 import type { ApiMethods, Me } from '../../tui/api'
 import { parseSize } from '../../src/config/size'
+import { until } from '../helpers/wait'
 
 export const plain = (s: string | undefined) => stripVTControlCharacters(s ?? '')
 
@@ -13,13 +14,7 @@ export const plain = (s: string | undefined) => stripVTControlCharacters(s ?? ''
  * failure (it shows the frame); it is not a speed requirement.
  */
 export async function waitForFrame(lastFrame: () => string | undefined, ok: (frame: string) => boolean, what: string): Promise<string> {
-  const deadline = Date.now() + 30_000
-  for (;;) {
-    const frame = plain(lastFrame())
-    if (ok(frame)) return frame
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last frame:\n${frame}`)
-    await Bun.sleep(10)
-  }
+  return until(() => { const frame = plain(lastFrame()); return ok(frame) && frame }, () => `${what}; last frame:\n${plain(lastFrame())}`, 30_000)
 }
 
 /**
