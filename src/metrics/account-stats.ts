@@ -3,17 +3,14 @@
  * overview shows an account about its own traffic (both ports, any credential). In memory, a
  * fixed ring per active account (60 slots × 3 counters); accounts idle for an hour are dropped.
  */
+import { SlotRing } from './slot-ring'
+
 const SLOT_MS = 60_000
 const SLOTS = 60
-
-interface Ring {
-  /** The slot number (epoch minutes) each ring entry currently counts; -1 when unused. */
-  slot: Float64Array
-  requests: Uint32Array
-  clientErrors: Uint32Array
-  serverErrors: Uint32Array
-  newest: number
-}
+/** The counters of each account's ring. */
+const REQUESTS = 0
+const CLIENT_ERRORS = 1
+const SERVER_ERRORS = 2
 
 export interface AccountTraffic {
   windowSeconds: number
@@ -25,25 +22,19 @@ export interface AccountTraffic {
 }
 
 export class AccountStats {
-  private readonly rings = new Map<string, Ring>()
+  private readonly rings = new Map<string, SlotRing>()
 
   record(accountId: string, status: number, at: number) {
     const slot = Math.floor(at / SLOT_MS)
     let r = this.rings.get(accountId)
     if (!r) {
       if (this.rings.size >= 10_000) this.evict(slot)
-      r = { slot: new Float64Array(SLOTS).fill(-1), requests: new Uint32Array(SLOTS), clientErrors: new Uint32Array(SLOTS), serverErrors: new Uint32Array(SLOTS), newest: slot }
+      r = new SlotRing(SLOTS, 3)
       this.rings.set(accountId, r)
     }
-    const i = slot % SLOTS
-    if (r.slot[i] !== slot) {
-      r.slot[i] = slot
-      r.requests[i] = r.clientErrors[i] = r.serverErrors[i] = 0
-    }
-    r.requests[i]++
-    if (status >= 500) r.serverErrors[i]++
-    else if (status >= 400) r.clientErrors[i]++
-    if (slot > r.newest) r.newest = slot
+    r.add(slot, REQUESTS)
+    if (status >= 500) r.add(slot, SERVER_ERRORS)
+    else if (status >= 400) r.add(slot, CLIENT_ERRORS)
   }
 
   read(accountId: string, at: number): AccountTraffic {
@@ -51,9 +42,7 @@ export class AccountStats {
     const r = this.rings.get(accountId)
     const out: AccountTraffic = { windowSeconds: (SLOTS * SLOT_MS) / 1000, requests: 0, clientErrors: 0, serverErrors: 0, perMinute: [] }
     for (let slot = now - SLOTS + 1; slot <= now; slot++) {
-      const i = ((slot % SLOTS) + SLOTS) % SLOTS
-      const live = r !== undefined && r.slot[i] === slot
-      const m = { at: new Date(slot * SLOT_MS).toISOString(), requests: live ? r.requests[i] : 0, clientErrors: live ? r.clientErrors[i] : 0, serverErrors: live ? r.serverErrors[i] : 0 }
+      const m = { at: new Date(slot * SLOT_MS).toISOString(), requests: r?.count(slot, REQUESTS) ?? 0, clientErrors: r?.count(slot, CLIENT_ERRORS) ?? 0, serverErrors: r?.count(slot, SERVER_ERRORS) ?? 0 }
       out.requests += m.requests
       out.clientErrors += m.clientErrors
       out.serverErrors += m.serverErrors

@@ -4,11 +4,10 @@
  * reads the same numbers through the API.
  */
 import { AccountStats } from './account-stats'
+import { SlotRing } from './slot-ring'
 
 /** Seconds the overview's request rate averages over. */
 export const RATE_WINDOW = 10
-/** The window's seconds and the current one. */
-const SLOTS = RATE_WINDOW + 1
 
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]
 
@@ -95,7 +94,7 @@ export class Metrics {
   /** Answers with a 5xx status (server faults), for the overview. */
   private serverErrors = 0
   /** Requests per second over the last RATE_WINDOW seconds: one slot per second, by epoch second. */
-  private readonly window = { counts: new Array<number>(SLOTS).fill(0), seconds: new Array<number>(SLOTS).fill(-1) }
+  private readonly window = new SlotRing(RATE_WINDOW + 1)
   /** The clock for the request rate (tests pass one). */
   constructor(private readonly clock: () => number = Date.now) {}
 
@@ -116,20 +115,14 @@ export class Metrics {
     if (r.status === 429) this.rateLimited.inc({ surface: r.surface })
     if (r.error === 'QuotaExceeded') this.quotaRejected.inc({ surface: r.surface })
     if (r.status >= 500) this.serverErrors++
-    const sec = Math.floor(this.clock() / 1000)
-    const i = sec % SLOTS
-    if (this.window.seconds[i] !== sec) { this.window.seconds[i] = sec; this.window.counts[i] = 0 }
-    this.window.counts[i]++
+    this.window.add(Math.floor(this.clock() / 1000))
   }
 
   /** Requests per second, averaged over the last RATE_WINDOW whole seconds (the current one excluded: it is not over). */
   perSecond(): number {
     const now = Math.floor(this.clock() / 1000)
     let n = 0
-    for (let i = 0; i < SLOTS; i++) {
-      const s = this.window.seconds[i]
-      if (s < now && s >= now - RATE_WINDOW) n += this.window.counts[i]
-    }
+    for (let sec = now - RATE_WINDOW; sec < now; sec++) n += this.window.count(sec)
     return Math.round((n / RATE_WINDOW) * 100) / 100
   }
 
