@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import { ListBucketsCommand } from '@aws-sdk/client-s3'
 import { startServer, type ProcessTestServer } from '../helpers/server'
 import { s3Client } from '../helpers/s3-client'
+import { untilOutput } from '../helpers/output'
 import { expectOneLineError, runCli, serveArgs, tempDir } from './util'
 
 // Real processes on a shared 2-core box; a hang guard, not a performance limit.
@@ -34,14 +35,6 @@ function listing(dir: string): Record<string, string> {
   }
   add(dir, '.')
   return out
-}
-
-/** Waits until the server's log shows `text` (its first GC pass, after which it is quiet for a minute). */
-async function waitForLog(srv: ProcessTestServer, text: string) {
-  while (!srv.output().includes(text)) {
-    if (srv.proc.exitCode !== null) throw new Error(`server exited:\n${srv.output()}`)
-    await Bun.sleep(50)
-  }
 }
 
 describe('ports', () => {
@@ -76,7 +69,7 @@ describe('data directory', () => {
   test('a second serve on the same data dir names the holder and exits 1, changing nothing there', async () => {
     const first = await startServer({ dataDir })
     try {
-      await waitForLog(first, 'gc startup sweep finished')
+      await untilOutput(first, 'gc startup sweep finished') // its first GC pass, after which it is quiet for a minute
       // A write in progress on the first server: a second server's recovery would delete it.
       const inflight = join(dataDir, 'tmp', 'inflight-upload.0001')
       writeFileSync(inflight, 'bytes of an upload in progress')

@@ -8,6 +8,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import type { TestServer } from '../helpers/server'
 import { until } from '../helpers/wait'
+import { untilOutput } from '../helpers/output'
 
 /** The run's seed: RELIABILITY_SEED=0x… replays a run; otherwise a fresh one (always printed). */
 export function runSeed(): number {
@@ -119,14 +120,7 @@ export function checkBlobsAgree(dataDir: string) {
 
 /** Waits for a line in the server's output (a hang guard, not a performance limit). */
 export async function waitForOutput(server: TestServer, re: RegExp, guardMs = 120_000): Promise<RegExpMatchArray> {
-  const deadline = Date.now() + guardMs
-  for (;;) {
-    const m = server.output().match(re)
-    if (m) return m
-    if (server.proc && server.proc.exitCode !== null) throw new Error(`server exited (${server.proc.exitCode}) while waiting for ${re}:\n${server.output().slice(-4000)}`)
-    if (Date.now() > deadline) throw new Error(`no ${re} in the server output after ${guardMs} ms:\n${server.output().slice(-4000)}`)
-    await Bun.sleep(50)
-  }
+  return (await untilOutput(server, re, String(re), guardMs)).match(re)!
 }
 
 /** Polls until cond() holds (hang guard only). */
