@@ -14,6 +14,7 @@ import { bindListeners } from '../../src/server'
 import { loadConfig } from '../../src/config/load'
 import { VERSION } from '../../src/version'
 import { cleanEnv, tempDir } from './util'
+import { until } from '../helpers/wait'
 
 // Real processes on a shared 2-core box; a hang guard, not a performance limit.
 setDefaultTimeout(120_000)
@@ -142,7 +143,7 @@ describe('a first start, watched from outside', () => {
   })
 
   test('server.json: written 0600 once ready, with the pid, URLs and admin token path', async () => {
-    while (!out.includes(' ready ')) await Bun.sleep(20)
+    await until(() => out.includes(' ready '), 'the ready line')
     const path = join(dataDir, 'server.json')
     expect(statSync(path).mode & 0o777).toBe(0o600)
     const info = JSON.parse(readFileSync(path, 'utf8'))
@@ -160,7 +161,7 @@ describe('a first start, watched from outside', () => {
   test('GET /healthz on the S3 port is logged as op=Health, not as a bucket listing', async () => {
     expect((await fetch(`http://127.0.0.1:${s3Port}/healthz`)).status).toBe(200)
     const line = () => out.split('\n').find((l) => / s3 GET \/healthz 200 /.test(l))
-    while (!line()) await Bun.sleep(20) // the request log is flushed on the next turn of the server's loop
+    await until(line, 'the request-log line') // the log is flushed on the next turn of the server's loop
     expect(line()).toMatch(/ op=Health principal=- *$/)
   })
 

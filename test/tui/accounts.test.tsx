@@ -4,6 +4,7 @@ import { cleanup, render } from 'ink-testing-library'
 import { App } from '../../tui/app'
 import type { Account } from '../../tui/client'
 import { account, FakeAppliance, handled, plain, renderInTerminal, waitForFrame } from './ink-harness'
+import { until } from '../helpers/wait'
 
 const GiB = 1024 ** 3
 
@@ -210,7 +211,7 @@ describe('delete', () => {
     await press(r, 'j', (f) => selectedRow(f).includes('bob@example.com'), 'j')
     const releaseStale = client.holdReads()
     r.stdin.write('r')
-    while (gets() < 2) await Bun.sleep(5)
+    await until(() => gets() >= 2, 'the refresh read')
     await press(r, 'd', (f) => f.includes('Delete bob@example.com'), 'the dialog')
     await press(r, 'bob@example.com', (f) => f.includes('confirm: bob@example.com'), 'typed')
     await press(r, ENTER, (f) => f.includes('✔ deleted bob@example.com'), 'deleted')
@@ -218,7 +219,7 @@ describe('delete', () => {
     const from = r.frames.length
     const releaseFresh = client.holdReads()
     releaseStale()
-    while (gets() < 3) await Bun.sleep(5)
+    await until(() => gets() >= 3, 'the re-read after the delete')
     await handled(client.reads[1])
     for (const f of r.frames.slice(from).map(plain)) expect(rowOf(f, 'bob@example.com')).toBe('')
     expect(rowOf(plain(r.lastFrame()), 'bob@example.com')).toBe('')
@@ -387,7 +388,7 @@ describe('in an 80x24 terminal', () => {
     for (let i = 1; i <= 3; i++) {
       const before = gets()
       t.stdin.write('r')
-      while (gets() === before) await Bun.sleep(5)
+      await until(() => gets() !== before, `refresh ${i}`)
     }
     await handled(client.reads.at(-1))
     expect(t.stdout.frames.length).toBe(frames)

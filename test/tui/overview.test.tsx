@@ -4,6 +4,7 @@ import { cleanup, render } from 'ink-testing-library'
 import { App } from '../../tui/app'
 import type { Overview, Problem } from '../../tui/client'
 import { handled, overviewData, plain, renderInTerminal, ScriptedClient, waitForFrame } from './ink-harness'
+import { until } from '../helpers/wait'
 
 const data = (over: Partial<Overview> = {}): Overview => overviewData(over)
 const requests = (total: number) => ({ requests: { total, errors: 2, perSecond: 4.5 } })
@@ -120,12 +121,12 @@ describe('overview screen (ink-testing-library)', () => {
     expect(client.calls).toBe(2)
     // Closed and reopened; the trailing r shows all three were handled.
     stdin.write('??r')
-    while (client.calls < 3) await Bun.sleep(5)
+    await until(() => client.calls >= 3, 'the third overview call')
     await waitForFrame(lastFrame, (f) => f.includes('Keys ·') && f.includes('● online'), 'help still open')
     // An unknown escape sequence is not a burst of keys: its "1" and "r" must not act.
     stdin.write('\u001B[1r~')
     stdin.write('r')
-    while (client.calls < 4) await Bun.sleep(5)
+    await until(() => client.calls >= 4, 'the fourth overview call')
     await handled(client.answers[3])
     expect(client.calls).toBe(4)
     expect(plain(lastFrame())).toContain('Keys ·')
@@ -190,7 +191,7 @@ describe('in a sized terminal', () => {
     const frames = t.stdout.frames.length
     for (let i = 2; i <= 4; i++) {
       t.stdin.write('r')
-      while (client.calls < i) await Bun.sleep(5)
+      await until(() => client.calls >= i, `overview call ${i}`)
     }
     // Let the last answer reach the reducer before counting.
     await handled(client.answers.at(-1))

@@ -15,6 +15,7 @@ import { api, createAccount, keyHeaders, type Account } from '../rest/rest-helpe
 import { createAppContext, type AppContext } from '../../src/app'
 import { loadConfig } from '../../src/config/load'
 import { queryDb } from './helpers'
+import { until } from '../helpers/wait'
 
 const K = 1000
 /** Deterministic content of `size` bytes, distinct per seed. */
@@ -138,7 +139,7 @@ describe('GC of freed blobs (in process, fake clock, default 600 s grace)', () =
     await put('x', content(5 * K, 1))
     expect(rows().map((r) => [r.state, r.refcount])).toEqual([['live', 2]])
     // The duplicate's freshly written file is deleted after commit (asynchronously).
-    for (const deadline = Date.now() + 30_000; Date.now() < deadline && (await blobFiles()).length !== 1;) await Bun.sleep(10)
+    await until(async () => (await blobFiles()).length === 1, 'the duplicate blob file to be deleted')
     expect(await blobFiles()).toEqual([rows()[0].id])
     expect(ctx.repos.accounts.usage(accountId)).toMatchObject({ logicalBytes: 10 * K, storedBytes: 5 * K })
   })
