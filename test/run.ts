@@ -140,10 +140,11 @@ async function runFile(file: string, flags: string[], env: Record<string, string
 const running = new Set<ReturnType<typeof Bun.spawn>>()
 
 /**
- * `npm test`: every test file in its own `bun test` process, WORKERS at a time (default 3: the
- * suite is mostly waiting on servers, clients, browsers and timers, so on a 2-core machine one
- * file at a time leaves it idle; measured on 2 cores, 3 at a time took 9 m 08 s, 2 about 10 m 20 s). Each file's output is printed whole when it finishes, then
- * one summary line from the real counts.
+ * `npm test`: every test file in its own `bun test` process, CLOUDSTORAGE_TEST_WORKERS at a time
+ * (default 3: the suite mostly waits on servers, clients, browsers and timers, so on a 2-core
+ * machine one file at a time leaves it idle; measured there, 3 at a time took 9 m 08 s, 2 about
+ * 10 m 20 s). Each file's output is printed whole when it finishes, then one summary line from
+ * the real counts.
  */
 async function main(): Promise<number> {
   const extra = process.argv.slice(2)
@@ -158,6 +159,7 @@ async function main(): Promise<number> {
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => { for (const c of running) c.kill(sig) })
 
   const files = scheduleOrder(testFiles(paths.length ? paths : ['test']))
+  if (files.length === 0) { writeAll(2, 'test/run.ts: no test files found\n'); return 1 }
   const workers = Math.max(1, Number(env.CLOUDSTORAGE_TEST_WORKERS) || 3)
   const results: FileResult[] = []
   let next = 0
@@ -189,7 +191,6 @@ async function main(): Promise<number> {
   if (skips.length) tail += `\nSkipped (${skips.length}):\n${skips.map((s) => `  - ${s}`).join('\n')}\n`
   if (fails.length) tail += `\nFailed (${fails.length}):\n${fails.map((s) => `  - ${s}`).join('\n')}\n`
   if (broken.length) tail += `\nFiles that did not finish cleanly (${broken.length}):\n${broken.map((s) => `  - ${s}`).join('\n')}\n`
-  if (files.length === 0) { writeAll(2, 'test/run.ts: no test files found\n'); return 1 }
   writeAll(1, `${tail}\n${summaryLine(total)}\n`)
   return total.failed > 0 ? 1 : 0
 }

@@ -8,7 +8,7 @@ export async function until<T>(read: () => T | Promise<T>, what: string | (() =>
     const v = await read()
     if (v) return v as Truthy<T>
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${typeof what === 'string' ? what : what()}`)
-    await Bun.sleep(10)
+    await Bun.sleep(10) // the poll interval: the condition above decides, never this pause
   }
 }
 
