@@ -11,7 +11,7 @@
  * with its JUnit report as a fallback when the console summary is missing. A file for which neither
  * yields counts counts as a failure rather than being left out.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, relative, resolve } from 'node:path'
 
@@ -86,6 +86,7 @@ export function testFiles(paths: string[]): string[] {
   const out: string[] = []
   for (const p of paths) {
     const abs = resolve(ROOT, p)
+    if (!existsSync(abs)) throw new Error(`no such test file or directory: ${p}`)
     if (statSync(abs).isFile()) { out.push(abs); continue }
     for (const e of readdirSync(abs, { withFileTypes: true, recursive: true })) {
       if (e.isFile() && /\.(test|spec)\.[cm]?[jt]sx?$/.test(e.name) && !e.parentPath.split('/').includes('node_modules')) out.push(join(e.parentPath, e.name))
@@ -158,7 +159,13 @@ async function main(): Promise<number> {
   if (process.stdout.isTTY && !env.NO_COLOR) env.FORCE_COLOR ??= '1'
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => { for (const c of running) c.kill(sig) })
 
-  const files = scheduleOrder(testFiles(paths.length ? paths : ['test']))
+  let files: string[]
+  try {
+    files = scheduleOrder(testFiles(paths.length ? paths : ['test']))
+  } catch (e) {
+    writeAll(2, `test/run.ts: ${(e as Error).message}\n`)
+    return 1
+  }
   if (files.length === 0) { writeAll(2, 'test/run.ts: no test files found\n'); return 1 }
   const workers = Math.max(1, Number(env.CLOUDSTORAGE_TEST_WORKERS) || 3)
   const results: FileResult[] = []
