@@ -9,6 +9,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { GetObjectCommand } from '@aws-sdk/client-s3'
 import { openTmux, shq, waitFor, type Terminal } from '../helpers/tmux'
+import { webhookReceiver } from '../helpers/webhook-receiver'
 import { s3Client } from '../helpers/s3-client'
 import { ROOT_ACCESS_KEY, type TestServer } from '../helpers/server'
 import { VERSION } from '../../src/version'
@@ -27,22 +28,6 @@ const selected = (screen: string) => screen.split('\n').find((l) => l.startsWith
 const row = (screen: string, text: string) => screen.split('\n').find((l) => /^(› | {2})/.test(l) && l.includes(text)) ?? ''
 const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 
-interface Received { headers: Headers; body: string }
-
-/** A webhook receiver on 127.0.0.1 that answers 204 and keeps what it got. */
-function startReceiver() {
-  const received: Received[] = []
-  const server = Bun.serve({
-    hostname: '127.0.0.1',
-    port: 0,
-    async fetch(req) {
-      received.push({ headers: req.headers, body: await req.text() })
-      return new Response(null, { status: 204 })
-    },
-  })
-  return { url: `http://127.0.0.1:${server.port}/hook`, received, stop: () => server.stop(true) }
-}
-
 /**
  * Runs `launcher tui` in tmux (120x40) with exactly `env` (plus the pane's TERM), in `cwd`,
  * against `server` (started with TUI_SCENARIO_SERVER_ENV), and goes through: create an access
@@ -52,7 +37,7 @@ function startReceiver() {
  */
 export async function tuiEndToEnd(launcher: string, cwd: string, server: TestServer, env: Record<string, string>, scratch: string): Promise<void> {
   const dir = mkdtempSync(join(scratch, 'tui-e2e-'))
-  const receiver = startReceiver()
+  const receiver = webhookReceiver(204, '')
   const vars = Object.entries(env).map(([k, v]) => `${k}=${shq(v)}`).join(' ')
   // env -i: the TUI sees only `env` and the terminal type tmux gives its pane.
   const command = `env -i TERM="$TERM" ${vars} ${shq(launcher)} tui --data ${shq(server.dataDir)} --url ${shq(server.httpUrl)}`
@@ -166,18 +151,18 @@ export async function tuiEndToEnd(launcher: string, cwd: string, server: TestSer
     expect(secret).toMatch(/^whsec_[A-Za-z0-9+/]{32}$/)
     press(ENTER)
     await waitFor(term, (x) => !x.includes('Signing secret') && selected(x).includes(receiver.url) && /\sactive\s*$/.test(selected(x)), 'the webhook listed')
-    expect(receiver.received).toEqual([])
+    expect(receiver.got).toEqual([])
     press('t')
     await waitFor(term, (x) => x.includes(`test event sent to ${receiver.url}: delivered (HTTP 204)`) && x.includes(`Deliveries to ${receiver.url}`), 'the test sent, its log')
 
     // The receiver got one signed ping; the log's row is that delivery.
-    expect(receiver.received.length).toBe(1)
-    const ping = receiver.received[0]
+    expect(receiver.got.length).toBe(1)
+    const ping = receiver.got[0]
     const signature = createHmac('sha256', secret).update(ping.body).digest('hex')
-    expect(ping.headers.get('x-cloudstorage-event')).toBe('ping')
-    expect(ping.headers.get('x-cloudstorage-signature')).toBe(signature)
+    expect(ping.headers['x-cloudstorage-event']).toBe('ping')
+    expect(ping.headers['x-cloudstorage-signature']).toBe(signature)
     expect(JSON.parse(ping.body)).toMatchObject({ event: 'ping' })
-    const deliveryId = ping.headers.get('x-cloudstorage-delivery') ?? ''
+    const deliveryId = ping.headers['x-cloudstorage-delivery'] ?? ''
     expect(deliveryId).toMatch(/^\d+$/)
     await waitFor(term, (x) => new RegExp(`^› +${deliveryId} delivered +204 +1 \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d\\s*$`).test(selected(x)) && x.includes('1 delivery'), 'the delivery in the log')
     press(ENTER)

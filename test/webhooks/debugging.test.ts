@@ -10,46 +10,15 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import crypto from 'node:crypto'
 import { Webhook } from 'standardwebhooks'
 import { startInProcess, type InProcessTestServer } from '../helpers/server'
+import { verifyWebhook, webhookReceiver, type Delivery } from '../helpers/webhook-receiver'
 import { createAccount, type Account } from '../rest/rest-helpers'
 import { api, share, until, upload } from '../shares/helpers'
 
-// The spec's verification code, as published.
-function verifyWebhook(payload: string, signature: string, secret: string) {
-  const expected = crypto
-    .createHmac("sha256", secret)
-    .update(payload)
-    .digest("hex");
-  return crypto.timingSafeEqual(
-    Buffer.from(signature),
-    Buffer.from(expected)
-  );
-}
-
-/** What a receiver got. */
-interface Got {
-  headers: Record<string, string>
-  body: string
-}
-
-/** A local receiver recording deliveries and answering with a programmable status and body. */
-function receiver() {
-  const got: Got[] = []
-  let answer = { status: 200, body: 'ok' }
-  const srv = Bun.serve({
-    hostname: '127.0.0.1', port: 0,
-    async fetch(req) {
-      got.push({ headers: Object.fromEntries(req.headers), body: await req.text() })
-      return new Response(answer.body, { status: answer.status })
-    },
-  })
-  return { url: `http://127.0.0.1:${srv.port}/hook`, got, answer: (status: number, body = 'ok') => (answer = { status, body }), stop: () => srv.stop(true) }
-}
-
 /** The spec's snippet on a received request: the body re-serialized, as its handler does. */
-const specVerifies = (g: Got, secret: string, header = 'x-cloudstorage-signature') => verifyWebhook(JSON.stringify(JSON.parse(g.body)), g.headers[header], secret)
+const specVerifies = (g: Delivery, secret: string, header = 'x-cloudstorage-signature') => verifyWebhook(JSON.stringify(JSON.parse(g.body)), g.headers[header], secret)
 
 /** The npm Standard Webhooks verifier (timestamp tolerance 5 min against the real clock). */
-function standardVerifies(g: Got, secret: string): true | string {
+function standardVerifies(g: Delivery, secret: string): true | string {
   try {
     new Webhook(secret).verify(g.body, g.headers)
     return true
@@ -61,7 +30,7 @@ function standardVerifies(g: Got, secret: string): true | string {
 let srv: InProcessTestServer
 /** The appliance's clock: real time plus this offset. */
 let offset = 0
-const rx = receiver()
+const rx = webhookReceiver()
 
 beforeAll(async () => {
   srv = await startInProcess({ now: () => Date.now() + offset, env: { CLOUDSTORAGE_WEBHOOK_ALLOWLIST: '127.0.0.1', CLOUDSTORAGE_WEBHOOK_RETRY_BASE_MS: '20', CLOUDSTORAGE_WEBHOOK_DELIVERY_LOG: '5' } })

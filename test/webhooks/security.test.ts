@@ -8,6 +8,7 @@ import { PutObjectCommand } from '@aws-sdk/client-s3'
 import { ROOT_ACCESS_KEY, ROOT_SECRET_KEY, startInProcess, type TestServer } from '../helpers/server'
 import { s3Client } from '../helpers/s3-client'
 import { until } from '../helpers/wait'
+import { verifyWebhook, webhookReceiver } from '../helpers/webhook-receiver'
 
 /*
  * Webhook secrets are sealed under the master key (never in the database files in clear, and a
@@ -16,25 +17,6 @@ import { until } from '../helpers/wait'
  */
 
 const H = { 'x-api-key': `${ROOT_ACCESS_KEY}:${ROOT_SECRET_KEY}`, 'content-type': 'application/json' }
-
-/** A local receiver recording deliveries. */
-function receiver() {
-  const got: Array<{ headers: Headers; body: string }> = []
-  const srv = Bun.serve({
-    hostname: '127.0.0.1', port: 0,
-    async fetch(req) {
-      got.push({ headers: req.headers, body: await req.text() })
-      return new Response('ok')
-    },
-  })
-  return { url: `http://127.0.0.1:${srv.port}/hook`, got, stop: () => srv.stop(true) }
-}
-
-// The spec's verification code, as published.
-function verifyWebhook(payload: string, signature: string, secret: string) {
-  const expected = crypto.createHmac('sha256', secret).update(payload).digest('hex')
-  return crypto.timingSafeEqual(Buffer.from(signature), Buffer.from(expected))
-}
 
 
 /** The database file and its WAL, as bytes (what a stolen disk or backup would show). */
@@ -50,7 +32,7 @@ async function api(srv: TestServer, method: string, path: string, body?: unknown
 
 describe('webhook secrets at rest', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'cs-whsec-'))
-  const rx = receiver()
+  const rx = webhookReceiver()
   const env = { CLOUDSTORAGE_WEBHOOK_ALLOWLIST: '127.0.0.1', CLOUDSTORAGE_WEBHOOK_RETRY_BASE_MS: '20' }
   let srv: TestServer
   beforeAll(async () => {
@@ -69,7 +51,7 @@ describe('webhook secrets at rest', () => {
     expect(secret).toMatch(/^whsec_/)
     await s3Client(srv.s3Url).send(new PutObjectCommand({ Bucket: 'root', Key: 'sealed.txt', Body: 'x' }))
     const d = await until(() => rx.got.find((g) => JSON.parse(g.body).data.key === 'sealed.txt'), 'the delivery')
-    expect(verifyWebhook(JSON.stringify(JSON.parse(d.body)), d.headers.get('x-cloudstorage-signature')!, secret)).toBe(true)
+    expect(verifyWebhook(JSON.stringify(JSON.parse(d.body)), d.headers['x-cloudstorage-signature']!, secret)).toBe(true)
     const bytes = dbBytes(dataDir)
     expect(bytes.length).toBeGreaterThan(0)
     expect(bytes.includes(secret)).toBe(false)
@@ -114,7 +96,7 @@ describe('webhook secrets at rest', () => {
     rx.got.length = 0
     await s3Client(srv.s3Url).send(new PutObjectCommand({ Bucket: 'root', Key: 'after-upgrade.txt', Body: 'y' }))
     const d = await until(() => rx.got.find((g) => JSON.parse(g.body).data.key === 'after-upgrade.txt'), 'the delivery after the upgrade')
-    expect(verifyWebhook(JSON.stringify(JSON.parse(d.body)), d.headers.get('x-cloudstorage-signature')!, clear)).toBe(true)
+    expect(verifyWebhook(JSON.stringify(JSON.parse(d.body)), d.headers['x-cloudstorage-signature']!, clear)).toBe(true)
 
     // Idempotent: another restart leaves the sealed value alone.
     const before = (() => {
