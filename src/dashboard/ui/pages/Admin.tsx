@@ -7,6 +7,7 @@ import { PageHeader } from '../components/PageHeader'
 import { Check, Field } from '../components/Field'
 import { LoadState, Notice } from '../components/Notice'
 import { Dialog } from '../components/Dialog'
+import { DataTable } from '../components/DataTable'
 import { CopyField } from '../components/CopyButton'
 import { useForm } from '../lib/use-form'
 
@@ -69,31 +70,23 @@ export function Admin() {
       )}
       <LoadState loading={accounts.loading} error={accounts.error} hasData={!!accounts.data} />
       {accounts.data ? (
-        <div className="table-wrap">
-          <table className="stack">
-            <caption className="offscreen">Accounts</caption>
-            <thead><tr><th scope="col">Email</th><th scope="col">Status</th><th scope="col">Plan</th><th scope="col">Usage</th><th scope="col">Created</th><th scope="col"><span className="offscreen">Actions</span></th></tr></thead>
-            <tbody>
-              {accounts.data.map((a) => (
-                <tr key={a.id}>
-                  <td data-label="Email">{a.email}{a.isAdmin ? <span className="badge">admin</span> : null}</td>
-                  <td data-label="Status">{a.status === 'active' ? 'active' : <span className="badge badge-warn">suspended</span>}</td>
-                  <td data-label="Plan">{a.plan}</td>
-                  <td data-label="Usage">{bytes(a.usage.bytes)} of {bytes(a.quotaBytes)} <span className="muted">({percent(a.usage.bytes, a.quotaBytes).toFixed(0)}%)</span></td>
-                  <td data-label="Created">{dateTime(a.createdAt)}</td>
-                  <td className="row-actions">
-                    <button type="button" className="btn btn-small" onClick={() => setEditing(a)}>Edit<span className="offscreen"> {a.email}</span></button>
-                    {a.id !== me.account.id ? (
-                      <button type="button" className="btn btn-small" onClick={() => void patch(a, { status: a.status === 'active' ? 'suspended' : 'active' })}>
-                        {a.status === 'active' ? 'Suspend' : 'Activate'}<span className="offscreen"> {a.email}</span>
-                      </button>
-                    ) : null}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable caption="Accounts" columns={['Email', 'Status', 'Plan', 'Usage', 'Created']} actions rows={accounts.data} row={(a) => (
+          <tr key={a.id}>
+            <td data-label="Email">{a.email}{a.isAdmin ? <span className="badge">admin</span> : null}</td>
+            <td data-label="Status">{a.status === 'active' ? 'active' : <span className="badge badge-warn">suspended</span>}</td>
+            <td data-label="Plan">{a.plan}</td>
+            <td data-label="Usage">{bytes(a.usage.bytes)} of {bytes(a.quotaBytes)} <span className="muted">({percent(a.usage.bytes, a.quotaBytes).toFixed(0)}%)</span></td>
+            <td data-label="Created">{dateTime(a.createdAt)}</td>
+            <td className="row-actions">
+              <button type="button" className="btn btn-small" onClick={() => setEditing(a)}>Edit<span className="offscreen"> {a.email}</span></button>
+              {a.id !== me.account.id ? (
+                <button type="button" className="btn btn-small" onClick={() => void patch(a, { status: a.status === 'active' ? 'suspended' : 'active' })}>
+                  {a.status === 'active' ? 'Suspend' : 'Activate'}<span className="offscreen"> {a.email}</span>
+                </button>
+              ) : null}
+            </td>
+          </tr>
+        )} />
       ) : null}
       <EditAccount account={editing} plans={plans.data} onClose={() => setEditing(null)} onSave={async (a, body) => { if (await patch(a, body)) setEditing(null) }} />
     </>

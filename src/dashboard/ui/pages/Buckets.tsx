@@ -7,6 +7,7 @@ import { href } from '../lib/router'
 import { PageHeader } from '../components/PageHeader'
 import { Check, Field } from '../components/Field'
 import { LoadState, Notice } from '../components/Notice'
+import { DataTable } from '../components/DataTable'
 import { useForm } from '../lib/use-form'
 
 export function Buckets() {
@@ -48,29 +49,21 @@ export function Buckets() {
       </form>
       <LoadState loading={loading} error={error} hasData={!!buckets} />
       {buckets ? (
-        <div className="table-wrap">
-          <table className="stack">
-            <caption className="offscreen">Your buckets</caption>
-            <thead><tr><th scope="col">Name</th><th scope="col">Size</th><th scope="col">On disk</th><th scope="col">Objects</th><th scope="col">Time Machine</th><th scope="col">Access</th><th scope="col">Created</th></tr></thead>
-            <tbody>
-              {buckets.map((b) => (
-                <tr key={b.name}>
-                  <td data-label="Name">
-                    <a href={href('buckets', b.name)}>{b.name}</a>
-                    {b.isDefault ? <span className="badge">default</span> : null}
-                    <div className="row-links"><a href={href('files', b.name)}>Files<span className="offscreen"> in {b.name}</span></a></div>
-                  </td>
-                  <td data-label="Size">{bytes(b.usage.bytes)}</td>
-                  <td data-label="On disk">{bytes(b.usage.storedBytes)}</td>
-                  <td data-label="Objects">{b.usage.objects.toLocaleString()}</td>
-                  <td data-label="Time Machine">{b.timeMachine ? 'On' : b.versioning === 'Suspended' ? 'Suspended' : 'Off'}</td>
-                  <td data-label="Access">{b.publicRead ? <span className="badge badge-warn">public</span> : 'private'}</td>
-                  <td data-label="Created">{dateTime(b.createdAt)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable caption="Your buckets" columns={['Name', 'Size', 'On disk', 'Objects', 'Time Machine', 'Access', 'Created']} rows={buckets} row={(b) => (
+          <tr key={b.name}>
+            <td data-label="Name">
+              <a href={href('buckets', b.name)}>{b.name}</a>
+              {b.isDefault ? <span className="badge">default</span> : null}
+              <div className="row-links"><a href={href('files', b.name)}>Files<span className="offscreen"> in {b.name}</span></a></div>
+            </td>
+            <td data-label="Size">{bytes(b.usage.bytes)}</td>
+            <td data-label="On disk">{bytes(b.usage.storedBytes)}</td>
+            <td data-label="Objects">{b.usage.objects.toLocaleString()}</td>
+            <td data-label="Time Machine">{b.timeMachine ? 'On' : b.versioning === 'Suspended' ? 'Suspended' : 'Off'}</td>
+            <td data-label="Access">{b.publicRead ? <span className="badge badge-warn">public</span> : 'private'}</td>
+            <td data-label="Created">{dateTime(b.createdAt)}</td>
+          </tr>
+        )} />
       ) : null}
     </>
   )
