@@ -8,6 +8,7 @@ import { Check, Field } from '../components/Field'
 import { LoadState, Notice } from '../components/Notice'
 import { Dialog } from '../components/Dialog'
 import { DataTable } from '../components/DataTable'
+import { SmallButton } from '../components/SmallButton'
 import { CopyField } from '../components/CopyButton'
 import { useForm } from '../lib/use-form'
 
@@ -78,11 +79,11 @@ export function Admin() {
             <td data-label="Usage">{bytes(a.usage.bytes)} of {bytes(a.quotaBytes)} <span className="muted">({percent(a.usage.bytes, a.quotaBytes).toFixed(0)}%)</span></td>
             <td data-label="Created">{dateTime(a.createdAt)}</td>
             <td className="row-actions">
-              <button type="button" className="btn btn-small" onClick={() => setEditing(a)}>Edit<span className="offscreen"> {a.email}</span></button>
+              <SmallButton what={a.email} onClick={() => setEditing(a)}>Edit</SmallButton>
               {a.id !== me.account.id ? (
-                <button type="button" className="btn btn-small" onClick={() => void patch(a, { status: a.status === 'active' ? 'suspended' : 'active' })}>
-                  {a.status === 'active' ? 'Suspend' : 'Activate'}<span className="offscreen"> {a.email}</span>
-                </button>
+                <SmallButton what={a.email} onClick={() => void patch(a, { status: a.status === 'active' ? 'suspended' : 'active' })}>
+                  {a.status === 'active' ? 'Suspend' : 'Activate'}
+                </SmallButton>
               ) : null}
             </td>
           </tr>

@@ -8,6 +8,7 @@ import { Field } from '../components/Field'
 import { LoadState, Notice } from '../components/Notice'
 import { ConfirmTyped } from '../components/Dialog'
 import { DataTable } from '../components/DataTable'
+import { SmallButton } from '../components/SmallButton'
 import { NewKey } from '../components/NewKey'
 import { Snippets } from '../components/Snippets'
 import { useForm } from '../lib/use-form'
@@ -67,7 +68,7 @@ export function Keys() {
             <td data-label="Access key"><code>{k.accessKey}</code></td>
             <td data-label="Created">{dateTime(k.createdAt)}</td>
             <td data-label="Last used" title={k.lastUsedAt ? dateTime(k.lastUsedAt) : undefined}>{relative(k.lastUsedAt)}</td>
-            <td className="row-actions"><button type="button" className="btn btn-small btn-danger" onClick={() => setRevoking(k)}>Revoke<span className="offscreen"> {k.accessKey}</span></button></td>
+            <td className="row-actions"><SmallButton variant="danger" what={k.accessKey} onClick={() => setRevoking(k)}>Revoke</SmallButton></td>
           </tr>
         )} />
       ) : null}

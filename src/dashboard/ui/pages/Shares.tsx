@@ -12,6 +12,7 @@ import { CopyButton, CopyField } from '../components/CopyButton'
 import { useForm } from '../lib/use-form'
 import { Confirm } from '../components/Dialog'
 import { DataTable } from '../components/DataTable'
+import { SmallButton } from '../components/SmallButton'
 
 type Share = Data<typeof client.api.shares.get>['shares'][number]
 
@@ -92,7 +93,7 @@ export function Shares({ bucket: routeBucket, fileKey }: { bucket?: string; file
             <td data-label="Expires" title={s.expiresAt ? dateTime(s.expiresAt) : undefined}>{s.expiresAt ? relative(s.expiresAt) : 'never'}</td>
             <td className="row-actions">
               {s.status === 'active' ? <CopyButton text={s.url} label="Copy link" what={`to ${s.key}`} /> : null}
-              {!s.revokedAt ? <button type="button" className="btn btn-small btn-danger" onClick={() => setRevoking(s)}>Revoke…<span className="offscreen"> the link to {s.key}</span></button> : null}
+              {!s.revokedAt ? <SmallButton variant="danger" what={`the link to ${s.key}`} onClick={() => setRevoking(s)}>Revoke…</SmallButton> : null}
             </td>
           </tr>
         )} />

@@ -10,6 +10,7 @@ import { LoadState, Notice } from '../components/Notice'
 import { Confirm, ConfirmTyped, Dialog } from '../components/Dialog'
 import { CopyField } from '../components/CopyButton'
 import { DataTable } from '../components/DataTable'
+import { SmallButton } from '../components/SmallButton'
 import { useForm } from '../lib/use-form'
 
 type Webhook = Data<typeof client.api.webhooks.get>['webhooks'][number]
@@ -199,8 +200,8 @@ function Deliveries({ webhook }: { webhook: Webhook }) {
             <td data-label="Answer">{d.responseStatus ?? '—'}{d.latencyMs !== null ? <span className="small muted"> · {d.latencyMs} ms</span> : null}{d.error ? <div className="small">{d.error}</div> : null}</td>
             <td data-label="When" title={dateTime(d.createdAt)}>{relative(d.createdAt)}</td>
             <td className="row-actions">
-              <button type="button" className="btn btn-small" onClick={() => setShown(d)}>Details<span className="offscreen"> of delivery {d.id}</span></button>
-              <button type="button" className="btn btn-small" onClick={() => void run(call(hook.deliveries({ deliveryId: String(d.id) }).redeliver.post()))}>Redeliver<span className="offscreen"> delivery {d.id}</span></button>
+              <SmallButton what={`of delivery ${d.id}`} onClick={() => setShown(d)}>Details</SmallButton>
+              <SmallButton what={`delivery ${d.id}`} onClick={() => void run(call(hook.deliveries({ deliveryId: String(d.id) }).redeliver.post()))}>Redeliver</SmallButton>
             </td>
           </tr>
         )} />
