@@ -139,36 +139,35 @@ function PlanSelect({ plans, value, onChange }: { plans: Plans | null; value: st
   )
 }
 
-function EditAccount({ account, plans, onClose, onSave }: {
-  account: Account | null; plans: Plans | null; onClose: () => void
+type EditProps = {
+  plans: Plans | null; onClose: () => void
   onSave: (a: Account, body: { plan?: string | null; quota?: string | null; isAdmin?: boolean }) => Promise<void>
-}) {
-  const [plan, setPlan] = useState('')
-  const [quota, setQuota] = useState('')
-  const [isAdmin, setIsAdmin] = useState(false)
-  const [opened, setOpened] = useState<string | null>(null)
-  if (account && opened !== account.id) {
-    setOpened(account.id)
-    setPlan(account.plan)
-    setQuota('')
-    setIsAdmin(account.isAdmin)
-  }
-  if (!account && opened !== null) setOpened(null)
+}
+
+function EditAccount({ account, ...props }: EditProps & { account: Account | null }) {
   return (
-    <Dialog title={account ? `Edit ${account.email}` : 'Edit account'} open={account !== null} onClose={onClose}>
-      {account ? (
-        <form onSubmit={(e) => { e.preventDefault(); void onSave(account, { plan: plan || null, ...(quota.trim() ? { quota: quota.trim() === 'plan' ? null : quota.trim() } : {}), isAdmin }) }}>
-          <PlanSelect plans={plans} value={plan} onChange={setPlan} />
-          <Field label="Quota" hint={`Now ${bytes(account.quotaBytes)}. A size such as 50GiB; “plan” for the plan's quota; empty keeps it.`}>
-            {(id, hint) => <input id={id} aria-describedby={hint} value={quota} onChange={(e) => setQuota(e.target.value)} />}
-          </Field>
-          <Check label="Administrator" checked={isAdmin} onChange={setIsAdmin} />
-          <div className="actions">
-            <button type="button" className="btn" onClick={onClose}>Cancel</button>
-            <button type="submit" className="btn btn-primary">Save</button>
-          </div>
-        </form>
-      ) : null}
+    <Dialog title={account ? `Edit ${account.email}` : 'Edit account'} open={account !== null} onClose={props.onClose}>
+      {/* Keyed by the account: each opening starts from that account's settings. */}
+      {account ? <EditAccountForm key={account.id} account={account} {...props} /> : null}
     </Dialog>
+  )
+}
+
+function EditAccountForm({ account, plans, onClose, onSave }: EditProps & { account: Account }) {
+  const [plan, setPlan] = useState(account.plan)
+  const [quota, setQuota] = useState('')
+  const [isAdmin, setIsAdmin] = useState(account.isAdmin)
+  return (
+    <form onSubmit={(e) => { e.preventDefault(); void onSave(account, { plan: plan || null, ...(quota.trim() ? { quota: quota.trim() === 'plan' ? null : quota.trim() } : {}), isAdmin }) }}>
+      <PlanSelect plans={plans} value={plan} onChange={setPlan} />
+      <Field label="Quota" hint={`Now ${bytes(account.quotaBytes)}. A size such as 50GiB; “plan” for the plan's quota; empty keeps it.`}>
+        {(id, hint) => <input id={id} aria-describedby={hint} value={quota} onChange={(e) => setQuota(e.target.value)} />}
+      </Field>
+      <Check label="Administrator" checked={isAdmin} onChange={setIsAdmin} />
+      <div className="actions">
+        <button type="button" className="btn" onClick={onClose}>Cancel</button>
+        <button type="submit" className="btn btn-primary">Save</button>
+      </div>
+    </form>
   )
 }

@@ -90,11 +90,10 @@ export function Keys() {
           try {
             await call(client.api.keys.delete({}, { query: { id: k.accessKey } }))
             keys.set((l) => l.filter((x) => x.id !== k.id))
-            setRevoking(null)
           } catch (err) {
             setError(messageOf(err))
-            setRevoking(null)
           }
+          setRevoking(null)
         }}
       >
         <p>Every client using <code>{revoking?.accessKey}</code> stops working at once. This cannot be undone.</p>
