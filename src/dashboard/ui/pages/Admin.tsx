@@ -7,6 +7,7 @@ import { PageHeader } from '../components/PageHeader'
 import { Check, Field } from '../components/Field'
 import { LoadState, Notice } from '../components/Notice'
 import { Dialog } from '../components/Dialog'
+import { FormCard } from '../components/FormCard'
 import { DataTable } from '../components/DataTable'
 import { SmallButton } from '../components/SmallButton'
 import { CopyField } from '../components/CopyButton'
@@ -102,16 +103,15 @@ function NewAccount({ plans, onCreated }: { plans: Plans | null; onCreated: (c: 
   const [quota, setQuota] = useState('')
   const { busy, error, submit } = useForm()
   return (
-    <form
-      className="card form"
-      aria-labelledby="new-acct-h"
+    <FormCard
+      id="new-acct-h"
+      title="New account"
+      error={error}
       onSubmit={submit(async () => {
         onCreated(await call(client.api.admin.accounts.post({ email, password, isAdmin, ...(plan ? { plan } : {}), ...(quota.trim() ? { quota: quota.trim() } : {}) })))
         setEmail(''); setPassword(''); setIsAdmin(false); setQuota('')
       })}
     >
-      <h2 id="new-acct-h">New account</h2>
-      <Notice kind="error">{error}</Notice>
       <div className="row">
         <Field label="Email">{(id) => <input id={id} type="email" required autoComplete="off" value={email} onChange={(e) => setEmail(e.target.value)} />}</Field>
         <Field label="Initial password" hint="At least 10 characters.">{(id, hint) => <input id={id} aria-describedby={hint} type="password" autoComplete="new-password" minLength={10} required value={password} onChange={(e) => setPassword(e.target.value)} />}</Field>
@@ -122,7 +122,7 @@ function NewAccount({ plans, onCreated }: { plans: Plans | null; onCreated: (c: 
       </div>
       <Check label="Administrator" checked={isAdmin} onChange={setIsAdmin} />
       <div className="actions"><button type="submit" className="btn btn-primary" disabled={busy}>Create account</button></div>
-    </form>
+    </FormCard>
   )
 }
 

@@ -6,7 +6,8 @@ import { bytes, dateTime } from '../lib/format'
 import { href } from '../lib/router'
 import { PageHeader } from '../components/PageHeader'
 import { Check, Field } from '../components/Field'
-import { LoadState, Notice } from '../components/Notice'
+import { LoadState } from '../components/Notice'
+import { FormCard } from '../components/FormCard'
 import { DataTable } from '../components/DataTable'
 import { useForm } from '../lib/use-form'
 
@@ -22,9 +23,11 @@ export function Buckets() {
   return (
     <>
       <PageHeader title="Buckets" />
-      <form
-        className="card form"
-        aria-labelledby="new-bucket-h"
+      <FormCard
+        id="new-bucket-h"
+        title="New bucket"
+        error={form.error}
+        ok={form.ok}
         onSubmit={form.submit(async () => {
           const b = await call(client.api.buckets.post({ name }))
           // Settings other than the appliance's defaults are a second call (the create takes a name only).
@@ -34,9 +37,6 @@ export function Buckets() {
           await refreshBuckets()
         })}
       >
-        <h2 id="new-bucket-h">New bucket</h2>
-        <Notice kind="error">{form.error}</Notice>
-        <Notice kind="ok">{form.ok}</Notice>
         <Field label="Name" hint="3–63 characters: lower-case letters, digits, hyphens and dots. Names are unique on the appliance.">
           {(id, hint) => <input id={id} aria-describedby={hint} required minLength={3} maxLength={63} pattern="[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9]" value={name} onChange={(e) => setName(e.target.value.toLowerCase())} autoComplete="off" spellCheck={false} />}
         </Field>
@@ -46,7 +46,7 @@ export function Buckets() {
           <button type="submit" className="btn btn-primary" disabled={form.busy || full}>Create bucket</button>
           {full ? <small className="hint">Your plan allows {me.limits.maxBuckets} buckets.</small> : null}
         </div>
-      </form>
+      </FormCard>
       <LoadState loading={loading} error={error} hasData={!!buckets} />
       {buckets ? (
         <DataTable caption="Your buckets" columns={['Name', 'Size', 'On disk', 'Objects', 'Time Machine', 'Access', 'Created']} rows={buckets} row={(b) => (

@@ -12,6 +12,7 @@ import { CopyButton, CopyField } from '../components/CopyButton'
 import { useForm } from '../lib/use-form'
 import { Confirm } from '../components/Dialog'
 import { DataTable } from '../components/DataTable'
+import { FormCard } from '../components/FormCard'
 import { SmallButton } from '../components/SmallButton'
 
 type Share = Data<typeof client.api.shares.get>['shares'][number]
@@ -47,9 +48,9 @@ export function Shares({ bucket: routeBucket, fileKey }: { bucket?: string; file
       <PageHeader title="Shares" />
       <p className="muted">A share link lets anyone download a file (or every file under a folder: a key ending in /) without an account, until it expires, is used up or is revoked.</p>
       <Notice kind="error">{error}</Notice>
-      <form
-        className="card form"
-        aria-labelledby="new-share-h"
+      <FormCard
+        id="new-share-h"
+        title="New share link"
         onSubmit={submit(async () => {
           setCreated(null)
           const s = await call(client.api.shares.post({
@@ -63,7 +64,6 @@ export function Shares({ bucket: routeBucket, fileKey }: { bucket?: string; file
           shares.set((l) => [s, ...l])
         })}
       >
-        <h2 id="new-share-h">New share link</h2>
         <div className="row">
           <BucketPicker value={bucket} onChange={(b) => go(href('shares', b))} />
           <Field label="File (object key)" hint="A folder ending in / shares every file under it.">{(id, hint) => <input id={id} aria-describedby={hint} required value={key} onChange={(e) => setKey(e.target.value)} spellCheck={false} />}</Field>
@@ -82,7 +82,7 @@ export function Shares({ bucket: routeBucket, fileKey }: { bucket?: string; file
             <CopyField label="Link" value={created.url} />
           </div>
         ) : null}
-      </form>
+      </FormCard>
       <LoadState loading={shares.loading} error={shares.error} hasData={!!shares.data} />
       {shares.data ? (
         <DataTable caption="Your share links" columns={['File', 'Status', 'Downloads', 'Expires']} actions rows={shares.data} empty="No share links yet." row={(s) => (

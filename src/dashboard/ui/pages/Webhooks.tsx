@@ -10,6 +10,7 @@ import { LoadState, Notice } from '../components/Notice'
 import { Confirm, ConfirmTyped, Dialog } from '../components/Dialog'
 import { CopyField } from '../components/CopyButton'
 import { DataTable } from '../components/DataTable'
+import { FormCard } from '../components/FormCard'
 import { SmallButton } from '../components/SmallButton'
 import { useForm } from '../lib/use-form'
 
@@ -130,17 +131,16 @@ function NewWebhook({ onCreated }: { onCreated: (w: Created) => void }) {
   const [prefix, setPrefix] = useState('')
   const { busy, error, submit } = useForm()
   return (
-    <form
-      className="card form"
-      aria-labelledby="new-wh-h"
+    <FormCard
+      id="new-wh-h"
+      title="New webhook"
+      error={error}
       onSubmit={submit(async () => {
         if (events.length === 0) throw new Error('Choose at least one event.')
         onCreated(await call(client.api.webhooks.post({ url, events, ...(bucket ? { bucket } : {}), ...(prefix ? { prefix } : {}) })))
         setUrl('')
       })}
     >
-      <h2 id="new-wh-h">New webhook</h2>
-      <Notice kind="error">{error}</Notice>
       <Field label="URL" hint="http(s) endpoint that receives the events.">{(id, hint) => <input id={id} aria-describedby={hint} type="url" required placeholder="https://example.com/hooks/storage" value={url} onChange={(e) => setUrl(e.target.value)} />}</Field>
       <fieldset className="events">
         <legend>Events</legend>
@@ -162,7 +162,7 @@ function NewWebhook({ onCreated }: { onCreated: (w: Created) => void }) {
         <Field label="Only keys starting with" hint="Empty: every key.">{(id, hint) => <input id={id} aria-describedby={hint} value={prefix} onChange={(e) => setPrefix(e.target.value)} spellCheck={false} />}</Field>
       </div>
       <div className="actions"><button type="submit" className="btn btn-primary" disabled={busy}>Create webhook</button></div>
-    </form>
+    </FormCard>
   )
 }
 
