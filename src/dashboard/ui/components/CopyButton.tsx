@@ -42,13 +42,16 @@ export function CopyButton({ text, label = 'Copy', what }: { text: string; label
   )
 }
 
-/** A value shown read-only with a copy button (keys, secrets, links). */
-export function CopyField({ label, value, secret }: { label: string; value: string; secret?: boolean }) {
+/**
+ * A value shown read-only with a copy button (keys, secrets, links). The button names what it
+ * copies by the label unless `what` says it better (“Copy the presigned link” beside “Link”).
+ */
+export function CopyField({ label, value, secret, what = label }: { label: string; value: string; secret?: boolean; what?: string }) {
   return (
     <div className="copy-field">
       <span className="copy-label">{label}</span>
       <code className={secret ? 'secret' : undefined}>{value}</code>
-      <CopyButton text={value} what={label} />
+      <CopyButton text={value} what={what} />
     </div>
   )
 }
