@@ -4,7 +4,7 @@ import { useState } from 'react'
  * Copies text. navigator.clipboard exists only on secure origins (https, localhost); on a plain
  * http LAN address the older selection copy is used.
  */
-export async function copyText(text: string): Promise<boolean> {
+async function copyText(text: string): Promise<boolean> {
   try {
     if (navigator.clipboard && window.isSecureContext) {
       await navigator.clipboard.writeText(text)
