@@ -4,7 +4,7 @@ import { useState } from 'react'
  * Copies text. navigator.clipboard exists only on secure origins (https, localhost); on a plain
  * http LAN address the older selection copy is used.
  */
-export async function copyText(text: string): Promise<boolean> {
+async function copyText(text: string): Promise<boolean> {
   try {
     if (navigator.clipboard && window.isSecureContext) {
       await navigator.clipboard.writeText(text)
@@ -42,13 +42,16 @@ export function CopyButton({ text, label = 'Copy', what }: { text: string; label
   )
 }
 
-/** A value shown read-only with a copy button (keys, secrets, links). */
-export function CopyField({ label, value, secret }: { label: string; value: string; secret?: boolean }) {
+/**
+ * A value shown read-only with a copy button (keys, secrets, links). The button names what it
+ * copies by the label unless `what` says it better (“Copy the presigned link” beside “Link”).
+ */
+export function CopyField({ label, value, secret, what = label }: { label: string; value: string; secret?: boolean; what?: string }) {
   return (
     <div className="copy-field">
       <span className="copy-label">{label}</span>
       <code className={secret ? 'secret' : undefined}>{value}</code>
-      <CopyButton text={value} what={label} />
+      <CopyButton text={value} what={what} />
     </div>
   )
 }

@@ -5,7 +5,7 @@ import { presign } from '../lib/presign'
 import { baseName, bytes, dateTime, kindOf, type FileKind } from '../lib/format'
 import { href } from '../lib/router'
 import { LoadState, Notice } from './Notice'
-import { CopyButton } from './CopyButton'
+import { CopyField } from './CopyButton'
 import { Field } from './Field'
 import { ContentView, checked, type Content } from './ContentView'
 
@@ -80,7 +80,7 @@ function PresignedLink({ bucket, fileKey }: { bucket: string; fileKey: string })
         <button type="submit" className="btn btn-small">Create link</button>
       </div>
       <Notice kind="error">{error}</Notice>
-      {url ? <div className="copy-field"><span className="copy-label">Link</span><code>{url}</code><CopyButton text={url} what="the presigned link" /></div> : null}
+      {url ? <CopyField label="Link" value={url} what="the presigned link" /> : null}
     </form>
   )
 }

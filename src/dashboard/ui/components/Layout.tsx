@@ -6,7 +6,7 @@ import { Uploads } from './Uploads'
 import { KeyNotice } from './KeyNotice'
 
 interface NavItem { id: string; label: string; admin?: boolean }
-export const NAV: NavItem[] = [
+const NAV: NavItem[] = [
   { id: '', label: 'Overview' },
   { id: 'buckets', label: 'Buckets' },
   { id: 'files', label: 'Files' },

@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'react'
 import { cancel, clearFinished, useUploads } from '../lib/uploads'
 import { baseName, bytes } from '../lib/format'
+import { SmallButton } from './SmallButton'
 
 /**
  * Every upload of this page's life, with its progress and a cancel button; stays while you
@@ -36,9 +37,9 @@ export function Uploads() {
           <h2 id="uploads-h">Uploads</h2>
           <span className="small" role="status">{active > 0 ? `${active} uploading, ${done} done` : `${done} of ${uploads.length} uploaded`}</span>
           <span className="uploads-buttons">
-            <button type="button" className="btn btn-small" aria-expanded={open} aria-controls="uploads-list" onClick={() => setOpen((o) => !o)}>
-              {open ? 'Hide' : 'Show'}<span className="offscreen"> each upload</span>
-            </button>
+            <SmallButton what="each upload" aria-expanded={open} aria-controls="uploads-list" onClick={() => setOpen((o) => !o)}>
+              {open ? 'Hide' : 'Show'}
+            </SmallButton>
             {active === 0 ? <button type="button" className="btn btn-small" onClick={clearFinished}>Close</button> : null}
           </span>
         </div>
@@ -49,7 +50,7 @@ export function Uploads() {
               <div className="upload-row">
                 <span className="upload-name" title={u.key}>{baseName(u.key)}</span>
                 {u.state === 'queued' || u.state === 'uploading'
-                  ? <button type="button" className="btn btn-small" onClick={() => cancel(u.id)}>Cancel<span className="offscreen"> {u.key}</span></button>
+                  ? <SmallButton what={u.key} onClick={() => cancel(u.id)}>Cancel</SmallButton>
                   : <span className={`badge ${u.state === 'done' ? 'badge-ok' : 'badge-warn'}`}>{u.state}</span>}
               </div>
               <progress max={Math.max(1, u.size)} value={u.state === 'done' ? Math.max(1, u.size) : u.sent} aria-label={`${u.key}: ${bytes(u.sent)} of ${bytes(u.size)}`} />

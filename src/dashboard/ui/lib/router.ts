@@ -5,7 +5,7 @@
 import { useEffect, useState } from 'react'
 
 /** The route's segments, decoded: `#/files/b/a%2Fb` → ['files', 'b', 'a/b']. */
-export function parseHash(hash: string): string[] {
+function parseHash(hash: string): string[] {
   const path = hash.replace(/^#\/?/, '').split('?')[0]
   if (!path) return []
   return path.split('/').map((s) => {

@@ -6,7 +6,7 @@ import { useForm } from '../lib/use-form'
 import { dateTime } from '../lib/format'
 import { PageHeader } from '../components/PageHeader'
 import { Field } from '../components/Field'
-import { Notice } from '../components/Notice'
+import { FormCard } from '../components/FormCard'
 
 /** The password, and logging out of every browser at once. */
 export function Account() {
@@ -28,9 +28,11 @@ export function Account() {
           <div><dt>Default bucket</dt><dd>{me.account.defaultBucket ?? '—'}</dd></div>
         </dl>
       </section>
-      <form
-        className="card form"
-        aria-labelledby="pw-h"
+      <FormCard
+        id="pw-h"
+        title="Change password"
+        error={error}
+        ok={ok}
         onSubmit={submit(async () => {
           if (next !== repeat) throw new Error('The new passwords do not match.')
           const r = await call(client.api.auth.password.post({ currentPassword: current, newPassword: next }))
@@ -40,14 +42,11 @@ export function Account() {
           return 'Password changed. Every other browser is logged out.'
         })}
       >
-        <h2 id="pw-h">Change password</h2>
-        <Notice kind="error">{error}</Notice>
-        <Notice kind="ok">{ok}</Notice>
         <Field label="Current password">{(id) => <input id={id} type="password" autoComplete="current-password" required value={current} onChange={(e) => setCurrent(e.target.value)} />}</Field>
         <Field label="New password" hint="At least 10 characters.">{(id, hint) => <input id={id} aria-describedby={hint} type="password" autoComplete="new-password" minLength={10} required value={next} onChange={(e) => setNext(e.target.value)} />}</Field>
         <Field label="Repeat the new password">{(id) => <input id={id} type="password" autoComplete="new-password" required value={repeat} onChange={(e) => setRepeat(e.target.value)} />}</Field>
         <div className="actions"><button type="submit" className="btn btn-primary" disabled={busy}>Change password</button></div>
-      </form>
+      </FormCard>
       <section className="card" aria-labelledby="out-h">
         <h2 id="out-h">Log out everywhere</h2>
         <p className="muted">Ends every dashboard session of this account, in every browser (this one too). Access keys keep working.</p>

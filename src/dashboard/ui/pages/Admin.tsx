@@ -7,6 +7,9 @@ import { PageHeader } from '../components/PageHeader'
 import { Check, Field } from '../components/Field'
 import { LoadState, Notice } from '../components/Notice'
 import { Dialog } from '../components/Dialog'
+import { FormCard } from '../components/FormCard'
+import { DataTable } from '../components/DataTable'
+import { SmallButton } from '../components/SmallButton'
 import { CopyField } from '../components/CopyButton'
 import { useForm } from '../lib/use-form'
 
@@ -69,31 +72,23 @@ export function Admin() {
       )}
       <LoadState loading={accounts.loading} error={accounts.error} hasData={!!accounts.data} />
       {accounts.data ? (
-        <div className="table-wrap">
-          <table className="stack">
-            <caption className="offscreen">Accounts</caption>
-            <thead><tr><th scope="col">Email</th><th scope="col">Status</th><th scope="col">Plan</th><th scope="col">Usage</th><th scope="col">Created</th><th scope="col"><span className="offscreen">Actions</span></th></tr></thead>
-            <tbody>
-              {accounts.data.map((a) => (
-                <tr key={a.id}>
-                  <td data-label="Email">{a.email}{a.isAdmin ? <span className="badge">admin</span> : null}</td>
-                  <td data-label="Status">{a.status === 'active' ? 'active' : <span className="badge badge-warn">suspended</span>}</td>
-                  <td data-label="Plan">{a.plan}</td>
-                  <td data-label="Usage">{bytes(a.usage.bytes)} of {bytes(a.quotaBytes)} <span className="muted">({percent(a.usage.bytes, a.quotaBytes).toFixed(0)}%)</span></td>
-                  <td data-label="Created">{dateTime(a.createdAt)}</td>
-                  <td className="row-actions">
-                    <button type="button" className="btn btn-small" onClick={() => setEditing(a)}>Edit<span className="offscreen"> {a.email}</span></button>
-                    {a.id !== me.account.id ? (
-                      <button type="button" className="btn btn-small" onClick={() => void patch(a, { status: a.status === 'active' ? 'suspended' : 'active' })}>
-                        {a.status === 'active' ? 'Suspend' : 'Activate'}<span className="offscreen"> {a.email}</span>
-                      </button>
-                    ) : null}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable caption="Accounts" columns={['Email', 'Status', 'Plan', 'Usage', 'Created']} actions rows={accounts.data} row={(a) => (
+          <tr key={a.id}>
+            <td data-label="Email">{a.email}{a.isAdmin ? <span className="badge">admin</span> : null}</td>
+            <td data-label="Status">{a.status === 'active' ? 'active' : <span className="badge badge-warn">suspended</span>}</td>
+            <td data-label="Plan">{a.plan}</td>
+            <td data-label="Usage">{bytes(a.usage.bytes)} of {bytes(a.quotaBytes)} <span className="muted">({percent(a.usage.bytes, a.quotaBytes).toFixed(0)}%)</span></td>
+            <td data-label="Created">{dateTime(a.createdAt)}</td>
+            <td className="row-actions">
+              <SmallButton what={a.email} onClick={() => setEditing(a)}>Edit</SmallButton>
+              {a.id !== me.account.id ? (
+                <SmallButton what={a.email} onClick={() => void patch(a, { status: a.status === 'active' ? 'suspended' : 'active' })}>
+                  {a.status === 'active' ? 'Suspend' : 'Activate'}
+                </SmallButton>
+              ) : null}
+            </td>
+          </tr>
+        )} />
       ) : null}
       <EditAccount account={editing} plans={plans.data} onClose={() => setEditing(null)} onSave={async (a, body) => { if (await patch(a, body)) setEditing(null) }} />
     </>
@@ -108,16 +103,15 @@ function NewAccount({ plans, onCreated }: { plans: Plans | null; onCreated: (c: 
   const [quota, setQuota] = useState('')
   const { busy, error, submit } = useForm()
   return (
-    <form
-      className="card form"
-      aria-labelledby="new-acct-h"
+    <FormCard
+      id="new-acct-h"
+      title="New account"
+      error={error}
       onSubmit={submit(async () => {
         onCreated(await call(client.api.admin.accounts.post({ email, password, isAdmin, ...(plan ? { plan } : {}), ...(quota.trim() ? { quota: quota.trim() } : {}) })))
         setEmail(''); setPassword(''); setIsAdmin(false); setQuota('')
       })}
     >
-      <h2 id="new-acct-h">New account</h2>
-      <Notice kind="error">{error}</Notice>
       <div className="row">
         <Field label="Email">{(id) => <input id={id} type="email" required autoComplete="off" value={email} onChange={(e) => setEmail(e.target.value)} />}</Field>
         <Field label="Initial password" hint="At least 10 characters.">{(id, hint) => <input id={id} aria-describedby={hint} type="password" autoComplete="new-password" minLength={10} required value={password} onChange={(e) => setPassword(e.target.value)} />}</Field>
@@ -128,7 +122,7 @@ function NewAccount({ plans, onCreated }: { plans: Plans | null; onCreated: (c: 
       </div>
       <Check label="Administrator" checked={isAdmin} onChange={setIsAdmin} />
       <div className="actions"><button type="submit" className="btn btn-primary" disabled={busy}>Create account</button></div>
-    </form>
+    </FormCard>
   )
 }
 
@@ -145,36 +139,35 @@ function PlanSelect({ plans, value, onChange }: { plans: Plans | null; value: st
   )
 }
 
-function EditAccount({ account, plans, onClose, onSave }: {
-  account: Account | null; plans: Plans | null; onClose: () => void
+type EditProps = {
+  plans: Plans | null; onClose: () => void
   onSave: (a: Account, body: { plan?: string | null; quota?: string | null; isAdmin?: boolean }) => Promise<void>
-}) {
-  const [plan, setPlan] = useState('')
-  const [quota, setQuota] = useState('')
-  const [isAdmin, setIsAdmin] = useState(false)
-  const [opened, setOpened] = useState<string | null>(null)
-  if (account && opened !== account.id) {
-    setOpened(account.id)
-    setPlan(account.plan)
-    setQuota('')
-    setIsAdmin(account.isAdmin)
-  }
-  if (!account && opened !== null) setOpened(null)
+}
+
+function EditAccount({ account, ...props }: EditProps & { account: Account | null }) {
   return (
-    <Dialog title={account ? `Edit ${account.email}` : 'Edit account'} open={account !== null} onClose={onClose}>
-      {account ? (
-        <form onSubmit={(e) => { e.preventDefault(); void onSave(account, { plan: plan || null, ...(quota.trim() ? { quota: quota.trim() === 'plan' ? null : quota.trim() } : {}), isAdmin }) }}>
-          <PlanSelect plans={plans} value={plan} onChange={setPlan} />
-          <Field label="Quota" hint={`Now ${bytes(account.quotaBytes)}. A size such as 50GiB; “plan” for the plan's quota; empty keeps it.`}>
-            {(id, hint) => <input id={id} aria-describedby={hint} value={quota} onChange={(e) => setQuota(e.target.value)} />}
-          </Field>
-          <Check label="Administrator" checked={isAdmin} onChange={setIsAdmin} />
-          <div className="actions">
-            <button type="button" className="btn" onClick={onClose}>Cancel</button>
-            <button type="submit" className="btn btn-primary">Save</button>
-          </div>
-        </form>
-      ) : null}
+    <Dialog title={account ? `Edit ${account.email}` : 'Edit account'} open={account !== null} onClose={props.onClose}>
+      {/* Keyed by the account: each opening starts from that account's settings. */}
+      {account ? <EditAccountForm key={account.id} account={account} {...props} /> : null}
     </Dialog>
+  )
+}
+
+function EditAccountForm({ account, plans, onClose, onSave }: EditProps & { account: Account }) {
+  const [plan, setPlan] = useState(account.plan)
+  const [quota, setQuota] = useState('')
+  const [isAdmin, setIsAdmin] = useState(account.isAdmin)
+  return (
+    <form onSubmit={(e) => { e.preventDefault(); void onSave(account, { plan: plan || null, ...(quota.trim() ? { quota: quota.trim() === 'plan' ? null : quota.trim() } : {}), isAdmin }) }}>
+      <PlanSelect plans={plans} value={plan} onChange={setPlan} />
+      <Field label="Quota" hint={`Now ${bytes(account.quotaBytes)}. A size such as 50GiB; “plan” for the plan's quota; empty keeps it.`}>
+        {(id, hint) => <input id={id} aria-describedby={hint} value={quota} onChange={(e) => setQuota(e.target.value)} />}
+      </Field>
+      <Check label="Administrator" checked={isAdmin} onChange={setIsAdmin} />
+      <div className="actions">
+        <button type="button" className="btn" onClick={onClose}>Cancel</button>
+        <button type="submit" className="btn btn-primary">Save</button>
+      </div>
+    </form>
   )
 }

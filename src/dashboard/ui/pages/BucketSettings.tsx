@@ -9,6 +9,7 @@ import { Check, Field } from '../components/Field'
 import { LoadState, Notice } from '../components/Notice'
 import { ConfirmTyped } from '../components/Dialog'
 import { CorsEditor } from '../components/CorsEditor'
+import { FormCard } from '../components/FormCard'
 
 type BucketDetails = Data<ReturnType<typeof client.api.buckets>['get']>
 type Patch = Parameters<ReturnType<typeof client.api.buckets>['patch']>[0]
@@ -120,14 +121,13 @@ function Retention({ bucket, onSave }: { bucket: BucketDetails; onSave: (r: { ma
   }, [bucket.retention.maxVersions, bucket.retention.maxAgeDays])
   const num = (s: string) => (s.trim() === '' ? null : Number(s))
   return (
-    <form className="card form" aria-labelledby="retention-h" onSubmit={(e) => { e.preventDefault(); void onSave({ maxVersions: num(versions), maxAgeDays: num(days) }) }}>
-      <h2 id="retention-h">Time Machine retention</h2>
+    <FormCard id="retention-h" title="Time Machine retention" onSubmit={(e) => { e.preventDefault(); void onSave({ maxVersions: num(versions), maxAgeDays: num(days) }) }}>
       <p className="muted">Older versions beyond these limits are removed. Empty: the appliance default.</p>
       <div className="row">
         <Field label="Versions kept per file">{(id) => <input id={id} type="number" min={1} max={100000} inputMode="numeric" placeholder="default" value={versions} onChange={(e) => setVersions(e.target.value)} />}</Field>
         <Field label="Days old versions are kept">{(id) => <input id={id} type="number" min={0} max={36500} inputMode="numeric" placeholder="default" value={days} onChange={(e) => setDays(e.target.value)} />}</Field>
       </div>
       <div className="actions"><button type="submit" className="btn">Save retention</button></div>
-    </form>
+    </FormCard>
   )
 }

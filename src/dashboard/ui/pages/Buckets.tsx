@@ -6,7 +6,9 @@ import { bytes, dateTime } from '../lib/format'
 import { href } from '../lib/router'
 import { PageHeader } from '../components/PageHeader'
 import { Check, Field } from '../components/Field'
-import { LoadState, Notice } from '../components/Notice'
+import { LoadState } from '../components/Notice'
+import { FormCard } from '../components/FormCard'
+import { DataTable } from '../components/DataTable'
 import { useForm } from '../lib/use-form'
 
 export function Buckets() {
@@ -21,9 +23,11 @@ export function Buckets() {
   return (
     <>
       <PageHeader title="Buckets" />
-      <form
-        className="card form"
-        aria-labelledby="new-bucket-h"
+      <FormCard
+        id="new-bucket-h"
+        title="New bucket"
+        error={form.error}
+        ok={form.ok}
         onSubmit={form.submit(async () => {
           const b = await call(client.api.buckets.post({ name }))
           // Settings other than the appliance's defaults are a second call (the create takes a name only).
@@ -33,9 +37,6 @@ export function Buckets() {
           await refreshBuckets()
         })}
       >
-        <h2 id="new-bucket-h">New bucket</h2>
-        <Notice kind="error">{form.error}</Notice>
-        <Notice kind="ok">{form.ok}</Notice>
         <Field label="Name" hint="3–63 characters: lower-case letters, digits, hyphens and dots. Names are unique on the appliance.">
           {(id, hint) => <input id={id} aria-describedby={hint} required minLength={3} maxLength={63} pattern="[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9]" value={name} onChange={(e) => setName(e.target.value.toLowerCase())} autoComplete="off" spellCheck={false} />}
         </Field>
@@ -45,32 +46,24 @@ export function Buckets() {
           <button type="submit" className="btn btn-primary" disabled={form.busy || full}>Create bucket</button>
           {full ? <small className="hint">Your plan allows {me.limits.maxBuckets} buckets.</small> : null}
         </div>
-      </form>
+      </FormCard>
       <LoadState loading={loading} error={error} hasData={!!buckets} />
       {buckets ? (
-        <div className="table-wrap">
-          <table className="stack">
-            <caption className="offscreen">Your buckets</caption>
-            <thead><tr><th scope="col">Name</th><th scope="col">Size</th><th scope="col">On disk</th><th scope="col">Objects</th><th scope="col">Time Machine</th><th scope="col">Access</th><th scope="col">Created</th></tr></thead>
-            <tbody>
-              {buckets.map((b) => (
-                <tr key={b.name}>
-                  <td data-label="Name">
-                    <a href={href('buckets', b.name)}>{b.name}</a>
-                    {b.isDefault ? <span className="badge">default</span> : null}
-                    <div className="row-links"><a href={href('files', b.name)}>Files<span className="offscreen"> in {b.name}</span></a></div>
-                  </td>
-                  <td data-label="Size">{bytes(b.usage.bytes)}</td>
-                  <td data-label="On disk">{bytes(b.usage.storedBytes)}</td>
-                  <td data-label="Objects">{b.usage.objects.toLocaleString()}</td>
-                  <td data-label="Time Machine">{b.timeMachine ? 'On' : b.versioning === 'Suspended' ? 'Suspended' : 'Off'}</td>
-                  <td data-label="Access">{b.publicRead ? <span className="badge badge-warn">public</span> : 'private'}</td>
-                  <td data-label="Created">{dateTime(b.createdAt)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable caption="Your buckets" columns={['Name', 'Size', 'On disk', 'Objects', 'Time Machine', 'Access', 'Created']} rows={buckets} row={(b) => (
+          <tr key={b.name}>
+            <td data-label="Name">
+              <a href={href('buckets', b.name)}>{b.name}</a>
+              {b.isDefault ? <span className="badge">default</span> : null}
+              <div className="row-links"><a href={href('files', b.name)}>Files<span className="offscreen"> in {b.name}</span></a></div>
+            </td>
+            <td data-label="Size">{bytes(b.usage.bytes)}</td>
+            <td data-label="On disk">{bytes(b.usage.storedBytes)}</td>
+            <td data-label="Objects">{b.usage.objects.toLocaleString()}</td>
+            <td data-label="Time Machine">{b.timeMachine ? 'On' : b.versioning === 'Suspended' ? 'Suspended' : 'Off'}</td>
+            <td data-label="Access">{b.publicRead ? <span className="badge badge-warn">public</span> : 'private'}</td>
+            <td data-label="Created">{dateTime(b.createdAt)}</td>
+          </tr>
+        )} />
       ) : null}
     </>
   )

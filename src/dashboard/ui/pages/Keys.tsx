@@ -7,6 +7,8 @@ import { PageHeader } from '../components/PageHeader'
 import { Field } from '../components/Field'
 import { LoadState, Notice } from '../components/Notice'
 import { ConfirmTyped } from '../components/Dialog'
+import { DataTable } from '../components/DataTable'
+import { SmallButton } from '../components/SmallButton'
 import { NewKey } from '../components/NewKey'
 import { Snippets } from '../components/Snippets'
 import { useForm } from '../lib/use-form'
@@ -60,23 +62,15 @@ export function Keys() {
       )}
       <LoadState loading={keys.loading} error={keys.error} hasData={!!keys.data} />
       {keys.data ? (
-        <div className="table-wrap">
-          <table className="stack">
-            <caption className="offscreen">Your access keys</caption>
-            <thead><tr><th scope="col">Name</th><th scope="col">Access key</th><th scope="col">Created</th><th scope="col">Last used</th><th scope="col"><span className="offscreen">Actions</span></th></tr></thead>
-            <tbody>
-              {list.map((k) => (
-                <tr key={k.id}>
-                  <td data-label="Name">{k.name || <span className="muted">—</span>}</td>
-                  <td data-label="Access key"><code>{k.accessKey}</code></td>
-                  <td data-label="Created">{dateTime(k.createdAt)}</td>
-                  <td data-label="Last used" title={k.lastUsedAt ? dateTime(k.lastUsedAt) : undefined}>{relative(k.lastUsedAt)}</td>
-                  <td className="row-actions"><button type="button" className="btn btn-small btn-danger" onClick={() => setRevoking(k)}>Revoke<span className="offscreen"> {k.accessKey}</span></button></td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable caption="Your access keys" columns={['Name', 'Access key', 'Created', 'Last used']} actions rows={list} row={(k) => (
+          <tr key={k.id}>
+            <td data-label="Name">{k.name || <span className="muted">—</span>}</td>
+            <td data-label="Access key"><code>{k.accessKey}</code></td>
+            <td data-label="Created">{dateTime(k.createdAt)}</td>
+            <td data-label="Last used" title={k.lastUsedAt ? dateTime(k.lastUsedAt) : undefined}>{relative(k.lastUsedAt)}</td>
+            <td className="row-actions"><SmallButton variant="danger" what={k.accessKey} onClick={() => setRevoking(k)}>Revoke</SmallButton></td>
+          </tr>
+        )} />
       ) : null}
       {config && list[0] && !created ? (
         <section className="card" aria-labelledby="setup-h">
@@ -96,11 +90,10 @@ export function Keys() {
           try {
             await call(client.api.keys.delete({}, { query: { id: k.accessKey } }))
             keys.set((l) => l.filter((x) => x.id !== k.id))
-            setRevoking(null)
           } catch (err) {
             setError(messageOf(err))
-            setRevoking(null)
           }
+          setRevoking(null)
         }}
       >
         <p>Every client using <code>{revoking?.accessKey}</code> stops working at once. This cannot be undone.</p>

@@ -11,6 +11,9 @@ import { LoadState, Notice } from '../components/Notice'
 import { CopyButton, CopyField } from '../components/CopyButton'
 import { useForm } from '../lib/use-form'
 import { Confirm } from '../components/Dialog'
+import { DataTable } from '../components/DataTable'
+import { FormCard } from '../components/FormCard'
+import { SmallButton } from '../components/SmallButton'
 
 type Share = Data<typeof client.api.shares.get>['shares'][number]
 
@@ -45,9 +48,9 @@ export function Shares({ bucket: routeBucket, fileKey }: { bucket?: string; file
       <PageHeader title="Shares" />
       <p className="muted">A share link lets anyone download a file (or every file under a folder: a key ending in /) without an account, until it expires, is used up or is revoked.</p>
       <Notice kind="error">{error}</Notice>
-      <form
-        className="card form"
-        aria-labelledby="new-share-h"
+      <FormCard
+        id="new-share-h"
+        title="New share link"
         onSubmit={submit(async () => {
           setCreated(null)
           const s = await call(client.api.shares.post({
@@ -61,7 +64,6 @@ export function Shares({ bucket: routeBucket, fileKey }: { bucket?: string; file
           shares.set((l) => [s, ...l])
         })}
       >
-        <h2 id="new-share-h">New share link</h2>
         <div className="row">
           <BucketPicker value={bucket} onChange={(b) => go(href('shares', b))} />
           <Field label="File (object key)" hint="A folder ending in / shares every file under it.">{(id, hint) => <input id={id} aria-describedby={hint} required value={key} onChange={(e) => setKey(e.target.value)} spellCheck={false} />}</Field>
@@ -80,33 +82,21 @@ export function Shares({ bucket: routeBucket, fileKey }: { bucket?: string; file
             <CopyField label="Link" value={created.url} />
           </div>
         ) : null}
-      </form>
+      </FormCard>
       <LoadState loading={shares.loading} error={shares.error} hasData={!!shares.data} />
-      {shares.data?.length === 0 ? <p className="muted">No share links yet.</p> : null}
-      {shares.data && shares.data.length > 0 ? (
-        <div className="table-wrap">
-          <table className="stack">
-            <caption className="offscreen">Your share links</caption>
-            <thead><tr><th scope="col">File</th><th scope="col">Status</th><th scope="col">Downloads</th><th scope="col">Expires</th><th scope="col"><span className="offscreen">Actions</span></th></tr></thead>
-            <tbody>
-              {shares.data.map((s) => {
-                const st = s.status
-                return (
-                  <tr key={s.id}>
-                    <td data-label="File"><code>{s.bucket}/{s.key}</code>{s.versionId ? <span className="badge">pinned version</span> : null}{s.hasPassword ? <span className="badge">password</span> : null}</td>
-                    <td data-label="Status"><span className={`badge ${st === 'active' ? 'badge-ok' : 'badge-warn'}`}>{STATUS[st]}</span></td>
-                    <td data-label="Downloads">{s.downloads}{s.maxDownloads !== null ? ` of ${s.maxDownloads}` : ''}</td>
-                    <td data-label="Expires" title={s.expiresAt ? dateTime(s.expiresAt) : undefined}>{s.expiresAt ? relative(s.expiresAt) : 'never'}</td>
-                    <td className="row-actions">
-                      {st === 'active' ? <CopyButton text={s.url} label="Copy link" what={`to ${s.key}`} /> : null}
-                      {!s.revokedAt ? <button type="button" className="btn btn-small btn-danger" onClick={() => setRevoking(s)}>Revoke…<span className="offscreen"> the link to {s.key}</span></button> : null}
-                    </td>
-                  </tr>
-                )
-              })}
-            </tbody>
-          </table>
-        </div>
+      {shares.data ? (
+        <DataTable caption="Your share links" columns={['File', 'Status', 'Downloads', 'Expires']} actions rows={shares.data} empty="No share links yet." row={(s) => (
+          <tr key={s.id}>
+            <td data-label="File"><code>{s.bucket}/{s.key}</code>{s.versionId ? <span className="badge">pinned version</span> : null}{s.hasPassword ? <span className="badge">password</span> : null}</td>
+            <td data-label="Status"><span className={`badge ${s.status === 'active' ? 'badge-ok' : 'badge-warn'}`}>{STATUS[s.status]}</span></td>
+            <td data-label="Downloads">{s.downloads}{s.maxDownloads !== null ? ` of ${s.maxDownloads}` : ''}</td>
+            <td data-label="Expires" title={s.expiresAt ? dateTime(s.expiresAt) : undefined}>{s.expiresAt ? relative(s.expiresAt) : 'never'}</td>
+            <td className="row-actions">
+              {s.status === 'active' ? <CopyButton text={s.url} label="Copy link" what={`to ${s.key}`} /> : null}
+              {!s.revokedAt ? <SmallButton variant="danger" what={`the link to ${s.key}`} onClick={() => setRevoking(s)}>Revoke…</SmallButton> : null}
+            </td>
+          </tr>
+        )} />
       ) : null}
       <Confirm
         open={revoking !== null}

@@ -10,6 +10,7 @@ import { BucketPicker } from '../components/BucketPicker'
 import { LoadState, Notice } from '../components/Notice'
 import { Diff } from '../components/Diff'
 import { Confirm } from '../components/Dialog'
+import { SmallButton } from '../components/SmallButton'
 import { ContentView, checked, type Content } from '../components/ContentView'
 
 type Version = Extract<Data<typeof client.api.versions.get>, { versions: unknown }>['versions'][number]
@@ -75,7 +76,7 @@ function Files({ bucket }: { bucket: string }) {
             <li key={f.id}>
               <a href={href('time-machine', bucket, f.key)}>{f.key}</a>
               <span className="muted small"> deleted {relative(f.deletedAt)} · {f.versions} versions kept </span>
-              <button type="button" className="btn btn-small" onClick={async () => {
+              <SmallButton what={f.key} onClick={async () => {
                 setError(null); setOk(null)
                 try {
                   const r = await call(client.api.versions.undelete.post({ bucket, key: f.key }))
@@ -83,7 +84,7 @@ function Files({ bucket }: { bucket: string }) {
                   void deleted.reload()
                   void files.reload()
                 } catch (e) { setError(messageOf(e)) }
-              }}>Undelete<span className="offscreen"> {f.key}</span></button>
+              }}>Undelete</SmallButton>
             </li>
           ))}
         </ul>
@@ -151,11 +152,11 @@ function FileHistory({ bucket, fileKey }: { bucket: string; fileKey: string }) {
                 </div>
                 <div className="small muted">{dateTime(v.createdAt)} · {bytes(v.size)}</div>
                 <div className="actions">
-                  <button type="button" className="btn btn-small" aria-pressed={selected?.versionId === v.versionId} onClick={() => setSelected(v)}>Preview<span className="offscreen"> version {v.versionNumber}</span></button>
-                  {!v.isCurrent && current ? <button type="button" className="btn btn-small" onClick={() => void compare(v, current)}>Compare with current<span className="offscreen"> (version {v.versionNumber})</span></button> : null}
-                  {v.isCurrent && versions[i + 1] ? <button type="button" className="btn btn-small" onClick={() => void compare(versions[i + 1], v)}>Compare with previous</button> : null}
-                  {!v.isCurrent ? <button type="button" className="btn btn-small btn-primary" onClick={() => void restore(v)}>Restore<span className="offscreen"> version {v.versionNumber}</span></button> : null}
-                  {!v.isCurrent ? <button type="button" className="btn btn-small btn-danger" onClick={() => setDeleting(v)}>Delete…<span className="offscreen"> version {v.versionNumber}</span></button> : null}
+                  <SmallButton what={`version ${v.versionNumber}`} aria-pressed={selected?.versionId === v.versionId} onClick={() => setSelected(v)}>Preview</SmallButton>
+                  {!v.isCurrent && current ? <SmallButton what={`(version ${v.versionNumber})`} onClick={() => void compare(v, current)}>Compare with current</SmallButton> : null}
+                  {v.isCurrent && versions[i + 1] ? <SmallButton onClick={() => void compare(versions[i + 1], v)}>Compare with previous</SmallButton> : null}
+                  {!v.isCurrent ? <SmallButton variant="primary" what={`version ${v.versionNumber}`} onClick={() => void restore(v)}>Restore</SmallButton> : null}
+                  {!v.isCurrent ? <SmallButton variant="danger" what={`version ${v.versionNumber}`} onClick={() => setDeleting(v)}>Delete…</SmallButton> : null}
                 </div>
               </li>
             ))}

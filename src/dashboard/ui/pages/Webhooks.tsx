@@ -9,6 +9,9 @@ import { Field } from '../components/Field'
 import { LoadState, Notice } from '../components/Notice'
 import { Confirm, ConfirmTyped, Dialog } from '../components/Dialog'
 import { CopyField } from '../components/CopyButton'
+import { DataTable } from '../components/DataTable'
+import { FormCard } from '../components/FormCard'
+import { SmallButton } from '../components/SmallButton'
 import { useForm } from '../lib/use-form'
 
 type Webhook = Data<typeof client.api.webhooks.get>['webhooks'][number]
@@ -128,17 +131,16 @@ function NewWebhook({ onCreated }: { onCreated: (w: Created) => void }) {
   const [prefix, setPrefix] = useState('')
   const { busy, error, submit } = useForm()
   return (
-    <form
-      className="card form"
-      aria-labelledby="new-wh-h"
+    <FormCard
+      id="new-wh-h"
+      title="New webhook"
+      error={error}
       onSubmit={submit(async () => {
         if (events.length === 0) throw new Error('Choose at least one event.')
         onCreated(await call(client.api.webhooks.post({ url, events, ...(bucket ? { bucket } : {}), ...(prefix ? { prefix } : {}) })))
         setUrl('')
       })}
     >
-      <h2 id="new-wh-h">New webhook</h2>
-      <Notice kind="error">{error}</Notice>
       <Field label="URL" hint="http(s) endpoint that receives the events.">{(id, hint) => <input id={id} aria-describedby={hint} type="url" required placeholder="https://example.com/hooks/storage" value={url} onChange={(e) => setUrl(e.target.value)} />}</Field>
       <fieldset className="events">
         <legend>Events</legend>
@@ -160,7 +162,7 @@ function NewWebhook({ onCreated }: { onCreated: (w: Created) => void }) {
         <Field label="Only keys starting with" hint="Empty: every key.">{(id, hint) => <input id={id} aria-describedby={hint} value={prefix} onChange={(e) => setPrefix(e.target.value)} spellCheck={false} />}</Field>
       </div>
       <div className="actions"><button type="submit" className="btn btn-primary" disabled={busy}>Create webhook</button></div>
-    </form>
+    </FormCard>
   )
 }
 
@@ -190,28 +192,19 @@ function Deliveries({ webhook }: { webhook: Webhook }) {
       <Notice kind="error">{error}</Notice>
       <Notice kind="info">{result}</Notice>
       <LoadState loading={list.loading} error={list.error} hasData={!!list.data} />
-      {list.data?.length === 0 ? <p className="muted">No deliveries yet.</p> : null}
-      {list.data && list.data.length > 0 ? (
-        <div className="table-wrap">
-          <table className="stack">
-            <caption className="offscreen">Recent deliveries to {webhook.url}</caption>
-            <thead><tr><th scope="col">Event</th><th scope="col">Status</th><th scope="col">Answer</th><th scope="col">When</th><th scope="col"><span className="offscreen">Actions</span></th></tr></thead>
-            <tbody>
-              {list.data.map((d) => (
-                <tr key={d.id}>
-                  <td data-label="Event">{d.event}{d.kind !== 'event' ? <span className="badge">{d.kind}</span> : null}</td>
-                  <td data-label="Status"><span className={`badge ${d.status === 'delivered' ? 'badge-ok' : d.status === 'failed' ? 'badge-warn' : ''}`}>{d.status}</span> <span className="small">{d.attempts} {d.attempts === 1 ? 'attempt' : 'attempts'}</span></td>
-                  <td data-label="Answer">{d.responseStatus ?? '—'}{d.latencyMs !== null ? <span className="small muted"> · {d.latencyMs} ms</span> : null}{d.error ? <div className="small">{d.error}</div> : null}</td>
-                  <td data-label="When" title={dateTime(d.createdAt)}>{relative(d.createdAt)}</td>
-                  <td className="row-actions">
-                    <button type="button" className="btn btn-small" onClick={() => setShown(d)}>Details<span className="offscreen"> of delivery {d.id}</span></button>
-                    <button type="button" className="btn btn-small" onClick={() => void run(call(hook.deliveries({ deliveryId: String(d.id) }).redeliver.post()))}>Redeliver<span className="offscreen"> delivery {d.id}</span></button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+      {list.data ? (
+        <DataTable caption={`Recent deliveries to ${webhook.url}`} columns={['Event', 'Status', 'Answer', 'When']} actions rows={list.data} empty="No deliveries yet." row={(d) => (
+          <tr key={d.id}>
+            <td data-label="Event">{d.event}{d.kind !== 'event' ? <span className="badge">{d.kind}</span> : null}</td>
+            <td data-label="Status"><span className={`badge ${d.status === 'delivered' ? 'badge-ok' : d.status === 'failed' ? 'badge-warn' : ''}`}>{d.status}</span> <span className="small">{d.attempts} {d.attempts === 1 ? 'attempt' : 'attempts'}</span></td>
+            <td data-label="Answer">{d.responseStatus ?? '—'}{d.latencyMs !== null ? <span className="small muted"> · {d.latencyMs} ms</span> : null}{d.error ? <div className="small">{d.error}</div> : null}</td>
+            <td data-label="When" title={dateTime(d.createdAt)}>{relative(d.createdAt)}</td>
+            <td className="row-actions">
+              <SmallButton what={`of delivery ${d.id}`} onClick={() => setShown(d)}>Details</SmallButton>
+              <SmallButton what={`delivery ${d.id}`} onClick={() => void run(call(hook.deliveries({ deliveryId: String(d.id) }).redeliver.post()))}>Redeliver</SmallButton>
+            </td>
+          </tr>
+        )} />
       ) : null}
       <Dialog title={shown ? `Delivery ${shown.id}: ${shown.event}` : 'Delivery'} open={shown !== null} onClose={() => setShown(null)}>
         {shown ? (
