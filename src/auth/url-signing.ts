@@ -1,5 +1,6 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
+import { createHmac, randomBytes } from 'node:crypto'
 import { ensureSecretFile } from './secret-file'
+import { signaturesEqual } from './sigv4'
 
 const URL_SIGNING_KEY_FILE = 'url-signing.key'
 const decode = (text: string) => Buffer.from(text, 'base64url')
@@ -41,7 +42,5 @@ export function signUrl(key: Buffer, s: SignedSubject): string {
 
 /** Whether `sig` signs the subject (constant-time); the caller checks expiry against its clock. */
 export function urlSignatureValid(key: Buffer, s: SignedSubject, sig: string): boolean {
-  const expected = Buffer.from(signUrl(key, s))
-  const given = Buffer.from(sig)
-  return given.length === expected.length && timingSafeEqual(given, expected)
+  return signaturesEqual(signUrl(key, s), sig)
 }
