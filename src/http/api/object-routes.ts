@@ -3,11 +3,12 @@ import { Elysia, t } from 'elysia'
 import type { SurfaceContext } from '../context'
 import { AppError } from '../../errors/app-error'
 import type { StoredChecksum, StoredHeaders } from '../../domain/object-meta'
+import { MAX_PRESIGN_SECONDS } from '../../auth/sigv4'
 import { PRESIGN_OPERATIONS } from '../../services/keys/presign'
 import { MAX_PARTS, PRESIGN_BATCH_MAX } from '../../domain/upload-limits'
 import type { ApiCall, ApiPlugin } from './route'
 import { cursorPosition, keyParam, nextCursor } from './version-routes'
-import { int, iso, nullable, obj, opt, query, Success } from './schemas'
+import { int, iso, nullable, obj, opt, pageQuery, query, Success } from './schemas'
 
 const isoOf = (ms: number) => new Date(ms).toISOString()
 const name = t.Object({ name: t.String({ description: 'The bucket name' }) })
@@ -47,7 +48,7 @@ const PresignRequest = obj({
   partNumber: opt(int({ minimum: 1, maximum: MAX_PARTS, description: 'UploadPart', error: `partNumber must be an integer from 1 to ${MAX_PARTS}.` })),
   contentType: opt(t.String({ description: 'PutObject, CreateMultipartUpload: signed, so it must be sent as given' })),
   versionId: opt(t.String({ description: 'GetObject: an S3 version id' })),
-  expiresIn: opt(int({ minimum: 1, maximum: 604800, default: 3600, description: 'Seconds (at most 7 days)', error: 'expiresIn must be an integer from 1 to 604800 (seconds).' })),
+  expiresIn: opt(int({ minimum: 1, maximum: MAX_PRESIGN_SECONDS, default: 3600, description: 'Seconds (at most 7 days)', error: `expiresIn must be an integer from 1 to ${MAX_PRESIGN_SECONDS} (seconds).` })),
 })
 
 const Presigned = obj({
@@ -75,9 +76,9 @@ export function objectRoutes(ctx: SurfaceContext, api: ApiPlugin) {
       api: { surface: 'dashboard', operation: 'ListObjects', auth: 'dashboard' },
       params: name,
       query: query({
-        prefix: opt(t.String({ description: 'Only keys that start with this' })),
+        ...pageQuery,
         delimiter: opt(t.String({ description: "Roll keys up to common prefixes at this string ('/' for folders); none by default" })),
-        cursor: opt(t.String({ description: "The previous page's nextCursor" })),
+        // A file manager's page is longer than the other listings' (default 100).
         limit: opt(t.Integer({ minimum: 1, maximum: 1000, default: 200, error: 'limit must be an integer from 1 to 1000.' })),
       }),
       response: {
