@@ -24,7 +24,7 @@ const imageSubject = (bucket: BucketRow, key: string, params: Record<string, str
   ({ purpose: 'image', resource: [bucket.id, bucket.name, key], params, exp })
 
 /** /api/img/{bucket}/{key}: each part percent-encoded, the key's slashes kept. */
-export const imagePath = (bucket: string, key: string) => `/api/img/${encodeURIComponent(bucket)}/${key.split('/').map(encodeURIComponent).join('/')}`
+const imagePath = (bucket: string, key: string) => `/api/img/${encodeURIComponent(bucket)}/${key.split('/').map(encodeURIComponent).join('/')}`
 
 /**
  * A signed URL stands in for the owner's credentials: valid signature (constant-time), not
