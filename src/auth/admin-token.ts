@@ -1,7 +1,5 @@
-import { chmodSync, existsSync, readFileSync, statSync } from 'node:fs'
-import { writeFileAtomic } from '../fs/durable'
-import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
+import { ensureSecretFile } from './secret-file'
 
 export const ADMIN_TOKEN_FILE = 'admin.token'
 
@@ -11,12 +9,5 @@ export const ADMIN_TOKEN_FILE = 'admin.token'
  * box call the admin API without typing credentials.
  */
 export function ensureAdminToken(dataDir: string): string {
-  const path = join(dataDir, ADMIN_TOKEN_FILE)
-  if (existsSync(path)) {
-    if (statSync(path).mode & 0o077) chmodSync(path, 0o600)
-    return readFileSync(path, 'utf8').trim()
-  }
-  const token = 'cst_' + randomBytes(24).toString('base64url')
-  writeFileAtomic(path, token + '\n', 0o600)
-  return token
+  return ensureSecretFile(dataDir, ADMIN_TOKEN_FILE, () => 'cst_' + randomBytes(24).toString('base64url'))
 }

@@ -218,7 +218,7 @@ export function stringToSign(amzDate: string, c: Credential, canonicalRequest: s
   return `${ALGORITHM}\n${amzDate}\n${scopeOf(c)}\n${sha256Hex(canonicalRequest)}`
 }
 
-/** Constant-time comparison of two hex signatures. */
+/** Constant-time comparison of two signatures (hex, base64url: any ASCII text). */
 export function signaturesEqual(a: string, b: string): boolean {
   const ba = Buffer.from(a)
   const bb = Buffer.from(b)

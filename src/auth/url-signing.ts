@@ -1,9 +1,9 @@
-import { chmodSync, existsSync, readFileSync, statSync } from 'node:fs'
-import { join } from 'node:path'
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
-import { writeFileAtomic } from '../fs/durable'
+import { createHmac, randomBytes } from 'node:crypto'
+import { ensureSecretFile } from './secret-file'
+import { signaturesEqual } from './sigv4'
 
-export const URL_SIGNING_KEY_FILE = 'url-signing.key'
+const URL_SIGNING_KEY_FILE = 'url-signing.key'
+const decode = (text: string) => Buffer.from(text, 'base64url')
 
 /**
  * The server key that signs short-lived URLs (signed image URLs): 32 random bytes in the data
@@ -11,16 +11,8 @@ export const URL_SIGNING_KEY_FILE = 'url-signing.key'
  * appliance; deleting the file invalidates every signed URL at the next start.
  */
 export function ensureUrlSigningKey(dataDir: string): Buffer {
-  const path = join(dataDir, URL_SIGNING_KEY_FILE)
-  if (existsSync(path)) {
-    if (statSync(path).mode & 0o077) chmodSync(path, 0o600)
-    const key = Buffer.from(readFileSync(path, 'utf8').trim(), 'base64url')
-    if (key.length >= 32) return key
-    // A truncated or hand-edited file: a weak key must not sign anything; make a new one.
-  }
-  const key = randomBytes(32)
-  writeFileAtomic(path, key.toString('base64url') + '\n', 0o600)
-  return key
+  // A truncated or hand-edited file: a weak key must not sign anything; a new one replaces it.
+  return decode(ensureSecretFile(dataDir, URL_SIGNING_KEY_FILE, () => randomBytes(32).toString('base64url'), (text) => decode(text).length >= 32))
 }
 
 /**
@@ -50,7 +42,5 @@ export function signUrl(key: Buffer, s: SignedSubject): string {
 
 /** Whether `sig` signs the subject (constant-time); the caller checks expiry against its clock. */
 export function urlSignatureValid(key: Buffer, s: SignedSubject, sig: string): boolean {
-  const expected = Buffer.from(signUrl(key, s))
-  const given = Buffer.from(sig)
-  return given.length === expected.length && timingSafeEqual(given, expected)
+  return signaturesEqual(signUrl(key, s), sig)
 }

@@ -102,12 +102,12 @@ export function createPipeline(ctx: SurfaceContext, log: Logger) {
       log.error(`${state.surface} ${request.method} ${state.operation} failed [${state.requestId}]`, err.cause ?? err)
     }
     response = surface.finish(response, request, state)
+    // A failure is never quiet: errors are what an operator reads the log for.
+    if (state.quiet && response.status < 400 && /^application\/json\b/.test(response.headers.get('content-type') ?? '')) return response
     const ms = performance.now() - state.started
     const bytesOut = responseBytes(request, response)
     const error = err?.code
-    // A failure is never quiet: errors are what an operator reads the log for.
-    if (state.quiet && response.status < 400 && /^application\/json\b/.test(response.headers.get('content-type') ?? '')) return response
-    ctx.metrics.recordRequest({ surface: state.surface, operation: state.operation, status: response.status, seconds: ms / 1000, bytesIn: state.counter.bytes, bytesOut, error, accountId: state.accountId, at: ctx.now() })
+    ctx.metrics.recordRequest({ surface: state.surface, operation: state.operation, status: response.status, seconds: ms / 1000, bytesIn: state.counter.bytes, bytesOut, error, accountId: state.accountId })
     log.request({
       time: new Date().toISOString(), requestId: state.requestId, surface: state.surface, method: request.method, path: state.path ?? new URL(request.url).pathname,
       operation: state.operation, status: response.status, bytesIn: state.counter.bytes, bytesOut, ms, principal: state.principal, error,

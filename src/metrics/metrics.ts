@@ -95,7 +95,7 @@ export class Metrics {
   private serverErrors = 0
   /** Requests per second over the last RATE_WINDOW seconds: one slot per second, by epoch second. */
   private readonly window = new SlotRing(RATE_WINDOW + 1)
-  /** The clock for the request rate (tests pass one). */
+  /** The clock for the request rate and the accounts' traffic (tests pass one). */
   constructor(private readonly clock: () => number = Date.now) {}
 
   addGauge(g: Gauge) {
@@ -104,10 +104,12 @@ export class Metrics {
 
   /**
    * `error`: the error code answered, if any (QuotaExceeded counts as a quota rejection, whichever
-   * write path refused). `accountId`: the authenticated account, counted in its own traffic at `at`.
+   * write path refused). `accountId`: the authenticated account, counted in its own traffic.
    */
-  recordRequest(r: { surface: string; operation: string; status: number; seconds: number; bytesIn: number; bytesOut: number; error?: string; accountId?: string | null; at?: number }) {
-    if (r.accountId) this.accounts.record(r.accountId, r.status, r.at ?? Date.now())
+  recordRequest(r: { surface: string; operation: string; status: number; seconds: number; bytesIn: number; bytesOut: number; error?: string; accountId?: string | null }) {
+    // One clock read for both windows (it is the appliance clock: tests advance it).
+    const at = this.clock()
+    if (r.accountId) this.accounts.record(r.accountId, r.status, at)
     this.requests.incKey(requestKey(r.surface, r.operation, r.status))
     this.latency.observeKey(opKey(r.surface, r.operation), r.seconds)
     if (r.bytesIn) this.bytesIn.inc({ surface: r.surface }, r.bytesIn)
@@ -115,7 +117,7 @@ export class Metrics {
     if (r.status === 429) this.rateLimited.inc({ surface: r.surface })
     if (r.error === 'QuotaExceeded') this.quotaRejected.inc({ surface: r.surface })
     if (r.status >= 500) this.serverErrors++
-    this.window.add(Math.floor(this.clock() / 1000))
+    this.window.add(Math.floor(at / 1000))
   }
 
   /** Requests per second, averaged over the last RATE_WINDOW whole seconds (the current one excluded: it is not over). */

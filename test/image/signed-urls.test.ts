@@ -120,6 +120,18 @@ describe('tampering', () => {
     })
   }
 
+  test('a parameter repeated ahead of the signed one does not change the rendering: the signed value is used', async () => {
+    const size = async (p: string) => {
+      const r = await fetch(server.httpUrl + p)
+      expect(r.status).toBe(200)
+      const meta = await sharp(Buffer.from(await r.arrayBuffer())).metadata()
+      return [meta.width, meta.height]
+    }
+    const signed = await size(path)
+    expect(signed).toEqual([20, 10])
+    for (const extra of ['w=8', 'w=8&h=4']) expect(await size(path.replace('?', `?${extra}&`))).toEqual(signed)
+  })
+
   test('credentials of another account do not rescue a bad signature', async () => {
     const r = await api(server, 'GET', path.replace('w=20', 'w=22'), { headers: keyHeaders(bob.apiKey) })
     expectError(r, 403, 'AccessDenied')

@@ -129,6 +129,14 @@ describe('GET and DELETE /api/buckets/{name}/object', () => {
     expectError(await api(srv, 'DELETE', `/api/buckets/${alice.bucket}/object?key=trash/me.txt`, { headers: as(bob) }), 403, 'AccessDenied')
     expect(await s3Text(alice, alice.bucket, 'trash/me.txt')).toBe('keep my history')
   })
+
+  test('?key= is read strictly, as the versions API reads it: broken percent-encoding is a 400, never the raw text as a key', async () => {
+    await put(alice, alice.bucket, '%FF', 'named with a literal percent')
+    expect((await api(srv, 'GET', `/api/buckets/${alice.bucket}/object?key=%25FF`, { headers: as(alice) })).body.key).toBe('%FF')
+    expectError(await api(srv, 'GET', `/api/buckets/${alice.bucket}/object?key=%FF`, { headers: as(alice) }), 400, 'ValidationError')
+    expectError(await api(srv, 'DELETE', `/api/buckets/${alice.bucket}/object?key=%FF`, { headers: as(alice) }), 400, 'ValidationError')
+    expect(await s3Text(alice, alice.bucket, '%FF')).toBe('named with a literal percent')
+  })
 })
 
 describe('POST /api/presign', () => {

@@ -9,7 +9,7 @@ import { keysOf } from './key-routes'
 import { Account, Bucket, int, iso, Key, nullable, obj, opt, Success } from './schemas'
 
 /** Aggregate numbers for the TUI overview and the dashboard's admin page. */
-export function overview(ctx: SurfaceContext, request: Request) {
+function overview(ctx: SurfaceContext, request: Request) {
   const m = ctx.metrics.snapshot()
   const admin = ctx.services.admin
   return {

@@ -2,17 +2,26 @@ import { publicS3Url } from '../common/public-urls'
 import { Elysia, t } from 'elysia'
 import type { SurfaceContext } from '../context'
 import { AppError } from '../../errors/app-error'
-import { checkApiKey } from '../../domain/object-key'
 import type { StoredChecksum, StoredHeaders } from '../../domain/object-meta'
+import { MAX_PRESIGN_SECONDS } from '../../auth/sigv4'
 import { PRESIGN_OPERATIONS } from '../../services/keys/presign'
 import { MAX_PARTS, PRESIGN_BATCH_MAX } from '../../domain/upload-limits'
-import type { ApiPlugin } from './route'
-import { cursorPosition, nextCursor } from './version-routes'
-import { int, iso, nullable, obj, opt, query, Success } from './schemas'
+import type { ApiCall, ApiPlugin } from './route'
+import { cursorPosition, keyParam, nextCursor } from './version-routes'
+import { int, iso, nullable, obj, opt, pageQuery, query, Success } from './schemas'
 
 const isoOf = (ms: number) => new Date(ms).toISOString()
 const name = t.Object({ name: t.String({ description: 'The bucket name' }) })
-const keyQuery = t.String({ minLength: 1, description: 'The object key', error: "The query parameter 'key' is required." })
+const KEY_REQUIRED = "The query parameter 'key' is required."
+/** Declared for the documentation and the required check; the value is read by requiredKey. */
+const keyQuery = t.String({ minLength: 1, description: 'The object key', error: KEY_REQUIRED })
+
+/** ?key=, read strictly as the versions API reads it (broken percent-encoding is a 400, not a key). */
+function requiredKey(call: ApiCall): string {
+  const key = keyParam(call)
+  if (key === null) throw new AppError('ValidationError', { message: KEY_REQUIRED })
+  return key
+}
 
 const ListedObject = obj({ id: t.String(), key: t.String(), size: int(), etag: t.String({ description: 'Quoted, as S3 sends it' }), contentType: t.String(), lastModified: iso() })
 
@@ -39,7 +48,7 @@ const PresignRequest = obj({
   partNumber: opt(int({ minimum: 1, maximum: MAX_PARTS, description: 'UploadPart', error: `partNumber must be an integer from 1 to ${MAX_PARTS}.` })),
   contentType: opt(t.String({ description: 'PutObject, CreateMultipartUpload: signed, so it must be sent as given' })),
   versionId: opt(t.String({ description: 'GetObject: an S3 version id' })),
-  expiresIn: opt(int({ minimum: 1, maximum: 604800, default: 3600, description: 'Seconds (at most 7 days)', error: 'expiresIn must be an integer from 1 to 604800 (seconds).' })),
+  expiresIn: opt(int({ minimum: 1, maximum: MAX_PRESIGN_SECONDS, default: 3600, description: 'Seconds (at most 7 days)', error: `expiresIn must be an integer from 1 to ${MAX_PRESIGN_SECONDS} (seconds).` })),
 })
 
 const Presigned = obj({
@@ -67,9 +76,9 @@ export function objectRoutes(ctx: SurfaceContext, api: ApiPlugin) {
       api: { surface: 'dashboard', operation: 'ListObjects', auth: 'dashboard' },
       params: name,
       query: query({
-        prefix: opt(t.String({ description: 'Only keys that start with this' })),
+        ...pageQuery,
         delimiter: opt(t.String({ description: "Roll keys up to common prefixes at this string ('/' for folders); none by default" })),
-        cursor: opt(t.String({ description: "The previous page's nextCursor" })),
+        // A file manager's page is longer than the other listings' (default 100).
         limit: opt(t.Integer({ minimum: 1, maximum: 1000, default: 200, error: 'limit must be an integer from 1 to 1000.' })),
       }),
       response: {
@@ -84,7 +93,7 @@ export function objectRoutes(ctx: SurfaceContext, api: ApiPlugin) {
     .get('/api/buckets/:name/object', ({ call, params, query }) => {
       const accountId = call.who().accountId
       const b = ctx.services.access.ownBucket(accountId, params.name)
-      const key = checkApiKey(query.key)
+      const key = requiredKey(call)
       let object, version
       if (query.versionId) {
         const owned = ctx.services.versions.owned(query.versionId, accountId)
@@ -108,9 +117,9 @@ export function objectRoutes(ctx: SurfaceContext, api: ApiPlugin) {
       response: { 200: ObjectDetails },
       detail: { summary: 'One object: size, type, ETag, checksum, versions kept, metadata', tags },
     })
-    .delete('/api/buckets/:name/object', ({ call, params, query }) => {
+    .delete('/api/buckets/:name/object', ({ call, params }) => {
       const b = ctx.services.access.ownBucket(call.who().accountId, params.name)
-      ctx.services.objects.delete(b.id, checkApiKey(query.key), null)
+      ctx.services.objects.delete(b.id, requiredKey(call), null)
       return { success: true }
     }, {
       api: { surface: 'dashboard', operation: 'DeleteObject', auth: 'dashboard' },

@@ -91,7 +91,6 @@ export function jsonErrorResponse(err: AppError, requestId: string): Response {
   return new Response(body, { status: err.status, headers })
 }
 
-/** The HTTP port as a pipeline surface: the Elysia app dispatches, errors are JSON. */
 /**
  * Elysia takes the path to start at the first '/' from index 11 of request.url, a fast path that
  * assumes a host of at least 4 characters ("http://localhost/…"). A shorter Host header — a NAS
@@ -108,6 +107,7 @@ export function routable(request: Request): Request {
   return new Request(url.slice(0, authority) + 'route@' + url.slice(authority), request)
 }
 
+/** The HTTP port as a pipeline surface: the Elysia app dispatches, errors are JSON. */
 export function jsonSurface(app: { handle(request: Request): Response | Promise<Response> }): Surface<ApiState> {
   return {
     name: 'system',

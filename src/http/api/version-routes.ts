@@ -22,7 +22,7 @@ export const nextCursor = (r: { hasMore: boolean; last: string | null }) => (r.h
 const page = (q: { prefix?: string; limit?: number; cursor?: string }) => ({ prefix: q.prefix ?? '', after: cursorPosition(q.cursor), limit: q.limit ?? 100 })
 
 /** ?key=, strictly decoded and valid by the one key rule (null when absent). */
-function keyParam(call: ApiCall): string | null {
+export function keyParam(call: ApiCall): string | null {
   const key = queryParam(call.url, 'key')
   return key === null ? null : checkApiKey(key)
 }

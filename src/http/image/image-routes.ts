@@ -24,28 +24,30 @@ const imageSubject = (bucket: BucketRow, key: string, params: Record<string, str
   ({ purpose: 'image', resource: [bucket.id, bucket.name, key], params, exp })
 
 /** /api/img/{bucket}/{key}: each part percent-encoded, the key's slashes kept. */
-export const imagePath = (bucket: string, key: string) => `/api/img/${encodeURIComponent(bucket)}/${key.split('/').map(encodeURIComponent).join('/')}`
+const imagePath = (bucket: string, key: string) => `/api/img/${encodeURIComponent(bucket)}/${key.split('/').map(encodeURIComponent).join('/')}`
 
 /**
  * A signed URL stands in for the owner's credentials: valid signature (constant-time), not
  * expired by the appliance's clock, the owner still active. Anything else is 403, with the
- * same answer whether the signature or the resource was wrong.
+ * same answer whether the signature or the resource was wrong. Returns the transform parameters
+ * the signature covers: those, and only those, are what the image is rendered with (a parameter
+ * repeated in the URL cannot put another value past the check).
  */
-function checkSignedUrl(call: ApiCall, signingKey: Buffer, bucketName: string, key: string): BucketRow {
+function checkSignedUrl(call: ApiCall, signingKey: Buffer, bucketName: string, key: string): { bucket: BucketRow; params: Record<string, string>; exp: number } {
   const { ctx, url } = call
-  const exp = url.searchParams.get('exp') ?? ''
+  const expText = url.searchParams.get('exp') ?? ''
   const sig = url.searchParams.get('sig') ?? ''
-  if (!/^\d{1,12}$/.test(exp) || !sig) throw new AppError('AccessDenied', { message: 'A signed image URL needs both exp and sig.' })
+  if (!/^\d{1,12}$/.test(expText) || !sig) throw new AppError('AccessDenied', { message: 'A signed image URL needs both exp and sig.' })
+  const exp = Number(expText)
   const params: Record<string, string> = {}
   for (const [k, v] of url.searchParams) if (!SIGNATURE_PARAMS.includes(k)) params[k] = v
   const bucket = ctx.services.buckets.find(bucketName)
   const denied = new AppError('AccessDenied', { message: 'The image URL signature is not valid for this image and these parameters.' })
-  if (!bucket || !urlSignatureValid(signingKey, imageSubject(bucket, key, params, Number(exp)), sig)) throw denied
-  if (Number(exp) * 1000 <= ctx.now()) throw new AppError('AccessDenied', { message: 'The signed image URL has expired.' })
+  if (!bucket || !urlSignatureValid(signingKey, imageSubject(bucket, key, params, exp), sig)) throw denied
+  if (exp * 1000 <= ctx.now()) throw new AppError('AccessDenied', { message: 'The signed image URL has expired.' })
   if (ctx.services.accounts.find(bucket.accountId)?.status !== 'active') throw denied
-  return bucket
+  return { bucket, params, exp }
 }
-
 
 /**
  * GET /api/img/{bucket}/{key}?w=&h=&fit=&format=&q=&blur=&sharpen=&rotate=&gravity=&dpr=
@@ -67,12 +69,20 @@ async function serveImage(call: ApiCall, signingKey: Buffer): Promise<Response> 
     throw new AppError('ValidationError', { message: 'The image path is not correctly percent-encoded.' })
   }
   checkApiKey(key)
-  const signed = url.searchParams.has('sig') || url.searchParams.has('exp')
-  const who = call.principal ? accountPrincipal(call.principal.accountId, call.principal.isAdmin) : anonymousPrincipal(call.ip)
-  const bucket = signed
-    ? checkSignedUrl(call, signingKey, bucketName, key)
-    : ctx.services.access.bucket(who, bucketName, { publicRead: true, deniedMessage: 'This bucket is not public: make it public-read, send the owner\'s credentials or use a signed URL.' })
-  const transform = new URLSearchParams([...url.searchParams].filter(([k]) => !signed || !SIGNATURE_PARAMS.includes(k)))
+  let bucket: BucketRow
+  let transform: URLSearchParams
+  // A private bucket's answer is cached for an hour; a signed URL's no longer than it is valid.
+  let privateMaxAge = 3600
+  if (url.searchParams.has('sig') || url.searchParams.has('exp')) {
+    const s = checkSignedUrl(call, signingKey, bucketName, key)
+    bucket = s.bucket
+    transform = new URLSearchParams(s.params)
+    privateMaxAge = Math.max(0, Math.min(privateMaxAge, Math.floor(s.exp - ctx.now() / 1000)))
+  } else {
+    const who = call.principal ? accountPrincipal(call.principal.accountId, call.principal.isAdmin) : anonymousPrincipal(call.ip)
+    bucket = ctx.services.access.bucket(who, bucketName, { publicRead: true, deniedMessage: 'This bucket is not public: make it public-read, send the owner\'s credentials or use a signed URL.' })
+    transform = url.searchParams
+  }
   const params = parseImageParams(transform, ctx.config.image.maxOutputDimension)
   const { version } = ctx.services.objects.resolveVersion(bucket, key, null)
   const r = await ctx.services.images.transform({ bucket, key, version, params, accept: request.headers.get('accept') ?? '' })
@@ -80,8 +90,7 @@ async function serveImage(call: ApiCall, signingKey: Buffer): Promise<Response> 
     'content-type': r.contentType,
     etag: r.etag,
     'last-modified': new Date(version.createdAt).toUTCString(),
-    // A signed URL is cached no longer than it is valid.
-    'cache-control': bucket.publicRead ? 'public, max-age=604800' : `private, max-age=${signed ? Math.max(0, Math.min(3600, Math.floor(Number(url.searchParams.get('exp')) - ctx.now() / 1000))) : 3600}`,
+    'cache-control': bucket.publicRead ? 'public, max-age=604800' : `private, max-age=${privateMaxAge}`,
     'x-content-type-options': 'nosniff',
     'content-disposition': `inline; filename*=UTF-8''${encodeURIComponent((key.split('/').pop() || 'image').replace(/\.[^.]*$/, ''))}.${r.format === 'jpeg' ? 'jpg' : r.format}`,
   }

@@ -27,7 +27,7 @@ function requestHostname(request: Request): string | null {
 }
 
 /** Is `origin` the dashboard's origin for this S3 request? */
-export function isDashboardOrigin(ctx: SurfaceContext, origin: string, request: Request): boolean {
+function isDashboardOrigin(ctx: SurfaceContext, origin: string, request: Request): boolean {
   if (origin === configuredHttpOrigin(ctx)) return true
   let u: URL
   try { u = new URL(origin) } catch { return false }

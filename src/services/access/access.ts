@@ -22,22 +22,20 @@ export interface AccessOptions {
 export function accessService(d: Deps, buckets: BucketsService) {
   const active = (accountId: string) => d.repos.accounts.byId(accountId)?.status === 'active'
 
-  function check(p: Principal, b: BucketRow, opts: AccessOptions = {}): BucketRow {
-    if (p.kind === 'system') return b
+  /**
+   * Whether `p` may use the bucket, without an error: the rule itself, and on its own for lookups
+   * by id, where others' ids must look nonexistent.
+   */
+  function mayUse(p: Principal, b: BucketRow, opts: AccessOptions = {}): boolean {
+    if (p.kind === 'system') return true
     // Account principals come from authentication, which already refuses suspended accounts.
-    if (p.kind === 'account' && p.accountId === b.accountId) return b
-    if (opts.publicRead && b.publicRead && active(b.accountId)) return b
-    throw new AppError('AccessDenied', opts.deniedMessage ? { message: opts.deniedMessage } : {})
+    if (p.kind === 'account' && p.accountId === b.accountId) return true
+    return !!opts.publicRead && b.publicRead && active(b.accountId)
   }
 
-  /** Whether `p` may use the bucket, without an error: for lookups by id, where others' ids must look nonexistent. */
-  function mayUse(p: Principal, b: BucketRow, opts: AccessOptions = {}): boolean {
-    try {
-      check(p, b, opts)
-      return true
-    } catch {
-      return false
-    }
+  function check(p: Principal, b: BucketRow, opts: AccessOptions = {}): BucketRow {
+    if (mayUse(p, b, opts)) return b
+    throw new AppError('AccessDenied', opts.deniedMessage ? { message: opts.deniedMessage } : {})
   }
 
   return {

@@ -17,8 +17,6 @@ import { UsageDelta } from '../objects/usage-delta'
 import { dropUpload } from './drop-upload'
 import { MAX_PART_SIZE, MAX_PARTS } from '../../domain/upload-limits'
 
-export { MAX_PART_SIZE, MAX_PARTS }
-
 export interface CompletePart {
   partNumber: number
   etag: string
