@@ -1,6 +1,6 @@
 import type { Problem } from '../client'
 import type { Dialog, Notice } from './dialog'
-import { EMPTY_LIST, type ListState } from './list'
+import { EMPTY_LIST, selectId, type ListState } from './list'
 import type { OpRequest } from './ops'
 import type { ListId, ResourceState, TuiState } from './reducer'
 
@@ -20,6 +20,9 @@ export function withList(state: TuiState, id: ListId, list: ListState): TuiState
   if (list === listOf(state, id)) return state
   return id === 'accounts' ? { ...state, accounts: { ...state.accounts, ...list } } : { ...state, lists: { ...state.lists, [id]: list } }
 }
+
+/** Puts list `id`'s cursor on row `rowId` (the row just created, the place just left), keeping its filter and scroll. */
+export const selectIn = (state: TuiState, id: ListId, rowId: string): TuiState => withList(state, id, selectId(listOf(state, id), rowId))
 
 /** Table rows a list gets: the screen body minus its own header and caption lines. */
 export function tableHeight(state: TuiState, chrome = 2): number {

@@ -1,7 +1,7 @@
 import type { Bucket, ObjectPage } from '../api'
 import { formatBytes } from '../format'
 import { form, typed, type Dialog } from './dialog'
-import { baseName, listOf, openDialog, parentPrefix, resource, startOp, typedName, withList } from './common'
+import { baseName, listOf, openDialog, parentPrefix, resource, selectIn, startOp, typedName, withList } from './common'
 import { EMPTY_LIST, selectedRow, type RowRef } from './list'
 import { bucketRows } from './buckets'
 import { pageResources, pagedRows, type MoreRow, type Paged } from './paging'
@@ -84,7 +84,7 @@ export function filesBack(state: TuiState): TuiState | null {
   const { bucket, prefix } = state.files
   if (bucket === null) return null
   if (prefix) return go(state, { bucket, prefix: parentPrefix(prefix), pages: [] }, `d:${prefix}`)
-  return withList(go(state, FILES_HOME), 'fileBuckets', { ...listOf(state, 'fileBuckets'), selectedId: bucket })
+  return selectIn(go(state, FILES_HOME), 'fileBuckets', bucket)
 }
 
 /** Deleting in a bucket with Time Machine (or S3 versioning) keeps the history: undoable. */

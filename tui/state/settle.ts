@@ -3,7 +3,7 @@ import type { Problem } from '../client'
 import type { Plans, Share, WebhookTestResult } from '../api'
 import { formatBytes } from '../format'
 import { editor, text, textPanel, type Dialog, type TextLine } from './dialog'
-import { failed, listOf, ok, problemText, withList } from './common'
+import { failed, ok, problemText, selectIn, withList } from './common'
 import { createdKeyPanel } from './keys'
 import { planForm } from './accounts-extra'
 import { EMPTY_LIST } from './list'
@@ -79,10 +79,10 @@ export function settleDone(state: TuiState, req: OpRequest, value: unknown): Tui
   switch (req.op) {
     case 'createKey': {
       const r = value as CreatedKeyResult
-      return withList({ ...s, dialog: createdKeyPanel(r.created, r.s3Url, r.region), notice: ok(`created key ${r.created.accessKey}`) }, 'keys', { ...listOf(s, 'keys'), selectedId: r.created.accessKey })
+      return selectIn({ ...s, dialog: createdKeyPanel(r.created, r.s3Url, r.region), notice: ok(`created key ${r.created.accessKey}`) }, 'keys', r.created.accessKey)
     }
     case 'revokeKey': return { ...s, notice: ok(`revoked ${req.id}`) }
-    case 'createBucket': return withList({ ...s, notice: ok(`created bucket ${(value as BucketDetail).name}`) }, 'buckets', { ...listOf(s, 'buckets'), selectedId: req.name })
+    case 'createBucket': return selectIn({ ...s, notice: ok(`created bucket ${(value as BucketDetail).name}`) }, 'buckets', req.name)
     case 'updateBucket': return { ...s, notice: ok(req.done) }
     case 'deleteBucket': return { ...s, notice: ok(`deleted bucket ${req.name}${req.force ? ' and everything in it' : ''}`) }
     case 'editCors': {
@@ -109,11 +109,11 @@ export function settleDone(state: TuiState, req: OpRequest, value: unknown): Tui
     case 'compare': return { ...s, dialog: comparePanel(value as Comparison) }
     case 'createWebhook': {
       const w = value as CreatedWebhook
-      return withList({
+      return selectIn({
         ...s, notice: ok(`created webhook to ${w.url}`),
         dialog: textPanel(`✔ Webhook to ${w.url}`, [text(`Signing secret  ${w.secret}`), text('⚠ Shown only this once: the receiver checks X-CloudStorage-Signature with it.', { bold: true, color: 'yellow' })],
           [{ key: 'c', label: 'copy secret', text: w.secret }], 'secret'),
-      }, 'webhooks', { ...listOf(s, 'webhooks'), selectedId: w.id })
+      }, 'webhooks', w.id)
     }
     case 'updateWebhook': return { ...s, notice: ok(req.done) }
     case 'deleteWebhook': return { ...s, notice: ok(`deleted the webhook to ${req.url}`) }
@@ -130,11 +130,11 @@ export function settleDone(state: TuiState, req: OpRequest, value: unknown): Tui
     }
     case 'createShare': {
       const sh = value as Share
-      return withList({
+      return selectIn({
         ...s, clipboard: { seq: s.nextSeq, text: sh.url, what: 'share URL' }, nextSeq: s.nextSeq + 1, notice: ok(`shared ${sh.bucket}/${sh.key}; its URL is on the clipboard (OSC 52)`),
         dialog: textPanel(`✔ Share link for ${sh.key}`, [text(sh.url), text(`Expires ${when(sh.expiresAt)} · downloads ${sh.maxDownloads ?? 'unlimited'}${sh.hasPassword ? ' · password' : ''}`, { dim: true })],
           [{ key: 'c', label: 'copy URL', text: sh.url }], 'ok'),
-      }, 'shares', { ...listOf(s, 'shares'), selectedId: sh.id })
+      }, 'shares', sh.id)
     }
     case 'revokeShare': return { ...s, notice: ok(`revoked the link to ${req.key}`) }
     case 'accountPlans': return { ...s, dialog: planForm(req, value as Plans) }

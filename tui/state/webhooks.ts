@@ -1,7 +1,7 @@
 import type { Delivery, Webhook } from '../api'
 import type { EventType } from '../../src/events/catalog'
 import { form, text, textPanel, typed, type TextLine } from './dialog'
-import { listOf, openDialog, resource, startOp, withList } from './common'
+import { listOf, openDialog, resource, selectIn, startOp, withList } from './common'
 import { EMPTY_LIST, selectedRow, type RowRef } from './list'
 import type { ListId, ResourceSpec, TuiState } from './reducer'
 
@@ -82,7 +82,7 @@ export const currentWebhook = (state: TuiState): Webhook | null =>
 
 export function webhooksBack(state: TuiState): TuiState | null {
   if (state.webhooks.id === null) return null
-  return withList({ ...state, webhooks: { id: null } }, 'webhooks', { ...listOf(state, 'webhooks'), selectedId: state.webhooks.id })
+  return selectIn({ ...state, webhooks: { id: null } }, 'webhooks', state.webhooks.id)
 }
 
 const hostOf = (url: string) => { try { return new URL(url).host } catch { return url } }
