@@ -43,6 +43,11 @@ export function notify(state: TuiState, notice: Notice | null): TuiState {
   return { ...state, notice }
 }
 
+/** Asks the App to put `text` on the clipboard (OSC 52), and says so. */
+export function copied(state: TuiState, text: string, what: string): TuiState {
+  return { ...state, clipboard: { seq: state.nextSeq, text, what }, nextSeq: state.nextSeq + 1, notice: ok(`copied ${what} to the clipboard (OSC 52)`) }
+}
+
 export const ok = (text: string): Notice => ({ tone: 'ok', text })
 export const failed = (text: string, problem: Problem): Notice => ({ tone: 'error', text, problem })
 

@@ -3,7 +3,7 @@ import type { Problem } from '../client'
 import type { Plans, Share, WebhookTestResult } from '../api'
 import { formatBytes } from '../format'
 import { editor, text, textPanel, type Dialog, type TextLine } from './dialog'
-import { failed, ok, problemText, selectIn, withList } from './common'
+import { copied, failed, ok, problemText, selectIn, withList } from './common'
 import { createdKeyPanel } from './keys'
 import { planForm } from './accounts-extra'
 import { EMPTY_LIST } from './list'
@@ -95,7 +95,7 @@ export function settleDone(state: TuiState, req: OpRequest, value: unknown): Tui
     case 'copyUrl': {
       const p = value as Presigned
       return {
-        ...s, clipboard: { seq: s.nextSeq, text: p.url, what: 'presigned URL' }, nextSeq: s.nextSeq + 1, notice: ok('copied presigned URL to the clipboard (OSC 52)'),
+        ...copied(s, p.url, 'presigned URL'),
         dialog: textPanel(`Presigned URL for ${req.key}`, [text(`Valid until ${when(p.expiresAt)} UTC; anyone with it can download.`, { dim: true }), text(p.url)], [{ key: 'c', label: 'copy again', text: p.url }]),
       }
     }
@@ -131,7 +131,7 @@ export function settleDone(state: TuiState, req: OpRequest, value: unknown): Tui
     case 'createShare': {
       const sh = value as Share
       return selectIn({
-        ...s, clipboard: { seq: s.nextSeq, text: sh.url, what: 'share URL' }, nextSeq: s.nextSeq + 1, notice: ok(`shared ${sh.bucket}/${sh.key}; its URL is on the clipboard (OSC 52)`),
+        ...copied(s, sh.url, 'share URL'), notice: ok(`shared ${sh.bucket}/${sh.key}; its URL is on the clipboard (OSC 52)`),
         dialog: textPanel(`✔ Share link for ${sh.key}`, [text(sh.url), text(`Expires ${when(sh.expiresAt)} · downloads ${sh.maxDownloads ?? 'unlimited'}${sh.hasPassword ? ' · password' : ''}`, { dim: true })],
           [{ key: 'c', label: 'copy URL', text: sh.url }], 'ok'),
       }, 'shares', sh.id)

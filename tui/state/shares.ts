@@ -1,6 +1,6 @@
 import type { Share } from '../api'
 import { form, typed, type Dialog } from './dialog'
-import { listOf, openDialog, resource, typedName } from './common'
+import { copied, listOf, openDialog, resource, typedName } from './common'
 import { selectedRow, type RowRef } from './list'
 import type { ResourceSpec, TuiState } from './reducer'
 
@@ -62,6 +62,6 @@ export function sharesReducer(state: TuiState, action: SharesAction): TuiState {
       return openDialog(state, typed(`Revoke the link to ${s.bucket}/${s.key}?`, typedName(s.key),
         ['Anyone holding it can no longer download; a new link has a new URL.'], { op: 'revokeShare', id: s.id, key: s.key }))
     case 'shares/copy':
-      return { ...state, clipboard: { seq: state.nextSeq, text: s.url, what: 'share URL' }, nextSeq: state.nextSeq + 1, notice: { tone: 'ok', text: 'copied share URL to the clipboard (OSC 52)' } }
+      return copied(state, s.url, 'share URL')
   }
 }
