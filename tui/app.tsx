@@ -5,6 +5,7 @@ import { createTokenProvider } from './token'
 import { charName, GLOBAL_BINDINGS, isPrintable, keyName, MODAL_QUIT, resolveKey, screenBindings, type Binding, type Command } from './keymap'
 import { initialState, reducer, type Action, type ResourceSpec, type ScreenId, type TuiState } from './state/reducer'
 import { candidates, OPEN_PALETTE, paletteCommand } from './state/palette'
+import { bucketsResources } from './state/buckets'
 import { SCREENS } from './screens/registry'
 import type { ScreenDef, ScreenKeys } from './screens/types'
 import { overlayKeys, TRANSFER_OVER, TRANSFER_RUNNING } from './screens/list-keys'
@@ -89,7 +90,7 @@ export function App({ client, intervalMs = POLL_INTERVAL_MS, screens = SCREENS, 
   }
   // The palette completes bucket names: it needs them whichever screen is open.
   const own = screen.resources(state)
-  const specs = state.palette && !own.some((x) => x.key === 'buckets') ? [...own, { key: 'buckets', load: (c: ApiClient, sg: AbortSignal) => c.listBuckets(sg) }] : own
+  const specs = state.palette && !own.some((x) => x.key === 'buckets') ? [...own, ...bucketsResources()] : own
   const specKey = specs.map((s) => s.key).join('|')
   useEffect(() => { dispatch({ type: 'polling', keys: specs.map((x) => x.key) }) }, [specKey])
   const refresh = usePoller(async (signal) => { await Promise.all(specs.map((s) => load(s, signal))) }, intervalMs, [client, screen.id, specKey, now])

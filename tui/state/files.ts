@@ -3,7 +3,7 @@ import { formatBytes } from '../format'
 import { form, typed, type Dialog } from './dialog'
 import { baseName, listOf, openDialog, parentPrefix, resource, selectIn, startOp, typedName, withList } from './common'
 import { EMPTY_LIST, selectedRow, type RowRef } from './list'
-import { bucketRows } from './buckets'
+import { bucketRows, bucketsResources } from './buckets'
 import { pageResources, pagedRows, type MoreRow, type Paged } from './paging'
 import type { ResourceSpec, TuiState } from './reducer'
 
@@ -48,11 +48,11 @@ const folder = (bucket: string, prefix: string): Paged<ObjectPage> => ({
 
 export function filesResources(state: TuiState): ResourceSpec[] {
   const { bucket, prefix, pages } = state.files
-  if (bucket === null) return [{ key: 'buckets', load: (c, s) => c.listBuckets(s) }]
+  if (bucket === null) return bucketsResources()
   return [
     ...pageResources(folder(bucket, prefix), pages),
     // Whether a delete can be undone depends on the bucket's Time Machine setting.
-    { key: 'buckets', load: (c, s) => c.listBuckets(s) },
+    ...bucketsResources(),
   ]
 }
 

@@ -3,7 +3,7 @@ import { formatBytes } from '../format'
 import { listOf, openDialog, resource, startOp, typedName, withList } from './common'
 import { typed } from './dialog'
 import { EMPTY_LIST, selectedRow, type RowRef } from './list'
-import { bucketRows } from './buckets'
+import { bucketRows, bucketsResources } from './buckets'
 import { pageResources, pagedRows, type MoreRow, type Paged } from './paging'
 import type { ListId, ResourceSpec, TuiState } from './reducer'
 
@@ -47,7 +47,7 @@ const versionsKey = (b: string, k: string) => `tmVersions:${b}:${k}`
 
 export function tmResources(state: TuiState): ResourceSpec[] {
   const { bucket, key, deleted, pages } = state.tm
-  if (bucket === null) return [{ key: 'buckets', load: (c, s) => c.listBuckets(s) }]
+  if (bucket === null) return bucketsResources()
   if (key !== null) return [{ key: versionsKey(bucket, key), load: (c, s) => c.versions(bucket, key, s) }]
   return deleted ? pageResources(deletedFiles(bucket), pages) : pageResources(withHistory(bucket), pages)
 }
