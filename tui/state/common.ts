@@ -39,10 +39,6 @@ export function openDialog(state: TuiState, dialog: Dialog): TuiState {
   return { ...state, dialog, notice: null }
 }
 
-export function notify(state: TuiState, notice: Notice | null): TuiState {
-  return { ...state, notice }
-}
-
 /** Asks the App to put `text` on the clipboard (OSC 52), and says so. */
 export function copied(state: TuiState, text: string, what: string): TuiState {
   return { ...state, clipboard: { seq: state.nextSeq, text, what }, nextSeq: state.nextSeq + 1, notice: ok(`copied ${what} to the clipboard (OSC 52)`) }

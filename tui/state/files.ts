@@ -71,9 +71,6 @@ export function fileRows(state: TuiState): FileRow[] {
 
 export const selectedFile = (state: TuiState): FileRow | null => selectedRow(listOf(state, 'files'), fileRows(state))
 
-/** Where the Files screen is, as the palette and the header write it: bucket/prefix. */
-export const filesPath = (loc: FilesLocation) => (loc.bucket === null ? '' : `${loc.bucket}/${loc.prefix}`)
-
 function go(state: TuiState, loc: FilesLocation, select: string | null = null): TuiState {
   const next = { ...state, files: loc }
   return withList(next, 'files', select ? { ...EMPTY_LIST, selectedId: select } : EMPTY_LIST)

@@ -2,7 +2,7 @@ import type { AccessKey, CreatedKey } from '../api'
 import type { Overview } from '../client'
 import { formatDay } from '../format'
 import { form, text, textPanel, typed, type Dialog, type TextLine } from './dialog'
-import { listOf, ok, openDialog, resource } from './common'
+import { listOf, openDialog, resource } from './common'
 import { cachedRows, selectedRow, type RowRef } from './list'
 import type { ResourceSpec, TuiState } from './reducer'
 
@@ -76,5 +76,3 @@ export function createdKeyPanel(k: CreatedKey, knownUrl: string | null, knownReg
     { key: 'o', label: 'copy rclone', text: rclone },
   ], 'secret')
 }
-
-export const revokedNotice = (id: string) => ok(`revoked ${id}`)

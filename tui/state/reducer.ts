@@ -64,8 +64,6 @@ export interface ResourceState<T> {
 
 /** A request the App is sending; `seq` matches its answer to it. */
 export type Pending = (MutationRequest | OpRequest) & { seq: number }
-/** @deprecated the Accounts screen's name for Pending */
-export type Mutation = Pending
 
 export interface TuiState {
   screen: ScreenId
