@@ -1,7 +1,7 @@
 import type { BucketDetail, Comparison, CreatedKey, CreatedWebhook, ObjectDetails, Presigned, Purged, Restored, Undeleted } from '../api'
 import type { Problem } from '../client'
 import type { Plans, Share, WebhookTestResult } from '../api'
-import { formatBytes } from '../format'
+import { formatBytes, formatSeconds } from '../format'
 import { editor, text, textPanel, type Dialog, type TextLine } from './dialog'
 import { copied, failed, ok, problemText, selectIn, withList } from './common'
 import { createdKeyPanel } from './keys'
@@ -18,15 +18,13 @@ export type Preview =
 /** What createKey answers: the key, and where its snippets point (null: could not be read). */
 export interface CreatedKeyResult { created: CreatedKey; s3Url: string | null; region: string | null }
 
-const when = (iso: string | null) => (iso ? iso.slice(0, 19).replace('T', ' ') : '—')
-
 function detailsPanel(d: ObjectDetails): Dialog {
   const lines: TextLine[] = [
     text(`Size         ${formatBytes(d.size)} (${d.size} bytes)`),
     text(`Type         ${d.contentType || '—'}`),
     text(`ETag         ${d.etag}`),
     text(`Checksum     ${d.checksum ? `${d.checksum.algorithm} ${d.checksum.value} (${d.checksum.type})` : '—'}`),
-    text(`Modified     ${when(d.lastModified)}`),
+    text(`Modified     ${formatSeconds(d.lastModified)}`),
     text(`Version      ${d.versionNumber} of ${d.versions} kept`),
   ]
   const headers = Object.entries(d.headers)
@@ -65,7 +63,7 @@ function previewPanel(req: Extract<OpRequest, { op: 'preview' }>, p: Preview): D
   if (p.kind === 'binary') {
     return textPanel(title, [
       text('Not text: its metadata', { dim: true }),
-      text(`Size      ${formatBytes(p.size)}`), text(`Type      ${p.contentType}`), text(`ETag      ${p.etag}`), text(`Created   ${when(p.createdAt)}`),
+      text(`Size      ${formatBytes(p.size)}`), text(`Type      ${p.contentType}`), text(`ETag      ${p.etag}`), text(`Created   ${formatSeconds(p.createdAt)}`),
     ])
   }
   const lines = p.text.split('\n').map((l) => text(l.replace(/\t/g, '  ')))
@@ -96,7 +94,7 @@ export function settleDone(state: TuiState, req: OpRequest, value: unknown): Tui
       const p = value as Presigned
       return {
         ...copied(s, p.url, 'presigned URL'),
-        dialog: textPanel(`Presigned URL for ${req.key}`, [text(`Valid until ${when(p.expiresAt)} UTC; anyone with it can download.`, { dim: true }), text(p.url)], [{ key: 'c', label: 'copy again', text: p.url }]),
+        dialog: textPanel(`Presigned URL for ${req.key}`, [text(`Valid until ${formatSeconds(p.expiresAt)} UTC; anyone with it can download.`, { dim: true }), text(p.url)], [{ key: 'c', label: 'copy again', text: p.url }]),
       }
     }
     case 'restore': return { ...s, notice: ok(`restored version ${req.versionNumber} of ${req.key}: it is now version ${(value as Restored).newVersionNumber}`) }
@@ -132,7 +130,7 @@ export function settleDone(state: TuiState, req: OpRequest, value: unknown): Tui
       const sh = value as Share
       return selectIn({
         ...copied(s, sh.url, 'share URL'), notice: ok(`shared ${sh.bucket}/${sh.key}; its URL is on the clipboard (OSC 52)`),
-        dialog: textPanel(`✔ Share link for ${sh.key}`, [text(sh.url), text(`Expires ${when(sh.expiresAt)} · downloads ${sh.maxDownloads ?? 'unlimited'}${sh.hasPassword ? ' · password' : ''}`, { dim: true })],
+        dialog: textPanel(`✔ Share link for ${sh.key}`, [text(sh.url), text(`Expires ${formatSeconds(sh.expiresAt)} · downloads ${sh.maxDownloads ?? 'unlimited'}${sh.hasPassword ? ' · password' : ''}`, { dim: true })],
           [{ key: 'c', label: 'copy URL', text: sh.url }], 'ok'),
       }, 'shares', sh.id)
     }

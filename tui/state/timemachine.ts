@@ -1,5 +1,5 @@
 import type { DeletedFiles, VersionedFiles, VersionList } from '../api'
-import { formatBytes } from '../format'
+import { formatBytes, formatSeconds } from '../format'
 import { listOf, openDialog, resource, startOp, typedName, withList } from './common'
 import { typed } from './dialog'
 import { cachedRows, EMPTY_LIST, selectedRow, type RowRef } from './list'
@@ -147,7 +147,7 @@ export function tmReducer(state: TuiState, action: TmAction): TuiState {
       if (row.isCurrent) return { ...state, notice: { tone: 'error', text: `version ${row.versionNumber} is already the current one` } }
       return openDialog(state, {
         kind: 'confirm', tone: 'warn', title: `Restore version ${row.versionNumber} of ${file}?`,
-        lines: [`Its content (${formatBytes(row.size)}, ${row.createdAt.slice(0, 19).replace('T', ' ')}) becomes a new current version; nothing is lost.`],
+        lines: [`Its content (${formatBytes(row.size)}, ${formatSeconds(row.createdAt)}) becomes a new current version; nothing is lost.`],
         request: { op: 'restore', versionId: row.versionId, key: file, versionNumber: row.versionNumber },
       })
     case 'tm/purge':
