@@ -8,7 +8,7 @@ import { candidates, OPEN_PALETTE, paletteCommand } from './state/palette'
 import { bucketsResources } from './state/buckets'
 import { SCREENS } from './screens/registry'
 import type { ScreenDef, ScreenKeys } from './screens/types'
-import { overlayKeys, TRANSFER_OVER, TRANSFER_RUNNING } from './screens/list-keys'
+import { overlayKeys, transferKey } from './screens/list-keys'
 import { performMutation } from './mutations'
 import { usePoller } from './hooks/use-poller'
 import { useTerminalSize } from './hooks/use-terminal-size'
@@ -71,8 +71,8 @@ export function App({ client, intervalMs = POLL_INTERVAL_MS, screens = SCREENS, 
   const screen = visible.find((s) => s.id === state.screen) ?? visible[0]
   const globalBindings = useMemo(() => [...GLOBAL_BINDINGS, ...screenBindings(visible)], [visible])
   const screenKeys = keysOf(screen, state)
-  const transferKey = state.transfer ? (state.transfer.status === 'running' ? TRANSFER_RUNNING : TRANSFER_OVER) : null
-  const active = useMemo(() => activeBindings(globalBindings, screenKeys, state.helpOpen, transferKey), [globalBindings, screenKeys, state.helpOpen, transferKey])
+  const transfer = transferKey(state.transfer)
+  const active = useMemo(() => activeBindings(globalBindings, screenKeys, state.helpOpen, transfer), [globalBindings, screenKeys, state.helpOpen, transfer])
 
   // Bumped when a change is answered: a read that started before it may predate the change, and
   // showing it would briefly bring back, say, a deleted row. The refresh that follows the change
@@ -141,8 +141,7 @@ export function App({ client, intervalMs = POLL_INTERVAL_MS, screens = SCREENS, 
   const keysFor = (s: TuiState) => {
     const def = visible.find((d) => d.id === s.screen) ?? visible[0]
     const sk = keysOf(def, s)
-    const tk = s.transfer ? (s.transfer.status === 'running' ? TRANSFER_RUNNING : TRANSFER_OVER) : null
-    return { sk, bindings: s === state ? active : activeBindings(globalBindings, sk, s.helpOpen, tk) }
+    return { sk, bindings: s === state ? active : activeBindings(globalBindings, sk, s.helpOpen, transferKey(s.transfer)) }
   }
 
   /** Enter in the palette: what its line says, or why not. */

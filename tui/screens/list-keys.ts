@@ -1,6 +1,7 @@
 import type { Binding, Command } from '../keymap'
 import type { Action, TuiState } from '../state/reducer'
 import type { Dialog } from '../state/dialog'
+import type { Transfer } from '../state/transfer'
 import type { ScreenKeys } from './types'
 
 /**
@@ -129,8 +130,11 @@ const PALETTE: ScreenKeys = {
 }
 
 /** A finished transfer's line goes away with x; a running one is cancelled with it. */
-export const TRANSFER_RUNNING = bind(['X'], 'X', 'cancel the transfer', { type: 'transfer/cancel' }, { hint: true, short: 'cancel' })
-export const TRANSFER_OVER = bind(['X'], 'X', 'hide the transfer line', { type: 'transfer/dismiss' })
+const TRANSFER_RUNNING = bind(['X'], 'X', 'cancel the transfer', { type: 'transfer/cancel' }, { hint: true, short: 'cancel' })
+const TRANSFER_OVER = bind(['X'], 'X', 'hide the transfer line', { type: 'transfer/dismiss' })
+
+/** The transfer line's key, on every screen while there is one. */
+export const transferKey = (t: Transfer | null): Binding | null => (t ? (t.status === 'running' ? TRANSFER_RUNNING : TRANSFER_OVER) : null)
 
 /**
  * The keys in effect on a newer screen before its own: a dialog's, the palette's, or the
