@@ -22,7 +22,7 @@ const OWN: Binding[] = [
   bind(['t'], 't', 'Time Machine of this bucket', { type: 'buckets/tm' }, { short: 'history' }),
 ]
 
-export const bucketsKeys = (state: TuiState): ScreenKeys => listScreenKeys(state, listOf(state, 'buckets').filtering, OWN)
+export const bucketsKeys = (state: TuiState): ScreenKeys => listScreenKeys(state, 'buckets', OWN)
 
 const on = (b: boolean) => (b ? 'on' : 'off')
 

@@ -4,7 +4,6 @@ import type { Binding } from '../keymap'
 import { formatBytes, formatWhen } from '../format'
 import { fileRows, type FileRow } from '../state/files'
 import { MORE_TEXT } from '../state/paging'
-import { listOf } from '../state/common'
 import type { TuiState } from '../state/reducer'
 import type { Column } from '../components/Table'
 import { ListTable } from '../components/ListTable'
@@ -26,8 +25,7 @@ const BROWSE: Binding[] = [
 ]
 
 export function filesKeys(state: TuiState): ScreenKeys {
-  const id = state.files.bucket === null ? 'fileBuckets' : 'files'
-  return listScreenKeys(state, listOf(state, id).filtering, state.files.bucket === null ? PICK : BROWSE)
+  return state.files.bucket === null ? listScreenKeys(state, 'fileBuckets', PICK) : listScreenKeys(state, 'files', BROWSE)
 }
 
 const icon = (r: FileRow) => (r.kind === 'up' ? '↰ ..' : r.kind === 'folder' ? `▸ ${r.text}` : r.kind === 'more' ? MORE_TEXT : `  ${r.text}`)

@@ -3,7 +3,6 @@ import { Box } from 'ink'
 import type { Binding } from '../keymap'
 import { formatWhen } from '../format'
 import { keyRows, type KeyRow } from '../state/keys'
-import { listOf } from '../state/common'
 import type { TuiState } from '../state/reducer'
 import type { Column } from '../components/Table'
 import { ListTable } from '../components/ListTable'
@@ -15,7 +14,7 @@ const OWN: Binding[] = [
   bind(['d'], 'd', 'revoke the key', { type: 'keys/revoke' }, { hint: true, short: 'revoke' }),
 ]
 
-export const keysKeys = (state: TuiState): ScreenKeys => listScreenKeys(state, listOf(state, 'keys').filtering, OWN)
+export const keysKeys = (state: TuiState): ScreenKeys => listScreenKeys(state, 'keys', OWN)
 
 const COLUMNS: Column<KeyRow>[] = [
   { title: 'name', width: 0, cell: (r) => r.key.name || '—' },

@@ -1,7 +1,6 @@
 import React, { memo } from 'react'
 import type { Binding } from '../keymap'
 import { formatWhen } from '../format'
-import { listOf } from '../state/common'
 import { shareRows, shareStatus, type ShareRow } from '../state/shares'
 import type { TuiState } from '../state/reducer'
 import type { Column } from '../components/Table'
@@ -15,7 +14,7 @@ const OWN: Binding[] = [
   bind(['d'], 'd', 'revoke the link', { type: 'shares/revoke' }, { hint: true, short: 'revoke' }),
 ]
 
-export const sharesKeys = (state: TuiState): ScreenKeys => listScreenKeys(state, listOf(state, 'shares').filtering, OWN)
+export const sharesKeys = (state: TuiState): ScreenKeys => listScreenKeys(state, 'shares', OWN)
 
 function columns(now: number): Column<ShareRow>[] {
   return [

@@ -2,7 +2,6 @@ import React, { memo } from 'react'
 import { Box, Text } from 'ink'
 import type { Binding } from '../keymap'
 import { formatBytes, formatWhen } from '../format'
-import { listOf } from '../state/common'
 import { tmList, tmResources, tmRows, type TmRow } from '../state/timemachine'
 import { MORE_TEXT } from '../state/paging'
 import type { TuiState } from '../state/reducer'
@@ -31,7 +30,7 @@ const VERSIONS: Binding[] = [
 export function tmKeys(state: TuiState): ScreenKeys {
   const id = tmList(state)
   const own = id === 'tmBuckets' ? PICK : id === 'tmVersions' ? VERSIONS : FILES
-  return listScreenKeys(state, listOf(state, id).filtering, own)
+  return listScreenKeys(state, id, own)
 }
 
 const FILE_COLUMNS: Column<TmRow>[] = [

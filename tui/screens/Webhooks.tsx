@@ -2,7 +2,6 @@ import React, { memo } from 'react'
 import { Box, Text } from 'ink'
 import type { Binding } from '../keymap'
 import { formatWhen } from '../format'
-import { listOf } from '../state/common'
 import { currentWebhook, deliveryRows, lastDelivery, webhookRows, webhooksList, type DeliveryRow, type WebhookRow } from '../state/webhooks'
 import type { TuiState } from '../state/reducer'
 import type { Column } from '../components/Table'
@@ -25,7 +24,7 @@ const LOG: Binding[] = [
 ]
 
 export const webhooksKeys = (state: TuiState): ScreenKeys =>
-  listScreenKeys(state, listOf(state, webhooksList(state)).filtering, state.webhooks.id === null ? HOOKS : LOG)
+  listScreenKeys(state, webhooksList(state), state.webhooks.id === null ? HOOKS : LOG)
 
 function hookColumns(state: TuiState): Column<WebhookRow>[] {
   const last = (r: WebhookRow) => lastDelivery(state, r.hook.id)

@@ -1,5 +1,6 @@
 import type { Binding, Command } from '../keymap'
-import type { Action, TuiState } from '../state/reducer'
+import type { Action, ListId, TuiState } from '../state/reducer'
+import { listOf } from '../state/common'
 import type { Dialog } from '../state/dialog'
 import type { Transfer } from '../state/transfer'
 import type { ScreenKeys } from './types'
@@ -152,9 +153,9 @@ export const ALL_OVERLAY_KEYS: ScreenKeys[] = [FILTER, CONFIRM, TYPED, FORM_TEXT
 
 const LIST_KEYS = new WeakMap<Binding[], ScreenKeys>()
 
-/** A list screen's keys: an overlay's while one is open, else its own then moving and filtering. */
-export function listScreenKeys(state: TuiState, filtering: boolean, own: Binding[]): ScreenKeys {
-  const overlay = overlayKeys(state, filtering)
+/** A list screen's keys: an overlay's while one is open (list `id`'s filter too), else its own then moving and filtering. */
+export function listScreenKeys(state: TuiState, id: ListId, own: Binding[]): ScreenKeys {
+  const overlay = overlayKeys(state, listOf(state, id).filtering)
   if (overlay) return overlay
   let keys = LIST_KEYS.get(own)
   if (!keys) LIST_KEYS.set(own, (keys = { bindings: [...own, ...NAV], modal: false }))
