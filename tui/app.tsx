@@ -5,9 +5,10 @@ import { createTokenProvider } from './token'
 import { charName, GLOBAL_BINDINGS, isPrintable, keyName, MODAL_QUIT, resolveKey, screenBindings, type Binding, type Command } from './keymap'
 import { initialState, reducer, type Action, type ResourceSpec, type ScreenId, type TuiState } from './state/reducer'
 import { candidates, OPEN_PALETTE, paletteCommand } from './state/palette'
+import { bucketsResources } from './state/buckets'
 import { SCREENS } from './screens/registry'
 import type { ScreenDef, ScreenKeys } from './screens/types'
-import { overlayKeys, TRANSFER_OVER, TRANSFER_RUNNING } from './screens/list-keys'
+import { overlayKeys, transferKey } from './screens/list-keys'
 import { performMutation } from './mutations'
 import { usePoller } from './hooks/use-poller'
 import { useTerminalSize } from './hooks/use-terminal-size'
@@ -70,8 +71,8 @@ export function App({ client, intervalMs = POLL_INTERVAL_MS, screens = SCREENS, 
   const screen = visible.find((s) => s.id === state.screen) ?? visible[0]
   const globalBindings = useMemo(() => [...GLOBAL_BINDINGS, ...screenBindings(visible)], [visible])
   const screenKeys = keysOf(screen, state)
-  const transferKey = state.transfer ? (state.transfer.status === 'running' ? TRANSFER_RUNNING : TRANSFER_OVER) : null
-  const active = useMemo(() => activeBindings(globalBindings, screenKeys, state.helpOpen, transferKey), [globalBindings, screenKeys, state.helpOpen, transferKey])
+  const transfer = transferKey(state.transfer)
+  const active = useMemo(() => activeBindings(globalBindings, screenKeys, state.helpOpen, transfer), [globalBindings, screenKeys, state.helpOpen, transfer])
 
   // Bumped when a change is answered: a read that started before it may predate the change, and
   // showing it would briefly bring back, say, a deleted row. The refresh that follows the change
@@ -89,7 +90,7 @@ export function App({ client, intervalMs = POLL_INTERVAL_MS, screens = SCREENS, 
   }
   // The palette completes bucket names: it needs them whichever screen is open.
   const own = screen.resources(state)
-  const specs = state.palette && !own.some((x) => x.key === 'buckets') ? [...own, { key: 'buckets', load: (c: ApiClient, sg: AbortSignal) => c.listBuckets(sg) }] : own
+  const specs = state.palette && !own.some((x) => x.key === 'buckets') ? [...own, ...bucketsResources()] : own
   const specKey = specs.map((s) => s.key).join('|')
   useEffect(() => { dispatch({ type: 'polling', keys: specs.map((x) => x.key) }) }, [specKey])
   const refresh = usePoller(async (signal) => { await Promise.all(specs.map((s) => load(s, signal))) }, intervalMs, [client, screen.id, specKey, now])
@@ -140,8 +141,7 @@ export function App({ client, intervalMs = POLL_INTERVAL_MS, screens = SCREENS, 
   const keysFor = (s: TuiState) => {
     const def = visible.find((d) => d.id === s.screen) ?? visible[0]
     const sk = keysOf(def, s)
-    const tk = s.transfer ? (s.transfer.status === 'running' ? TRANSFER_RUNNING : TRANSFER_OVER) : null
-    return { sk, bindings: s === state ? active : activeBindings(globalBindings, sk, s.helpOpen, tk) }
+    return { sk, bindings: s === state ? active : activeBindings(globalBindings, sk, s.helpOpen, transferKey(s.transfer)) }
   }
 
   /** Enter in the palette: what its line says, or why not. */

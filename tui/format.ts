@@ -86,6 +86,11 @@ export function formatWhen(iso: string | null | undefined): string {
   return m ? `${m[1]} ${m[2]}` : '?'
 }
 
+/** An ISO time to the second, as panels and confirmations write it: `2025-01-31 14:02:09` (UTC); '—' for none. */
+export function formatSeconds(iso: string | null): string {
+  return iso ? iso.slice(0, 19).replace('T', ' ') : '—'
+}
+
 /** Bytes per second, short: `12.5M/s`. */
 export function formatRate(bytesPerSecond: number): string {
   return `${formatBytes(Math.round(bytesPerSecond), 'short')}/s`

@@ -58,6 +58,13 @@ function open(client: ApiClient = admin, props: Partial<React.ComponentProps<typ
   return renderInTerminal(<App client={client} intervalMs={MANUAL} s3Url={srv.s3Url} {...props} />, 100, 32)
 }
 
+/** The App as the administrator, once its first refresh has answered (the header says online). */
+async function openOnline(): Promise<Term> {
+  const t = open()
+  await waitForFrame(t.lastFrame, (f) => f.includes('● online'), 'online')
+  return t
+}
+
 /** Writes keys and waits until the frame shows their effect. */
 async function press(t: Term, keys: string, until: (f: string) => boolean, what: string): Promise<string> {
   t.stdin.write(keys)
@@ -68,8 +75,7 @@ const selected = (f: string) => f.split('\n').find((l) => l.startsWith('› ')) 
 
 describe('Keys', () => {
   test('create shows the secret once with snippets that work; revoke needs the name', async () => {
-    const t = open()
-    await waitForFrame(t.lastFrame, (f) => f.includes('● online'), 'online')
+    const t = await openOnline()
     await press(t, '3', (f) => f.includes('CSTESTROOTKEY0000001'), 'the keys')
     await press(t, 'n', (f) => f.includes('New access key'), 'the form')
     await press(t, 'ink-test', (f) => f.includes('Name       ink-test'), 'typed')
@@ -122,8 +128,7 @@ describe('Keys', () => {
 
 describe('Buckets and Files', () => {
   test('create a bucket, toggle its settings, edit CORS, upload, overwrite, download, delete, copy a URL', async () => {
-    const t = open()
-    await waitForFrame(t.lastFrame, (f) => f.includes('● online'), 'online')
+    const t = await openOnline()
     await press(t, '4', (f) => f.includes('root *'), 'the buckets')
     await press(t, 'n', (f) => f.includes('New bucket'), 'the form')
     t.stdin.write('ink-photos')
@@ -201,8 +206,7 @@ describe('Time Machine', () => {
     for (const body of ['one\n', 'one\ntwo\n', 'three\n']) {
       await fetch((await admin.presign({ bucket: 'ink-tm', key: 'a.txt', operation: 'PutObject', contentType: 'text/plain' })).url, { method: 'PUT', headers: { 'content-type': 'text/plain' }, body })
     }
-    const t = open()
-    await waitForFrame(t.lastFrame, (f) => f.includes('● online'), 'online')
+    const t = await openOnline()
     t.stdin.write(':')
     await waitForFrame(t.lastFrame, (f) => f.includes('tab completes'), 'the palette')
     await press(t, 'tm ink-tm/a.txt', (fr) => fr.includes(':tm ink-tm/a.txt'), 'typed')
@@ -234,8 +238,7 @@ describe('Time Machine', () => {
 
 describe('the : palette', () => {
   test('enter on a partial word runs the highlighted completion', async () => {
-    const t = open()
-    await waitForFrame(t.lastFrame, (f) => f.includes('● online'), 'online')
+    const t = await openOnline()
     await press(t, ':', (f) => f.includes('tab completes'), 'the palette')
     await press(t, 'bu', (f) => f.includes(':bu'), 'typed')
     const f = await press(t, ENTER, (fr) => !fr.includes('tab completes') && fr.includes('root *'), 'the buckets')
@@ -246,8 +249,7 @@ describe('the : palette', () => {
 
 describe('Webhooks', () => {
   test('create with events ticked; its deliveries show in the log; disable', async () => {
-    const t = open()
-    await waitForFrame(t.lastFrame, (f) => f.includes('● online'), 'online')
+    const t = await openOnline()
     await press(t, '7', (f) => f.includes('no webhooks'), 'none yet')
     await press(t, 'n', (f) => f.includes('New webhook'), 'the form')
     for (let i = 0; i < 8; i++) t.stdin.write('\u007F')
@@ -277,8 +279,7 @@ describe('Webhooks', () => {
 describe('Accounts', () => {
   test('keys that arrive before the screen redraws act on the state the earlier ones led to', async () => {
     await admin.createAccount({ email: 'ink-fast@example.com', password: 'ink-fast-password', isAdmin: false })
-    const t = open()
-    await waitForFrame(t.lastFrame, (f) => f.includes('● online'), 'online')
+    const t = await openOnline()
     await press(t, '2', (f) => f.includes('ink-fast@example.com'), 'the accounts')
     // One read per key and no frame awaited in between, as a paste or a script delivers them:
     // Enter that keeps the filter, then Enter that opens the row it left under the cursor.
@@ -292,8 +293,7 @@ describe('Accounts', () => {
     await admin.createAccount({ email: 'ink-user@example.com', password: 'ink-user-password', isAdmin: false })
     // Sorts first: the filter, not the order, has to bring ink-user under the cursor.
     await admin.createAccount({ email: 'ink-aaa@example.com', password: 'ink-aaa-password', isAdmin: false })
-    const t = open()
-    await waitForFrame(t.lastFrame, (f) => f.includes('● online'), 'online')
+    const t = await openOnline()
     await press(t, '2', (f) => f.includes('ink-user@example.com') && selected(f).includes('ink-aaa@example.com'), 'the accounts')
     await press(t, '/', (fr) => fr.includes('enter keeps · esc clears'), 'the filter')
     await press(t, 'ink-user', (fr) => fr.includes('/ink-user'), 'typed')

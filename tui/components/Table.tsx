@@ -12,7 +12,7 @@ export interface Column<R> {
   color?: (row: R) => string | undefined
 }
 
-interface TableProps<R extends RowRef> {
+export interface TableProps<R extends RowRef> {
   /** The rows after the filter. */
   rows: readonly R[]
   /** How many there are before the filter. */

@@ -1,11 +1,13 @@
 import React, { memo } from 'react'
+import { Box, Text } from 'ink'
 import type { Binding } from '../keymap'
 import { formatBytes, formatCountShort } from '../format'
 import { bucketRows, retentionText, type BucketRow } from '../state/buckets'
 import { listOf } from '../state/common'
 import { applyFilter } from '../state/list'
-import { isStale, type TuiState } from '../state/reducer'
+import type { ListId, TuiState } from '../state/reducer'
 import { Table, type Column } from '../components/Table'
+import { ListTable } from '../components/ListTable'
 import { bind, listScreenKeys } from './list-keys'
 import type { ScreenKeys, ScreenProps } from './types'
 
@@ -20,7 +22,7 @@ const OWN: Binding[] = [
   bind(['t'], 't', 'Time Machine of this bucket', { type: 'buckets/tm' }, { short: 'history' }),
 ]
 
-export const bucketsKeys = (state: TuiState): ScreenKeys => listScreenKeys(state, listOf(state, 'buckets').filtering, OWN)
+export const bucketsKeys = (state: TuiState): ScreenKeys => listScreenKeys(state, 'buckets', OWN)
 
 const on = (b: boolean) => (b ? 'on' : 'off')
 
@@ -40,11 +42,24 @@ export function bucketColumns(width: number): Column<BucketRow>[] {
 
 /** Buckets with usage and settings; * marks the account's default bucket. */
 export const Buckets = memo(function Buckets({ state, width, rows }: ScreenProps) {
-  const list = listOf(state, 'buckets')
-  const all = bucketRows(state)
-  const r = state.resources.buckets
   return (
-    <Table rows={applyFilter(all, list.filter)} total={all.length} list={list} columns={bucketColumns(width)} width={width} height={rows} noun="bucket"
-      empty="no buckets: n creates one" stale={isStale(state, 'buckets')} loading={r.data ? null : r.problem ? 'no data yet' : 'loading buckets…'} />
+    <ListTable state={state} id="buckets" rows={bucketRows(state)} resource="buckets" loading="loading buckets…"
+      columns={bucketColumns(width)} width={width} height={rows} noun="bucket" empty="no buckets: n creates one" />
   )
 })
+
+/**
+ * Where the Files and Time Machine screens start: a bucket to open. Unlike the Buckets screen it
+ * says "loading" until the list first comes and never marks it stale.
+ */
+export function BucketPicker({ state, id, title, width, rows }: { state: TuiState; id: ListId; title: string; width: number; rows: number }) {
+  const list = listOf(state, id)
+  const all = bucketRows(state)
+  return (
+    <Box flexDirection="column" flexGrow={1}>
+      <Text bold>{title}</Text>
+      <Table rows={applyFilter(all, list.filter)} total={all.length} list={list} columns={bucketColumns(width)} width={width} height={rows - 1} noun="bucket"
+        empty="no buckets" loading={state.resources.buckets.data ? null : 'loading buckets…'} />
+    </Box>
+  )
+}

@@ -4,12 +4,10 @@ import type { Binding } from '../keymap'
 import { formatBytes, formatWhen } from '../format'
 import { fileRows, type FileRow } from '../state/files'
 import { MORE_TEXT } from '../state/paging'
-import { bucketRows } from '../state/buckets'
-import { listOf, resource } from '../state/common'
-import { applyFilter } from '../state/list'
-import { isStale, type TuiState } from '../state/reducer'
-import { Table, type Column } from '../components/Table'
-import { bucketColumns } from './Buckets'
+import type { TuiState } from '../state/reducer'
+import type { Column } from '../components/Table'
+import { ListTable } from '../components/ListTable'
+import { BucketPicker } from './Buckets'
 import { bind, listScreenKeys } from './list-keys'
 import type { ScreenKeys, ScreenProps } from './types'
 
@@ -27,8 +25,7 @@ const BROWSE: Binding[] = [
 ]
 
 export function filesKeys(state: TuiState): ScreenKeys {
-  const id = state.files.bucket === null ? 'fileBuckets' : 'files'
-  return listScreenKeys(state, listOf(state, id).filtering, state.files.bucket === null ? PICK : BROWSE)
+  return state.files.bucket === null ? listScreenKeys(state, 'fileBuckets', PICK) : listScreenKeys(state, 'files', BROWSE)
 }
 
 const icon = (r: FileRow) => (r.kind === 'up' ? '↰ ..' : r.kind === 'folder' ? `▸ ${r.text}` : r.kind === 'more' ? MORE_TEXT : `  ${r.text}`)
@@ -43,26 +40,12 @@ const COLUMNS: Column<FileRow>[] = [
 /** A bucket like a file manager: the path on top, folders first. */
 export const Files = memo(function Files({ state, width, rows }: ScreenProps) {
   const { bucket, prefix } = state.files
-  if (bucket === null) {
-    const list = listOf(state, 'fileBuckets')
-    const all = bucketRows(state)
-    return (
-      <Box flexDirection="column" flexGrow={1}>
-        <Text bold>Choose a bucket</Text>
-        <Table rows={applyFilter(all, list.filter)} total={all.length} list={list} columns={bucketColumns(width)} width={width} height={rows - 1} noun="bucket"
-          empty="no buckets" loading={state.resources.buckets.data ? null : 'loading buckets…'} />
-      </Box>
-    )
-  }
-  const list = listOf(state, 'files')
-  const all = fileRows(state)
-  const key = `objects:${bucket}:${prefix}:`
-  const r = resource(state, key)
+  if (bucket === null) return <BucketPicker state={state} id="fileBuckets" title="Choose a bucket" width={width} rows={rows} />
   return (
     <Box flexDirection="column" flexGrow={1}>
       <Text wrap="truncate-start" bold><Text color="cyan">{bucket}</Text>/{prefix}</Text>
-      <Table rows={applyFilter(all, list.filter)} total={all.length} list={list} columns={COLUMNS} width={width} height={rows - 1} noun="item"
-        empty="an empty folder: u uploads a file" stale={isStale(state, key)} loading={r.data ? null : r.problem ? 'no data yet' : 'loading…'} />
+      <ListTable state={state} id="files" rows={fileRows(state)} resource={`objects:${bucket}:${prefix}:`} loading="loading…"
+        columns={COLUMNS} width={width} height={rows - 1} noun="item" empty="an empty folder: u uploads a file" />
     </Box>
   )
 })

@@ -3,10 +3,9 @@ import { Box } from 'ink'
 import type { Binding } from '../keymap'
 import { formatWhen } from '../format'
 import { keyRows, type KeyRow } from '../state/keys'
-import { listOf } from '../state/common'
-import { applyFilter } from '../state/list'
-import { isStale, type TuiState } from '../state/reducer'
-import { Table, type Column } from '../components/Table'
+import type { TuiState } from '../state/reducer'
+import type { Column } from '../components/Table'
+import { ListTable } from '../components/ListTable'
 import { bind, listScreenKeys } from './list-keys'
 import type { ScreenKeys, ScreenProps } from './types'
 
@@ -15,7 +14,7 @@ const OWN: Binding[] = [
   bind(['d'], 'd', 'revoke the key', { type: 'keys/revoke' }, { hint: true, short: 'revoke' }),
 ]
 
-export const keysKeys = (state: TuiState): ScreenKeys => listScreenKeys(state, listOf(state, 'keys').filtering, OWN)
+export const keysKeys = (state: TuiState): ScreenKeys => listScreenKeys(state, 'keys', OWN)
 
 const COLUMNS: Column<KeyRow>[] = [
   { title: 'name', width: 0, cell: (r) => r.key.name || '—' },
@@ -26,13 +25,10 @@ const COLUMNS: Column<KeyRow>[] = [
 
 /** The caller's access keys (the admin token: the first administrator's). */
 export const Keys = memo(function Keys({ state, width, rows }: ScreenProps) {
-  const list = listOf(state, 'keys')
-  const all = keyRows(state)
-  const r = state.resources.keys
   return (
     <Box flexDirection="column" flexGrow={1}>
-      <Table rows={applyFilter(all, list.filter)} total={all.length} list={list} columns={COLUMNS} width={width} height={rows} noun="key"
-        empty="no access keys: n creates one" stale={isStale(state, 'keys')} loading={r.data ? null : r.problem ? 'no data yet' : 'loading keys…'} />
+      <ListTable state={state} id="keys" rows={keyRows(state)} resource="keys" loading="loading keys…"
+        columns={COLUMNS} width={width} height={rows} noun="key" empty="no access keys: n creates one" />
     </Box>
   )
 })

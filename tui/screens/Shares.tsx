@@ -1,11 +1,10 @@
 import React, { memo } from 'react'
 import type { Binding } from '../keymap'
 import { formatWhen } from '../format'
-import { listOf } from '../state/common'
-import { applyFilter } from '../state/list'
 import { shareRows, shareStatus, type ShareRow } from '../state/shares'
-import { isStale, type TuiState } from '../state/reducer'
-import { Table, type Column } from '../components/Table'
+import type { TuiState } from '../state/reducer'
+import type { Column } from '../components/Table'
+import { ListTable } from '../components/ListTable'
 import { bind, listScreenKeys } from './list-keys'
 import type { ScreenKeys, ScreenProps } from './types'
 
@@ -15,7 +14,7 @@ const OWN: Binding[] = [
   bind(['d'], 'd', 'revoke the link', { type: 'shares/revoke' }, { hint: true, short: 'revoke' }),
 ]
 
-export const sharesKeys = (state: TuiState): ScreenKeys => listScreenKeys(state, listOf(state, 'shares').filtering, OWN)
+export const sharesKeys = (state: TuiState): ScreenKeys => listScreenKeys(state, 'shares', OWN)
 
 function columns(now: number): Column<ShareRow>[] {
   return [
@@ -29,11 +28,8 @@ function columns(now: number): Column<ShareRow>[] {
 
 /** Share links: who can download what, until when. */
 export const Shares = memo(function Shares({ state, width, rows }: ScreenProps) {
-  const list = listOf(state, 'shares')
-  const all = shareRows(state)
-  const r = state.resources.shares
   return (
-    <Table rows={applyFilter(all, list.filter)} total={all.length} list={list} columns={columns(state.lastRefresh ?? Date.now())} width={width} height={rows} noun="link"
-      empty="no share links: n creates one (or S on a file)" stale={isStale(state, 'shares')} loading={r.data ? null : r.problem ? 'no data yet' : 'loading share links…'} />
+    <ListTable state={state} id="shares" rows={shareRows(state)} resource="shares" loading="loading share links…"
+      columns={columns(state.lastRefresh ?? Date.now())} width={width} height={rows} noun="link" empty="no share links: n creates one (or S on a file)" />
   )
 })

@@ -2,14 +2,12 @@ import React, { memo } from 'react'
 import { Box, Text } from 'ink'
 import type { Binding } from '../keymap'
 import { formatBytes, formatWhen } from '../format'
-import { bucketRows } from '../state/buckets'
-import { listOf, resource } from '../state/common'
-import { applyFilter } from '../state/list'
 import { tmList, tmResources, tmRows, type TmRow } from '../state/timemachine'
 import { MORE_TEXT } from '../state/paging'
-import { isStale, type TuiState } from '../state/reducer'
-import { Table, type Column } from '../components/Table'
-import { bucketColumns } from './Buckets'
+import type { TuiState } from '../state/reducer'
+import type { Column } from '../components/Table'
+import { ListTable } from '../components/ListTable'
+import { BucketPicker } from './Buckets'
 import { bind, listScreenKeys } from './list-keys'
 import type { ScreenKeys, ScreenProps } from './types'
 
@@ -32,7 +30,7 @@ const VERSIONS: Binding[] = [
 export function tmKeys(state: TuiState): ScreenKeys {
   const id = tmList(state)
   const own = id === 'tmBuckets' ? PICK : id === 'tmVersions' ? VERSIONS : FILES
-  return listScreenKeys(state, listOf(state, id).filtering, own)
+  return listScreenKeys(state, id, own)
 }
 
 const FILE_COLUMNS: Column<TmRow>[] = [
@@ -54,28 +52,14 @@ function versionColumns(mark: string | null): Column<TmRow>[] {
 /** Time Machine: bucket → files with history (or deleted files) → versions. */
 export const TimeMachine = memo(function TimeMachine({ state, width, rows }: ScreenProps) {
   const { bucket, key, deleted, mark } = state.tm
-  const id = tmList(state)
-  const list = listOf(state, id)
-  if (bucket === null) {
-    const all = bucketRows(state)
-    return (
-      <Box flexDirection="column" flexGrow={1}>
-        <Text bold>Time Machine · choose a bucket</Text>
-        <Table rows={applyFilter(all, list.filter)} total={all.length} list={list} columns={bucketColumns(width)} width={width} height={rows - 1} noun="bucket"
-          empty="no buckets" loading={state.resources.buckets.data ? null : 'loading buckets…'} />
-      </Box>
-    )
-  }
-  const all = tmRows(state)
-  const res = tmResources(state)[0].key
-  const r = resource(state, res)
+  if (bucket === null) return <BucketPicker state={state} id="tmBuckets" title="Time Machine · choose a bucket" width={width} rows={rows} />
   const title = key !== null ? <Text bold><Text color="cyan">{bucket}</Text>/{key} · versions, newest first</Text>
     : <Text bold><Text color="cyan">{bucket}</Text> · {deleted ? 'deleted files (u undeletes)' : 'files with history (x: deleted files)'}</Text>
   return (
     <Box flexDirection="column" flexGrow={1}>
       {title}
-      <Table rows={applyFilter(all, list.filter)} total={all.length} list={list} columns={key !== null ? versionColumns(mark) : FILE_COLUMNS} width={width} height={rows - 1}
-        noun={key !== null ? 'version' : 'file'} stale={isStale(state, res)} loading={r.data ? null : r.problem ? 'no data yet' : 'loading…'}
+      <ListTable state={state} id={tmList(state)} rows={tmRows(state)} resource={tmResources(state)[0].key} loading="loading…"
+        columns={key !== null ? versionColumns(mark) : FILE_COLUMNS} width={width} height={rows - 1} noun={key !== null ? 'version' : 'file'}
         empty={key !== null ? 'no versions kept' : deleted ? 'no deleted files to bring back' : 'no file has history yet'} />
     </Box>
   )

@@ -2,11 +2,10 @@ import React, { memo } from 'react'
 import { Box, Text } from 'ink'
 import type { Binding } from '../keymap'
 import { formatWhen } from '../format'
-import { listOf, resource } from '../state/common'
-import { applyFilter } from '../state/list'
 import { currentWebhook, deliveryRows, lastDelivery, webhookRows, webhooksList, type DeliveryRow, type WebhookRow } from '../state/webhooks'
-import { isStale, type TuiState } from '../state/reducer'
-import { Table, type Column } from '../components/Table'
+import type { TuiState } from '../state/reducer'
+import type { Column } from '../components/Table'
+import { ListTable } from '../components/ListTable'
 import { bind, listScreenKeys } from './list-keys'
 import type { ScreenKeys, ScreenProps } from './types'
 
@@ -25,7 +24,7 @@ const LOG: Binding[] = [
 ]
 
 export const webhooksKeys = (state: TuiState): ScreenKeys =>
-  listScreenKeys(state, listOf(state, webhooksList(state)).filtering, state.webhooks.id === null ? HOOKS : LOG)
+  listScreenKeys(state, webhooksList(state), state.webhooks.id === null ? HOOKS : LOG)
 
 function hookColumns(state: TuiState): Column<WebhookRow>[] {
   const last = (r: WebhookRow) => lastDelivery(state, r.hook.id)
@@ -57,25 +56,18 @@ const DELIVERY_COLUMNS: Column<DeliveryRow>[] = [
 
 /** Webhooks, and the delivery log of one (Enter). */
 export const Webhooks = memo(function Webhooks({ state, width, rows }: ScreenProps) {
-  const id = webhooksList(state)
-  const list = listOf(state, id)
   if (state.webhooks.id === null) {
-    const all = webhookRows(state)
-    const r = state.resources.webhooks
     return (
-      <Table rows={applyFilter(all, list.filter)} total={all.length} list={list} columns={hookColumns(state)} width={width} height={rows} noun="webhook"
-        empty="no webhooks: n creates one" stale={isStale(state, 'webhooks')} loading={r.data ? null : r.problem ? 'no data yet' : 'loading webhooks…'} />
+      <ListTable state={state} id="webhooks" rows={webhookRows(state)} resource="webhooks" loading="loading webhooks…"
+        columns={hookColumns(state)} width={width} height={rows} noun="webhook" empty="no webhooks: n creates one" />
     )
   }
   const hook = currentWebhook(state)
-  const all = deliveryRows(state)
-  const key = `deliveries:${state.webhooks.id}`
-  const r = resource(state, key)
   return (
     <Box flexDirection="column" flexGrow={1}>
       <Text bold wrap="truncate-end">Deliveries to <Text color="cyan">{hook?.url ?? state.webhooks.id}</Text> · newest first</Text>
-      <Table rows={applyFilter(all, list.filter)} total={all.length} list={list} columns={DELIVERY_COLUMNS} width={width} height={rows - 1} noun="delivery"
-        empty="nothing delivered yet: t sends a test event" stale={isStale(state, key)} loading={r.data ? null : r.problem ? 'no data yet' : 'loading deliveries…'} />
+      <ListTable state={state} id="deliveries" rows={deliveryRows(state)} resource={`deliveries:${state.webhooks.id}`} loading="loading deliveries…"
+        columns={DELIVERY_COLUMNS} width={width} height={rows - 1} noun="delivery" empty="nothing delivered yet: t sends a test event" />
     </Box>
   )
 })

@@ -1,6 +1,8 @@
 import type { Binding, Command } from '../keymap'
-import type { Action, TuiState } from '../state/reducer'
+import type { Action, ListId, TuiState } from '../state/reducer'
+import { listOf } from '../state/common'
 import type { Dialog } from '../state/dialog'
+import type { Transfer } from '../state/transfer'
 import type { ScreenKeys } from './types'
 
 /**
@@ -129,8 +131,11 @@ const PALETTE: ScreenKeys = {
 }
 
 /** A finished transfer's line goes away with x; a running one is cancelled with it. */
-export const TRANSFER_RUNNING = bind(['X'], 'X', 'cancel the transfer', { type: 'transfer/cancel' }, { hint: true, short: 'cancel' })
-export const TRANSFER_OVER = bind(['X'], 'X', 'hide the transfer line', { type: 'transfer/dismiss' })
+const TRANSFER_RUNNING = bind(['X'], 'X', 'cancel the transfer', { type: 'transfer/cancel' }, { hint: true, short: 'cancel' })
+const TRANSFER_OVER = bind(['X'], 'X', 'hide the transfer line', { type: 'transfer/dismiss' })
+
+/** The transfer line's key, on every screen while there is one. */
+export const transferKey = (t: Transfer | null): Binding | null => (t ? (t.status === 'running' ? TRANSFER_RUNNING : TRANSFER_OVER) : null)
 
 /**
  * The keys in effect on a newer screen before its own: a dialog's, the palette's, or the
@@ -148,9 +153,9 @@ export const ALL_OVERLAY_KEYS: ScreenKeys[] = [FILTER, CONFIRM, TYPED, FORM_TEXT
 
 const LIST_KEYS = new WeakMap<Binding[], ScreenKeys>()
 
-/** A list screen's keys: an overlay's while one is open, else its own then moving and filtering. */
-export function listScreenKeys(state: TuiState, filtering: boolean, own: Binding[]): ScreenKeys {
-  const overlay = overlayKeys(state, filtering)
+/** A list screen's keys: an overlay's while one is open (list `id`'s filter too), else its own then moving and filtering. */
+export function listScreenKeys(state: TuiState, id: ListId, own: Binding[]): ScreenKeys {
+  const overlay = overlayKeys(state, listOf(state, id).filtering)
   if (overlay) return overlay
   let keys = LIST_KEYS.get(own)
   if (!keys) LIST_KEYS.set(own, (keys = { bindings: [...own, ...NAV], modal: false }))

@@ -1,6 +1,6 @@
 import type { Account, AccountPatch, CreatedAccount, NewAccount, Problem } from '../client'
 import { formatBytes } from '../format'
-import { applyFilter, keepVisible as keepInView, moveIn, selectedIndex, visibleRange as rangeOf, type ListState, type RowRef } from './list'
+import { applyFilter, cachedRows, keepVisible as keepInView, moveIn, selectedIndex, visibleRange as rangeOf, type ListState, type RowRef } from './list'
 import type { TuiState } from './reducer'
 
 export { selectedIndex }
@@ -87,32 +87,15 @@ export function initialAccountsView(): AccountsView {
 }
 
 const LIST: AccountsMode = { kind: 'list' }
-const EMPTY: readonly Account[] = []
-
-const sorted = new WeakMap<readonly Account[], readonly Account[]>()
-
 /** By email, case-insensitively; cached per data array so each refresh sorts once. */
-export function sortedAccounts(data: readonly Account[] | null): readonly Account[] {
-  if (!data) return EMPTY
-  let s = sorted.get(data)
-  if (!s) {
-    s = [...data].sort((a, b) => a.email.toLowerCase().localeCompare(b.email.toLowerCase()) || a.email.localeCompare(b.email) || a.id.localeCompare(b.id))
-    sorted.set(data, s)
-  }
-  return s
-}
+export const sortedAccounts: (data: readonly Account[] | null) => readonly Account[] = cachedRows((data: readonly Account[]) =>
+  [...data].sort((a, b) => a.email.toLowerCase().localeCompare(b.email.toLowerCase()) || a.email.localeCompare(b.email) || a.id.localeCompare(b.id)))
 
 export interface AccountRow extends RowRef { account: Account }
 
-const rowsCache = new WeakMap<readonly Account[], readonly AccountRow[]>()
-
 /** The sorted accounts as list rows; the filter matches the email and the plan. */
-export function accountRows(data: readonly Account[] | null): readonly AccountRow[] {
-  if (!data) return []
-  let rows = rowsCache.get(data)
-  if (!rows) rowsCache.set(data, (rows = sortedAccounts(data).map((a) => ({ id: a.id, text: `${a.email} ${a.plan}`, account: a }))))
-  return rows
-}
+export const accountRows: (data: readonly Account[] | null) => readonly AccountRow[] = cachedRows((data: readonly Account[]) =>
+  sortedAccounts(data).map((a) => ({ id: a.id, text: `${a.email} ${a.plan}`, account: a })))
 
 /** The rows the table shows: sorted, then filtered. */
 export const shownAccounts = (state: TuiState): readonly AccountRow[] => applyFilter(accountRows(state.resources.accounts.data), state.accounts.filter)

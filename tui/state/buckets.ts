@@ -2,7 +2,7 @@ import type { Bucket } from '../api'
 import { formatBytes, formatCount } from '../format'
 import { form, typed, type Dialog } from './dialog'
 import { listOf, openDialog, resource, startOp } from './common'
-import { selectedRow, type RowRef } from './list'
+import { cachedRows, selectedRow, type RowRef } from './list'
 import type { ResourceSpec, TuiState } from './reducer'
 
 /** The Buckets screen: usage and settings; create, delete, toggle settings, retention, CORS. */
@@ -19,18 +19,10 @@ export type BucketsAction =
 
 export interface BucketRow extends RowRef { bucket: Bucket }
 
-const rowsCache = new WeakMap<readonly Bucket[], BucketRow[]>()
+const rowsOf = cachedRows((data: Bucket[]): BucketRow[] =>
+  [...data].sort((a, b) => a.name.localeCompare(b.name)).map((b) => ({ id: b.name, text: b.name, bucket: b })))
 
-export function bucketRows(state: TuiState): BucketRow[] {
-  const data = resource<Bucket[]>(state, 'buckets').data
-  if (!data) return []
-  let rows = rowsCache.get(data)
-  if (!rows) {
-    rows = [...data].sort((a, b) => a.name.localeCompare(b.name)).map((b) => ({ id: b.name, text: b.name, bucket: b }))
-    rowsCache.set(data, rows)
-  }
-  return rows
-}
+export const bucketRows = (state: TuiState): BucketRow[] => rowsOf(resource<Bucket[]>(state, 'buckets').data)
 
 export const bucketsResources = (): ResourceSpec[] => [{ key: 'buckets', load: (c, s) => c.listBuckets(s) }]
 

@@ -1,6 +1,6 @@
 import type { Problem } from '../client'
 import type { Dialog, Notice } from './dialog'
-import { EMPTY_LIST, type ListState } from './list'
+import { EMPTY_LIST, selectId, type ListState } from './list'
 import type { OpRequest } from './ops'
 import type { ListId, ResourceState, TuiState } from './reducer'
 
@@ -21,6 +21,9 @@ export function withList(state: TuiState, id: ListId, list: ListState): TuiState
   return id === 'accounts' ? { ...state, accounts: { ...state.accounts, ...list } } : { ...state, lists: { ...state.lists, [id]: list } }
 }
 
+/** Puts list `id`'s cursor on row `rowId` (the row just created, the place just left), keeping its filter and scroll. */
+export const selectIn = (state: TuiState, id: ListId, rowId: string): TuiState => withList(state, id, selectId(listOf(state, id), rowId))
+
 /** Table rows a list gets: the screen body minus its own header and caption lines. */
 export function tableHeight(state: TuiState, chrome = 2): number {
   return Math.max(1, (state.bodyRows ?? 20) - chrome - (state.notice ? 1 : 0))
@@ -36,8 +39,9 @@ export function openDialog(state: TuiState, dialog: Dialog): TuiState {
   return { ...state, dialog, notice: null }
 }
 
-export function notify(state: TuiState, notice: Notice | null): TuiState {
-  return { ...state, notice }
+/** Asks the App to put `text` on the clipboard (OSC 52), and says so. */
+export function copied(state: TuiState, text: string, what: string): TuiState {
+  return { ...state, clipboard: { seq: state.nextSeq, text, what }, nextSeq: state.nextSeq + 1, notice: ok(`copied ${what} to the clipboard (OSC 52)`) }
 }
 
 export const ok = (text: string): Notice => ({ tone: 'ok', text })

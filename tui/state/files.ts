@@ -1,9 +1,9 @@
 import type { Bucket, ObjectPage } from '../api'
 import { formatBytes } from '../format'
 import { form, typed, type Dialog } from './dialog'
-import { baseName, listOf, openDialog, parentPrefix, resource, startOp, typedName, withList } from './common'
+import { baseName, listOf, openDialog, parentPrefix, resource, selectIn, startOp, typedName, withList } from './common'
 import { EMPTY_LIST, selectedRow, type RowRef } from './list'
-import { bucketRows } from './buckets'
+import { bucketRows, bucketsResources } from './buckets'
 import { pageResources, pagedRows, type MoreRow, type Paged } from './paging'
 import type { ResourceSpec, TuiState } from './reducer'
 
@@ -48,11 +48,11 @@ const folder = (bucket: string, prefix: string): Paged<ObjectPage> => ({
 
 export function filesResources(state: TuiState): ResourceSpec[] {
   const { bucket, prefix, pages } = state.files
-  if (bucket === null) return [{ key: 'buckets', load: (c, s) => c.listBuckets(s) }]
+  if (bucket === null) return bucketsResources()
   return [
     ...pageResources(folder(bucket, prefix), pages),
     // Whether a delete can be undone depends on the bucket's Time Machine setting.
-    { key: 'buckets', load: (c, s) => c.listBuckets(s) },
+    ...bucketsResources(),
   ]
 }
 
@@ -71,9 +71,6 @@ export function fileRows(state: TuiState): FileRow[] {
 
 export const selectedFile = (state: TuiState): FileRow | null => selectedRow(listOf(state, 'files'), fileRows(state))
 
-/** Where the Files screen is, as the palette and the header write it: bucket/prefix. */
-export const filesPath = (loc: FilesLocation) => (loc.bucket === null ? '' : `${loc.bucket}/${loc.prefix}`)
-
 function go(state: TuiState, loc: FilesLocation, select: string | null = null): TuiState {
   const next = { ...state, files: loc }
   return withList(next, 'files', select ? { ...EMPTY_LIST, selectedId: select } : EMPTY_LIST)
@@ -84,7 +81,7 @@ export function filesBack(state: TuiState): TuiState | null {
   const { bucket, prefix } = state.files
   if (bucket === null) return null
   if (prefix) return go(state, { bucket, prefix: parentPrefix(prefix), pages: [] }, `d:${prefix}`)
-  return withList(go(state, FILES_HOME), 'fileBuckets', { ...listOf(state, 'fileBuckets'), selectedId: bucket })
+  return selectIn(go(state, FILES_HOME), 'fileBuckets', bucket)
 }
 
 /** Deleting in a bucket with Time Machine (or S3 versioning) keeps the history: undoable. */

@@ -2,8 +2,8 @@ import type { AccessKey, CreatedKey } from '../api'
 import type { Overview } from '../client'
 import { formatDay } from '../format'
 import { form, text, textPanel, typed, type Dialog, type TextLine } from './dialog'
-import { listOf, ok, openDialog, resource } from './common'
-import { selectedRow, type RowRef } from './list'
+import { listOf, openDialog, resource } from './common'
+import { cachedRows, selectedRow, type RowRef } from './list'
 import type { ResourceSpec, TuiState } from './reducer'
 
 /** The Keys screen: the caller's access keys; create (secret shown once), revoke. */
@@ -12,19 +12,11 @@ export type KeysAction = { type: 'keys/new' } | { type: 'keys/revoke' }
 
 export interface KeyRow extends RowRef { key: AccessKey }
 
-const rowsCache = new WeakMap<readonly AccessKey[], KeyRow[]>()
+const rowsOf = cachedRows((data: AccessKey[]): KeyRow[] =>
+  [...data].sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.accessKey.localeCompare(b.accessKey))
+    .map((k) => ({ id: k.accessKey, text: `${k.name} ${k.accessKey}`, key: k })))
 
-export function keyRows(state: TuiState): KeyRow[] {
-  const data = resource<AccessKey[]>(state, 'keys').data
-  if (!data) return []
-  let rows = rowsCache.get(data)
-  if (!rows) {
-    rows = [...data].sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.accessKey.localeCompare(b.accessKey))
-      .map((k) => ({ id: k.accessKey, text: `${k.name} ${k.accessKey}`, key: k }))
-    rowsCache.set(data, rows)
-  }
-  return rows
-}
+export const keyRows = (state: TuiState): KeyRow[] => rowsOf(resource<AccessKey[]>(state, 'keys').data)
 
 export const keysResources = (): ResourceSpec[] => [{ key: 'keys', load: (c, s) => c.listKeys(s) }]
 
@@ -84,5 +76,3 @@ export function createdKeyPanel(k: CreatedKey, knownUrl: string | null, knownReg
     { key: 'o', label: 'copy rclone', text: rclone },
   ], 'secret')
 }
-
-export const revokedNotice = (id: string) => ok(`revoked ${id}`)

@@ -25,6 +25,21 @@ export const EMPTY_LIST: ListState = { selectedId: null, index: 0, top: 0, filte
 
 export type MoveTo = 'up' | 'down' | 'pageUp' | 'pageDown' | 'first' | 'last'
 
+/**
+ * Rows (or the sorted data they come from) built from a resource's data once per answer: a refresh that brings nothing new keeps the
+ * data object (shareEqual), so it gets the same rows array, and the filter's cache and the table's
+ * memoized rows hold. No data yet: no rows.
+ */
+export function cachedRows<D extends object, R>(build: (data: D) => R[]): (data: D | null | undefined) => R[] {
+  const cache = new WeakMap<D, R[]>()
+  return (data) => {
+    if (!data) return []
+    let rows = cache.get(data)
+    if (!rows) cache.set(data, (rows = build(data)))
+    return rows
+  }
+}
+
 const filtered = new WeakMap<readonly RowRef[], Map<string, readonly RowRef[]>>()
 
 /** The rows the filter lets through; cached per rows array and filter text. */

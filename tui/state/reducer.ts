@@ -9,7 +9,7 @@ import { filterIn, moveIn, selectedRow, type FilterAction, type ListState, type 
 import { ACCOUNT_OPS, type OpRequest, type OpResult } from './ops'
 import { settleDone, settleFailed } from './settle'
 import { submitForm } from './forms'
-import { listOf, startOp, tableHeight, withList } from './common'
+import { copied, listOf, startOp, tableHeight, withList } from './common'
 import { keyRows, keysReducer, type KeysAction } from './keys'
 import { bucketRows, bucketsReducer, selectedBucket, type BucketsAction } from './buckets'
 import { fileRows, filesBack, filesReducer, FILES_HOME, selectedFile, type FilesAction, type FilesLocation } from './files'
@@ -64,8 +64,6 @@ export interface ResourceState<T> {
 
 /** A request the App is sending; `seq` matches its answer to it. */
 export type Pending = (MutationRequest | OpRequest) & { seq: number }
-/** @deprecated the Accounts screen's name for Pending */
-export type Mutation = Pending
 
 export interface TuiState {
   screen: ScreenId
@@ -283,11 +281,6 @@ function transferReducer(state: TuiState, a: TransferAction): TuiState {
     case 'transfer/dismiss':
       return t.status === 'running' ? state : { ...state, transfer: null }
   }
-}
-
-/** Asks the App to put `text` on the clipboard (OSC 52), and says so. */
-export function copied(state: TuiState, text: string, what: string): TuiState {
-  return { ...state, clipboard: { seq: state.nextSeq, text, what }, nextSeq: state.nextSeq + 1, notice: { tone: 'ok', text: `copied ${what} to the clipboard (OSC 52)` } }
 }
 
 /** A filter key on a list; the row the user saw selected stays selected when the filter closes. */

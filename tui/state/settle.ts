@@ -1,9 +1,9 @@
 import type { BucketDetail, Comparison, CreatedKey, CreatedWebhook, ObjectDetails, Presigned, Purged, Restored, Undeleted } from '../api'
 import type { Problem } from '../client'
 import type { Plans, Share, WebhookTestResult } from '../api'
-import { formatBytes } from '../format'
+import { formatBytes, formatSeconds } from '../format'
 import { editor, text, textPanel, type Dialog, type TextLine } from './dialog'
-import { failed, listOf, ok, problemText, withList } from './common'
+import { copied, failed, ok, problemText, selectIn, withList } from './common'
 import { createdKeyPanel } from './keys'
 import { planForm } from './accounts-extra'
 import { EMPTY_LIST } from './list'
@@ -18,15 +18,13 @@ export type Preview =
 /** What createKey answers: the key, and where its snippets point (null: could not be read). */
 export interface CreatedKeyResult { created: CreatedKey; s3Url: string | null; region: string | null }
 
-const when = (iso: string | null) => (iso ? iso.slice(0, 19).replace('T', ' ') : '—')
-
 function detailsPanel(d: ObjectDetails): Dialog {
   const lines: TextLine[] = [
     text(`Size         ${formatBytes(d.size)} (${d.size} bytes)`),
     text(`Type         ${d.contentType || '—'}`),
     text(`ETag         ${d.etag}`),
     text(`Checksum     ${d.checksum ? `${d.checksum.algorithm} ${d.checksum.value} (${d.checksum.type})` : '—'}`),
-    text(`Modified     ${when(d.lastModified)}`),
+    text(`Modified     ${formatSeconds(d.lastModified)}`),
     text(`Version      ${d.versionNumber} of ${d.versions} kept`),
   ]
   const headers = Object.entries(d.headers)
@@ -65,7 +63,7 @@ function previewPanel(req: Extract<OpRequest, { op: 'preview' }>, p: Preview): D
   if (p.kind === 'binary') {
     return textPanel(title, [
       text('Not text: its metadata', { dim: true }),
-      text(`Size      ${formatBytes(p.size)}`), text(`Type      ${p.contentType}`), text(`ETag      ${p.etag}`), text(`Created   ${when(p.createdAt)}`),
+      text(`Size      ${formatBytes(p.size)}`), text(`Type      ${p.contentType}`), text(`ETag      ${p.etag}`), text(`Created   ${formatSeconds(p.createdAt)}`),
     ])
   }
   const lines = p.text.split('\n').map((l) => text(l.replace(/\t/g, '  ')))
@@ -79,10 +77,10 @@ export function settleDone(state: TuiState, req: OpRequest, value: unknown): Tui
   switch (req.op) {
     case 'createKey': {
       const r = value as CreatedKeyResult
-      return withList({ ...s, dialog: createdKeyPanel(r.created, r.s3Url, r.region), notice: ok(`created key ${r.created.accessKey}`) }, 'keys', { ...listOf(s, 'keys'), selectedId: r.created.accessKey })
+      return selectIn({ ...s, dialog: createdKeyPanel(r.created, r.s3Url, r.region), notice: ok(`created key ${r.created.accessKey}`) }, 'keys', r.created.accessKey)
     }
     case 'revokeKey': return { ...s, notice: ok(`revoked ${req.id}`) }
-    case 'createBucket': return withList({ ...s, notice: ok(`created bucket ${(value as BucketDetail).name}`) }, 'buckets', { ...listOf(s, 'buckets'), selectedId: req.name })
+    case 'createBucket': return selectIn({ ...s, notice: ok(`created bucket ${(value as BucketDetail).name}`) }, 'buckets', req.name)
     case 'updateBucket': return { ...s, notice: ok(req.done) }
     case 'deleteBucket': return { ...s, notice: ok(`deleted bucket ${req.name}${req.force ? ' and everything in it' : ''}`) }
     case 'editCors': {
@@ -95,8 +93,8 @@ export function settleDone(state: TuiState, req: OpRequest, value: unknown): Tui
     case 'copyUrl': {
       const p = value as Presigned
       return {
-        ...s, clipboard: { seq: s.nextSeq, text: p.url, what: 'presigned URL' }, nextSeq: s.nextSeq + 1, notice: ok('copied presigned URL to the clipboard (OSC 52)'),
-        dialog: textPanel(`Presigned URL for ${req.key}`, [text(`Valid until ${when(p.expiresAt)} UTC; anyone with it can download.`, { dim: true }), text(p.url)], [{ key: 'c', label: 'copy again', text: p.url }]),
+        ...copied(s, p.url, 'presigned URL'),
+        dialog: textPanel(`Presigned URL for ${req.key}`, [text(`Valid until ${formatSeconds(p.expiresAt)} UTC; anyone with it can download.`, { dim: true }), text(p.url)], [{ key: 'c', label: 'copy again', text: p.url }]),
       }
     }
     case 'restore': return { ...s, notice: ok(`restored version ${req.versionNumber} of ${req.key}: it is now version ${(value as Restored).newVersionNumber}`) }
@@ -109,11 +107,11 @@ export function settleDone(state: TuiState, req: OpRequest, value: unknown): Tui
     case 'compare': return { ...s, dialog: comparePanel(value as Comparison) }
     case 'createWebhook': {
       const w = value as CreatedWebhook
-      return withList({
+      return selectIn({
         ...s, notice: ok(`created webhook to ${w.url}`),
         dialog: textPanel(`✔ Webhook to ${w.url}`, [text(`Signing secret  ${w.secret}`), text('⚠ Shown only this once: the receiver checks X-CloudStorage-Signature with it.', { bold: true, color: 'yellow' })],
           [{ key: 'c', label: 'copy secret', text: w.secret }], 'secret'),
-      }, 'webhooks', { ...listOf(s, 'webhooks'), selectedId: w.id })
+      }, 'webhooks', w.id)
     }
     case 'updateWebhook': return { ...s, notice: ok(req.done) }
     case 'deleteWebhook': return { ...s, notice: ok(`deleted the webhook to ${req.url}`) }
@@ -130,11 +128,11 @@ export function settleDone(state: TuiState, req: OpRequest, value: unknown): Tui
     }
     case 'createShare': {
       const sh = value as Share
-      return withList({
-        ...s, clipboard: { seq: s.nextSeq, text: sh.url, what: 'share URL' }, nextSeq: s.nextSeq + 1, notice: ok(`shared ${sh.bucket}/${sh.key}; its URL is on the clipboard (OSC 52)`),
-        dialog: textPanel(`✔ Share link for ${sh.key}`, [text(sh.url), text(`Expires ${when(sh.expiresAt)} · downloads ${sh.maxDownloads ?? 'unlimited'}${sh.hasPassword ? ' · password' : ''}`, { dim: true })],
+      return selectIn({
+        ...copied(s, sh.url, 'share URL'), notice: ok(`shared ${sh.bucket}/${sh.key}; its URL is on the clipboard (OSC 52)`),
+        dialog: textPanel(`✔ Share link for ${sh.key}`, [text(sh.url), text(`Expires ${formatSeconds(sh.expiresAt)} · downloads ${sh.maxDownloads ?? 'unlimited'}${sh.hasPassword ? ' · password' : ''}`, { dim: true })],
           [{ key: 'c', label: 'copy URL', text: sh.url }], 'ok'),
-      }, 'shares', { ...listOf(s, 'shares'), selectedId: sh.id })
+      }, 'shares', sh.id)
     }
     case 'revokeShare': return { ...s, notice: ok(`revoked the link to ${req.key}`) }
     case 'accountPlans': return { ...s, dialog: planForm(req, value as Plans) }

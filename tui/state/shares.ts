@@ -1,7 +1,7 @@
 import type { Share } from '../api'
 import { form, typed, type Dialog } from './dialog'
-import { listOf, openDialog, resource, typedName } from './common'
-import { selectedRow, type RowRef } from './list'
+import { copied, listOf, openDialog, resource, typedName } from './common'
+import { cachedRows, selectedRow, type RowRef } from './list'
 import type { ResourceSpec, TuiState } from './reducer'
 
 /** The Shares screen: share links with their limits; create, revoke, copy the URL. */
@@ -15,17 +15,10 @@ export interface ShareRow extends RowRef { share: Share }
 
 export const sharesResources = (): ResourceSpec[] => [{ key: 'shares', load: (c, s) => c.listShares(s) }]
 
-const rowsCache = new WeakMap<readonly Share[], ShareRow[]>()
-export function shareRows(state: TuiState): ShareRow[] {
-  const data = resource<Share[]>(state, 'shares').data
-  if (!data) return []
-  let rows = rowsCache.get(data)
-  if (!rows) {
-    rows = [...data].sort((a, b) => b.createdAt.localeCompare(a.createdAt)).map((s) => ({ id: s.id, text: `${s.bucket}/${s.key}`, share: s }))
-    rowsCache.set(data, rows)
-  }
-  return rows
-}
+const rowsOf = cachedRows((data: Share[]): ShareRow[] =>
+  [...data].sort((a, b) => b.createdAt.localeCompare(a.createdAt)).map((s) => ({ id: s.id, text: `${s.bucket}/${s.key}`, share: s })))
+
+export const shareRows = (state: TuiState): ShareRow[] => rowsOf(resource<Share[]>(state, 'shares').data)
 
 export const selectedShare = (state: TuiState): Share | null => selectedRow(listOf(state, 'shares'), shareRows(state))?.share ?? null
 
@@ -62,6 +55,6 @@ export function sharesReducer(state: TuiState, action: SharesAction): TuiState {
       return openDialog(state, typed(`Revoke the link to ${s.bucket}/${s.key}?`, typedName(s.key),
         ['Anyone holding it can no longer download; a new link has a new URL.'], { op: 'revokeShare', id: s.id, key: s.key }))
     case 'shares/copy':
-      return { ...state, clipboard: { seq: state.nextSeq, text: s.url, what: 'share URL' }, nextSeq: state.nextSeq + 1, notice: { tone: 'ok', text: 'copied share URL to the clipboard (OSC 52)' } }
+      return copied(state, s.url, 'share URL')
   }
 }

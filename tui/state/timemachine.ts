@@ -1,9 +1,9 @@
 import type { DeletedFiles, VersionedFiles, VersionList } from '../api'
-import { formatBytes } from '../format'
+import { formatBytes, formatSeconds } from '../format'
 import { listOf, openDialog, resource, startOp, typedName, withList } from './common'
 import { typed } from './dialog'
-import { EMPTY_LIST, selectedRow, type RowRef } from './list'
-import { bucketRows } from './buckets'
+import { cachedRows, EMPTY_LIST, selectedRow, type RowRef } from './list'
+import { bucketRows, bucketsResources } from './buckets'
 import { pageResources, pagedRows, type MoreRow, type Paged } from './paging'
 import type { ListId, ResourceSpec, TuiState } from './reducer'
 
@@ -47,7 +47,7 @@ const versionsKey = (b: string, k: string) => `tmVersions:${b}:${k}`
 
 export function tmResources(state: TuiState): ResourceSpec[] {
   const { bucket, key, deleted, pages } = state.tm
-  if (bucket === null) return [{ key: 'buckets', load: (c, s) => c.listBuckets(s) }]
+  if (bucket === null) return bucketsResources()
   if (key !== null) return [{ key: versionsKey(bucket, key), load: (c, s) => c.versions(bucket, key, s) }]
   return deleted ? pageResources(deletedFiles(bucket), pages) : pageResources(withHistory(bucket), pages)
 }
@@ -58,23 +58,15 @@ export function tmList(state: TuiState): ListId {
   return bucket === null ? 'tmBuckets' : key !== null ? 'tmVersions' : deleted ? 'tmDeleted' : 'tmFiles'
 }
 
-const versionsCache = new WeakMap<VersionList, TmRow[]>()
+const versionRows = cachedRows((d: VersionList): TmRow[] => d.versions.map((v) => ({
+  id: v.versionId, text: `v${v.versionNumber} ${v.createdAt}`, kind: 'version' as const,
+  versionId: v.versionId, versionNumber: v.versionNumber, size: v.size, createdAt: v.createdAt, isCurrent: v.isCurrent,
+})))
 
 export function tmRows(state: TuiState): TmRow[] {
   const { bucket, key, deleted, pages } = state.tm
   if (bucket === null) return []
-  if (key !== null) {
-    const d = resource<VersionList>(state, versionsKey(bucket, key)).data
-    if (!d) return []
-    let rows = versionsCache.get(d)
-    if (!rows) {
-      versionsCache.set(d, (rows = d.versions.map((v) => ({
-        id: v.versionId, text: `v${v.versionNumber} ${v.createdAt}`, kind: 'version' as const,
-        versionId: v.versionId, versionNumber: v.versionNumber, size: v.size, createdAt: v.createdAt, isCurrent: v.isCurrent,
-      }))))
-    }
-    return rows
-  }
+  if (key !== null) return versionRows(resource<VersionList>(state, versionsKey(bucket, key)).data)
   if (deleted) {
     return pagedRows(state, deletedFiles(bucket), pages, (p) => p.files.map((f): FileRow => ({ id: f.key, text: f.key, kind: 'file', key: f.key, versions: f.versions, deleted: true, at: f.deletedAt }))) ?? []
   }
@@ -155,7 +147,7 @@ export function tmReducer(state: TuiState, action: TmAction): TuiState {
       if (row.isCurrent) return { ...state, notice: { tone: 'error', text: `version ${row.versionNumber} is already the current one` } }
       return openDialog(state, {
         kind: 'confirm', tone: 'warn', title: `Restore version ${row.versionNumber} of ${file}?`,
-        lines: [`Its content (${formatBytes(row.size)}, ${row.createdAt.slice(0, 19).replace('T', ' ')}) becomes a new current version; nothing is lost.`],
+        lines: [`Its content (${formatBytes(row.size)}, ${formatSeconds(row.createdAt)}) becomes a new current version; nothing is lost.`],
         request: { op: 'restore', versionId: row.versionId, key: file, versionNumber: row.versionNumber },
       })
     case 'tm/purge':

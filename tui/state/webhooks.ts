@@ -1,8 +1,8 @@
 import type { Delivery, Webhook } from '../api'
 import type { EventType } from '../../src/events/catalog'
 import { form, text, textPanel, typed, type TextLine } from './dialog'
-import { listOf, openDialog, resource, startOp, withList } from './common'
-import { EMPTY_LIST, selectedRow, type RowRef } from './list'
+import { listOf, openDialog, resource, selectIn, startOp, withList } from './common'
+import { cachedRows, EMPTY_LIST, selectedRow, type RowRef } from './list'
 import type { ListId, ResourceSpec, TuiState } from './reducer'
 
 /** The Webhooks screen: list, create, enable/disable, delete, test; a webhook's delivery log. */
@@ -57,23 +57,14 @@ export function lastDelivery(state: TuiState, id: string): Delivery | null {
 
 export const webhooksList = (state: TuiState): ListId => (state.webhooks.id === null ? 'webhooks' : 'deliveries')
 
-const hookCache = new WeakMap<readonly Webhook[], WebhookRow[]>()
-export function webhookRows(state: TuiState): WebhookRow[] {
-  const data = resource<Webhook[]>(state, 'webhooks').data
-  if (!data) return []
-  let rows = hookCache.get(data)
-  if (!rows) hookCache.set(data, (rows = data.map((h) => ({ id: h.id, text: `${h.url} ${h.events.join(' ')}`, hook: h }))))
-  return rows
-}
+const hookRowsOf = cachedRows((data: Webhook[]): WebhookRow[] => data.map((h) => ({ id: h.id, text: `${h.url} ${h.events.join(' ')}`, hook: h })))
+export const webhookRows = (state: TuiState): WebhookRow[] => hookRowsOf(resource<Webhook[]>(state, 'webhooks').data)
 
-const deliveryCache = new WeakMap<readonly Delivery[], DeliveryRow[]>()
+const deliveryRowsOf = cachedRows((data: Delivery[]): DeliveryRow[] =>
+  data.map((d) => ({ id: String(d.id), text: `${d.id} ${d.status} ${d.lastStatus ?? ''} ${d.lastError ?? ''}`, delivery: d })))
 export function deliveryRows(state: TuiState): DeliveryRow[] {
   const id = state.webhooks.id
-  const data = id ? resource<Delivery[]>(state, deliveriesKey(id)).data : null
-  if (!data) return []
-  let rows = deliveryCache.get(data)
-  if (!rows) deliveryCache.set(data, (rows = data.map((d) => ({ id: String(d.id), text: `${d.id} ${d.status} ${d.lastStatus ?? ''} ${d.lastError ?? ''}`, delivery: d }))))
-  return rows
+  return deliveryRowsOf(id ? resource<Delivery[]>(state, deliveriesKey(id)).data : null)
 }
 
 export const currentWebhook = (state: TuiState): Webhook | null =>
@@ -82,7 +73,7 @@ export const currentWebhook = (state: TuiState): Webhook | null =>
 
 export function webhooksBack(state: TuiState): TuiState | null {
   if (state.webhooks.id === null) return null
-  return withList({ ...state, webhooks: { id: null } }, 'webhooks', { ...listOf(state, 'webhooks'), selectedId: state.webhooks.id })
+  return selectIn({ ...state, webhooks: { id: null } }, 'webhooks', state.webhooks.id)
 }
 
 const hostOf = (url: string) => { try { return new URL(url).host } catch { return url } }
